@@ -1,0 +1,117 @@
+"""Lightning side effects: metrics into the run store, a checkpoint on cancel, atomic writes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.fabric.utilities.cloud_io import get_filesystem
+from lightning.pytorch.loggers import Logger
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from paretolab.store import MetricPoint, RunStore
+
+log = logging.getLogger(__name__)
+
+
+class StoreLogger(Logger):
+    """A Lightning logger that writes metrics to the run store in batches.
+
+    Points are buffered and written every ``flush_every`` points or ``flush_seconds``
+    seconds, and at the end of training — also after an exception or SIGTERM, since
+    Lightning calls ``finalize`` on every exit path. A failed write (database down) keeps
+    the points buffered for the next try; writes are upserts on (run, key, step), so a
+    retry never duplicates a point.
+    """
+
+    def __init__(self, store: RunStore, run_id: int, flush_every: int = 500, flush_seconds: float = 5.0):
+        super().__init__()
+        self.store, self.run_id = store, run_id
+        self.flush_every, self.flush_seconds = flush_every, flush_seconds
+        self._buffer: list[MetricPoint] = []
+        self._last_flush = time.monotonic()
+
+    @property
+    def name(self) -> str:
+        return "paretolab"
+
+    @property
+    def version(self) -> str:
+        return str(self.run_id)
+
+    def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
+        """The config is already in the store with the run; nothing more to write."""
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        now = time.time()
+        step = int(step or 0)
+        for key, value in metrics.items():
+            if isinstance(value, torch.Tensor):
+                value = value.item()
+            self._buffer.append((key, step, float(value), now))
+        if len(self._buffer) >= self.flush_every or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> bool:
+        """Write buffered points. Returns False (and keeps them) if the store is unreachable."""
+        self._last_flush = time.monotonic()
+        if not self._buffer:
+            return True
+        try:
+            self.store.log_metrics(self.run_id, self._buffer)
+        except Exception as exc:  # the database may be briefly unreachable: retry on the next flush
+            log.warning("could not write %d metric points yet (%s); will retry", len(self._buffer), exc)
+            return False
+        self._buffer = []
+        return True
+
+    def save(self) -> None:
+        """Called by Lightning at checkpoints: a natural moment to flush."""
+        self.flush()
+
+    def finalize(self, status: str) -> None:
+        self.flush()
+
+
+class CheckpointOnCancel(pl.Callback):
+    """On SIGTERM, save ``last.ckpt`` at the step boundary where Lightning stops.
+
+    Lightning turns SIGTERM into a ``SIGTERMException`` raised between steps; saving here
+    (never inside the signal handler) captures a consistent state to resume from.
+    """
+
+    def __init__(self, checkpoint_dir: Path):
+        self.checkpoint_dir = Path(checkpoint_dir)
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
+            path = self.checkpoint_dir / "last.ckpt"
+            trainer.save_checkpoint(path)
+            log.info("cancelled: saved %s at global step %d", path, trainer.global_step)
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes each checkpoint to a temporary file, then renames it into place.
+
+    A process killed mid-write leaves the previous checkpoint intact (a rename is atomic
+    on one filesystem); Lightning's default IO writes in place.
+    """
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+        path = Path(path)
+        get_filesystem(path).makedirs(str(path.parent), exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                torch.save(checkpoint, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Datasets: the built-in registry, splits, tokenizers and data modules."""

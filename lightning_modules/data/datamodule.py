@@ -1,0 +1,102 @@
+"""The text classification data module: load, split, train the tokenizer, encode, batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.splits import stratified_split, stratified_subsample
+from lightning_modules.data.tokenization import (
+    encode_texts,
+    load_tokenizer,
+    save_tokenizer,
+    train_tokenizer,
+)
+from paretolab.config import RunConfig
+
+TOKENIZER_FILE = "tokenizer.json"
+
+
+class EncodedTexts(Dataset):
+    """Token id lists with integer labels."""
+
+    def __init__(self, ids: list[list[int]], labels: list[int]):
+        self.ids, self.labels = ids, labels
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> tuple[list[int], int]:
+        return self.ids[i], self.labels[i]
+
+
+def pad_batch(items: list[tuple[list[int], int]]) -> dict[str, torch.Tensor]:
+    """Pad to the longest sequence in the batch (pad id 0); mask is True on real tokens."""
+    longest = max(len(ids) for ids, _ in items)
+    ids = torch.zeros(len(items), longest, dtype=torch.long)
+    for row, (seq, _) in enumerate(items):
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+    labels = torch.tensor([label for _, label in items], dtype=torch.long)
+    return {"input_ids": ids, "attention_mask": ids != 0, "labels": labels}
+
+
+class TextClassificationData(pl.LightningDataModule):
+    """Splits a built-in dataset, trains the tokenizer on train only, and serves batches.
+
+    Args:
+        config: the run config (its ``data`` and ``tokenizer`` sections are used).
+        run_dir: the run's folder; the tokenizer is saved there (and reused if present,
+            so a resumed run keeps its vocabulary).
+    """
+
+    def __init__(self, config: RunConfig, run_dir: Path):
+        super().__init__()
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.class_names: list[str] = []
+        self.vocab_size = 0
+        self.splits: dict[str, EncodedTexts] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        """Load, split, tokenize. Idempotent: the train entry calls it before building the model."""
+        if self.splits:
+            return
+        data, tok_cfg = self.config.data, self.config.tokenizer
+        texts, labels = get_dataset(data.dataset).load()
+        if data.limit_samples:
+            keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
+            texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+        self.class_names = sorted(set(labels))
+        label_ids = [self.class_names.index(label) for label in labels]
+        train_idx, val_idx, test_idx = stratified_split(labels, data.val_fraction, data.test_fraction,
+                                                        data.split_seed)
+        tok_path = self.run_dir / TOKENIZER_FILE
+        if tok_path.exists():
+            tok = load_tokenizer(tok_path)
+        else:
+            tok = train_tokenizer([texts[i] for i in train_idx], tok_cfg.kind, tok_cfg.vocab_size,
+                                  tok_cfg.min_frequency, tok_cfg.lowercase)
+            save_tokenizer(tok, tok_path)
+        self.vocab_size = tok.get_vocab_size()
+        add_cls = self.config.model.pooling == "cls"
+        for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx)):
+            ids = encode_texts(tok, [texts[i] for i in idx], data.max_length, add_cls)
+            self.splits[name] = EncodedTexts(ids, [label_ids[i] for i in idx])
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        workers = self.config.data.num_workers
+        return DataLoader(self.splits[split], batch_size=self.config.data.batch_size, shuffle=shuffle,
+                          collate_fn=pad_batch, num_workers=workers, persistent_workers=workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

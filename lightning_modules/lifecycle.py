@@ -1,0 +1,139 @@
+"""A run's life inside its training process: running → finished | failed | cancelled.
+
+``RunLifecycle`` wraps the training code. On entry it marks the run running with this
+process's pid, starts a heartbeat thread and turns SIGTERM/SIGINT into a cancel request.
+On exit it flushes metrics, records the run's files as artifacts and sets the final status:
+an exception → failed with its text, SIGTERM → cancelled, else finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from paretolab.errors import UserError
+from paretolab.store import CANCELLED, FAILED, FINISHED, RunStore
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_KINDS = {".ckpt": "checkpoint", ".log": "log", ".yaml": "config", ".json": "tokenizer"}
+
+
+class CancelRequested(Exception):
+    """SIGTERM arrived outside Lightning's loops (e.g. while the data was being prepared)."""
+
+
+class RunAlreadyEnded(UserError):
+    """The run was finished, failed or cancelled before this process could start it."""
+
+
+class RunLifecycle:
+    """Context manager for one run's training process.
+
+    Args:
+        store: the run store.
+        run_id: the run to drive.
+        run_dir: its folder (artifacts are recorded relative to it).
+        heartbeat_seconds: how often the heartbeat thread records that the process lives.
+    """
+
+    def __init__(self, store: RunStore, run_id: int, run_dir: Path, heartbeat_seconds: float = 10.0):
+        self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
+        self.heartbeat_seconds = heartbeat_seconds
+        self.cancel_requested = False
+        self.final_status: str | None = None
+        self.exit_hooks: list[Callable[[], object]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._old_handlers: dict[int, object] = {}
+
+    def __enter__(self) -> RunLifecycle:
+        if not self.store.mark_running(self.run_id, os.getpid()):
+            run = self.store.get_run(self.run_id)
+            raise RunAlreadyEnded(f"run {self.run_id} is {run.status}; start a new run instead")
+        if threading.current_thread() is threading.main_thread():
+            self._old_handlers = {
+                signal.SIGTERM: signal.signal(signal.SIGTERM, self._on_sigterm),
+                # Ctrl-C in a terminal: the same graceful stop as a cancel.
+                signal.SIGINT: signal.signal(signal.SIGINT, self._on_sigint),
+            }
+        self._thread = threading.Thread(target=self._beat, name="paretolab-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def check_cancelled(self) -> None:
+        """Raise ``CancelRequested`` if a cancel arrived (call between phases)."""
+        if self.cancel_requested:
+            raise CancelRequested("cancelled before training finished")
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        # Only a flag: Lightning, when fitting, adds its own handler and stops at the
+        # next step boundary; outside fit, check_cancelled() stops between phases.
+        self.cancel_requested = True
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_seconds):
+            try:
+                self.store.heartbeat(self.run_id)
+            except Exception as exc:  # the database may be briefly unreachable
+                log.warning("heartbeat failed: %s", exc)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        self._stop.set()
+        for hook in self.exit_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("an exit hook failed")
+        try:
+            record_artifacts(self.store, self.run_id, self.run_dir)
+        except Exception:
+            log.exception("recording artifacts failed")
+        if exc is None:
+            self.final_status = CANCELLED if self.cancel_requested else FINISHED
+        elif isinstance(exc, (SIGTERMException, CancelRequested)):
+            self.final_status = CANCELLED
+        elif isinstance(exc, KeyboardInterrupt):
+            self.final_status = CANCELLED
+        else:
+            self.final_status = FAILED
+        if self.final_status == FINISHED:
+            self.store.mark_finished(self.run_id)
+        elif self.final_status == CANCELLED:
+            self.store.mark_cancelled(self.run_id)
+        else:
+            text = str(exc) if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
+            log.error("run %s failed:\n%s", self.run_id, text)
+            self.store.mark_failed(self.run_id, text)
+        for signum, handler in self._old_handlers.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        return True  # the outcome is in the store and in final_status; main() maps it to an exit code
+
+
+def record_artifacts(store: RunStore, run_id: int, run_dir: Path) -> None:
+    """Record the run folder's checkpoints, tokenizer, config, logs and W&B files."""
+    if not run_dir.is_dir():
+        return
+    for path in sorted(run_dir.rglob("*")):
+        rel = path.relative_to(run_dir)
+        if rel.parts[0] == "wandb" or not path.is_file() or path.name.startswith("."):
+            continue
+        kind = ARTIFACT_KINDS.get(path.suffix)
+        if kind:
+            store.add_artifact(run_id, rel.as_posix(), kind, path.stat().st_size)
+    wandb_dir = run_dir / "wandb"
+    if wandb_dir.is_dir():
+        size = sum(p.stat().st_size for p in wandb_dir.rglob("*") if p.is_file())
+        store.add_artifact(run_id, "wandb", "wandb", size)

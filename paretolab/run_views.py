@@ -1,0 +1,133 @@
+"""Runs as text and files: the CLI's tables and reports, CSV/JSON export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from paretolab import settings
+from paretolab.config import TASK_VAL_METRICS, dump_config, parse_config
+from paretolab.store import Run, RunStore
+
+
+def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
+    """A fixed-width table of runs with their headline metrics."""
+    if not runs:
+        return "no runs yet: start one with `paretolab train configs/tiny.yaml`"
+    latest = store.latest_metrics_of([r.id for r in runs])
+    now = time.time()
+    header = ["ID", "STATUS", "NAME", "CREATED", "DURATION", "VAL_LOSS", "VAL_ACC", "TEST_ACC"]
+    rows = []
+    for r in runs:
+        m = latest.get(r.id, {})
+        rows.append([str(r.id), r.status, r.name[:40], _when(r.created_at), _duration(r.duration(now)),
+                     *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc"))])
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                     for row in [header, *rows])
+
+
+def run_summary(store: RunStore, run_id: int) -> str:
+    """One line: status and headline metrics, printed when ``paretolab train`` ends."""
+    run = store.get_run(run_id)
+    metrics = store.latest_metrics(run_id)
+    shown = [f"{k}={_num(metrics[k].value)}" for k in
+             ("test_acc", "test_f1", "val_acc", "val_loss") if k in metrics]
+    line = f"run {run_id} {run.status}" + (": " + ", ".join(shown) if shown else "")
+    if run.error:
+        line += f"\nerror: {run.error.strip().splitlines()[-1]}"
+    return line
+
+
+def run_report(store: RunStore, run_id: int) -> str:
+    """Everything about one run: status, times, latest metrics, artifacts, config."""
+    run = store.get_run(run_id)
+    metrics = store.latest_metrics(run_id)
+    lines = [f"run {run.id}: {run.name}", f"  status    {run.status}", f"  task      {run.task}",
+             f"  created   {_when(run.created_at)}", f"  duration  {_duration(run.duration(time.time()))}",
+             f"  process   {run.host or '-'}:{run.pid or '-'}", f"  tags      {', '.join(run.tags) or '-'}",
+             f"  folder    {settings.run_dir(run.id)}"]
+    if run.error:
+        lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
+    order = list(TASK_VAL_METRICS.get(run.task, ()))
+    keys = sorted(metrics, key=lambda k: (k not in order, order.index(k) if k in order else 0, k))
+    lines += ["", "latest metrics:"] + [f"  {k:<20} {_num(metrics[k].value):>10}  (step {metrics[k].step})"
+                                        for k in keys] or ["  none yet"]
+    artifacts = store.list_artifacts(run_id)
+    lines += ["", "artifacts:"] + [f"  {a.kind:<11} {a.path}  ({a.size_bytes:,} bytes)" for a in artifacts]
+    lines += ["", "config:", *("  " + ln for ln in dump_config(parse_config(run.config)).splitlines())]
+    return "\n".join(lines)
+
+
+def export_run(store: RunStore, run_id: int, fmt: str) -> str:
+    """The run's full metric history as CSV (one row per point) or JSON (run + metrics).
+
+    NaN and ±inf are written as ``nan``/``inf``/``-inf`` in CSV, and as the strings
+    ``"NaN"``/``"Infinity"``/``"-Infinity"`` in JSON (plain JSON has no such numbers).
+    """
+    run = store.get_run(run_id)
+    histories = [store.metric_history(run_id, key) for key in store.metric_keys(run_id)]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["run_id", "key", "step", "value", "wall_time"])
+        for h in histories:
+            for step, value, wall in zip(h.steps, h.values, h.wall_times, strict=True):
+                writer.writerow([run_id, h.key, step, repr(value), f"{wall:.3f}"])
+        return buf.getvalue()
+    if fmt == "json":
+        doc = {
+            "run": {"id": run.id, "name": run.name, "status": run.status, "task": run.task,
+                    "created_at": run.created_at, "started_at": run.started_at, "ended_at": run.ended_at,
+                    "error": run.error, "tags": list(run.tags), "notes": run.notes, "config": run.config},
+            "metrics": {h.key: [{"step": s, "value": _json_float(v), "wall_time": w}
+                                for s, v, w in zip(h.steps, h.values, h.wall_times, strict=True)]
+                        for h in histories},
+        }
+        return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_float(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def _num(value: float) -> str:
+    return f"{value:.4f}" if math.isfinite(value) else str(value)
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

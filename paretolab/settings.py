@@ -1,0 +1,48 @@
+"""Where paretolab keeps its data: one place that reads the environment.
+
+- ``PARETOLAB_HOME``: the folder for the embedded database, run folders and sweep
+  storage (default: ``.paretolab`` under the working directory).
+- ``PARETOLAB_DB_URL``: a SQLAlchemy URL for the run store, e.g.
+  ``postgresql+psycopg://user:pass@host/db`` in team mode (default: SQLite in the home).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME_ENV = "PARETOLAB_HOME"
+DB_URL_ENV = "PARETOLAB_DB_URL"
+
+
+def home_dir() -> Path:
+    """The paretolab home folder (not created here)."""
+    return Path(os.environ.get(HOME_ENV) or Path.cwd() / ".paretolab").resolve()
+
+
+def db_url() -> str:
+    """The run store's SQLAlchemy URL."""
+    url = os.environ.get(DB_URL_ENV)
+    if url:
+        return url
+    return f"sqlite:///{home_dir() / 'paretolab.db'}"
+
+
+def runs_dir() -> Path:
+    """The folder that holds one sub-folder per run."""
+    return home_dir() / "runs"
+
+
+def run_dir(run_id: int) -> Path:
+    """The run's own folder: config, checkpoints, tokenizer, logs, W&B files."""
+    return runs_dir() / str(run_id)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***``, safe to print or log."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL we can parse: print nothing of it
+        return "<unparseable database URL>"

@@ -1,0 +1,21 @@
+"""The run store: runs, metrics and artifacts in SQL (SQLite embedded, PostgreSQL for teams)."""
+
+from paretolab.store.entities import (
+    CANCELLED,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    STATUSES,
+    TERMINAL_STATUSES,
+    Artifact,
+    LatestMetric,
+    MetricHistory,
+    Run,
+)
+from paretolab.store.runstore import MetricPoint, RunStore
+
+__all__ = [
+    "CANCELLED", "FAILED", "FINISHED", "QUEUED", "RUNNING", "STATUSES", "TERMINAL_STATUSES",
+    "Artifact", "LatestMetric", "MetricHistory", "MetricPoint", "Run", "RunStore",
+]

@@ -1,0 +1,126 @@
+"""Engines and schema versions: connect to the store's database and check its schema.
+
+A fresh, empty database is created at the newest schema. A database at an older schema
+is refused with an instruction (``paretolab db upgrade``); one written by a newer
+paretolab is refused too. Nothing is ever altered silently.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from paretolab.errors import SchemaVersionError
+from paretolab.settings import redact_url
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_engines: dict[str, sa.Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(url: str) -> sa.Engine:
+    """One engine per URL per process (engines pool connections; make them once)."""
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = _create_engine(url)
+        return _engines[url]
+
+
+def _create_engine(url: str) -> sa.Engine:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
+        cur = dbapi_conn.cursor()
+        # WAL lets readers (the dashboard) work while a training process writes;
+        # the busy timeout makes concurrent writers wait instead of failing.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The schema revision this version of paretolab writes."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema revision stamped in the database (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    """Create the schema in an empty database; refuse a database at another revision.
+
+    Raises:
+        SchemaVersionError: the database is at another schema revision, with what to do.
+    """
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    where = redact_url(str(engine.url))
+    if current is None:
+        if "runs" in sa.inspect(engine).get_table_names():
+            raise SchemaVersionError(
+                f"{where} has a 'runs' table but no paretolab schema version; "
+                "point PARETOLAB_DB_URL at an empty database or at a paretolab one"
+            )
+        try:
+            upgrade(engine)
+        except sa.exc.OperationalError:
+            # Another process created the schema at the same moment: fine if it is ours now.
+            if current_revision(engine) != head:
+                raise
+        return
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    known = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+    if current in known:
+        raise SchemaVersionError(
+            f"{where} is at schema revision {current}, this paretolab needs {head}; "
+            "back the database up, then run `paretolab db upgrade`"
+        )
+    raise SchemaVersionError(
+        f"{where} is at schema revision {current}, which this paretolab does not know "
+        f"(it needs {head}); the database was written by a newer paretolab: upgrade paretolab"
+    )
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (the newest by default)."""
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` (used by tests and by hand)."""
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)

@@ -1,0 +1,87 @@
+"""Plain entities the run store returns. ORM rows and SQL never leave the store."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = "queued", "running", "finished", "failed", "cancelled"
+STATUSES = (QUEUED, RUNNING, FINISHED, FAILED, CANCELLED)
+TERMINAL_STATUSES = frozenset({FINISHED, FAILED, CANCELLED})
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run: its config, where it is in its life, and who runs it."""
+
+    id: int
+    name: str
+    status: str
+    task: str
+    config: dict[str, Any]
+    created_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    heartbeat_at: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    error: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the run has finished, failed or been cancelled."""
+        return self.status in TERMINAL_STATUSES
+
+    def duration(self, now: float) -> float | None:
+        """Seconds from start to end (or to ``now`` while running); None before it starts."""
+        if self.started_at is None:
+            return None
+        return (self.ended_at or now) - self.started_at
+
+
+@dataclass(frozen=True)
+class MetricHistory:
+    """All points of one metric of one run, ordered by step."""
+
+    key: str
+    steps: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    wall_times: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass(frozen=True)
+class LatestMetric:
+    """The value of a metric at its highest step so far."""
+
+    key: str
+    step: int
+    value: float
+    wall_time: float
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file a run produced, by its path relative to the run's folder."""
+
+    run_id: int
+    path: str
+    kind: str
+    size_bytes: int
+    created_at: float
+
+
+def to_db_float(value: float) -> float | None:
+    """NaN is stored as NULL (SQLite cannot hold NaN); ±inf are stored as they are."""
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def from_db_float(value: float | None) -> float:
+    """The inverse of ``to_db_float``."""
+    return math.nan if value is None else float(value)

@@ -1,0 +1,237 @@
+"""RunStore: the one API to runs, metrics and artifacts, on SQLite or PostgreSQL.
+
+Each public call is one transaction on its own connection; it returns plain entities
+(``paretolab.store.entities``), never rows. Status changes are conditional updates
+(``UPDATE … WHERE status IN …``), so two processes can never both move a run.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paretolab import settings
+from paretolab.errors import RunNotFound, UserError
+from paretolab.store import database
+from paretolab.store.entities import (
+    CANCELLED,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    STATUSES,
+    Artifact,
+    LatestMetric,
+    MetricHistory,
+    Run,
+    from_db_float,
+    to_db_float,
+)
+from paretolab.store.schema import artifacts, latest_metrics, metrics, runs
+
+# Rows per INSERT batch: well under SQLite's bind-parameter limit (5 columns × 500).
+_BATCH = 500
+
+MetricPoint = tuple[str, int, float, float]
+"""(key, step, value, wall_time) — what a logger hands to ``log_metrics``."""
+
+
+class RunStore:
+    """Runs, their metrics and artifacts in a SQL database.
+
+    Args:
+        url: SQLAlchemy URL; default ``PARETOLAB_DB_URL`` or SQLite under ``PARETOLAB_HOME``.
+    """
+
+    def __init__(self, url: str | None = None):
+        self.url = url or settings.db_url()
+        self.engine = database.get_engine(self.url)
+        database.ensure_schema(self.engine)
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    # ------------------------------------------------------------------ runs
+
+    def create_run(self, config: dict[str, Any], name: str, task: str,
+                   tags: Sequence[str] = (), notes: str = "") -> Run:
+        """Record a new run in status ``queued`` and return it."""
+        values = dict(name=name, status=QUEUED, task=task, config=config, created_at=time.time(),
+                      tags=list(tags), notes=notes)
+        with self.engine.begin() as conn:
+            run_id = conn.execute(runs.insert().values(**values).returning(runs.c.id)).scalar_one()
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: int) -> Run:
+        """The run with this id.
+
+        Raises:
+            RunNotFound: no such run.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first()
+        if row is None:
+            raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
+        return _run_entity(row)
+
+    def list_runs(self, statuses: Sequence[str] | None = None, limit: int | None = None,
+                  offset: int = 0) -> list[Run]:
+        """Runs, newest first, optionally only those in ``statuses``."""
+        query = sa.select(runs).order_by(runs.c.id.desc()).offset(offset)
+        if statuses:
+            unknown = set(statuses) - set(STATUSES)
+            if unknown:
+                raise UserError(f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}")
+            query = query.where(runs.c.status.in_(list(statuses)))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_run_entity(row) for row in conn.execute(query).mappings()]
+
+    def mark_running(self, run_id: int, pid: int, host: str | None = None) -> bool:
+        """queued → running (or a running run's new pid). Returns False if the run had ended."""
+        now = time.time()
+        return self._transition(
+            run_id, RUNNING, (QUEUED, RUNNING), host=host or socket.gethostname(), pid=pid,
+            started_at=sa.func.coalesce(runs.c.started_at, now), heartbeat_at=now)
+
+    def mark_finished(self, run_id: int) -> bool:
+        """running → finished."""
+        return self._transition(run_id, FINISHED, (RUNNING,), ended_at=time.time())
+
+    def mark_failed(self, run_id: int, error: str) -> bool:
+        """queued/running → failed, with the error text."""
+        return self._transition(run_id, FAILED, (QUEUED, RUNNING), ended_at=time.time(),
+                                error=error[-20_000:])
+
+    def mark_cancelled(self, run_id: int) -> bool:
+        """queued/running → cancelled."""
+        return self._transition(run_id, CANCELLED, (QUEUED, RUNNING), ended_at=time.time())
+
+    def heartbeat(self, run_id: int) -> None:
+        """Record that the run's process is alive."""
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat_at=time.time()))
+
+    def _transition(self, run_id: int, to: str, allowed_from: tuple[str, ...], **values: Any) -> bool:
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id, runs.c.status.in_(allowed_from))
+                .values(status=to, **values)
+            ).rowcount
+        if not changed:
+            self.get_run(run_id)  # raises RunNotFound for a missing run
+        return bool(changed)
+
+    def set_tags(self, run_id: int, tags: Sequence[str]) -> None:
+        """Replace the run's tags."""
+        self._update(run_id, tags=sorted({t.strip() for t in tags if t.strip()}))
+
+    def set_notes(self, run_id: int, notes: str) -> None:
+        """Replace the run's Markdown notes."""
+        self._update(run_id, notes=notes)
+
+    def _update(self, run_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            if not conn.execute(runs.update().where(runs.c.id == run_id).values(**values)).rowcount:
+                raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
+
+    def delete_run(self, run_id: int) -> None:
+        """Delete the run with its metrics and artifact records (not its files)."""
+        with self.engine.begin() as conn:
+            for table in (metrics, latest_metrics, artifacts):
+                conn.execute(table.delete().where(table.c.run_id == run_id))
+            if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
+                raise RunNotFound(f"no run with id {run_id}")
+
+    # ------------------------------------------------------------------ metrics
+
+    def log_metrics(self, run_id: int, points: Iterable[MetricPoint]) -> int:
+        """Write metric points in batches; the same (key, step) again overwrites, never duplicates.
+
+        NaN and ±inf are kept. Returns the number of points written.
+        """
+        rows = [{"run_id": run_id, "key": k, "step": int(s), "value": to_db_float(v), "wall_time": float(t)}
+                for k, s, v, t in points]
+        if not rows:
+            return 0
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["key"] not in latest or row["step"] >= latest[row["key"]]["step"]:
+                latest[row["key"]] = row
+        with self.engine.begin() as conn:
+            for i in range(0, len(rows), _BATCH):
+                stmt = self._insert(metrics)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["run_id", "key", "step"],
+                    set_={"value": stmt.excluded.value, "wall_time": stmt.excluded.wall_time})
+                conn.execute(stmt, rows[i:i + _BATCH])
+            stmt = self._insert(latest_metrics)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["run_id", "key"],
+                set_={c: stmt.excluded[c] for c in ("step", "value", "wall_time")},
+                where=latest_metrics.c.step <= stmt.excluded.step)
+            conn.execute(stmt, list(latest.values()))
+        return len(rows)
+
+    def latest_metrics(self, run_id: int) -> dict[str, LatestMetric]:
+        """Each metric's value at its highest step, by key."""
+        return self.latest_metrics_of([run_id]).get(run_id, {})
+
+    def latest_metrics_of(self, run_ids: Sequence[int]) -> dict[int, dict[str, LatestMetric]]:
+        """Latest metrics for many runs in one query (for run tables)."""
+        result: dict[int, dict[str, LatestMetric]] = {}
+        query = sa.select(latest_metrics).where(latest_metrics.c.run_id.in_(list(run_ids)))
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                result.setdefault(r.run_id, {})[r.key] = LatestMetric(
+                    r.key, r.step, from_db_float(r.value), r.wall_time)
+        return result
+
+    def metric_keys(self, run_id: int) -> list[str]:
+        """The names of the metrics the run has logged."""
+        query = sa.select(latest_metrics.c.key).where(latest_metrics.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def metric_history(self, run_id: int, key: str) -> MetricHistory:
+        """Every point of one metric, ordered by step."""
+        query = (sa.select(metrics.c.step, metrics.c.value, metrics.c.wall_time)
+                 .where(metrics.c.run_id == run_id, metrics.c.key == key)
+                 .order_by(metrics.c.step))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return MetricHistory(key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows],
+                             [r[2] for r in rows])
+
+    # ------------------------------------------------------------------ artifacts
+
+    def add_artifact(self, run_id: int, path: str, kind: str, size_bytes: int) -> None:
+        """Record (or refresh) a file of the run, by its path relative to the run folder."""
+        stmt = self._insert(artifacts).values(run_id=run_id, path=path, kind=kind,
+                                               size_bytes=size_bytes, created_at=time.time())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["run_id", "path"],
+            set_={c: stmt.excluded[c] for c in ("kind", "size_bytes", "created_at")})
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def list_artifacts(self, run_id: int) -> list[Artifact]:
+        """The run's recorded files, by path."""
+        query = sa.select(artifacts).where(artifacts.c.run_id == run_id).order_by(artifacts.c.path)
+        with self.engine.connect() as conn:
+            return [Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
+                    for r in conn.execute(query)]
+
+
+def _run_entity(row: Any) -> Run:
+    return Run(
+        id=row["id"], name=row["name"], status=row["status"], task=row["task"],
+        config=row["config"], created_at=row["created_at"], started_at=row["started_at"],
+        ended_at=row["ended_at"], heartbeat_at=row["heartbeat_at"], host=row["host"],
+        pid=row["pid"], error=row["error"], tags=tuple(row["tags"] or ()), notes=row["notes"] or "",
+    )
