@@ -104,8 +104,17 @@ def run_training(store: RunStore, run_id: int, extra_callbacks: list[Callback] |
     """Train the run to its end and return its final status (finished/failed/cancelled)."""
     run_dir = settings.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
-    _log_to_file(run_dir / "train.log")
+    handler = _log_to_file(run_dir / "train.log")
     lifecycle = RunLifecycle(store, run_id, run_dir)
+    try:
+        _train(store, run_id, run_dir, lifecycle, extra_callbacks)
+    finally:
+        _detach_log(handler)
+    return lifecycle.final_status or "failed"
+
+
+def _train(store: RunStore, run_id: int, run_dir: Path, lifecycle: RunLifecycle,
+           extra_callbacks: list[Callback] | None) -> None:
     with lifecycle:
         cfg = parse_config(store.get_run(run_id).config)
         (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
@@ -126,7 +135,6 @@ def run_training(store: RunStore, run_id: int, extra_callbacks: list[Callback] |
         trainer.fit(task, datamodule=data)
         lifecycle.check_cancelled()
         trainer.test(task, datamodule=data, ckpt_path="best", verbose=False)
-    return lifecycle.final_status or "failed"
 
 
 def _finish_wandb() -> None:
@@ -135,12 +143,22 @@ def _finish_wandb() -> None:
     wandb.finish()
 
 
-def _log_to_file(path: Path) -> None:
+_LOGGERS = ("", "lightning.pytorch", "lightning.fabric")
+
+
+def _log_to_file(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("", "lightning.pytorch", "lightning.fabric"):
+    for name in _LOGGERS:
         logging.getLogger(name).addHandler(handler)
     logging.getLogger().setLevel(logging.INFO)
+    return handler
+
+
+def _detach_log(handler: logging.Handler) -> None:
+    for name in _LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
+    handler.close()
 
 
 def main(argv: list[str] | None = None) -> int:

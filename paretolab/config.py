@@ -122,7 +122,7 @@ class OptimConfig(_Section):
     """Peak learning rate (reached after warm-up)."""
 
     weight_decay: float = Field(0.01, ge=0.0, le=1.0)
-    """Weight decay (decoupled for AdamW); not applied to biases, norms and embeddings' positions."""
+    """Weight decay (decoupled for AdamW); applied to weight matrices, not to biases and norms."""
 
     momentum: float = Field(0.9, ge=0.0, lt=1.0)
     """Momentum for `sgd` and `rmsprop`."""
@@ -246,12 +246,25 @@ class RunConfig(_Section):
     """Markdown notes about the run."""
 
     data: DataConfig = Field(default_factory=DataConfig)
+    """Dataset, split and batching."""
+
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
+    """Tokenizer trained on the training split."""
+
     model: ModelConfig = Field(default_factory=ModelConfig)
+    """Model architecture."""
+
     optim: OptimConfig = Field(default_factory=OptimConfig)
+    """Optimiser and learning-rate schedule."""
+
     trainer: TrainerConfig = Field(default_factory=TrainerConfig)
+    """Training budget, precision, checkpointing and logging."""
+
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
+    """Where to train."""
+
     wandb: WandbConfig = Field(default_factory=WandbConfig)
+    """Weights & Biases logging (offline by default; no account needed)."""
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> RunConfig:

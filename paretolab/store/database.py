@@ -61,13 +61,22 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    """The schema revision this version of paretolab writes."""
+def _scripts() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    """The schema revision this version of paretolab writes."""
+    head = _scripts().get_current_head()
     assert head is not None
     return head
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of paretolab can migrate from."""
+    return {rev.revision for rev in _scripts().walk_revisions()}
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -100,10 +109,7 @@ def ensure_schema(engine: sa.Engine) -> None:
             if current_revision(engine) != head:
                 raise
         return
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    known = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
-    if current in known:
+    if current in known_revisions():
         raise SchemaVersionError(
             f"{where} is at schema revision {current}, this paretolab needs {head}; "
             "back the database up, then run `paretolab db upgrade`"

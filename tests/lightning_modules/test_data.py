@@ -1,0 +1,68 @@
+from collections import Counter
+
+import pytest
+
+from lightning_modules.data.datamodule import TextClassificationData, pad_batch
+from lightning_modules.data.registry import DATASETS, get_dataset
+from lightning_modules.data.splits import stratified_split, stratified_subsample
+from lightning_modules.data.tokenization import PAD, encode_texts, train_tokenizer
+from tests.conftest import tiny_config
+
+
+def test_bbc_news_ships_2225_articles_in_5_topics() -> None:
+    texts, labels = get_dataset("bbc_news").load()
+    assert len(texts) == 2225 and all(texts)
+    assert Counter(labels) == {"sports": 511, "business": 510, "politics": 417, "tech": 401,
+                               "entertainment": 386}
+
+
+def test_registry_describes_each_dataset() -> None:
+    for info in DATASETS.values():
+        assert info.task and info.size and info.licence
+    with pytest.raises(KeyError, match="unknown dataset 'nope'"):
+        get_dataset("nope")
+
+
+def test_stratified_split_is_disjoint_seeded_and_proportional() -> None:
+    labels = ["a"] * 100 + ["b"] * 50
+    train, val, test = stratified_split(labels, 0.1, 0.2, seed=1)
+    assert sorted(train + val + test) == list(range(150))
+    assert Counter(labels[i] for i in test) == {"a": 20, "b": 10}
+    assert Counter(labels[i] for i in val) == {"a": 10, "b": 5}
+    assert stratified_split(labels, 0.1, 0.2, seed=1) == (train, val, test)
+    assert stratified_split(labels, 0.1, 0.2, seed=2) != (train, val, test)
+
+
+def test_subsample_keeps_label_shares() -> None:
+    labels = ["a"] * 80 + ["b"] * 20
+    keep = stratified_subsample(labels, 50, seed=0)
+    assert len(keep) == 50 and Counter(labels[i] for i in keep) == {"a": 40, "b": 10}
+
+
+@pytest.mark.parametrize("kind", ["bpe", "wordpiece"])
+def test_tokenizer_pads_with_id_zero_and_truncates(kind: str) -> None:
+    tok = train_tokenizer(["the cat sat on the mat"] * 20 + ["a dog ran"] * 20, kind, 120, 1, True)
+    assert tok.token_to_id(PAD) == 0
+    [ids] = encode_texts(tok, ["The CAT sat on the mat again and again"], max_length=4, add_cls=True)
+    assert len(ids) == 4 and ids[0] == tok.token_to_id("[CLS]")
+
+
+def test_pad_batch_masks_padding() -> None:
+    batch = pad_batch([([5, 6, 7], 1), ([8], 0)])
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch["attention_mask"].tolist() == [[True, True, True], [True, False, False]]
+    assert batch["labels"].tolist() == [1, 0]
+
+
+def test_data_module_trains_the_tokenizer_on_train_only_and_saves_it(tmp_path) -> None:
+    data = TextClassificationData(tiny_config(), tmp_path)
+    data.setup("fit")
+    assert (tmp_path / "tokenizer.json").exists()
+    sizes = {k: len(v) for k, v in data.splits.items()}
+    assert sum(sizes.values()) == 200 and 15 <= sizes["val"] == sizes["test"] <= 25
+    assert data.class_names == ["business", "entertainment", "politics", "sports", "tech"]
+    assert all(len(ids) <= 64 for ids in data.splits["train"].ids)
+    # A second set-up reuses the saved tokenizer (resumed runs keep their vocabulary).
+    again = TextClassificationData(tiny_config(), tmp_path)
+    again.setup("fit")
+    assert again.splits["val"].ids == data.splits["val"].ids

@@ -1,0 +1,98 @@
+import pytest
+import torch
+
+from lightning_modules.models import EncoderClassifier, MultiHeadAttention
+from lightning_modules.models.embeddings import Embeddings, sinusoidal_table
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    torch.manual_seed(0)
+
+
+def padded_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.randn(3, 7, 32)
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[1, 5:] = False
+    mask[2, 2:] = False
+    return x, mask
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_explicit_path_matches_fast_path(causal: bool) -> None:
+    attn = MultiHeadAttention(32, 4).eval()
+    x, mask = padded_batch()
+    fast, none = attn(x, key_padding_mask=mask, causal=causal)
+    explicit, weights = attn(x, key_padding_mask=mask, causal=causal, return_weights=True)
+    assert none is None and weights.shape == (3, 4, 7, 7)
+    torch.testing.assert_close(explicit, fast, atol=1e-5, rtol=1e-5)
+
+
+def test_cross_attention_shapes_and_match() -> None:
+    attn = MultiHeadAttention(32, 4).eval()
+    x, context = torch.randn(2, 3, 32), torch.randn(2, 5, 32)
+    fast, _ = attn(x, context=context)
+    explicit, weights = attn(x, context=context, return_weights=True)
+    assert weights.shape == (2, 4, 3, 5)
+    torch.testing.assert_close(explicit, fast, atol=1e-5, rtol=1e-5)
+
+
+def test_probabilities_sum_to_one_and_padding_gets_zero() -> None:
+    attn = MultiHeadAttention(32, 4).eval()
+    x, mask = padded_batch()
+    _, w = attn(x, key_padding_mask=mask, return_weights=True)
+    torch.testing.assert_close(w.sum(-1), torch.ones(3, 4, 7))
+    assert torch.all(w[1, :, :, 5:] == 0) and torch.all(w[2, :, :, 2:] == 0)
+
+
+def test_causal_mask_gives_exact_zeros_above_the_diagonal() -> None:
+    attn = MultiHeadAttention(32, 4).eval()
+    _, w = attn(torch.randn(2, 6, 32), causal=True, return_weights=True)
+    upper = torch.triu(torch.ones(6, 6, dtype=torch.bool), diagonal=1)
+    assert torch.all(w[..., upper] == 0)
+
+
+def test_heads_must_divide_width() -> None:
+    with pytest.raises(ValueError, match="must divide"):
+        MultiHeadAttention(30, 4)
+
+
+def test_sinusoidal_table_matches_the_formula() -> None:
+    table = sinusoidal_table(10, 8)
+    assert table.shape == (10, 8)
+    assert table[0, 0] == 0 and table[0, 1] == 1
+    torch.testing.assert_close(table[3, 2], torch.sin(torch.tensor(3 / 10000 ** (2 / 8))))
+
+
+def test_embeddings_refuse_sequences_longer_than_max_len() -> None:
+    emb = Embeddings(50, 16, max_len=8, positional="learned", dropout=0.0)
+    with pytest.raises(ValueError, match="longer than the model's max_len=8"):
+        emb(torch.zeros(1, 9, dtype=torch.long))
+
+
+@pytest.mark.parametrize(("pooling", "positional"), [("mean", "learned"), ("cls", "sinusoidal")])
+def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None:
+    model = EncoderClassifier(vocab_size=50, num_classes=3, max_len=16, d_model=32, n_layers=2,
+                              n_heads=4, d_ff=64, positional=positional, pooling=pooling).eval()
+    ids = torch.tensor([[2, 7, 8, 9, 0, 0], [2, 5, 6, 7, 8, 9]])
+    mask = ids != 0
+    logits = model(ids, mask)
+    assert logits.shape == (2, 3)
+    # What sits in padded positions must not change the prediction.
+    noisy = ids.clone()
+    noisy[0, 4:] = 11
+    torch.testing.assert_close(model(noisy, mask), logits)
+
+
+def test_classifier_learns_a_separable_toy_problem() -> None:
+    model = EncoderClassifier(vocab_size=20, num_classes=2, max_len=8, d_model=16, n_layers=1,
+                              n_heads=2, d_ff=32, dropout=0.0)
+    ids = torch.randint(3, 20, (64, 8))
+    labels = (ids == 5).any(dim=1).long()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(150):
+        loss = torch.nn.functional.cross_entropy(model(ids), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert (model(ids).argmax(-1) == labels).float().mean() > 0.95

@@ -1,0 +1,155 @@
+import math
+
+import pytest
+import sqlalchemy as sa
+
+from paretolab.errors import RunNotFound, SchemaVersionError, UserError
+from paretolab.store import RunStore, database
+from paretolab.store.schema import metrics
+
+
+@pytest.fixture
+def run_id(store: RunStore) -> int:
+    return store.create_run({"model": {"d_model": 8}}, "r", "classification", tags=["a"]).id
+
+
+def test_create_and_read_back_a_run(store: RunStore, run_id: int) -> None:
+    run = store.get_run(run_id)
+    assert (run.name, run.status, run.task, run.tags) == ("r", "queued", "classification", ("a",))
+    assert run.config == {"model": {"d_model": 8}}
+    assert run.started_at is None and not run.is_terminal
+
+
+def test_missing_run_is_a_clear_error(store: RunStore) -> None:
+    with pytest.raises(RunNotFound, match="no run with id 999"):
+        store.get_run(999)
+
+
+def test_lifecycle_transitions_are_conditional(store: RunStore, run_id: int) -> None:
+    assert store.mark_running(run_id, pid=1234, host="h")
+    run = store.get_run(run_id)
+    assert (run.status, run.pid, run.host) == ("running", 1234, "h")
+    assert run.started_at is not None and run.heartbeat_at is not None
+    assert store.mark_finished(run_id)
+    # A finished run never moves again.
+    assert not store.mark_failed(run_id, "late")
+    assert not store.mark_cancelled(run_id)
+    assert not store.mark_running(run_id, pid=1)
+    run = store.get_run(run_id)
+    assert run.status == "finished" and run.error is None and run.ended_at >= run.started_at
+
+
+def test_failed_run_keeps_its_error(store: RunStore, run_id: int) -> None:
+    store.mark_running(run_id, pid=1)
+    assert store.mark_failed(run_id, "Traceback ...\nValueError: boom")
+    assert store.get_run(run_id).error.endswith("ValueError: boom")
+
+
+def test_queued_run_can_be_cancelled(store: RunStore, run_id: int) -> None:
+    assert store.mark_cancelled(run_id)
+    assert store.get_run(run_id).status == "cancelled"
+
+
+def test_list_runs_newest_first_and_by_status(store: RunStore) -> None:
+    ids = [store.create_run({}, f"r{i}", "classification").id for i in range(3)]
+    store.mark_running(ids[1], pid=1)
+    assert [r.id for r in store.list_runs()] == ids[::-1]
+    assert [r.id for r in store.list_runs(["running"])] == [ids[1]]
+    assert [r.id for r in store.list_runs(limit=2)] == ids[:0:-1]
+    with pytest.raises(UserError, match="unknown status"):
+        store.list_runs(["runnin"])
+
+
+def test_metrics_round_trip_with_nan_and_inf(store: RunStore, run_id: int) -> None:
+    points = [("loss", 0, 2.5, 10.0), ("loss", 1, math.nan, 11.0), ("loss", 2, math.inf, 12.0),
+              ("loss", 3, -math.inf, 13.0), ("acc", 1, 0.5, 11.0)]
+    assert store.log_metrics(run_id, points) == 5
+    history = store.metric_history(run_id, "loss")
+    assert history.steps == [0, 1, 2, 3]
+    assert history.values[0] == 2.5 and math.isnan(history.values[1])
+    assert history.values[2:] == [math.inf, -math.inf]
+    assert history.wall_times == [10.0, 11.0, 12.0, 13.0]
+    assert store.metric_keys(run_id) == ["acc", "loss"]
+
+
+def test_rewriting_a_point_never_duplicates_it(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("loss", 5, 1.0, 1.0)])
+    store.log_metrics(run_id, [("loss", 5, 0.5, 2.0)])  # a retried flush
+    assert store.metric_history(run_id, "loss").values == [0.5]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(metrics)).scalar_one() == 1
+
+
+def test_large_batches_are_split_and_all_kept(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("x", i, float(i), 0.0) for i in range(2_345)])
+    history = store.metric_history(run_id, "x")
+    assert len(history) == 2_345 and history.values[-1] == 2_344.0
+
+
+def test_latest_metric_is_the_highest_step(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("loss", 10, 1.0, 1.0), ("loss", 20, 0.5, 2.0)])
+    store.log_metrics(run_id, [("loss", 15, 9.0, 3.0)])  # late, older step: not the latest
+    latest = store.latest_metrics(run_id)["loss"]
+    assert (latest.step, latest.value) == (20, 0.5)
+    other = store.create_run({}, "b", "classification").id
+    store.log_metrics(other, [("loss", 1, 3.0, 1.0)])
+    both = store.latest_metrics_of([run_id, other])
+    assert both[run_id]["loss"].value == 0.5 and both[other]["loss"].value == 3.0
+
+
+def test_artifacts_are_upserted_by_path(store: RunStore, run_id: int) -> None:
+    store.add_artifact(run_id, "checkpoints/last.ckpt", "checkpoint", 10)
+    store.add_artifact(run_id, "checkpoints/last.ckpt", "checkpoint", 20)
+    store.add_artifact(run_id, "tokenizer.json", "tokenizer", 5)
+    arts = store.list_artifacts(run_id)
+    assert [(a.path, a.size_bytes) for a in arts] == [("checkpoints/last.ckpt", 20), ("tokenizer.json", 5)]
+
+
+def test_tags_notes_and_delete(store: RunStore, run_id: int) -> None:
+    store.set_tags(run_id, ["b", " a ", "b", ""])
+    store.set_notes(run_id, "# best so far")
+    run = store.get_run(run_id)
+    assert run.tags == ("a", "b") and run.notes == "# best so far"
+    store.log_metrics(run_id, [("loss", 1, 1.0, 1.0)])
+    store.add_artifact(run_id, "a.txt", "log", 1)
+    store.delete_run(run_id)
+    with pytest.raises(RunNotFound):
+        store.get_run(run_id)
+    assert store.metric_history(run_id, "loss").steps == [] and store.list_artifacts(run_id) == []
+
+
+def test_a_new_database_is_created_at_the_newest_schema(store: RunStore) -> None:
+    assert database.current_revision(store.engine) == database.head_revision()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_database_from_a_newer_paretolab_is_refused(store: RunStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff'")
+    with pytest.raises(SchemaVersionError, match="newer paretolab: upgrade paretolab"):
+        RunStore(store.url)
+
+
+def test_an_older_schema_is_refused_with_the_upgrade_command(store: RunStore, monkeypatch) -> None:
+    current = database.head_revision()
+    monkeypatch.setattr(database, "head_revision", lambda: "9999")
+    monkeypatch.setattr(database, "known_revisions", lambda: {current, "9999"})
+    with pytest.raises(SchemaVersionError, match="run `paretolab db upgrade`") as info:
+        RunStore(store.url)
+    assert f"at schema revision {current}" in str(info.value)
+
+
+def test_foreign_tables_without_a_version_are_refused(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    with sa.create_engine(url).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE runs (id INTEGER)")
+    with pytest.raises(SchemaVersionError, match="no paretolab schema version"):
+        RunStore(url)
+
+
+def test_downgrade_then_upgrade_round_trips(store: RunStore) -> None:
+    database.downgrade(store.engine, "base")
+    assert "runs" not in sa.inspect(store.engine).get_table_names()
+    database.upgrade(store.engine)
+    assert store.create_run({}, "again", "classification").id >= 1
