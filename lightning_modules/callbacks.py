@@ -30,7 +30,9 @@ class StoreLogger(Logger):
     retry never duplicates a point.
     """
 
-    def __init__(self, store: RunStore, run_id: int, flush_every: int = 500, flush_seconds: float = 5.0):
+    def __init__(
+        self, store: RunStore, run_id: int, flush_every: int = 500, flush_seconds: float = 5.0
+    ):
         super().__init__()
         self.store, self.run_id = store, run_id
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
@@ -55,7 +57,10 @@ class StoreLogger(Logger):
             if isinstance(value, torch.Tensor):
                 value = value.item()
             self._buffer.append((key, step, float(value), now))
-        if len(self._buffer) >= self.flush_every or time.monotonic() - self._last_flush >= self.flush_seconds:
+        if (
+            len(self._buffer) >= self.flush_every
+            or time.monotonic() - self._last_flush >= self.flush_seconds
+        ):
             self.flush()
 
     def flush(self) -> bool:
@@ -66,7 +71,9 @@ class StoreLogger(Logger):
         try:
             self.store.log_metrics(self.run_id, self._buffer)
         except Exception as exc:  # the database may be briefly unreachable: retry on the next flush
-            log.warning("could not write %d metric points yet (%s); will retry", len(self._buffer), exc)
+            log.warning(
+                "could not write %d metric points yet (%s); will retry", len(self._buffer), exc
+            )
             return False
         self._buffer = []
         return True
@@ -89,7 +96,9 @@ class CheckpointOnCancel(pl.Callback):
     def __init__(self, checkpoint_dir: Path):
         self.checkpoint_dir = Path(checkpoint_dir)
 
-    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
         if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
             path = self.checkpoint_dir / "last.ckpt"
             trainer.save_checkpoint(path)
@@ -103,7 +112,9 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     on one filesystem); Lightning's default IO writes in place.
     """
 
-    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None
+    ) -> None:
         path = Path(path)
         get_filesystem(path).makedirs(str(path.parent), exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -45,7 +45,9 @@ class RunLifecycle:
         heartbeat_seconds: how often the heartbeat thread records that the process lives.
     """
 
-    def __init__(self, store: RunStore, run_id: int, run_dir: Path, heartbeat_seconds: float = 10.0):
+    def __init__(
+        self, store: RunStore, run_id: int, run_dir: Path, heartbeat_seconds: float = 10.0
+    ):
         self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
         self.heartbeat_seconds = heartbeat_seconds
         self.cancel_requested = False
@@ -89,8 +91,12 @@ class RunLifecycle:
             except Exception as exc:  # the database may be briefly unreachable
                 log.warning("heartbeat failed: %s", exc)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
         self._stop.set()
         for hook in self.exit_hooks:
             try:
@@ -103,9 +109,9 @@ class RunLifecycle:
             log.exception("recording artifacts failed")
         if exc is None:
             self.final_status = CANCELLED if self.cancel_requested else FINISHED
-        elif isinstance(exc, (SIGTERMException, CancelRequested)):
-            self.final_status = CANCELLED
-        elif isinstance(exc, KeyboardInterrupt):
+        elif isinstance(exc, (SIGTERMException, CancelRequested)) or isinstance(
+            exc, KeyboardInterrupt
+        ):
             self.final_status = CANCELLED
         else:
             self.final_status = FAILED
@@ -114,12 +120,16 @@ class RunLifecycle:
         elif self.final_status == CANCELLED:
             self.store.mark_cancelled(self.run_id)
         else:
-            text = str(exc) if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
+            text = (
+                str(exc) if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
+            )
             log.error("run %s failed:\n%s", self.run_id, text)
             self.store.mark_failed(self.run_id, text)
         for signum, handler in self._old_handlers.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
-        return True  # the outcome is in the store and in final_status; main() maps it to an exit code
+        return (
+            True  # the outcome is in the store and in final_status; main() maps it to an exit code
+        )
 
 
 def record_artifacts(store: RunStore, run_id: int, run_dir: Path) -> None:

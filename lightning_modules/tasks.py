@@ -35,22 +35,33 @@ class ClassificationTask(pl.LightningModule):
         self.config: RunConfig = parse_config(config)
         m = self.config.model
         self.model = EncoderClassifier(
-            vocab_size=vocab_size, num_classes=len(class_names), max_len=self.config.data.max_length,
-            d_model=m.d_model, n_layers=m.n_layers, n_heads=m.n_heads, d_ff=m.ff_dim(),
-            dropout=m.dropout, attention_dropout=m.attention_dropout, positional=m.positional,
+            vocab_size=vocab_size,
+            num_classes=len(class_names),
+            max_len=self.config.data.max_length,
+            d_model=m.d_model,
+            n_layers=m.n_layers,
+            n_heads=m.n_heads,
+            d_ff=m.ff_dim(),
+            dropout=m.dropout,
+            attention_dropout=m.attention_dropout,
+            positional=m.positional,
             pooling=m.pooling,
         )
         n = len(class_names)
-        metrics = MetricCollection({
-            "acc": MulticlassAccuracy(n, average="micro"),
-            "f1": MulticlassF1Score(n, average="macro"),
-            "precision": MulticlassPrecision(n, average="macro"),
-            "recall": MulticlassRecall(n, average="macro"),
-        })
+        metrics = MetricCollection(
+            {
+                "acc": MulticlassAccuracy(n, average="micro"),
+                "f1": MulticlassF1Score(n, average="macro"),
+                "precision": MulticlassPrecision(n, average="macro"),
+                "recall": MulticlassRecall(n, average="macro"),
+            }
+        )
         self.val_metrics = metrics.clone(prefix="val_")
         self.test_metrics = metrics.clone(prefix="test_")
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         return self.model(input_ids, attention_mask)
 
     def _common_step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
@@ -58,8 +69,12 @@ class ClassificationTask(pl.LightningModule):
         loss = F.cross_entropy(logits, batch["labels"])
         size = batch["labels"].shape[0]
         if stage == "train":
-            self.log("train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=size)
-            self.log("lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True, on_epoch=False)
+            self.log(
+                "train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=size
+            )
+            self.log(
+                "lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True, on_epoch=False
+            )
             return loss
         metrics = self.val_metrics if stage == "val" else self.test_metrics
         metrics.update(logits, batch["labels"])
@@ -78,5 +93,10 @@ class ClassificationTask(pl.LightningModule):
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = build_optimizer(self.model, self.config.optim)
-        scheduler = build_scheduler(optimizer, int(self.trainer.estimated_stepping_batches), self.config.optim)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        scheduler = build_scheduler(
+            optimizer, int(self.trainer.estimated_stepping_batches), self.config.optim
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }

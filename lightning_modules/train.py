@@ -49,25 +49,42 @@ def resolve_accelerator(cfg: RunConfig) -> str:
     if precision == "16-mixed" and acc == "cpu":
         raise UserError("trainer.precision=16-mixed is not supported on CPU; use bf16-mixed or 32")
     if precision == "bf16-mixed" and acc == "gpu" and not torch.cuda.is_bf16_supported():
-        raise UserError("trainer.precision=bf16-mixed is not supported by this GPU; use 16-mixed or 32")
+        raise UserError(
+            "trainer.precision=bf16-mixed is not supported by this GPU; use 16-mixed or 32"
+        )
     return acc
 
 
-def build_trainer(cfg: RunConfig, run_dir: Path, loggers: list[Logger],
-                  extra_callbacks: list[Callback] | None = None) -> pl.Trainer:
+def build_trainer(
+    cfg: RunConfig,
+    run_dir: Path,
+    loggers: list[Logger],
+    extra_callbacks: list[Callback] | None = None,
+) -> pl.Trainer:
     """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``."""
     t = cfg.trainer
     ckpt_dir = run_dir / "checkpoints"
     callbacks: list[Callback] = [
-        ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=t.monitor, mode=t.monitor_mode,
-                        save_top_k=1, save_last=True),
+        ModelCheckpoint(
+            dirpath=ckpt_dir,
+            filename="best",
+            monitor=t.monitor,
+            mode=t.monitor_mode,
+            save_top_k=1,
+            save_last=True,
+        ),
         CheckpointOnCancel(ckpt_dir),
         *(extra_callbacks or []),
     ]
     if t.early_stopping:
-        callbacks.append(EarlyStopping(monitor=t.monitor, mode=t.monitor_mode,
-                                       patience=t.early_stopping.patience,
-                                       min_delta=t.early_stopping.min_delta))
+        callbacks.append(
+            EarlyStopping(
+                monitor=t.monitor,
+                mode=t.monitor_mode,
+                patience=t.early_stopping.patience,
+                min_delta=t.early_stopping.min_delta,
+            )
+        )
     return pl.Trainer(
         accelerator=resolve_accelerator(cfg),
         devices=cfg.hardware.devices,
@@ -92,15 +109,23 @@ def make_loggers(cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path) ->
     loggers: list[Logger] = [StoreLogger(store, run_id)]
     if cfg.wandb.mode != "disabled":
         os.environ.setdefault("WANDB_SILENT", "true")
-        loggers.append(WandbLogger(
-            project=cfg.wandb.project, name=cfg.display_name(), id=f"paretolab-{run_id}",
-            save_dir=str(run_dir), offline=cfg.wandb.mode == "offline",
-            config=cfg.model_dump(mode="json"), log_model=False,
-        ))
+        loggers.append(
+            WandbLogger(
+                project=cfg.wandb.project,
+                name=cfg.display_name(),
+                id=f"paretolab-{run_id}",
+                save_dir=str(run_dir),
+                offline=cfg.wandb.mode == "offline",
+                config=cfg.model_dump(mode="json"),
+                log_model=False,
+            )
+        )
     return loggers
 
 
-def run_training(store: RunStore, run_id: int, extra_callbacks: list[Callback] | None = None) -> str:
+def run_training(
+    store: RunStore, run_id: int, extra_callbacks: list[Callback] | None = None
+) -> str:
     """Train the run to its end and return its final status (finished/failed/cancelled)."""
     run_dir = settings.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -113,8 +138,13 @@ def run_training(store: RunStore, run_id: int, extra_callbacks: list[Callback] |
     return lifecycle.final_status or "failed"
 
 
-def _train(store: RunStore, run_id: int, run_dir: Path, lifecycle: RunLifecycle,
-           extra_callbacks: list[Callback] | None) -> None:
+def _train(
+    store: RunStore,
+    run_id: int,
+    run_dir: Path,
+    lifecycle: RunLifecycle,
+    extra_callbacks: list[Callback] | None,
+) -> None:
     with lifecycle:
         cfg = parse_config(store.get_run(run_id).config)
         (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
@@ -130,8 +160,12 @@ def _train(store: RunStore, run_id: int, run_dir: Path, lifecycle: RunLifecycle,
         if any(isinstance(lg, WandbLogger) for lg in loggers):
             lifecycle.exit_hooks.append(_finish_wandb)
         trainer = build_trainer(cfg, run_dir, loggers, extra_callbacks)
-        log.info("run %s: training %s (%s parameters)", run_id, cfg.display_name(),
-                 f"{sum(p.numel() for p in task.parameters()):,}")
+        log.info(
+            "run %s: training %s (%s parameters)",
+            run_id,
+            cfg.display_name(),
+            f"{sum(p.numel() for p in task.parameters()):,}",
+        )
         trainer.fit(task, datamodule=data)
         lifecycle.check_cancelled()
         trainer.test(task, datamodule=data, ckpt_path="best", verbose=False)

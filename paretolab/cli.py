@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from paretolab import __version__, run_views, launcher
+from paretolab import __version__, launcher, run_views
 from paretolab.config import dump_config, load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
@@ -29,12 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="validate a YAML config, record a run and train it")
     train.add_argument("config", help="YAML run config, e.g. configs/bbc_demo.yaml")
-    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a config field, e.g. --set model.n_layers=4 (repeatable)")
-    train.add_argument("--detach", action="store_true",
-                       help="train in the background; output goes to the run folder's output.log")
+    train.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set model.n_layers=4 (repeatable)",
+    )
+    train.add_argument(
+        "--detach",
+        action="store_true",
+        help="train in the background; output goes to the run folder's output.log",
+    )
 
-    cfg = sub.add_parser("config", help="validate a config and print it resolved, defaults included")
+    cfg = sub.add_parser(
+        "config", help="validate a config and print it resolved, defaults included"
+    )
     cfg.add_argument("config")
     cfg.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
@@ -80,12 +91,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
         store = RunStore()
-        run = store.create_run(config.model_dump(mode="json"), config.display_name(), config.task,
-                               config.tags, config.notes)
+        run = store.create_run(
+            config.model_dump(mode="json"),
+            config.display_name(),
+            config.task,
+            config.tags,
+            config.notes,
+        )
         if args.detach:
             pid = launcher.start_detached(store, run.id)
-            print(f"run {run.id} started in the background (pid {pid}); "
-                  f"follow it with `paretolab runs show {run.id}`")
+            print(
+                f"run {run.id} started in the background (pid {pid}); "
+                f"follow it with `paretolab runs show {run.id}`"
+            )
             return 0
         print(f"run {run.id}: {run.name}", file=sys.stderr)
         code = launcher.run_in_foreground(store, run.id)

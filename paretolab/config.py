@@ -28,7 +28,9 @@ TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
 class _Section(BaseModel):
     """Base for every config section: unknown keys are errors, field docstrings are help."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, validate_assignment=True
+    )
 
 
 class DataConfig(_Section):
@@ -303,7 +305,9 @@ def parse_config(data: Any, source: str | None = None) -> RunConfig:
         ConfigError: one line per problem, each naming the field, the value and what is allowed.
     """
     if not isinstance(data, dict):
-        raise ConfigError([f"a run config must be a mapping of sections, got {type(data).__name__}"], source)
+        raise ConfigError(
+            [f"a run config must be a mapping of sections, got {type(data).__name__}"], source
+        )
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -322,8 +326,12 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
     except FileNotFoundError:
         raise ConfigError([f"config file not found: {path}"]) from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
-        raise ConfigError([f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})"]) from None
-    return parse_config(apply_overrides(load_yaml_text(text, str(path)), overrides or []), str(path))
+        raise ConfigError(
+            [f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})"]
+        ) from None
+    return parse_config(
+        apply_overrides(load_yaml_text(text, str(path)), overrides or []), str(path)
+    )
 
 
 def load_yaml_text(text: str, source: str = "<text>") -> dict[str, Any]:
@@ -343,7 +351,9 @@ def load_yaml_text(text: str, source: str = "<text>") -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError([f"the top level must be a mapping of sections, got {type(data).__name__}"], source)
+        raise ConfigError(
+            [f"the top level must be a mapping of sections, got {type(data).__name__}"], source
+        )
     return data
 
 

@@ -66,8 +66,14 @@ def start_detached(store: RunStore, run_id: int) -> int:
     run_dir = settings.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / "output.log", "ab") as out:
-        proc = subprocess.Popen(train_argv(run_id), env=child_env(store), stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            train_argv(run_id),
+            env=child_env(store),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     store.mark_running(run_id, proc.pid)
     return proc.pid
 

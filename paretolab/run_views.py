@@ -28,19 +28,32 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
     rows = []
     for r in runs:
         m = latest.get(r.id, {})
-        rows.append([str(r.id), r.status, r.name[:40], _when(r.created_at), _duration(r.duration(now)),
-                     *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc"))])
+        rows.append(
+            [
+                str(r.id),
+                r.status,
+                r.name[:40],
+                _when(r.created_at),
+                _duration(r.duration(now)),
+                *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc")),
+            ]
+        )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                     for row in [header, *rows])
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
 
 
 def run_summary(store: RunStore, run_id: int) -> str:
     """One line: status and headline metrics, printed when ``paretolab train`` ends."""
     run = store.get_run(run_id)
     metrics = store.latest_metrics(run_id)
-    shown = [f"{k}={_num(metrics[k].value)}" for k in
-             ("test_acc", "test_f1", "val_acc", "val_loss") if k in metrics]
+    shown = [
+        f"{k}={_num(metrics[k].value)}"
+        for k in ("test_acc", "test_f1", "val_acc", "val_loss")
+        if k in metrics
+    ]
     line = f"run {run_id} {run.status}" + (": " + ", ".join(shown) if shown else "")
     if run.error:
         line += f"\nerror: {run.error.strip().splitlines()[-1]}"
@@ -51,19 +64,32 @@ def run_report(store: RunStore, run_id: int) -> str:
     """Everything about one run: status, times, latest metrics, artifacts, config."""
     run = store.get_run(run_id)
     metrics = store.latest_metrics(run_id)
-    lines = [f"run {run.id}: {run.name}", f"  status    {run.status}", f"  task      {run.task}",
-             f"  created   {_when(run.created_at)}", f"  duration  {_duration(run.duration(time.time()))}",
-             f"  process   {run.host or '-'}:{run.pid or '-'}", f"  tags      {', '.join(run.tags) or '-'}",
-             f"  folder    {settings.run_dir(run.id)}"]
+    lines = [
+        f"run {run.id}: {run.name}",
+        f"  status    {run.status}",
+        f"  task      {run.task}",
+        f"  created   {_when(run.created_at)}",
+        f"  duration  {_duration(run.duration(time.time()))}",
+        f"  process   {run.host or '-'}:{run.pid or '-'}",
+        f"  tags      {', '.join(run.tags) or '-'}",
+        f"  folder    {settings.run_dir(run.id)}",
+    ]
     if run.error:
         lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
     order = list(TASK_VAL_METRICS.get(run.task, ()))
     keys = sorted(metrics, key=lambda k: (k not in order, order.index(k) if k in order else 0, k))
-    lines += ["", "latest metrics:"] + [f"  {k:<20} {_num(metrics[k].value):>10}  (step {metrics[k].step})"
-                                        for k in keys] or ["  none yet"]
+    lines += ["", "latest metrics:"] + [
+        f"  {k:<20} {_num(metrics[k].value):>10}  (step {metrics[k].step})" for k in keys
+    ] or ["  none yet"]
     artifacts = store.list_artifacts(run_id)
-    lines += ["", "artifacts:"] + [f"  {a.kind:<11} {a.path}  ({a.size_bytes:,} bytes)" for a in artifacts]
-    lines += ["", "config:", *("  " + ln for ln in dump_config(parse_config(run.config)).splitlines())]
+    lines += ["", "artifacts:"] + [
+        f"  {a.kind:<11} {a.path}  ({a.size_bytes:,} bytes)" for a in artifacts
+    ]
+    lines += [
+        "",
+        "config:",
+        *("  " + ln for ln in dump_config(parse_config(run.config)).splitlines()),
+    ]
     return "\n".join(lines)
 
 
@@ -85,12 +111,26 @@ def export_run(store: RunStore, run_id: int, fmt: str) -> str:
         return buf.getvalue()
     if fmt == "json":
         doc = {
-            "run": {"id": run.id, "name": run.name, "status": run.status, "task": run.task,
-                    "created_at": run.created_at, "started_at": run.started_at, "ended_at": run.ended_at,
-                    "error": run.error, "tags": list(run.tags), "notes": run.notes, "config": run.config},
-            "metrics": {h.key: [{"step": s, "value": _json_float(v), "wall_time": w}
-                                for s, v, w in zip(h.steps, h.values, h.wall_times, strict=True)]
-                        for h in histories},
+            "run": {
+                "id": run.id,
+                "name": run.name,
+                "status": run.status,
+                "task": run.task,
+                "created_at": run.created_at,
+                "started_at": run.started_at,
+                "ended_at": run.ended_at,
+                "error": run.error,
+                "tags": list(run.tags),
+                "notes": run.notes,
+                "config": run.config,
+            },
+            "metrics": {
+                h.key: [
+                    {"step": s, "value": _json_float(v), "wall_time": w}
+                    for s, v, w in zip(h.steps, h.values, h.wall_times, strict=True)
+                ]
+                for h in histories
+            },
         }
         return json.dumps(doc, indent=1, allow_nan=False) + "\n"
     raise ValueError(f"unknown export format {fmt!r}")
@@ -99,7 +139,9 @@ def export_run(store: RunStore, run_id: int, fmt: str) -> str:
 def write_atomically(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -34,5 +34,6 @@ def tiny_config(*overrides: str) -> RunConfig:
 
 def queue_run(store: RunStore, config: RunConfig) -> int:
     """Record a queued run for ``config`` and return its id."""
-    return store.create_run(config.model_dump(mode="json"), config.display_name(), config.task,
-                            config.tags).id
+    return store.create_run(
+        config.model_dump(mode="json"), config.display_name(), config.task, config.tags
+    ).id

@@ -18,8 +18,14 @@ from tests.conftest import REPO, TINY, queue_run, tiny_config
 def paretolab(*args: str, env_home) -> subprocess.CompletedProcess:
     env = dict(os.environ, PARETOLAB_HOME=str(env_home), WANDB_SILENT="true")
     env.pop("PARETOLAB_DB_URL", None)
-    return subprocess.run([sys.executable, "-m", "paretolab.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "paretolab.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_train_end_to_end_leaves_a_finished_run_with_metrics_checkpoint_and_wandb(home) -> None:
@@ -33,7 +39,13 @@ def test_train_end_to_end_leaves_a_finished_run_with_metrics_checkpoint_and_wand
     run_dir = settings.run_dir(1)
     torch.load(run_dir / "checkpoints" / "best.ckpt", weights_only=True)
     assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb")), "no offline W&B files"
-    assert {a.kind for a in store.list_artifacts(1)} >= {"checkpoint", "tokenizer", "config", "log", "wandb"}
+    assert {a.kind for a in store.list_artifacts(1)} >= {
+        "checkpoint",
+        "tokenizer",
+        "config",
+        "log",
+        "wandb",
+    }
 
     listed = paretolab("runs", "list", env_home=home)
     assert listed.returncode == 0 and "finished" in listed.stdout and "tiny-bbc" in listed.stdout
@@ -73,12 +85,17 @@ def test_config_command_prints_the_resolved_config(home, capsys) -> None:
 
 def test_export_csv_and_json_keep_every_point(store, capsys, tmp_path) -> None:
     run_id = queue_run(store, tiny_config())
-    store.log_metrics(run_id, [("loss", 1, 2.0, 1.0), ("loss", 2, float("nan"), 2.0),
-                               ("acc", 2, float("inf"), 2.0)])
+    store.log_metrics(
+        run_id,
+        [("loss", 1, 2.0, 1.0), ("loss", 2, float("nan"), 2.0), ("acc", 2, float("inf"), 2.0)],
+    )
     assert main(["runs", "export", str(run_id), "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["key"], r["step"], r["value"]) for r in rows] == [
-        ("acc", "2", "inf"), ("loss", "1", "2.0"), ("loss", "2", "nan")]
+        ("acc", "2", "inf"),
+        ("loss", "1", "2.0"),
+        ("loss", "2", "nan"),
+    ]
     out = tmp_path / "run.json"
     assert main(["runs", "export", str(run_id), "--format", "json", "--out", str(out)]) == 0
     doc = json.loads(out.read_text())
@@ -102,7 +119,9 @@ def test_db_check_reports_the_revision(store, capsys) -> None:
 
 
 def test_core_imports_without_torch_streamlit_or_optuna() -> None:
-    code = ("import sys, paretolab.cli, paretolab.config, paretolab.store, paretolab.launcher;"
-            "bad = [m for m in ('torch', 'streamlit', 'optuna', 'lightning') if m in sys.modules];"
-            "assert not bad, bad")
+    code = (
+        "import sys, paretolab.cli, paretolab.config, paretolab.store, paretolab.launcher;"
+        "bad = [m for m in ('torch', 'streamlit', 'optuna', 'lightning') if m in sys.modules];"
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

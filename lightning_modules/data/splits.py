@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 
-def stratified_split(labels: Sequence[str], val_fraction: float, test_fraction: float,
-                     seed: int) -> tuple[list[int], list[int], list[int]]:
+def stratified_split(
+    labels: Sequence[str], val_fraction: float, test_fraction: float, seed: int
+) -> tuple[list[int], list[int], list[int]]:
     """Indices of train, val and test, each label spread over the three in proportion.
 
     Every label with at least three examples gets at least one in val and in test.
@@ -24,8 +25,8 @@ def stratified_split(labels: Sequence[str], val_fraction: float, test_fraction: 
         n = len(idx)
         n_test, n_val = _share(n, test_fraction), _share(n, val_fraction)
         test += idx[:n_test]
-        val += idx[n_test:n_test + n_val]
-        train += idx[n_test + n_val:]
+        val += idx[n_test : n_test + n_val]
+        train += idx[n_test + n_val :]
     return sorted(train), sorted(val), sorted(test)
 
 

@@ -11,8 +11,9 @@ PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]  # PAD first: its id is 0
 
 
-def train_tokenizer(texts: Sequence[str], kind: str, vocab_size: int, min_frequency: int,
-                    lowercase: bool) -> Tokenizer:
+def train_tokenizer(
+    texts: Sequence[str], kind: str, vocab_size: int, min_frequency: int, lowercase: bool
+) -> Tokenizer:
     """Train a BPE or WordPiece tokenizer on ``texts``.
 
     Args:
@@ -27,13 +28,21 @@ def train_tokenizer(texts: Sequence[str], kind: str, vocab_size: int, min_freque
         norm += [normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()]
     if kind == "bpe":
         tok = Tokenizer(models.BPE(unk_token=UNK))
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                      special_tokens=SPECIAL_TOKENS, show_progress=False)
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=SPECIAL_TOKENS,
+            show_progress=False,
+        )
         tok.decoder = decoders.BPEDecoder()
     elif kind == "wordpiece":
         tok = Tokenizer(models.WordPiece(unk_token=UNK))
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                            special_tokens=SPECIAL_TOKENS, show_progress=False)
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=SPECIAL_TOKENS,
+            show_progress=False,
+        )
         tok.decoder = decoders.WordPiece()
     else:
         raise ValueError(f"unknown tokenizer kind {kind!r}")
@@ -55,7 +64,9 @@ def load_tokenizer(path: Path) -> Tokenizer:
     return Tokenizer.from_file(str(path))
 
 
-def encode_texts(tok: Tokenizer, texts: Sequence[str], max_length: int, add_cls: bool) -> list[list[int]]:
+def encode_texts(
+    tok: Tokenizer, texts: Sequence[str], max_length: int, add_cls: bool
+) -> list[list[int]]:
     """Token ids per text, truncated to ``max_length`` (a [CLS] first when ``add_cls``)."""
     cls_id = tok.token_to_id(CLS)
     budget = max_length - 1 if add_cls else max_length

@@ -59,11 +59,15 @@ class MultiHeadAttention(nn.Module):
         B, T_q, C = x.shape
         source = x if context is None else context
         T_k = source.shape[1]
-        q = self.q_proj(x).view(B, T_q, self.n_heads, self.d_head).transpose(1, 2)  # (B, nh, T_q, hs)
+        q = (
+            self.q_proj(x).view(B, T_q, self.n_heads, self.d_head).transpose(1, 2)
+        )  # (B, nh, T_q, hs)
         k, v = self.kv_proj(source).split(C, dim=-1)
         k = k.view(B, T_k, self.n_heads, self.d_head).transpose(1, 2)  # (B, nh, T_k, hs)
         v = v.view(B, T_k, self.n_heads, self.d_head).transpose(1, 2)  # (B, nh, T_k, hs)
-        mask = _allowed_mask(key_padding_mask, T_q, T_k, causal, x.device)  # (B|1, 1, T_q, T_k) or None
+        mask = _allowed_mask(
+            key_padding_mask, T_q, T_k, causal, x.device
+        )  # (B|1, 1, T_q, T_k) or None
         p_drop = self.dropout if self.training else 0.0
         if return_weights:
             y, weights = _explicit_attention(q, k, v, mask, p_drop)

@@ -24,7 +24,9 @@ class FeedForward(nn.Module):
 class TransformerBlock(nn.Module):
     """Pre-LN block: ``x + attn(LN(x))`` then ``x + ff(LN(x))``."""
 
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float, attention_dropout: float):
+    def __init__(
+        self, d_model: int, n_heads: int, d_ff: int, dropout: float, attention_dropout: float
+    ):
         super().__init__()
         self.ln_attn = nn.LayerNorm(d_model)
         self.attn = MultiHeadAttention(d_model, n_heads, attention_dropout)
@@ -41,7 +43,10 @@ class TransformerBlock(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Returns the new residual stream ``(B, T, d_model)`` and, if asked, attention weights."""
         attended, weights = self.attn(
-            self.ln_attn(x), key_padding_mask=key_padding_mask, causal=causal, return_weights=return_weights
+            self.ln_attn(x),
+            key_padding_mask=key_padding_mask,
+            causal=causal,
+            return_weights=return_weights,
         )
         x = x + self.drop(attended)
         x = x + self.ff(self.ln_ff(x))

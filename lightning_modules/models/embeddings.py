@@ -11,7 +11,9 @@ from torch import nn
 def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
     """The fixed sin/cos position table of Vaswani et al. 2017, ``(max_len, d_model)``."""
     position = torch.arange(max_len, dtype=torch.float32)[:, None]
-    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model))
+    div = torch.exp(
+        torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model)
+    )
     table = torch.zeros(max_len, d_model)
     table[:, 0::2] = torch.sin(position * div)
     table[:, 1::2] = torch.cos(position * div[: d_model // 2])
@@ -29,14 +31,18 @@ class Embeddings(nn.Module):
         dropout: dropout on the sum.
     """
 
-    def __init__(self, vocab_size: int, d_model: int, max_len: int, positional: str, dropout: float):
+    def __init__(
+        self, vocab_size: int, d_model: int, max_len: int, positional: str, dropout: float
+    ):
         super().__init__()
         self.token = nn.Embedding(vocab_size, d_model)
         self.max_len = max_len
         if positional == "learned":
             self.position = nn.Embedding(max_len, d_model)
         elif positional == "sinusoidal":
-            self.register_buffer("position_table", sinusoidal_table(max_len, d_model), persistent=False)
+            self.register_buffer(
+                "position_table", sinusoidal_table(max_len, d_model), persistent=False
+            )
             self.position = None
         else:
             raise ValueError(f"unknown positional encoding {positional!r}")
@@ -45,7 +51,9 @@ class Embeddings(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` token ids → ``(B, T, d_model)`` vectors."""
         T = ids.shape[1]
-        if T > self.max_len:
-            raise ValueError(f"sequence of {T} tokens is longer than the model's max_len={self.max_len}")
+        if self.max_len < T:
+            raise ValueError(
+                f"sequence of {T} tokens is longer than the model's max_len={self.max_len}"
+            )
         pos = self.position.weight[:T] if self.position is not None else self.position_table[:T]
         return self.drop(self.token(ids) + pos)  # (B, T, d_model)

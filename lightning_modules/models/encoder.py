@@ -12,17 +12,29 @@ from lightning_modules.models.embeddings import Embeddings
 class TransformerEncoder(nn.Module):
     """Embeddings → N pre-LN blocks (bidirectional attention) → final LayerNorm."""
 
-    def __init__(self, vocab_size: int, max_len: int, d_model: int, n_layers: int, n_heads: int,
-                 d_ff: int, dropout: float, attention_dropout: float, positional: str):
+    def __init__(
+        self,
+        vocab_size: int,
+        max_len: int,
+        d_model: int,
+        n_layers: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float,
+        attention_dropout: float,
+        positional: str,
+    ):
         super().__init__()
         self.embed = Embeddings(vocab_size, d_model, max_len, positional, dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout) for _ in range(n_layers)
+            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
+            for _ in range(n_layers)
         )
         self.ln_final = nn.LayerNorm(d_model)
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor | None = None,
-                return_weights: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor | None = None, return_weights: bool = False
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Encode ``(B, T)`` ids (``mask`` True on real tokens).
 
         Returns:
@@ -45,15 +57,35 @@ class EncoderClassifier(nn.Module):
     (the data module puts it there).
     """
 
-    def __init__(self, vocab_size: int, num_classes: int, max_len: int, d_model: int, n_layers: int,
-                 n_heads: int, d_ff: int, dropout: float = 0.1, attention_dropout: float = 0.0,
-                 positional: str = "learned", pooling: str = "mean"):
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        max_len: int,
+        d_model: int,
+        n_layers: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.0,
+        positional: str = "learned",
+        pooling: str = "mean",
+    ):
         super().__init__()
         if pooling not in ("mean", "cls"):
             raise ValueError(f"unknown pooling {pooling!r}")
         self.pooling = pooling
-        self.encoder = TransformerEncoder(vocab_size, max_len, d_model, n_layers, n_heads, d_ff,
-                                          dropout, attention_dropout, positional)
+        self.encoder = TransformerEncoder(
+            vocab_size,
+            max_len,
+            d_model,
+            n_layers,
+            n_heads,
+            d_ff,
+            dropout,
+            attention_dropout,
+            positional,
+        )
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, num_classes))
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

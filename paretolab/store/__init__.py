@@ -16,6 +16,17 @@ from paretolab.store.entities import (
 from paretolab.store.runstore import MetricPoint, RunStore
 
 __all__ = [
-    "CANCELLED", "FAILED", "FINISHED", "QUEUED", "RUNNING", "STATUSES", "TERMINAL_STATUSES",
-    "Artifact", "LatestMetric", "MetricHistory", "MetricPoint", "Run", "RunStore",
+    "CANCELLED",
+    "FAILED",
+    "FINISHED",
+    "QUEUED",
+    "RUNNING",
+    "STATUSES",
+    "TERMINAL_STATUSES",
+    "Artifact",
+    "LatestMetric",
+    "MetricHistory",
+    "MetricPoint",
+    "Run",
+    "RunStore",
 ]

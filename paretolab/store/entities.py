@@ -6,7 +6,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = "queued", "running", "finished", "failed", "cancelled"
+QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = (
+    "queued",
+    "running",
+    "finished",
+    "failed",
+    "cancelled",
+)
 STATUSES = (QUEUED, RUNNING, FINISHED, FAILED, CANCELLED)
 TERMINAL_STATUSES = frozenset({FINISHED, FAILED, CANCELLED})
 

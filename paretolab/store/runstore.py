@@ -52,15 +52,30 @@ class RunStore:
         self.url = url or settings.db_url()
         self.engine = database.get_engine(self.url)
         database.ensure_schema(self.engine)
-        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = (
+            postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        )
 
     # ------------------------------------------------------------------ runs
 
-    def create_run(self, config: dict[str, Any], name: str, task: str,
-                   tags: Sequence[str] = (), notes: str = "") -> Run:
+    def create_run(
+        self,
+        config: dict[str, Any],
+        name: str,
+        task: str,
+        tags: Sequence[str] = (),
+        notes: str = "",
+    ) -> Run:
         """Record a new run in status ``queued`` and return it."""
-        values = dict(name=name, status=QUEUED, task=task, config=config, created_at=time.time(),
-                      tags=list(tags), notes=notes)
+        values = dict(
+            name=name,
+            status=QUEUED,
+            task=task,
+            config=config,
+            created_at=time.time(),
+            tags=list(tags),
+            notes=notes,
+        )
         with self.engine.begin() as conn:
             run_id = conn.execute(runs.insert().values(**values).returning(runs.c.id)).scalar_one()
         return self.get_run(run_id)
@@ -77,14 +92,17 @@ class RunStore:
             raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
         return _run_entity(row)
 
-    def list_runs(self, statuses: Sequence[str] | None = None, limit: int | None = None,
-                  offset: int = 0) -> list[Run]:
+    def list_runs(
+        self, statuses: Sequence[str] | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Run]:
         """Runs, newest first, optionally only those in ``statuses``."""
         query = sa.select(runs).order_by(runs.c.id.desc()).offset(offset)
         if statuses:
             unknown = set(statuses) - set(STATUSES)
             if unknown:
-                raise UserError(f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}")
+                raise UserError(
+                    f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}"
+                )
             query = query.where(runs.c.status.in_(list(statuses)))
         if limit is not None:
             query = query.limit(limit)
@@ -95,8 +113,14 @@ class RunStore:
         """queued → running (or a running run's new pid). Returns False if the run had ended."""
         now = time.time()
         return self._transition(
-            run_id, RUNNING, (QUEUED, RUNNING), host=host or socket.gethostname(), pid=pid,
-            started_at=sa.func.coalesce(runs.c.started_at, now), heartbeat_at=now)
+            run_id,
+            RUNNING,
+            (QUEUED, RUNNING),
+            host=host or socket.gethostname(),
+            pid=pid,
+            started_at=sa.func.coalesce(runs.c.started_at, now),
+            heartbeat_at=now,
+        )
 
     def mark_finished(self, run_id: int) -> bool:
         """running → finished."""
@@ -104,8 +128,9 @@ class RunStore:
 
     def mark_failed(self, run_id: int, error: str) -> bool:
         """queued/running → failed, with the error text."""
-        return self._transition(run_id, FAILED, (QUEUED, RUNNING), ended_at=time.time(),
-                                error=error[-20_000:])
+        return self._transition(
+            run_id, FAILED, (QUEUED, RUNNING), ended_at=time.time(), error=error[-20_000:]
+        )
 
     def mark_cancelled(self, run_id: int) -> bool:
         """queued/running → cancelled."""
@@ -116,7 +141,9 @@ class RunStore:
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat_at=time.time()))
 
-    def _transition(self, run_id: int, to: str, allowed_from: tuple[str, ...], **values: Any) -> bool:
+    def _transition(
+        self, run_id: int, to: str, allowed_from: tuple[str, ...], **values: Any
+    ) -> bool:
         with self.engine.begin() as conn:
             changed = conn.execute(
                 runs.update()
@@ -155,8 +182,16 @@ class RunStore:
 
         NaN and ±inf are kept. Returns the number of points written.
         """
-        rows = [{"run_id": run_id, "key": k, "step": int(s), "value": to_db_float(v), "wall_time": float(t)}
-                for k, s, v, t in points]
+        rows = [
+            {
+                "run_id": run_id,
+                "key": k,
+                "step": int(s),
+                "value": to_db_float(v),
+                "wall_time": float(t),
+            }
+            for k, s, v, t in points
+        ]
         if not rows:
             return 0
         latest: dict[str, dict[str, Any]] = {}
@@ -168,13 +203,15 @@ class RunStore:
                 stmt = self._insert(metrics)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["run_id", "key", "step"],
-                    set_={"value": stmt.excluded.value, "wall_time": stmt.excluded.wall_time})
-                conn.execute(stmt, rows[i:i + _BATCH])
+                    set_={"value": stmt.excluded.value, "wall_time": stmt.excluded.wall_time},
+                )
+                conn.execute(stmt, rows[i : i + _BATCH])
             stmt = self._insert(latest_metrics)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "key"],
                 set_={c: stmt.excluded[c] for c in ("step", "value", "wall_time")},
-                where=latest_metrics.c.step <= stmt.excluded.step)
+                where=latest_metrics.c.step <= stmt.excluded.step,
+            )
             conn.execute(stmt, list(latest.values()))
         return len(rows)
 
@@ -189,7 +226,8 @@ class RunStore:
         with self.engine.connect() as conn:
             for r in conn.execute(query):
                 result.setdefault(r.run_id, {})[r.key] = LatestMetric(
-                    r.key, r.step, from_db_float(r.value), r.wall_time)
+                    r.key, r.step, from_db_float(r.value), r.wall_time
+                )
         return result
 
     def metric_keys(self, run_id: int) -> list[str]:
@@ -200,23 +238,28 @@ class RunStore:
 
     def metric_history(self, run_id: int, key: str) -> MetricHistory:
         """Every point of one metric, ordered by step."""
-        query = (sa.select(metrics.c.step, metrics.c.value, metrics.c.wall_time)
-                 .where(metrics.c.run_id == run_id, metrics.c.key == key)
-                 .order_by(metrics.c.step))
+        query = (
+            sa.select(metrics.c.step, metrics.c.value, metrics.c.wall_time)
+            .where(metrics.c.run_id == run_id, metrics.c.key == key)
+            .order_by(metrics.c.step)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return MetricHistory(key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows],
-                             [r[2] for r in rows])
+        return MetricHistory(
+            key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows], [r[2] for r in rows]
+        )
 
     # ------------------------------------------------------------------ artifacts
 
     def add_artifact(self, run_id: int, path: str, kind: str, size_bytes: int) -> None:
         """Record (or refresh) a file of the run, by its path relative to the run folder."""
-        stmt = self._insert(artifacts).values(run_id=run_id, path=path, kind=kind,
-                                               size_bytes=size_bytes, created_at=time.time())
+        stmt = self._insert(artifacts).values(
+            run_id=run_id, path=path, kind=kind, size_bytes=size_bytes, created_at=time.time()
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=["run_id", "path"],
-            set_={c: stmt.excluded[c] for c in ("kind", "size_bytes", "created_at")})
+            set_={c: stmt.excluded[c] for c in ("kind", "size_bytes", "created_at")},
+        )
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
@@ -224,14 +267,26 @@ class RunStore:
         """The run's recorded files, by path."""
         query = sa.select(artifacts).where(artifacts.c.run_id == run_id).order_by(artifacts.c.path)
         with self.engine.connect() as conn:
-            return [Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
-                    for r in conn.execute(query)]
+            return [
+                Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
+                for r in conn.execute(query)
+            ]
 
 
 def _run_entity(row: Any) -> Run:
     return Run(
-        id=row["id"], name=row["name"], status=row["status"], task=row["task"],
-        config=row["config"], created_at=row["created_at"], started_at=row["started_at"],
-        ended_at=row["ended_at"], heartbeat_at=row["heartbeat_at"], host=row["host"],
-        pid=row["pid"], error=row["error"], tags=tuple(row["tags"] or ()), notes=row["notes"] or "",
+        id=row["id"],
+        name=row["name"],
+        status=row["status"],
+        task=row["task"],
+        config=row["config"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        heartbeat_at=row["heartbeat_at"],
+        host=row["host"],
+        pid=row["pid"],
+        error=row["error"],
+        tags=tuple(row["tags"] or ()),
+        notes=row["notes"] or "",
     )

@@ -12,8 +12,13 @@ from tests.conftest import tiny_config
 def test_bbc_news_ships_2225_articles_in_5_topics() -> None:
     texts, labels = get_dataset("bbc_news").load()
     assert len(texts) == 2225 and all(texts)
-    assert Counter(labels) == {"sports": 511, "business": 510, "politics": 417, "tech": 401,
-                               "entertainment": 386}
+    assert Counter(labels) == {
+        "sports": 511,
+        "business": 510,
+        "politics": 417,
+        "tech": 401,
+        "entertainment": 386,
+    }
 
 
 def test_registry_describes_each_dataset() -> None:
@@ -43,7 +48,9 @@ def test_subsample_keeps_label_shares() -> None:
 def test_tokenizer_pads_with_id_zero_and_truncates(kind: str) -> None:
     tok = train_tokenizer(["the cat sat on the mat"] * 20 + ["a dog ran"] * 20, kind, 120, 1, True)
     assert tok.token_to_id(PAD) == 0
-    [ids] = encode_texts(tok, ["The CAT sat on the mat again and again"], max_length=4, add_cls=True)
+    [ids] = encode_texts(
+        tok, ["The CAT sat on the mat again and again"], max_length=4, add_cls=True
+    )
     assert len(ids) == 4 and ids[0] == tok.token_to_id("[CLS]")
 
 

@@ -31,13 +31,29 @@ def test_a_run_that_finishes(store: RunStore) -> None:
     run = store.get_run(run_id)
     assert run.status == "finished" and run.pid == os.getpid() and run.ended_at
     latest = store.latest_metrics(run_id)
-    for key in ("train_loss", "val_loss", "val_acc", "val_f1", "val_precision", "val_recall",
-                "test_loss", "test_acc", "test_f1", "test_precision", "test_recall"):
+    for key in (
+        "train_loss",
+        "val_loss",
+        "val_acc",
+        "val_f1",
+        "val_precision",
+        "val_recall",
+        "test_loss",
+        "test_acc",
+        "test_f1",
+        "test_precision",
+        "test_recall",
+    ):
         assert key in latest, key
     assert 0.0 <= latest["test_acc"].value <= 1.0
     paths = {a.path for a in store.list_artifacts(run_id)}
-    assert {"checkpoints/best.ckpt", "checkpoints/last.ckpt", "tokenizer.json", "config.yaml",
-            "train.log"} <= paths
+    assert {
+        "checkpoints/best.ckpt",
+        "checkpoints/last.ckpt",
+        "tokenizer.json",
+        "config.yaml",
+        "train.log",
+    } <= paths
     ckpt = torch.load(settings.run_dir(run_id) / "checkpoints/last.ckpt", weights_only=True)
     assert ckpt["hyper_parameters"]["config"]["model"]["d_model"] == 32
 
@@ -55,7 +71,8 @@ def test_an_unsupported_precision_fails_with_a_clear_message(store: RunStore) ->
     run_id = queue_run(store, tiny_config("trainer.precision=16-mixed", "hardware.accelerator=cpu"))
     assert run_training(store, run_id) == "failed"
     assert store.get_run(run_id).error == (
-        "trainer.precision=16-mixed is not supported on CPU; use bf16-mixed or 32")
+        "trainer.precision=16-mixed is not supported on CPU; use bf16-mixed or 32"
+    )
 
 
 def test_a_run_that_already_ended_is_not_restarted(store: RunStore) -> None:
@@ -78,10 +95,17 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 def test_sigterm_checkpoints_and_cancels(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("trainer.max_epochs=10000"))
-    proc = subprocess.Popen(launcher.train_argv(run_id), env=launcher.child_env(store),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        launcher.train_argv(run_id),
+        env=launcher.child_env(store),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        wait_for(lambda: len(store.metric_history(run_id, "train_loss")) >= 3, 120, "training steps")
+        wait_for(
+            lambda: len(store.metric_history(run_id, "train_loss")) >= 3, 120, "training steps"
+        )
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 130
     finally:
@@ -114,7 +138,10 @@ def test_a_killed_foreground_run_is_marked_failed(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())
     store.mark_running(run_id, pid=12345)
     launcher.settle_exit(store, run_id, -signal.SIGKILL)
-    assert store.get_run(run_id).error == "training process ended (signal 9) without reporting an outcome"
+    assert (
+        store.get_run(run_id).error
+        == "training process ended (signal 9) without reporting an outcome"
+    )
 
 
 def test_cancelling_a_queued_run(store: RunStore) -> None:
@@ -142,7 +169,11 @@ def test_store_logger_keeps_points_until_the_store_is_back() -> None:
     logger.log_metrics({"loss": 0.9}, step=2)
     assert flaky.points == []
     logger.finalize("success")
-    assert [(k, s, v) for k, s, v, _ in flaky.points] == [("loss", 1, 1.0), ("acc", 1, 0.5), ("loss", 2, 0.9)]
+    assert [(k, s, v) for k, s, v, _ in flaky.points] == [
+        ("loss", 1, 1.0),
+        ("acc", 1, 0.5),
+        ("loss", 2, 0.9),
+    ]
 
 
 def test_atomic_checkpoint_io_replaces_whole_files(tmp_path) -> None:

@@ -72,8 +72,17 @@ def test_embeddings_refuse_sequences_longer_than_max_len() -> None:
 
 @pytest.mark.parametrize(("pooling", "positional"), [("mean", "learned"), ("cls", "sinusoidal")])
 def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None:
-    model = EncoderClassifier(vocab_size=50, num_classes=3, max_len=16, d_model=32, n_layers=2,
-                              n_heads=4, d_ff=64, positional=positional, pooling=pooling).eval()
+    model = EncoderClassifier(
+        vocab_size=50,
+        num_classes=3,
+        max_len=16,
+        d_model=32,
+        n_layers=2,
+        n_heads=4,
+        d_ff=64,
+        positional=positional,
+        pooling=pooling,
+    ).eval()
     ids = torch.tensor([[2, 7, 8, 9, 0, 0], [2, 5, 6, 7, 8, 9]])
     mask = ids != 0
     logits = model(ids, mask)
@@ -85,8 +94,16 @@ def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None
 
 
 def test_classifier_learns_a_separable_toy_problem() -> None:
-    model = EncoderClassifier(vocab_size=20, num_classes=2, max_len=8, d_model=16, n_layers=1,
-                              n_heads=2, d_ff=32, dropout=0.0)
+    model = EncoderClassifier(
+        vocab_size=20,
+        num_classes=2,
+        max_len=8,
+        d_model=16,
+        n_layers=1,
+        n_heads=2,
+        d_ff=32,
+        dropout=0.0,
+    )
     ids = torch.randint(3, 20, (64, 8))
     labels = (ids == 5).any(dim=1).long()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)

@@ -90,10 +90,15 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_overrides_are_parsed_as_yaml_and_nest() -> None:
-    out = apply_overrides({"model": {"d_model": 64}},
-                          ["model.n_layers=4", "trainer.early_stopping.patience=2", "tags=[a, b]"])
-    assert out == {"model": {"d_model": 64, "n_layers": 4}, "trainer": {"early_stopping": {"patience": 2}},
-                   "tags": ["a", "b"]}
+    out = apply_overrides(
+        {"model": {"d_model": 64}},
+        ["model.n_layers=4", "trainer.early_stopping.patience=2", "tags=[a, b]"],
+    )
+    assert out == {
+        "model": {"d_model": 64, "n_layers": 4},
+        "trainer": {"early_stopping": {"patience": 2}},
+        "tags": ["a", "b"],
+    }
     cfg = parse_config(out)
     assert cfg.trainer.early_stopping is not None and cfg.trainer.early_stopping.patience == 2
 

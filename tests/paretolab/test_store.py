@@ -61,8 +61,13 @@ def test_list_runs_newest_first_and_by_status(store: RunStore) -> None:
 
 
 def test_metrics_round_trip_with_nan_and_inf(store: RunStore, run_id: int) -> None:
-    points = [("loss", 0, 2.5, 10.0), ("loss", 1, math.nan, 11.0), ("loss", 2, math.inf, 12.0),
-              ("loss", 3, -math.inf, 13.0), ("acc", 1, 0.5, 11.0)]
+    points = [
+        ("loss", 0, 2.5, 10.0),
+        ("loss", 1, math.nan, 11.0),
+        ("loss", 2, math.inf, 12.0),
+        ("loss", 3, -math.inf, 13.0),
+        ("acc", 1, 0.5, 11.0),
+    ]
     assert store.log_metrics(run_id, points) == 5
     history = store.metric_history(run_id, "loss")
     assert history.steps == [0, 1, 2, 3]
@@ -102,7 +107,10 @@ def test_artifacts_are_upserted_by_path(store: RunStore, run_id: int) -> None:
     store.add_artifact(run_id, "checkpoints/last.ckpt", "checkpoint", 20)
     store.add_artifact(run_id, "tokenizer.json", "tokenizer", 5)
     arts = store.list_artifacts(run_id)
-    assert [(a.path, a.size_bytes) for a in arts] == [("checkpoints/last.ckpt", 20), ("tokenizer.json", 5)]
+    assert [(a.path, a.size_bytes) for a in arts] == [
+        ("checkpoints/last.ckpt", 20),
+        ("tokenizer.json", 5),
+    ]
 
 
 def test_tags_notes_and_delete(store: RunStore, run_id: int) -> None:

@@ -35,7 +35,9 @@ def upgrade() -> None:
     for name in ("metrics", "latest_metrics"):
         op.create_table(
             name,
-            sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+            sa.Column(
+                "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+            ),
             sa.Column("key", sa.String(250), primary_key=True),
             sa.Column("step", sa.BigInteger, primary_key=(name == "metrics"), nullable=False),
             sa.Column("value", sa.Float),
@@ -43,7 +45,9 @@ def upgrade() -> None:
         )
     op.create_table(
         "artifacts",
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("path", sa.String(1024), primary_key=True),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("size_bytes", sa.BigInteger, nullable=False),

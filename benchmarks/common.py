@@ -1,0 +1,62 @@
+"""Shared by benchmarks: describe the machine and write a result table with its provenance."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> str:
+    """One line: CPU model, cores, memory, torch build, OpenMP wait policy."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import torch
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"
+    )
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_result(name: str, table: str, notes: str = "") -> Path:
+    """Write ``results/<name>-<date>.md`` with date, machine, command and commit, and return it."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    path = RESULTS / f"{name}-{now:%Y-%m-%d}.md"
+    command = " ".join([Path(sys.executable).name, *sys.argv])
+    text = (
+        f"# {name}\n\n- date: {now:%Y-%m-%d %H:%M} UTC\n- machine: {machine()}\n"
+        f"- command: `{command}`\n- commit: {git_commit()}\n\n{table}\n"
+    )
+    if notes:
+        text += f"\n{notes}\n"
+    path.write_text(text, encoding="utf-8")
+    return path
