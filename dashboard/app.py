@@ -11,6 +11,11 @@ navigation = st.navigation(
     {
         "Experiments": [
             st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:", default=True),
+            st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:"),
+            st.Page(
+                "pages/run.py", title="Run detail", icon=":material/monitoring:", url_path="run"
+            ),
+            st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         ],
     }
 )

@@ -1,16 +1,28 @@
-"""What pages ask for. Pages render; this module talks to the store and launcher."""
+"""What pages ask for. Pages render; this module talks to the store, the launcher and the
+executor, and shapes results into frames and figures' data."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from paretolab import launcher
-from paretolab.store import STATUSES, RunStore
+from paretolab import executor, settings
+from paretolab.config import RunConfig, load_config, load_yaml_text, parse_config
+from paretolab.cost import encoder_classifier_params
+from paretolab.downsample import downsample_indices
+from paretolab.errors import ConfigError, UserError
+from paretolab.store import RUNNING, STATUSES, Artifact, Run, RunStore
 
+REPO = Path(__file__).resolve().parents[1]
+PRESETS_DIR = REPO / "configs"
 HEADLINE_METRICS = ("val_loss", "val_acc", "val_f1", "test_acc", "test_f1")
+TOTAL_STEPS_KEY = "trainer/total_steps"
 
 
 @st.cache_resource
@@ -19,32 +31,373 @@ def get_store() -> RunStore:
     return RunStore()
 
 
-def runs_frame(statuses: list[str] | None = None, limit: int = 1000) -> pd.DataFrame:
-    """The runs table: one row per run with its headline metrics, newest first."""
-    store = get_store()
-    launcher.reap_orphans(store)
-    runs = store.list_runs(statuses or None, limit=limit)
-    latest = store.latest_metrics_of([r.id for r in runs])
+def store() -> RunStore:
+    """The store, with a background executor running for this home."""
+    s = get_store()
+    _executor_for(str(settings.home_dir()))
+    return s
+
+
+@st.cache_resource(ttl=10)
+def _executor_for(home: str) -> bool:
+    # Checked at most every 10 s per server: start the executor if none serves this home.
+    executor.ensure_executor(get_store())
+    return True
+
+
+# ------------------------------------------------------------------ launching
+
+
+def preset_names() -> list[str]:
+    """Config files shipped in configs/, by file stem."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def preset_config(name: str) -> dict[str, Any]:
+    """A shipped preset, validated, as a plain dict."""
+    return load_config(PRESETS_DIR / f"{name}.yaml").model_dump(mode="json")
+
+
+def yaml_config(text: str) -> dict[str, Any]:
+    """Pasted or uploaded YAML, validated (raises ConfigError with every problem)."""
+    return parse_config(load_yaml_text(text, "uploaded YAML")).model_dump(mode="json")
+
+
+def run_config(run_id: int) -> dict[str, Any]:
+    """An earlier run's config, to clone and edit."""
+    return parse_config(store().get_run(run_id).config).model_dump(mode="json")
+
+
+def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
+    """The config, or the problems that stop it (one message per field)."""
+    try:
+        return parse_config(values), []
+    except ConfigError as exc:
+        return None, exc.problems
+
+
+def launch_key(session_key: str, config: RunConfig) -> str:
+    """Idempotency key of a launch: the browser session's key and the config's content."""
+    digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:24]
+    return f"{session_key[:32]}-{digest}"
+
+
+def launch(config: RunConfig, launch_key: str) -> Run:
+    """Queue a run (once per ``launch_key``) and make sure the executor will start it."""
+    return store().create_run(
+        config.model_dump(mode="json"),
+        config.display_name(),
+        config.task,
+        config.tags,
+        config.notes,
+        launch_key=launch_key,
+    )
+
+
+def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
+    """Parameter counts per block (vocabulary at its configured maximum) and a DOT diagram."""
+    from dashboard.components.model_diagram import encoder_classifier_dot
+    from lightning_modules.data.registry import get_dataset
+
+    classes = get_dataset(config.data.dataset).num_classes
+    m = config.model
+    counts = encoder_classifier_params(
+        m, config.tokenizer.vocab_size, config.data.max_length, classes
+    )
+    dot = encoder_classifier_dot(
+        counts, m.n_layers, m.n_heads, m.d_model, m.ff_dim(), m.pooling, classes
+    )
+    return counts, dot
+
+
+def run_choices(limit: int = 200) -> dict[int, str]:
+    """Recent runs as ``{id: "id · name · status"}``, for pickers."""
+    return {r.id: f"{r.id} · {r.name} · {r.status}" for r in store().list_runs(limit=limit)}
+
+
+# ------------------------------------------------------------------ runs table
+
+
+def runs_frame(
+    statuses: list[str] | None = None,
+    text: str = "",
+    tag: str = "",
+    archived: bool = False,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """The runs table: one row per run with params, headline metrics and progress."""
+    s = store()
+    runs = s.list_runs(statuses or None, limit=limit, archived=archived)
+    latest = s.latest_metrics_of([r.id for r in runs])
     now = time.time()
     rows = []
     for r in runs:
         m = latest.get(r.id, {})
+        model = r.config.get("model", {})
+        step = max((v.step for k, v in m.items() if not k.startswith("trainer/")), default=0)
+        total = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
         rows.append(
             {
                 "id": r.id,
                 "name": r.name,
                 "status": r.status,
+                "progress": (min(step / total, 1.0) if total else None),
+                "eta_s": _eta(r, step, total, now),
                 "task": r.task,
-                "created": pd.Timestamp(r.created_at, unit="s"),
-                "duration_s": r.duration(now),
+                "dataset": r.config.get("data", {}).get("dataset"),
+                "layers": model.get("n_layers"),
+                "d_model": model.get("d_model"),
+                "lr": r.config.get("optim", {}).get("lr"),
                 **{k: (m[k].value if k in m else None) for k in HEADLINE_METRICS},
+                "duration_s": r.duration(now),
+                "created": pd.Timestamp(r.created_at, unit="s"),
                 "tags": ", ".join(r.tags),
             }
         )
-    columns = ["id", "name", "status", "task", "created", "duration_s", *HEADLINE_METRICS, "tags"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
+    if text:
+        needle = text.lower()
+        hay = (
+            frame["name"].str.lower()
+            + " "
+            + frame["task"].fillna("")
+            + " "
+            + frame["dataset"].fillna("")
+        )
+        hay = (
+            hay
+            + " "
+            + pd.Series([str(r.config).lower() for r in runs], index=frame.index, dtype=str)
+        )
+        frame = frame[hay.str.contains(needle, regex=False)]
+    if tag:
+        frame = frame[frame["tags"].str.split(", ").apply(lambda tags: tag in tags)]
+    return frame
 
 
-def status_choices() -> tuple[str, ...]:
-    """Every run status, for filters."""
+_RUN_COLUMNS = [
+    "id",
+    "name",
+    "status",
+    "progress",
+    "eta_s",
+    "task",
+    "dataset",
+    "layers",
+    "d_model",
+    "lr",
+    *HEADLINE_METRICS,
+    "duration_s",
+    "created",
+    "tags",
+]
+
+
+def _eta(run: Run, step: int, total: float | None, now: float) -> float | None:
+    if run.status != RUNNING or not total or not step or run.started_at is None:
+        return None
+    return (now - run.started_at) / step * max(total - step, 0)
+
+
+def all_tags() -> list[str]:
+    """Every tag in use."""
+    return sorted({t for r in store().list_runs() for t in r.tags})
+
+
+def cancel(run_id: int) -> str:
+    """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
+    s = store()
+    if not s.request_cancel(run_id):
+        return f"run {run_id} had already ended"
+    return f"run {run_id}: cancel requested"
+
+
+def delete_runs(run_ids: list[int]) -> None:
+    """Delete runs that are not running (cancel those first)."""
+    s = store()
+    for run_id in run_ids:
+        if s.get_run(run_id).status == RUNNING:
+            raise UserError(f"run {run_id} is running: cancel it before deleting")
+    for run_id in run_ids:
+        s.delete_run(run_id)
+
+
+def archive_runs(run_ids: list[int], archived: bool = True) -> None:
+    """Hide runs from the default table (or show them again)."""
+    for run_id in run_ids:
+        store().set_archived(run_id, archived)
+
+
+def add_tag(run_ids: list[int], tag: str) -> None:
+    """Add ``tag`` to each run."""
+    s = store()
+    for run_id in run_ids:
+        s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
+
+
+def set_tags(run_id: int, tags: list[str]) -> None:
+    store().set_tags(run_id, tags)
+
+
+def set_notes(run_id: int, notes: str) -> None:
+    store().set_notes(run_id, notes)
+
+
+# ------------------------------------------------------------------ one run
+
+
+def get_run(run_id: int) -> Run:
+    return store().get_run(run_id)
+
+
+def metric_keys(run_id: int) -> list[str]:
+    return [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+
+
+def metric_series(
+    run_ids: list[int], key: str, x_axis: str = "step", max_points: int = 2000
+) -> pd.DataFrame:
+    """One metric for several runs, each downsampled to ``max_points`` (MinMaxLTTB).
+
+    Columns: run, x, value. ``x_axis`` is ``step``, ``wall`` (timestamp) or ``relative``
+    (seconds since the run's first point).
+    """
+    s = store()
+    parts = []
+    for run_id in run_ids:
+        h = s.metric_history(run_id, key)
+        if not len(h):
+            continue
+        steps, values = np.asarray(h.steps, dtype=np.int64), np.asarray(h.values, dtype=np.float64)
+        walls = np.asarray(h.wall_times, dtype=np.float64)
+        idx = downsample_indices(steps.astype(np.float64), values, max_points)
+        x = {
+            "step": steps,
+            "wall": pd.to_datetime(walls, unit="s"),
+            "relative": walls - walls.min(),
+        }[x_axis]
+        parts.append(pd.DataFrame({"run": run_id, "x": np.asarray(x)[idx], "value": values[idx]}))
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["run", "x", "value"])
+    )
+
+
+def metric_csv(run_id: int, key: str) -> str:
+    """The full, not downsampled, series as CSV."""
+    h = store().metric_history(run_id, key)
+    return pd.DataFrame({"step": h.steps, "value": h.values, "wall_time": h.wall_times}).to_csv(
+        index=False
+    )
+
+
+def artifacts(run_id: int) -> list[Artifact]:
+    return store().list_artifacts(run_id)
+
+
+def artifact_path(run_id: int, relative: str) -> Path:
+    """The file of a recorded artifact, only if it lies inside the run's folder.
+
+    Raises:
+        UserError: the path is not a recorded artifact or escapes the run folder.
+    """
+    recorded = {a.path for a in artifacts(run_id)}
+    root = settings.run_dir(run_id).resolve()
+    target = (root / relative).resolve()
+    if relative not in recorded or not target.is_relative_to(root) or not target.is_file():
+        raise UserError(f"{relative!r} is not a file of run {run_id}")
+    return target
+
+
+def log_tail(run_id: int, lines: int = 200) -> str:
+    """The last lines of the run's output (background runs) or training log."""
+    run_dir = settings.run_dir(run_id)
+    for name in ("output.log", "train.log"):
+        path = run_dir / name
+        if path.is_file():
+            with open(path, "rb") as fh:
+                fh.seek(max(0, path.stat().st_size - 200_000))
+                text = fh.read().decode("utf-8", errors="replace")
+            return "\n".join(text.replace("\r", "\n").splitlines()[-lines:])
+    return ""
+
+
+def wandb_folder(run_id: int) -> Path | None:
+    """The run's offline W&B folder, if it has one."""
+    found = sorted((settings.run_dir(run_id) / "wandb").glob("offline-run-*"))
+    return found[-1] if found else None
+
+
+def statuses() -> tuple[str, ...]:
     return STATUSES
+
+
+# ------------------------------------------------------------------ comparing
+
+
+def compare_table(run_ids: list[int]) -> pd.DataFrame:
+    """Final (latest) value of every metric the runs logged, one row per run."""
+    s = store()
+    runs = [s.get_run(r) for r in run_ids]
+    latest = s.latest_metrics_of(run_ids)
+    keys = sorted(
+        {k for m in latest.values() for k in m if not k.startswith(("trainer/", "lr", "epoch"))}
+    )
+    rows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "status": r.status,
+            **{
+                k: latest.get(r.id, {}).get(k).value if k in latest.get(r.id, {}) else None
+                for k in keys
+            },
+        }
+        for r in runs
+    ]
+    return pd.DataFrame(rows, columns=["id", "name", "status", *keys])
+
+
+def shared_metric_keys(run_ids: list[int]) -> list[str]:
+    """Metrics logged by any of the runs, validation and test first."""
+    keys = {k for r in run_ids for k in metric_keys(r)}
+    return sorted(keys, key=lambda k: (not k.startswith("val"), not k.startswith("train"), k))
+
+
+def _flat_configs(run_ids: list[int]) -> pd.DataFrame:
+    s = store()
+    flat = pd.json_normalize([s.get_run(r).config for r in run_ids], sep=".")
+    flat.index = run_ids
+    return flat
+
+
+def config_fields(run_ids: list[int]) -> list[str]:
+    """Config fields on which the runs differ (candidates to group by)."""
+    flat = _flat_configs(run_ids).astype(str)
+    return [c for c in flat.columns if flat[c].nunique() > 1 and c not in ("name", "notes")]
+
+
+def config_diff(run_ids: list[int], only_different: bool = True) -> pd.DataFrame:
+    """Fields × runs; by default only the fields whose values differ."""
+    flat = _flat_configs(run_ids)
+    table = flat.T.astype(str)
+    table.columns = [f"run {r}" for r in run_ids]
+    if only_different:
+        table = table[table.nunique(axis=1) > 1]
+    return table
+
+
+def numeric_params(run_ids: list[int]) -> pd.DataFrame:
+    """Numeric config fields per run (for parallel coordinates), with an ``id`` column."""
+    flat = _flat_configs(run_ids)
+    numeric = flat.select_dtypes(include="number").drop(
+        columns=["data.split_seed"], errors="ignore"
+    )
+    return numeric.reset_index(names="id")
+
+
+def group_labels(run_ids: list[int], field: str) -> dict[int, str]:
+    """Each run's value of ``field`` (e.g. trainer.seed), to group runs by."""
+    flat = _flat_configs(run_ids)
+    return {r: f"{field}={flat.loc[r, field]}" for r in run_ids}

@@ -86,6 +86,16 @@ class StoreLogger(Logger):
         self.flush()
 
 
+class ReportStepBudget(pl.Callback):
+    """Logs the run's total optimiser steps once (``trainer/total_steps``) for progress and ETA."""
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        total = trainer.estimated_stepping_batches
+        if total != float("inf"):
+            for logger in trainer.loggers:
+                logger.log_metrics({"trainer/total_steps": float(total)}, step=0)
+
+
 class CheckpointOnCancel(pl.Callback):
     """On SIGTERM, save ``last.ckpt`` at the step boundary where Lightning stops.
 

@@ -109,9 +109,7 @@ class RunLifecycle:
             log.exception("recording artifacts failed")
         if exc is None:
             self.final_status = CANCELLED if self.cancel_requested else FINISHED
-        elif isinstance(exc, (SIGTERMException, CancelRequested)) or isinstance(
-            exc, KeyboardInterrupt
-        ):
+        elif isinstance(exc, (SIGTERMException, CancelRequested, KeyboardInterrupt)):
             self.final_status = CANCELLED
         else:
             self.final_status = FAILED

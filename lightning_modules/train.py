@@ -18,7 +18,12 @@ import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
 
-from lightning_modules.callbacks import AtomicCheckpointIO, CheckpointOnCancel, StoreLogger
+from lightning_modules.callbacks import (
+    AtomicCheckpointIO,
+    CheckpointOnCancel,
+    ReportStepBudget,
+    StoreLogger,
+)
 from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.lifecycle import RunLifecycle
 from lightning_modules.tasks import ClassificationTask
@@ -74,6 +79,7 @@ def build_trainer(
             save_last=True,
         ),
         CheckpointOnCancel(ckpt_dir),
+        ReportStepBudget(),
         *(extra_callbacks or []),
     ]
     if t.early_stopping:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from paretolab import __version__, launcher, run_views
+from paretolab import __version__, executor, launcher, run_views
 from paretolab.config import dump_config, load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--detach",
         action="store_true",
-        help="train in the background; output goes to the run folder's output.log",
+        help="queue the run for the background executor (output in the run folder's output.log)",
     )
 
     cfg = sub.add_parser(
@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     cancel = rsub.add_parser("cancel", help="stop a run (it checkpoints first)")
     cancel.add_argument("run_id", type=int)
+
+    ex = sub.add_parser("executor", help="start queued runs as slots free up (foreground)")
+    ex.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=None,
+        help="runs at once on this host (default: $PARETOLAB_MAX_CONCURRENT or 1)",
+    )
 
     dbp = sub.add_parser("db", help="the run store's schema")
     dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
@@ -88,6 +96,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "db":
         return _db(args)
+    if args.command == "executor":
+        limit = args.max_concurrent or executor.default_max_concurrent()
+        return executor.main(["--max-concurrent", str(limit)])
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
         store = RunStore()
@@ -99,10 +110,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             config.notes,
         )
         if args.detach:
-            pid = launcher.start_detached(store, run.id)
+            executor.ensure_executor(store)
             print(
-                f"run {run.id} started in the background (pid {pid}); "
-                f"follow it with `paretolab runs show {run.id}`"
+                f"run {run.id} queued; the background executor starts it when a slot is free "
+                f"(follow it with `paretolab runs show {run.id}`)"
             )
             return 0
         print(f"run {run.id}: {run.name}", file=sys.stderr)

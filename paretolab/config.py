@@ -60,6 +60,27 @@ class DataConfig(_Section):
     """DataLoader worker processes (0 loads in the training process)."""
 
 
+class AugmentConfig(_Section):
+    random_crop: bool = False
+    """Train on a random `data.max_length` window of each text, a different one every epoch,
+    instead of always its beginning (evaluation always reads the beginning)."""
+
+    mask_prob: float = Field(0.0, ge=0.0, le=0.5)
+    """Chance that a training token is replaced by [MASK]."""
+
+    replace_prob: float = Field(0.0, ge=0.0, le=0.5)
+    """Chance that a training token is replaced by a random vocabulary token."""
+
+    delete_prob: float = Field(0.0, ge=0.0, le=0.5)
+    """Chance that a training token is dropped."""
+
+    def enabled(self) -> bool:
+        """True when any augmentation is switched on."""
+        return (
+            self.random_crop or self.mask_prob > 0 or self.replace_prob > 0 or self.delete_prob > 0
+        )
+
+
 class TokenizerConfig(_Section):
     kind: Literal["bpe", "wordpiece"] = "bpe"
     """Subword algorithm of the tokenizer trained on the training split (HF `tokenizers`)."""
@@ -252,6 +273,9 @@ class RunConfig(_Section):
 
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
     """Tokenizer trained on the training split."""
+
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    """Data augmentation of training examples (off by default)."""
 
     model: ModelConfig = Field(default_factory=ModelConfig)
     """Model architecture."""

@@ -49,7 +49,7 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     def forward(signum: int, frame: object) -> None:
         nonlocal interrupts
         interrupts += 1
-        _signal_group(proc.pid, signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
+        signal_group(proc.pid, signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
 
     old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -61,8 +61,12 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     return code
 
 
-def start_detached(store: RunStore, run_id: int) -> int:
-    """Start training in the background (output to ``output.log`` in the run folder); return the pid."""
+def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen:
+    """Start training in the background, output to ``output.log`` in the run folder.
+
+    The run is marked running with the child's pid at once, so a second executor tick
+    never starts it twice.
+    """
     run_dir = settings.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / "output.log", "ab") as out:
@@ -75,7 +79,7 @@ def start_detached(store: RunStore, run_id: int) -> int:
             start_new_session=True,
         )
     store.mark_running(run_id, proc.pid)
-    return proc.pid
+    return proc
 
 
 def settle_exit(store: RunStore, run_id: int, returncode: int) -> None:
@@ -96,12 +100,12 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
     if run.status == QUEUED:
         store.mark_cancelled(run_id)
     elif run.status == RUNNING and run.pid and run.host == socket.gethostname():
-        _signal_group(run.pid, signal.SIGTERM)
+        signal_group(run.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
         while time.monotonic() < deadline and _alive(run.pid):
             time.sleep(0.2)
         if _alive(run.pid):
-            _signal_group(run.pid, signal.SIGKILL)
+            signal_group(run.pid, signal.SIGKILL)
         store.mark_cancelled(run_id)  # no-op if the process already recorded its end
     return store.get_run(run_id).status
 
@@ -144,7 +148,8 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def _signal_group(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group led by ``pid`` (the training process and its workers)."""
     try:
         os.killpg(pid, sig)
     except ProcessLookupError:

@@ -1,31 +1,116 @@
-"""Runs: every run in the store with its status and headline metrics, refreshed live."""
+"""Runs: filter, sort and select runs; compare, tag, archive or delete them. Refreshes live."""
 
 import streamlit as st
 
 from dashboard import services
 
 st.title("Runs")
-statuses = st.multiselect(
-    "Status", services.status_choices(), key="runs_status_filter", placeholder="all statuses"
+state = st.session_state
+
+f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+statuses = f1.multiselect(
+    "Status", services.statuses(), key="runs_status", placeholder="all statuses"
 )
+text = f2.text_input("Search name, task, params", key="runs_text", placeholder="e.g. bbc, adamw")
+tag = f3.selectbox("Tag", ["", *services.all_tags()], key="runs_tag")
+archived = f4.toggle("Archived", key="runs_archived", help="Show archived runs instead")
+with st.expander("Metric thresholds"):
+    t1, t2 = st.columns(2)
+    min_acc = t1.number_input("val_acc at least", 0.0, 1.0, 0.0, 0.01, key="runs_min_acc")
+    max_loss = t2.number_input(
+        "val_loss at most (0: any)", 0.0, None, 0.0, 0.1, key="runs_max_loss"
+    )
+
+
+def filtered():
+    frame = services.runs_frame(statuses, text, tag, archived)
+    if min_acc > 0:
+        frame = frame[frame["val_acc"].fillna(-1) >= min_acc]
+    if max_loss > 0:
+        frame = frame[frame["val_loss"].fillna(float("inf")) <= max_loss]
+    return frame
 
 
 @st.fragment(run_every=5)
 def runs_table() -> None:
-    frame = services.runs_frame(statuses)
+    frame = filtered()
     if frame.empty:
-        st.info("No runs yet. Start one from a terminal: `paretolab train configs/tiny.yaml`.")
+        st.info(
+            "No runs match. Launch one on the Launch page, or from a terminal: "
+            "`paretolab train configs/tiny.yaml`."
+        )
         return
-    st.caption(f"{len(frame)} runs · refreshed every 5 s")
-    st.dataframe(
+    st.caption(f"{len(frame)} runs · live: refreshes every 5 s · click rows to select")
+    frame = frame.assign(link="/run?run=" + frame["id"].astype(str))
+    event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
+        key="runs_table",
+        on_select="rerun",
+        selection_mode="multi-row",
         column_config={
+            "link": st.column_config.LinkColumn("open", display_text="open ↗"),
+            "progress": st.column_config.ProgressColumn(
+                "progress", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "eta_s": st.column_config.NumberColumn("ETA (s)", format="%.0f"),
             "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f"),
+            "lr": st.column_config.NumberColumn("lr", format="%g"),
         },
+        column_order=["link", *[c for c in frame.columns if c != "link"]],
     )
+    selected = [int(frame.iloc[i]["id"]) for i in event.selection.rows] if event else []
+    actions(selected)
+
+
+def actions(selected: list[int]) -> None:
+    a1, a2, a3, a4, a5 = st.columns([1, 1, 2, 1, 1])
+    if a1.button(
+        "Compare",
+        key="runs_compare",
+        disabled=not 2 <= len(selected) <= 20,
+        help="Select 2 to 20 runs",
+    ):
+        state.compare_ids = selected
+        st.switch_page("pages/compare.py")
+    if a2.button("Open", key="runs_open", disabled=len(selected) != 1):
+        st.switch_page("pages/run.py", query_params={"run": str(selected[0])})
+    new_tag = a3.text_input(
+        "Tag selected",
+        key="runs_new_tag",
+        label_visibility="collapsed",
+        placeholder="tag for selected runs",
+        disabled=not selected,
+    )
+    if new_tag and selected and a3.button("Add tag", key="runs_add_tag"):
+        services.add_tag(selected, new_tag)
+        st.rerun()
+    if a4.button("Unarchive" if archived else "Archive", key="runs_archive", disabled=not selected):
+        confirm("archive", selected)
+    if a5.button("Delete", key="runs_delete", disabled=not selected):
+        confirm("delete", selected)
+
+
+@st.dialog("Are you sure?")
+def confirm(action: str, run_ids: list[int]) -> None:
+    verb = "Unarchive" if action == "archive" and archived else action.capitalize()
+    st.write(f"{verb} {len(run_ids)} run(s): {', '.join(map(str, run_ids))}?")
+    if action == "delete":
+        st.caption(
+            "Deleting removes the runs' records and metrics from the store; their folders stay."
+        )
+    if st.button(f"Yes, {verb.lower()}", type="primary", key="runs_confirm"):
+        try:
+            if action == "delete":
+                services.delete_runs(run_ids)
+            else:
+                services.archive_runs(run_ids, not archived)
+        except services.UserError as exc:
+            st.error(str(exc))
+            return
+        st.rerun()
 
 
 runs_table()

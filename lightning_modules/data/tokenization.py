@@ -64,14 +64,7 @@ def load_tokenizer(path: Path) -> Tokenizer:
     return Tokenizer.from_file(str(path))
 
 
-def encode_texts(
-    tok: Tokenizer, texts: Sequence[str], max_length: int, add_cls: bool
-) -> list[list[int]]:
-    """Token ids per text, truncated to ``max_length`` (a [CLS] first when ``add_cls``)."""
-    cls_id = tok.token_to_id(CLS)
-    budget = max_length - 1 if add_cls else max_length
-    encoded = []
-    for enc in tok.encode_batch(list(texts)):
-        ids = enc.ids[:budget] or [tok.token_to_id(UNK)]
-        encoded.append([cls_id, *ids] if add_cls else ids)
-    return encoded
+def encode_texts(tok: Tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    """Token ids per text (no special tokens), truncated to ``max_tokens``; never empty."""
+    unk = tok.token_to_id(UNK)
+    return [enc.ids[:max_tokens] or [unk] for enc in tok.encode_batch(list(texts))]

@@ -122,11 +122,26 @@ def ensure_schema(engine: sa.Engine) -> None:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (the newest by default)."""
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), revision)
+    _migrate(engine, command.upgrade, revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
     """Migrate the database back to ``revision`` (used by tests and by hand)."""
-    with engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), revision)
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: sa.Engine, step, revision: str) -> None:  # noqa: ANN001 - an alembic command
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign
+            # keys on, that drop would cascade and delete every metric. Off while migrating.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                step(_alembic_config(conn), revision)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()

@@ -35,6 +35,8 @@ class Run:
     error: str | None = None
     tags: tuple[str, ...] = ()
     notes: str = ""
+    cancel_requested_at: float | None = None
+    archived: bool = False
 
     @property
     def is_terminal(self) -> bool:

@@ -65,8 +65,13 @@ class RunStore:
         task: str,
         tags: Sequence[str] = (),
         notes: str = "",
+        launch_key: str | None = None,
     ) -> Run:
-        """Record a new run in status ``queued`` and return it."""
+        """Record a new run in status ``queued`` and return it.
+
+        With a ``launch_key``, creating again with the same key returns the run the first
+        call made (a double-clicked launch button makes one run).
+        """
         values = dict(
             name=name,
             status=QUEUED,
@@ -75,9 +80,17 @@ class RunStore:
             created_at=time.time(),
             tags=list(tags),
             notes=notes,
+            launch_key=launch_key,
         )
+        stmt = self._insert(runs).values(**values).returning(runs.c.id)
+        if launch_key is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["launch_key"])
         with self.engine.begin() as conn:
-            run_id = conn.execute(runs.insert().values(**values).returning(runs.c.id)).scalar_one()
+            run_id = conn.execute(stmt).scalar()
+            if run_id is None:  # the key was used before: that launch's run
+                run_id = conn.execute(
+                    sa.select(runs.c.id).where(runs.c.launch_key == launch_key)
+                ).scalar_one()
         return self.get_run(run_id)
 
     def get_run(self, run_id: int) -> Run:
@@ -93,9 +106,13 @@ class RunStore:
         return _run_entity(row)
 
     def list_runs(
-        self, statuses: Sequence[str] | None = None, limit: int | None = None, offset: int = 0
+        self,
+        statuses: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        archived: bool | None = None,
     ) -> list[Run]:
-        """Runs, newest first, optionally only those in ``statuses``."""
+        """Runs, newest first; optionally only those in ``statuses``, and archived or not."""
         query = sa.select(runs).order_by(runs.c.id.desc()).offset(offset)
         if statuses:
             unknown = set(statuses) - set(STATUSES)
@@ -104,6 +121,8 @@ class RunStore:
                     f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}"
                 )
             query = query.where(runs.c.status.in_(list(statuses)))
+        if archived is not None:
+            query = query.where(runs.c.archived == archived)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -136,6 +155,27 @@ class RunStore:
         """queued/running → cancelled."""
         return self._transition(run_id, CANCELLED, (QUEUED, RUNNING), ended_at=time.time())
 
+    def request_cancel(self, run_id: int) -> bool:
+        """Ask for a running run to stop: its executor signals it. A queued run is cancelled now.
+
+        Returns False if the run had already ended.
+        """
+        if self.mark_cancelled_if_queued(run_id):
+            return True
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id, runs.c.status == RUNNING)
+                .values(
+                    cancel_requested_at=sa.func.coalesce(runs.c.cancel_requested_at, time.time())
+                )
+            ).rowcount
+        return bool(changed)
+
+    def mark_cancelled_if_queued(self, run_id: int) -> bool:
+        """queued → cancelled (a queued run has no process to stop)."""
+        return self._transition(run_id, CANCELLED, (QUEUED,), ended_at=time.time())
+
     def heartbeat(self, run_id: int) -> None:
         """Record that the run's process is alive."""
         with self.engine.begin() as conn:
@@ -161,6 +201,10 @@ class RunStore:
     def set_notes(self, run_id: int, notes: str) -> None:
         """Replace the run's Markdown notes."""
         self._update(run_id, notes=notes)
+
+    def set_archived(self, run_id: int, archived: bool) -> None:
+        """Hide the run from default listings (or bring it back)."""
+        self._update(run_id, archived=archived)
 
     def _update(self, run_id: int, **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -289,4 +333,6 @@ def _run_entity(row: Any) -> Run:
         error=row["error"],
         tags=tuple(row["tags"] or ()),
         notes=row["notes"] or "",
+        cancel_requested_at=row["cancel_requested_at"],
+        archived=bool(row["archived"]),
     )

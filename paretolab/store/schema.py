@@ -26,6 +26,9 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("tags", sa.JSON, nullable=False),
     sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("launch_key", sa.String(64), unique=True),
+    sa.Column("cancel_requested_at", sa.Float),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 metrics = sa.Table(

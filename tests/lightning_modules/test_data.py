@@ -1,11 +1,14 @@
 from collections import Counter
 
 import pytest
+import torch
 
-from lightning_modules.data.datamodule import TextClassificationData, pad_batch
+from lightning_modules.data.augment import TokenNoise
+from lightning_modules.data.datamodule import EncodedTexts, TextClassificationData, pad_batch
 from lightning_modules.data.registry import DATASETS, get_dataset
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import PAD, encode_texts, train_tokenizer
+from paretolab.config import AugmentConfig
 from tests.conftest import tiny_config
 
 
@@ -48,10 +51,48 @@ def test_subsample_keeps_label_shares() -> None:
 def test_tokenizer_pads_with_id_zero_and_truncates(kind: str) -> None:
     tok = train_tokenizer(["the cat sat on the mat"] * 20 + ["a dog ran"] * 20, kind, 120, 1, True)
     assert tok.token_to_id(PAD) == 0
-    [ids] = encode_texts(
-        tok, ["The CAT sat on the mat again and again"], max_length=4, add_cls=True
-    )
-    assert len(ids) == 4 and ids[0] == tok.token_to_id("[CLS]")
+    [ids] = encode_texts(tok, ["The CAT sat on the mat again and again"], max_tokens=4)
+    assert len(ids) == 4 and tok.decode(ids[:2]).replace(" ", "") == "thecat"
+
+
+def test_examples_get_cls_first_and_fit_max_length() -> None:
+    data = EncodedTexts([[7, 8, 9, 10, 11]], [1], max_length=4, cls_id=2)
+    assert data[0] == ([2, 7, 8, 9], 1)
+
+
+def noise(**cfg) -> TokenNoise:
+    return TokenNoise(AugmentConfig(**cfg), mask_id=4, vocab_size=100, first_regular_id=5)
+
+
+def test_random_crop_takes_varied_windows_of_the_text() -> None:
+    torch.manual_seed(0)
+    ids = list(range(10, 60))
+    windows = {tuple(noise(random_crop=True).window(ids, 8)) for _ in range(30)}
+    assert len(windows) > 5
+    for w in windows:
+        assert len(w) == 8 and list(w) == list(range(w[0], w[0] + 8))
+    assert noise().window(ids, 8) == ids[:8]
+
+
+def test_token_noise_masks_replaces_and_deletes_at_the_asked_rates() -> None:
+    torch.manual_seed(0)
+    ids = [50] * 20_000
+    masked = noise(mask_prob=0.2)(ids)
+    assert masked.count(4) / len(ids) == pytest.approx(0.2, abs=0.02)
+    replaced = noise(replace_prob=0.3)(ids)
+    changed = [t for t in replaced if t != 50]
+    assert len(changed) / len(ids) == pytest.approx(0.3, abs=0.02) and min(changed) >= 5
+    assert len(noise(delete_prob=0.25)(ids)) / len(ids) == pytest.approx(0.75, abs=0.02)
+    assert noise()(ids) is ids
+
+
+def test_augmentation_touches_training_examples_only(tmp_path) -> None:
+    cfg = tiny_config("augment.random_crop=true", "augment.mask_prob=0.3")
+    data = TextClassificationData(cfg, tmp_path)
+    data.setup("fit")
+    assert data.splits["train"].noise is not None
+    assert data.splits["val"].noise is None and data.splits["test"].noise is None
+    assert data.splits["val"][0] == data.splits["val"][0]
 
 
 def test_pad_batch_masks_padding() -> None:

@@ -139,13 +139,17 @@ def test_a_database_from_a_newer_paretolab_is_refused(store: RunStore) -> None:
         RunStore(store.url)
 
 
-def test_an_older_schema_is_refused_with_the_upgrade_command(store: RunStore, monkeypatch) -> None:
-    current = database.head_revision()
-    monkeypatch.setattr(database, "head_revision", lambda: "9999")
-    monkeypatch.setattr(database, "known_revisions", lambda: {current, "9999"})
+def test_an_older_schema_is_refused_then_upgraded_keeping_data(
+    store: RunStore, run_id: int
+) -> None:
+    store.log_metrics(run_id, [("loss", 1, 0.5, 1.0)])
+    database.downgrade(store.engine, "0001")
     with pytest.raises(SchemaVersionError, match="run `paretolab db upgrade`") as info:
         RunStore(store.url)
-    assert f"at schema revision {current}" in str(info.value)
+    assert "at schema revision 0001" in str(info.value)
+    database.upgrade(store.engine)
+    again = RunStore(store.url)
+    assert again.get_run(run_id).name == "r" and again.latest_metrics(run_id)["loss"].value == 0.5
 
 
 def test_foreign_tables_without_a_version_are_refused(tmp_path) -> None:
@@ -161,3 +165,28 @@ def test_downgrade_then_upgrade_round_trips(store: RunStore) -> None:
     assert "runs" not in sa.inspect(store.engine).get_table_names()
     database.upgrade(store.engine)
     assert store.create_run({}, "again", "classification").id >= 1
+
+
+def test_a_launch_key_makes_one_run(store: RunStore) -> None:
+    first = store.create_run({}, "a", "classification", launch_key="form-1")
+    again = store.create_run({}, "a", "classification", launch_key="form-1")
+    other = store.create_run({}, "b", "classification", launch_key="form-2")
+    assert first.id == again.id != other.id
+    assert len(store.list_runs()) == 2
+
+
+def test_cancel_requests_and_archive(store: RunStore, run_id: int) -> None:
+    assert store.request_cancel(run_id)  # queued: cancelled at once
+    assert store.get_run(run_id).status == "cancelled"
+    running = store.create_run({}, "r2", "classification").id
+    store.mark_running(running, pid=1)
+    assert store.request_cancel(running)
+    first_request = store.get_run(running).cancel_requested_at
+    assert first_request is not None and store.get_run(running).status == "running"
+    assert (
+        store.request_cancel(running)
+        and store.get_run(running).cancel_requested_at == first_request
+    )
+    store.set_archived(run_id, True)
+    assert [r.id for r in store.list_runs(archived=False)] == [running]
+    assert [r.id for r in store.list_runs(archived=True)] == [run_id]

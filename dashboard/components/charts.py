@@ -1,0 +1,114 @@
+"""Plotly figures for metric curves: smoothing, overlays, mean ± std bands. Draw only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+X_TITLES = {"step": "step", "wall": "time", "relative": "seconds since start"}
+
+
+def ema(values: np.ndarray, smoothing: float) -> np.ndarray:
+    """Exponential moving average with W&B/TensorBoard's debiasing; 0 returns the input."""
+    if smoothing <= 0 or len(values) == 0:
+        return np.asarray(values, dtype=float)
+    out = np.empty(len(values))
+    last, weight = 0.0, 0.0
+    for i, v in enumerate(values):
+        last = smoothing * last + (1 - smoothing) * v
+        weight = smoothing * weight + (1 - smoothing)
+        out[i] = last / weight
+    return out
+
+
+def curves_figure(
+    series: pd.DataFrame, key: str, labels: dict[int, str], smoothing: float, x_axis: str
+) -> go.Figure:
+    """One line per run (columns run, x, value); the raw series faint behind the smoothed one."""
+    fig = go.Figure()
+    for i, (run_id, part) in enumerate(series.groupby("run", sort=False)):
+        color = _color(i)
+        if smoothing > 0:
+            fig.add_trace(
+                go.Scattergl(
+                    x=part["x"],
+                    y=part["value"],
+                    mode="lines",
+                    opacity=0.25,
+                    line={"color": color},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
+            go.Scattergl(
+                x=part["x"],
+                y=ema(part["value"].to_numpy(), smoothing),
+                mode="lines+markers" if len(part) < 30 else "lines",
+                name=labels.get(run_id, str(run_id)),
+                line={"color": color},
+            )
+        )
+    fig.update_layout(
+        title=key,
+        xaxis_title=X_TITLES[x_axis],
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h"},
+    )
+    return fig
+
+
+def band_figure(
+    series: pd.DataFrame, groups: dict[int, str], key: str, smoothing: float, x_axis: str
+) -> go.Figure:
+    """Mean ± std across the runs of each group, aligned on x (e.g. seeds of one config)."""
+    fig = go.Figure()
+    frame = series.assign(group=series["run"].map(groups))
+    for i, (group, part) in enumerate(frame.groupby("group", sort=True)):
+        smoothed = part.groupby("run", group_keys=False)["value"].transform(
+            lambda v: pd.Series(ema(v.to_numpy(), smoothing), index=v.index)
+        )
+        stats = (
+            part.assign(value=smoothed)
+            .groupby("x")["value"]
+            .agg(["mean", "std", "count"])
+            .reset_index()
+        )
+        stats["std"] = stats["std"].fillna(0.0)
+        color = _color(i)
+        x = stats["x"]
+        fig.add_trace(
+            go.Scatter(
+                x=pd.concat([x, x[::-1]]),
+                y=pd.concat([stats["mean"] + stats["std"], (stats["mean"] - stats["std"])[::-1]]),
+                fill="toself",
+                fillcolor=color,
+                opacity=0.2,
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        n = part["run"].nunique()
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=stats["mean"], mode="lines", line={"color": color}, name=f"{group} (n={n})"
+            )
+        )
+    fig.update_layout(
+        title=f"{key}: mean ± std by group",
+        xaxis_title=X_TITLES[x_axis],
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h"},
+    )
+    return fig
+
+
+_PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4", "#0b7285", "#e67700", "#495057"]
+
+
+def _color(i: int) -> str:
+    return _PALETTE[i % len(_PALETTE)]

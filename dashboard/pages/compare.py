@@ -1,0 +1,87 @@
+"""Compare 2–20 runs: overlaid curves, config diff, final metrics, params → metric, groups."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import services
+from dashboard.components.charts import band_figure, curves_figure
+
+st.title("Compare runs")
+choices = services.run_choices(limit=1000)
+requested = st.query_params.get("runs", "")
+preset = st.session_state.get("compare_ids") or [
+    int(x) for x in requested.split(",") if x.isdigit()
+]
+run_ids = st.multiselect(
+    "Runs (2 to 20)",
+    list(choices),
+    default=[r for r in preset if r in choices],
+    format_func=choices.get,
+    max_selections=20,
+    key="compare_runs",
+)
+if len(run_ids) < 2:
+    st.info("Pick at least two runs here, or select them on the Runs page and press Compare.")
+    st.stop()
+st.query_params["runs"] = ",".join(map(str, run_ids))
+
+table = services.compare_table(run_ids)
+labels = {int(r): f"{r} · {n}" for r, n in zip(table["id"], table["name"], strict=True)}
+c1, c2, c3 = st.columns(3)
+smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="compare_smoothing")
+x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="compare_x")
+group_by = c3.selectbox(
+    "Group by (mean ± std)", ["(none)", *services.config_fields(run_ids)], key="compare_group"
+)
+
+curves, diff_tab, final_tab, parallel_tab = st.tabs(
+    ["Curves", "Config diff", "Final metrics", "Params → metric"]
+)
+with curves:
+    keys = services.shared_metric_keys(run_ids)
+    cols = st.columns(2)
+    for i, key in enumerate(keys):
+        series = services.metric_series(run_ids, key, x_axis)
+        if group_by == "(none)":
+            fig = curves_figure(series, key, labels, smoothing, x_axis)
+        else:
+            fig = band_figure(
+                series, services.group_labels(run_ids, group_by), key, smoothing, x_axis
+            )
+        cols[i % 2].plotly_chart(fig, key=f"compare_chart_{key}", width="stretch")
+
+with diff_tab:
+    show_all = st.toggle("Show all fields", key="compare_all_fields")
+    diff = services.config_diff(run_ids, only_different=not show_all)
+    if diff.empty:
+        st.info("These runs have identical configs.")
+    else:
+        st.dataframe(diff, width="stretch")
+
+with final_tab:
+    st.dataframe(table, hide_index=True, width="stretch")
+    metric = st.selectbox(
+        "Metric",
+        [c for c in table.columns if c not in ("id", "name", "status")],
+        key="compare_bar_metric",
+    )
+    bars = table.assign(run=table["id"].map(labels))
+    st.plotly_chart(
+        px.bar(bars, x="run", y=metric, title=metric), key="compare_bar", width="stretch"
+    )
+
+with parallel_tab:
+    params = services.numeric_params(run_ids)
+    metric_cols = [c for c in table.columns if c not in ("id", "name", "status")]
+    target = st.selectbox("Colour by", metric_cols, key="compare_parallel_metric")
+    frame = params.merge(table[["id", target]], on="id")
+    dims = [c for c in frame.columns if c != "id" and frame[c].nunique(dropna=True) > 1]
+    if target not in dims:
+        dims.append(target)
+    if len(dims) < 2:
+        st.info("The selected runs differ in no numeric parameter.")
+    else:
+        fig = px.parallel_coordinates(frame.dropna(subset=[target]), dimensions=dims, color=target)
+        st.plotly_chart(fig, key="compare_parallel", width="stretch")
+        st.dataframe(pd.DataFrame(frame), hide_index=True)

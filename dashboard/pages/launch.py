@@ -1,0 +1,103 @@
+"""Launch: build a run config (form, preset, earlier run or YAML), see the model, start it."""
+
+import uuid
+
+import streamlit as st
+import yaml
+
+from dashboard import services
+from dashboard.components.config_form import render_config_form
+from paretolab.errors import ConfigError
+
+st.title("Launch a run")
+state = st.session_state
+state.setdefault("launch_base", services.preset_config("tiny"))
+state.setdefault("launch_form_version", 0)
+state.setdefault("launch_key", uuid.uuid4().hex)
+state.setdefault("launch_problems", [])
+
+
+def load_base(config: dict) -> None:
+    state.launch_base = config
+    state.launch_form_version += 1  # new widget keys: every field shows the loaded config
+    state.launch_problems = []
+
+
+with st.expander("Start from a preset, an earlier run, or YAML", expanded=False):
+    source = st.radio(
+        "Source", ["preset", "earlier run", "YAML"], horizontal=True, key="launch_source"
+    )
+    if source == "preset":
+        preset = st.selectbox("Preset", services.preset_names(), key="launch_preset")
+        if st.button("Load preset", key="launch_load_preset"):
+            load_base(services.preset_config(preset))
+    elif source == "earlier run":
+        choices = services.run_choices()
+        run_id = st.selectbox("Run", list(choices), format_func=choices.get, key="launch_clone_run")
+        if st.button("Clone and edit", key="launch_clone", disabled=run_id is None):
+            load_base(services.run_config(run_id))
+    else:
+        uploaded = st.file_uploader("YAML file", type=["yaml", "yml"], key="launch_upload")
+        text = st.text_area("or paste YAML", key="launch_yaml_text", height=150)
+        if st.button("Load YAML", key="launch_load_yaml"):
+            try:
+                raw = uploaded.getvalue().decode("utf-8") if uploaded else text
+                load_base(services.yaml_config(raw))
+            except UnicodeDecodeError:
+                st.error("the uploaded file is not UTF-8 text")
+            except ConfigError as exc:
+                for problem in exc.problems:
+                    st.error(problem)
+
+form_col, side_col = st.columns([3, 2], gap="large")
+with form_col:
+    values = render_config_form(
+        state.launch_base, f"cfg{state.launch_form_version}", state.launch_problems
+    )
+    config, problems = services.validate(values)
+    launch = st.button("Launch", type="primary", key="launch_button", disabled=config is None)
+    if problems:
+        st.warning(
+            f"{len(problems)} field(s) to fix before launching; see the messages beside them."
+        )
+    if problems != state.launch_problems:  # show the new messages beside their fields now
+        state.launch_problems = problems
+        st.rerun()
+    if launch and config is not None:
+        # Same session + same config = same key: a double click makes one run.
+        run = services.launch(config, services.launch_key(state.launch_key, config))
+        state.launched_run = run.id
+    if state.get("launched_run"):
+        run_id = state.launched_run
+        st.success(f"Run {run_id} is queued: the executor starts it when a slot is free.")
+        st.page_link(
+            "pages/run.py",
+            label=f"Open run {run_id}",
+            icon=":material/open_in_new:",
+            query_params={"run": str(run_id)},
+        )
+        if st.button("Launch this config again as a new run", key="launch_again"):
+            state.launch_key = uuid.uuid4().hex
+            state.launched_run = None
+            st.rerun()
+
+with side_col:
+    if config is not None:
+        counts, dot = services.model_summary(config)
+        st.subheader("Model")
+        st.graphviz_chart(dot)
+        st.metric(
+            "Parameters (at most)",
+            f"{sum(counts.values()):,}",
+            help="With the tokenizer's vocabulary at its configured maximum.",
+        )
+        st.dataframe({"block": list(counts), "parameters": list(counts.values())}, hide_index=True)
+        with st.container(border=True):
+            st.markdown("**Cost preview**")
+            st.caption(
+                "FLOPs, device-hours and dollars for this config arrive with the cost model."
+            )
+        with st.expander("Config as YAML"):
+            st.code(
+                yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), language="yaml"
+            )

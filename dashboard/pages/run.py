@@ -1,0 +1,128 @@
+"""One run: live curves, config, artifacts, log, error, W&B files, tags and notes; cancel."""
+
+import json
+
+import streamlit as st
+import yaml
+
+from dashboard import services
+from dashboard.components.charts import curves_figure
+from paretolab.errors import RunNotFound, UserError
+
+choices = services.run_choices()
+if not choices:
+    st.title("Run")
+    st.info("No runs yet. Launch one on the Launch page.")
+    st.stop()
+requested = st.query_params.get("run")
+default = (
+    int(requested)
+    if requested and requested.isdigit() and int(requested) in choices
+    else next(iter(choices))
+)
+run_id = st.selectbox(
+    "Run",
+    list(choices),
+    index=list(choices).index(default),
+    format_func=choices.get,
+    key="run_pick",
+)
+st.query_params["run"] = str(run_id)
+try:
+    run = services.get_run(run_id)
+except RunNotFound as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.title(f"Run {run.id}: {run.name}")
+head1, head2, head3 = st.columns([3, 1, 1])
+head1.markdown(f"**{run.status}** · {run.task} · tags: {', '.join(run.tags) or '—'}")
+if not run.is_terminal and head2.button("Cancel run", key="run_cancel", type="secondary"):
+    st.toast(services.cancel(run.id))
+if run.error:
+    st.error("This run failed:")
+    st.code(run.error[-5000:], language="text")
+
+c1, c2 = st.columns(2)
+smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
+x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
+
+charts, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
+    ["Charts", "Config", "Artifacts", "Log", "Notes & tags"]
+)
+
+
+@st.fragment(run_every=5 if not run.is_terminal else None)
+def live_charts() -> None:
+    keys = services.metric_keys(run_id)
+    if not keys:
+        st.info("No metrics yet.")
+        return
+    latest = services.get_run(run_id)
+    st.caption(f"status: {latest.status} · {len(keys)} metrics")
+    cols = st.columns(2)
+    for i, key in enumerate(keys):
+        series = services.metric_series([run_id], key, x_axis)
+        with cols[i % 2]:
+            st.plotly_chart(
+                curves_figure(series, key, {run_id: run.name}, smoothing, x_axis),
+                key=f"run_chart_{key}",
+                width="stretch",
+            )
+            st.download_button(
+                "full series (CSV)",
+                services.metric_csv(run_id, key),
+                file_name=f"run{run_id}_{key.replace('/', '_')}.csv",
+                key=f"run_csv_{key}",
+            )
+
+
+with charts:
+    live_charts()
+
+with config_tab:
+    st.code(yaml.safe_dump(run.config, sort_keys=False), language="yaml")
+    st.download_button(
+        "config.json",
+        json.dumps(run.config, indent=1),
+        file_name=f"run{run_id}.json",
+        key="run_config_json",
+    )
+
+with artifacts_tab:
+    arts = services.artifacts(run_id)
+    if not arts:
+        st.info("No artifacts recorded yet.")
+    for art in arts:
+        a1, a2 = st.columns([4, 1])
+        a1.markdown(f"`{art.path}` · {art.kind} · {art.size_bytes:,} bytes")
+        if art.kind == "wandb":
+            continue
+        try:
+            path = services.artifact_path(run_id, art.path)
+        except UserError:
+            a2.caption("missing")
+            continue
+        if art.size_bytes <= 200 * 2**20:
+            a2.download_button(
+                "download", path.read_bytes(), file_name=path.name, key=f"art_{art.path}"
+            )
+    folder = services.wandb_folder(run_id)
+    if folder:
+        st.markdown(
+            "**Weights & Biases** (offline files; upload them with an account when you want):"
+        )
+        st.code(f"wandb sync {folder}", language="bash")
+
+with log_tab:
+    st.code(services.log_tail(run_id) or "(no log yet)", language="text")
+
+with notes_tab:
+    tags = st.text_input("Tags (comma-separated)", ", ".join(run.tags), key="run_tags")
+    notes = st.text_area("Notes (Markdown)", run.notes, key="run_notes", height=160)
+    if st.button("Save", key="run_save_notes"):
+        services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
+        services.set_notes(run_id, notes)
+        st.toast("saved")
+    if run.notes:
+        st.markdown(run.notes)

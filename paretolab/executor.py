@@ -1,0 +1,176 @@
+"""The local executor: a small daemon that starts queued runs as slots free up.
+
+One executor per paretolab home (a lock file makes sure). It polls the store: queued runs
+start oldest first (FIFO) while fewer than ``max_concurrent`` run on this host; cancel
+requests become SIGTERM to the run's process group, then SIGKILL after a grace period;
+processes that died are reaped. The dashboard starts it on demand
+(``ensure_executor``); ``paretolab executor`` runs it in the foreground.
+
+It is the only scheduler paretolab writes; sweeps and clusters use Optuna and Slurm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from paretolab import launcher, settings
+from paretolab.store import QUEUED, RUNNING, RunStore
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_ENV = "PARETOLAB_MAX_CONCURRENT"
+CANCEL_GRACE_SECONDS = 25.0
+
+
+def default_max_concurrent() -> int:
+    """Runs trained at once on this host: ``PARETOLAB_MAX_CONCURRENT`` or 1."""
+    return max(1, int(os.environ.get(MAX_CONCURRENT_ENV, "1")))
+
+
+class LocalExecutor:
+    """Starts, cancels and reaps training processes on this host.
+
+    Args:
+        store: the run store.
+        max_concurrent: most runs training at once on this host.
+        grace_seconds: time between SIGTERM and SIGKILL when cancelling.
+    """
+
+    def __init__(
+        self, store: RunStore, max_concurrent: int = 1, grace_seconds: float = CANCEL_GRACE_SECONDS
+    ):
+        self.store, self.max_concurrent, self.grace_seconds = store, max_concurrent, grace_seconds
+        self.host = socket.gethostname()
+        self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
+        self._signalled: set[int] = set()
+
+    def tick(self) -> list[int]:
+        """One round: settle ended children, act on cancels, reap, start queued runs.
+
+        Returns the ids of the runs started.
+        """
+        self._settle_children()
+        self._handle_cancels()
+        launcher.reap_orphans(self.store)
+        running = [r for r in self.store.list_runs([RUNNING]) if r.host == self.host]
+        free = self.max_concurrent - len(running)
+        started = []
+        if free > 0:
+            for run in sorted(self.store.list_runs([QUEUED]), key=lambda r: r.id)[:free]:
+                proc = launcher.spawn_detached(self.store, run.id)
+                self._children[run.id] = proc
+                started.append(run.id)
+        return started
+
+    def _settle_children(self) -> None:
+        for run_id, proc in list(self._children.items()):
+            code = proc.poll()
+            if code is not None:
+                del self._children[run_id]
+                self._signalled.discard(run_id)
+                launcher.settle_exit(self.store, run_id, code)
+
+    def _handle_cancels(self) -> None:
+        now = time.time()
+        for run in self.store.list_runs([RUNNING]):
+            if run.cancel_requested_at is None or run.host != self.host or not run.pid:
+                continue
+            if run.id not in self._signalled:
+                launcher.signal_group(run.pid, signal.SIGTERM)
+                self._signalled.add(run.id)
+            elif now - run.cancel_requested_at > self.grace_seconds:
+                launcher.signal_group(run.pid, signal.SIGKILL)
+                self.store.mark_cancelled(run.id)
+
+    def serve(self, poll_seconds: float = 1.0, stop_when_idle: float | None = None) -> None:
+        """Tick until killed, or until nothing was queued or running for ``stop_when_idle`` s."""
+        idle_since = time.monotonic()
+        while True:
+            try:
+                self.tick()
+            except Exception:  # the database may be briefly unreachable: try again
+                log.exception("executor tick failed")
+            busy = self._children or self.store.list_runs([QUEUED, RUNNING], limit=1)
+            if busy:
+                idle_since = time.monotonic()
+            elif stop_when_idle is not None and time.monotonic() - idle_since > stop_when_idle:
+                return
+            time.sleep(poll_seconds)
+
+
+def _lock_path() -> Path:
+    return settings.home_dir() / "executor.lock"
+
+
+def _try_lock() -> int | None:
+    """Take the executor lock; return its file descriptor, or None if another executor holds it."""
+    path = _lock_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def executor_running() -> bool:
+    """True if an executor holds this home's lock."""
+    fd = _try_lock()
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def ensure_executor(store: RunStore) -> None:
+    """Start a background executor for this home unless one runs already."""
+    if executor_running():
+        return
+    home = settings.home_dir()
+    with open(home / "executor.log", "ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", "paretolab.executor"],
+            env=launcher.child_env(store),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m paretolab.executor``: serve this home's queue until stopped."""
+    parser = argparse.ArgumentParser(prog="paretolab executor")
+    parser.add_argument("--max-concurrent", type=int, default=default_max_concurrent())
+    parser.add_argument(
+        "--stop-when-idle",
+        type=float,
+        default=None,
+        help="exit after this many seconds with nothing queued or running",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    fd = _try_lock()
+    if fd is None:
+        print("an executor already serves this paretolab home", file=sys.stderr)
+        return 0
+    try:
+        LocalExecutor(RunStore(), args.max_concurrent).serve(stop_when_idle=args.stop_when_idle)
+    finally:
+        os.close(fd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

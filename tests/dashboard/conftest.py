@@ -1,0 +1,29 @@
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import services
+from paretolab import executor
+from tests.conftest import REPO
+
+APP = str(REPO / "dashboard" / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def dashboard_env(home, monkeypatch):
+    """A fresh store per test; no background executor (tests drive it by hand)."""
+    monkeypatch.setattr(executor, "ensure_executor", lambda store: None)
+    services.get_store.clear()
+    services._executor_for.clear()
+    yield
+    services.get_store.clear()
+
+
+def open_page(page: str, **query: str) -> AppTest:
+    """Run the app, switch to ``page`` (e.g. "pages/launch.py"), and check it rendered."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -1,0 +1,116 @@
+"""The local executor: FIFO queue under a concurrency limit, cancel with escalation."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from paretolab import executor, launcher
+from paretolab.executor import LocalExecutor
+from paretolab.store import RunStore
+from tests.conftest import queue_run, tiny_config
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Training processes that sleep (and honour SIGTERM by marking the run cancelled)."""
+    script = (
+        "import os, signal, sys, time;"
+        "from paretolab.store import RunStore;"
+        "s = RunStore(); rid = int(sys.argv[-1]); s.mark_running(rid, os.getpid());"
+        "signal.signal(signal.SIGTERM, lambda *a: (s.mark_cancelled(rid), sys.exit(130)));"
+        "time.sleep(float(os.environ.get('FAKE_TRAIN_SECONDS', '30'))); s.mark_finished(rid)"
+    )
+    monkeypatch.setattr(
+        launcher, "train_argv", lambda run_id: [sys.executable, "-c", script, str(run_id)]
+    )
+
+
+def wait_until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def stop_all(store: RunStore) -> None:
+    for run in store.list_runs(["running"]):
+        launcher.signal_group(run.pid, signal.SIGKILL)
+
+
+def test_queue_is_fifo_under_the_concurrency_limit(store, fake_training, monkeypatch) -> None:
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1")
+    ids = [queue_run(store, tiny_config()) for _ in range(3)]
+    ex = LocalExecutor(store, max_concurrent=2)
+    try:
+        assert ex.tick() == ids[:2]
+        assert ex.tick() == []  # no free slot
+        wait_until(lambda: store.get_run(ids[0]).status == "finished")
+        wait_until(lambda: ex.tick() == [ids[2]] or store.get_run(ids[2]).status != "queued")
+        wait_until(lambda: (ex.tick(), store.get_run(ids[2]).status)[1] == "finished")
+    finally:
+        stop_all(store)
+    assert [store.get_run(i).status for i in ids] == ["finished"] * 3
+
+
+def test_cancel_request_stops_the_process_group(store, fake_training) -> None:
+    run_id = queue_run(store, tiny_config())
+    ex = LocalExecutor(store, max_concurrent=1, grace_seconds=10)
+    try:
+        ex.tick()
+        pid = store.get_run(run_id).pid
+        wait_until(lambda: store.get_run(run_id).pid == pid and os.path.exists(f"/proc/{pid}"))
+        time.sleep(1.0)  # let the child install its handler
+        assert store.request_cancel(run_id)
+        ex.tick()
+        wait_until(lambda: (ex.tick(), store.get_run(run_id).status)[1] == "cancelled")
+    finally:
+        stop_all(store)
+
+
+def test_a_process_ignoring_sigterm_is_killed_after_the_grace_period(store, monkeypatch) -> None:
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    monkeypatch.setattr(launcher, "train_argv", lambda run_id: [sys.executable, "-c", stubborn])
+    run_id = queue_run(store, tiny_config())
+    ex = LocalExecutor(store, max_concurrent=1, grace_seconds=0.5)
+    ex.tick()
+    proc = ex._children[run_id]
+    time.sleep(1.0)  # let it start ignoring SIGTERM
+    store.request_cancel(run_id)
+    ex.tick()  # SIGTERM (ignored)
+    time.sleep(0.7)
+    ex.tick()  # past the grace period: SIGKILL
+    assert proc.wait(timeout=10) == -signal.SIGKILL
+    assert store.get_run(run_id).status == "cancelled"
+
+
+def test_a_child_that_dies_is_marked_failed(store, monkeypatch) -> None:
+    monkeypatch.setattr(
+        launcher, "train_argv", lambda run_id: [sys.executable, "-c", "raise SystemExit(3)"]
+    )
+    run_id = queue_run(store, tiny_config())
+    ex = LocalExecutor(store)
+    ex.tick()
+    ex._children[run_id].wait(timeout=10)
+    ex.tick()
+    assert "exit code 3" in store.get_run(run_id).error
+
+
+def test_only_one_executor_per_home(home) -> None:
+    assert not executor.executor_running()
+    fd = executor._try_lock()
+    try:
+        assert executor.executor_running()
+        done = subprocess.run(
+            [sys.executable, "-m", "paretolab.executor"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ),
+        )
+        assert done.returncode == 0 and "already serves" in done.stderr
+    finally:
+        os.close(fd)
