@@ -19,7 +19,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup run test lint format bench-quality clean
+.PHONY: setup system-deps run test lint format bench-quality bench-dashboard screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -35,10 +35,20 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
+# Debian packages the suite needs: the browser test drives Debian's chromium.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "the browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; }
+
 run: setup
 	$(VENV)/bin/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
 
-test: setup
+test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -51,6 +61,13 @@ format: setup
 
 bench-quality: setup
 	$(PY) benchmarks/quality.py
+
+bench-dashboard: setup
+	$(PY) benchmarks/dashboard_queries.py
+
+# Re-take the README's screenshots (docs/img) with the browser test.
+screenshots: setup system-deps
+	PARETOLAB_SCREENSHOTS=docs/img $(PY) -m pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -251,7 +251,16 @@ def get_run(run_id: int) -> Run:
 
 
 def metric_keys(run_id: int) -> list[str]:
-    return [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+    """The run's metrics, in reading order: validation, training, test, then the rest."""
+    keys = [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+    return sorted(keys, key=_metric_order)
+
+
+def _metric_order(key: str) -> tuple[int, str]:
+    for rank, prefix in enumerate(("val_", "train_", "test_")):
+        if key.startswith(prefix):
+            return rank, key
+    return 3, key
 
 
 def metric_series(
@@ -362,7 +371,7 @@ def compare_table(run_ids: list[int]) -> pd.DataFrame:
 def shared_metric_keys(run_ids: list[int]) -> list[str]:
     """Metrics logged by any of the runs, validation and test first."""
     keys = {k for r in run_ids for k in metric_keys(r)}
-    return sorted(keys, key=lambda k: (not k.startswith("val"), not k.startswith("train"), k))
+    return sorted(keys, key=_metric_order)
 
 
 def _flat_configs(run_ids: list[int]) -> pd.DataFrame:

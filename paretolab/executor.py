@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_ENV = "PARETOLAB_MAX_CONCURRENT"
 CANCEL_GRACE_SECONDS = 25.0
+IDLE_EXIT_SECONDS = float(os.environ.get("PARETOLAB_EXECUTOR_IDLE_EXIT", "600"))
 
 
 def default_max_concurrent() -> int:
@@ -133,14 +134,18 @@ def executor_running() -> bool:
     return False
 
 
-def ensure_executor(store: RunStore) -> None:
-    """Start a background executor for this home unless one runs already."""
+def ensure_executor(store: RunStore, stop_when_idle: float = IDLE_EXIT_SECONDS) -> None:
+    """Start a background executor for this home unless one runs already.
+
+    It exits after ``stop_when_idle`` seconds with nothing queued or running; the
+    dashboard starts a new one when needed.
+    """
     if executor_running():
         return
     home = settings.home_dir()
     with open(home / "executor.log", "ab") as out:
         subprocess.Popen(
-            [sys.executable, "-m", "paretolab.executor"],
+            [sys.executable, "-m", "paretolab.executor", "--stop-when-idle", str(stop_when_idle)],
             env=launcher.child_env(store),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -165,9 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     if fd is None:
         print("an executor already serves this paretolab home", file=sys.stderr)
         return 0
+    pid_file = settings.home_dir() / "executor.pid"
+    pid_file.write_text(str(os.getpid()))
     try:
         LocalExecutor(RunStore(), args.max_concurrent).serve(stop_when_idle=args.stop_when_idle)
     finally:
+        pid_file.unlink(missing_ok=True)
         os.close(fd)
     return 0
 

@@ -31,7 +31,7 @@ def curves_figure(
         color = _color(i)
         if smoothing > 0:
             fig.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=part["x"],
                     y=part["value"],
                     mode="lines",
@@ -42,7 +42,7 @@ def curves_figure(
                 )
             )
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=part["x"],
                 y=ema(part["value"].to_numpy(), smoothing),
                 mode="lines+markers" if len(part) < 30 else "lines",
@@ -55,7 +55,7 @@ def curves_figure(
         xaxis_title=X_TITLES[x_axis],
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h"},
+        legend=_LEGEND,
     )
     return fig
 
@@ -102,11 +102,12 @@ def band_figure(
         xaxis_title=X_TITLES[x_axis],
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h"},
+        legend=_LEGEND,
     )
     return fig
 
 
+_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 _PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4", "#0b7285", "#e67700", "#495057"]
 
 

@@ -19,7 +19,7 @@ def dashboard_env(home, monkeypatch):
 
 
 def open_page(page: str, **query: str) -> AppTest:
-    """Run the app, switch to ``page`` (e.g. "pages/launch.py"), and check it rendered."""
+    """Run the app, switch to ``page`` (e.g. "views/launch.py"), and check it rendered."""
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v

@@ -11,7 +11,7 @@ from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 from tests.dashboard.conftest import open_page
 
-PAGES = ["pages/runs.py", "pages/launch.py", "pages/run.py", "pages/compare.py"]
+PAGES = ["views/runs.py", "views/launch.py", "views/run.py", "views/compare.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -40,12 +40,12 @@ def populated(store: RunStore) -> list[int]:
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_a_populated_store(page: str, populated: list[int]) -> None:
     at = open_page(page, run=str(populated[0]), runs=",".join(map(str, populated)))
-    if page == "pages/compare.py":
+    if page == "views/compare.py":
         assert len(at.get("plotly_chart")) >= 2
 
 
 def test_runs_table_shows_runs_metrics_and_filters(populated: list[int]) -> None:
-    at = open_page("pages/runs.py")
+    at = open_page("views/runs.py")
     frame = at.dataframe[0].value
     assert list(frame["name"]) == ["seed3", "seed2", "seed1"]
     assert frame.loc[frame["name"] == "seed2", "val_acc"].item() == pytest.approx(0.8)
@@ -58,7 +58,7 @@ def test_runs_table_shows_runs_metrics_and_filters(populated: list[int]) -> None
 
 
 def test_launch_form_creates_one_queued_run_even_on_double_click(store: RunStore) -> None:
-    at = open_page("pages/launch.py")
+    at = open_page("views/launch.py")
     at.number_input(key="cfg0.trainer.max_epochs").set_value(3).run()
     at.button(key="launch_button").click().run()
     at.button(key="launch_button").click().run()
@@ -70,7 +70,7 @@ def test_launch_form_creates_one_queued_run_even_on_double_click(store: RunStore
 
 
 def test_launch_form_shows_validation_errors_beside_the_field(store: RunStore) -> None:
-    at = open_page("pages/launch.py")
+    at = open_page("views/launch.py")
     at.number_input(key="cfg0.model.n_heads").set_value(3).run()
     errors = [e.value for e in at.error]
     assert any("model.n_heads=3 must divide model.d_model=32" in e for e in errors), errors
@@ -79,7 +79,7 @@ def test_launch_form_shows_validation_errors_beside_the_field(store: RunStore) -
 
 
 def test_clone_an_earlier_run_into_the_form(populated: list[int]) -> None:
-    at = open_page("pages/launch.py")
+    at = open_page("views/launch.py")
     at.radio(key="launch_source").set_value("earlier run").run()
     at.selectbox(key="launch_clone_run").set_value(populated[1]).run()
     at.button(key="launch_clone").click().run()
@@ -103,7 +103,7 @@ def test_cancel_from_the_run_page_stops_the_run(store: RunStore, monkeypatch) ->
     ex = LocalExecutor(store)
     ex.tick()
     time.sleep(1.5)  # the child installs its SIGTERM handler
-    at = open_page("pages/run.py", run=str(run_id))
+    at = open_page("views/run.py", run=str(run_id))
     at.button(key="run_cancel").click().run()
     assert store.get_run(run_id).cancel_requested_at is not None
     deadline = time.monotonic() + 30

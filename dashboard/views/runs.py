@@ -74,9 +74,9 @@ def actions(selected: list[int]) -> None:
         help="Select 2 to 20 runs",
     ):
         state.compare_ids = selected
-        st.switch_page("pages/compare.py")
+        st.switch_page("views/compare.py")
     if a2.button("Open", key="runs_open", disabled=len(selected) != 1):
-        st.switch_page("pages/run.py", query_params={"run": str(selected[0])})
+        st.switch_page("views/run.py", query_params={"run": str(selected[0])})
     new_tag = a3.text_input(
         "Tag selected",
         key="runs_new_tag",

@@ -35,14 +35,6 @@ except RunNotFound as exc:
     st.stop()
 
 st.title(f"Run {run.id}: {run.name}")
-head1, head2, head3 = st.columns([3, 1, 1])
-head1.markdown(f"**{run.status}** · {run.task} · tags: {', '.join(run.tags) or '—'}")
-if not run.is_terminal and head2.button("Cancel run", key="run_cancel", type="secondary"):
-    st.toast(services.cancel(run.id))
-if run.error:
-    st.error("This run failed:")
-    st.code(run.error[-5000:], language="text")
-
 c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
@@ -53,13 +45,21 @@ charts, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
 
 
 @st.fragment(run_every=5 if not run.is_terminal else None)
-def live_charts() -> None:
+def live_status_and_charts() -> None:
+    latest = services.get_run(run_id)
+    head, button = st.columns([4, 1])
+    head.markdown(
+        f"status: **{latest.status}** · {latest.task} · tags: {', '.join(latest.tags) or '—'}"
+    )
+    if not latest.is_terminal and button.button("Cancel run", key="run_cancel"):
+        st.toast(services.cancel(run_id))
+    if latest.error:
+        st.error("This run failed:")
+        st.code(latest.error[-5000:], language="text")
     keys = services.metric_keys(run_id)
     if not keys:
         st.info("No metrics yet.")
         return
-    latest = services.get_run(run_id)
-    st.caption(f"status: {latest.status} · {len(keys)} metrics")
     cols = st.columns(2)
     for i, key in enumerate(keys):
         series = services.metric_series([run_id], key, x_axis)
@@ -78,7 +78,7 @@ def live_charts() -> None:
 
 
 with charts:
-    live_charts()
+    live_status_and_charts()
 
 with config_tab:
     st.code(yaml.safe_dump(run.config, sort_keys=False), language="yaml")

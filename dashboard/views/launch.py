@@ -71,7 +71,7 @@ with form_col:
         run_id = state.launched_run
         st.success(f"Run {run_id} is queued: the executor starts it when a slot is free.")
         st.page_link(
-            "pages/run.py",
+            "views/run.py",
             label=f"Open run {run_id}",
             icon=":material/open_in_new:",
             query_params={"run": str(run_id)},
