@@ -15,9 +15,16 @@ import streamlit as st
 from paretolab import executor, settings
 from paretolab.config import RunConfig, load_config, load_yaml_text, parse_config
 from paretolab.cost import encoder_classifier_params
-from paretolab.downsample import downsample_indices
 from paretolab.errors import ConfigError, UserError
-from paretolab.store import RUNNING, STATUSES, Artifact, Run, RunStore
+from paretolab.store import (
+    RUNNING,
+    STATUSES,
+    Artifact,
+    MetricHistory,
+    Run,
+    RunFilter,
+    RunStore,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS_DIR = REPO / "configs"
@@ -120,59 +127,47 @@ def run_choices(limit: int = 200) -> dict[int, str]:
 
 def runs_frame(
     statuses: list[str] | None = None,
-    text: str = "",
-    tag: str = "",
+    search: RunFilter | None = None,
     archived: bool = False,
-    limit: int = 5000,
-) -> pd.DataFrame:
-    """The runs table: one row per run with params, headline metrics and progress."""
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the runs table (params, headline metrics, progress) and the total matching.
+
+    Filtering happens in SQL, so the page stays fast however many runs the store holds.
+    """
     s = store()
-    runs = s.list_runs(statuses or None, limit=limit, archived=archived)
+    runs = s.list_runs(
+        statuses or None, limit=limit, offset=offset, archived=archived, search=search
+    )
+    total = s.count_runs(statuses or None, archived=archived, search=search)
     latest = s.latest_metrics_of([r.id for r in runs])
     now = time.time()
     rows = []
     for r in runs:
         m = latest.get(r.id, {})
-        model = r.config.get("model", {})
+        model, optim, data = (r.config.get(k, {}) for k in ("model", "optim", "data"))
         step = max((v.step for k, v in m.items() if not k.startswith("trainer/")), default=0)
-        total = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
+        total_steps = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
         rows.append(
             {
                 "id": r.id,
                 "name": r.name,
                 "status": r.status,
-                "progress": (min(step / total, 1.0) if total else None),
-                "eta_s": _eta(r, step, total, now),
+                "progress": min(step / total_steps, 1.0) if total_steps else None,
+                "eta_s": _eta(r, step, total_steps, now),
                 "task": r.task,
-                "dataset": r.config.get("data", {}).get("dataset"),
+                "dataset": data.get("dataset"),
                 "layers": model.get("n_layers"),
                 "d_model": model.get("d_model"),
-                "lr": r.config.get("optim", {}).get("lr"),
+                "lr": optim.get("lr"),
                 **{k: (m[k].value if k in m else None) for k in HEADLINE_METRICS},
                 "duration_s": r.duration(now),
                 "created": pd.Timestamp(r.created_at, unit="s"),
                 "tags": ", ".join(r.tags),
             }
         )
-    frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
-    if text:
-        needle = text.lower()
-        hay = (
-            frame["name"].str.lower()
-            + " "
-            + frame["task"].fillna("")
-            + " "
-            + frame["dataset"].fillna("")
-        )
-        hay = (
-            hay
-            + " "
-            + pd.Series([str(r.config).lower() for r in runs], index=frame.index, dtype=str)
-        )
-        frame = frame[hay.str.contains(needle, regex=False)]
-    if tag:
-        frame = frame[frame["tags"].str.split(", ").apply(lambda tags: tag in tags)]
-    return frame
+    return pd.DataFrame(rows, columns=_RUN_COLUMNS), total
 
 
 _RUN_COLUMNS = [
@@ -201,7 +196,7 @@ def _eta(run: Run, step: int, total: float | None, now: float) -> float | None:
 
 def all_tags() -> list[str]:
     """Every tag in use."""
-    return sorted({t for r in store().list_runs() for t in r.tags})
+    return store().all_tags()
 
 
 def cancel(run_id: int) -> str:
@@ -263,10 +258,8 @@ def _metric_order(key: str) -> tuple[int, str]:
     return 3, key
 
 
-def metric_series(
-    run_ids: list[int], key: str, x_axis: str = "step", max_points: int = 2000
-) -> pd.DataFrame:
-    """One metric for several runs, each downsampled to ``max_points`` (MinMaxLTTB).
+def metric_series(run_ids: list[int], key: str, x_axis: str = "step") -> pd.DataFrame:
+    """One metric for several runs, each at most ~2,000 points (the store's chart previews).
 
     Columns: run, x, value. ``x_axis`` is ``step``, ``wall`` (timestamp) or ``relative``
     (seconds since the run's first point).
@@ -274,23 +267,23 @@ def metric_series(
     s = store()
     parts = []
     for run_id in run_ids:
-        h = s.metric_history(run_id, key)
+        h = s.metric_preview(run_id, key)
         if not len(h):
             continue
-        steps, values = np.asarray(h.steps, dtype=np.int64), np.asarray(h.values, dtype=np.float64)
-        walls = np.asarray(h.wall_times, dtype=np.float64)
-        idx = downsample_indices(steps.astype(np.float64), values, max_points)
-        x = {
-            "step": steps,
-            "wall": pd.to_datetime(walls, unit="s"),
-            "relative": walls - walls.min(),
-        }[x_axis]
-        parts.append(pd.DataFrame({"run": run_id, "x": np.asarray(x)[idx], "value": values[idx]}))
-    return (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["run", "x", "value"])
-    )
+        x = _x_values(h, x_axis)
+        parts.append(pd.DataFrame({"run": run_id, "x": x, "value": h.values}))
+    if not parts:
+        return pd.DataFrame(columns=["run", "x", "value"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _x_values(history: MetricHistory, x_axis: str) -> Any:
+    if x_axis == "step":
+        return np.asarray(history.steps, dtype=np.int64)
+    walls = np.asarray(history.wall_times, dtype=np.float64)
+    if x_axis == "wall":
+        return pd.to_datetime(walls, unit="s")
+    return walls - walls.min()
 
 
 def metric_csv(run_id: int, key: str) -> str:

@@ -3,6 +3,9 @@
 import streamlit as st
 
 from dashboard import services
+from paretolab.store import RunFilter
+
+PAGE = 500
 
 st.title("Runs")
 state = st.session_state
@@ -22,25 +25,27 @@ with st.expander("Metric thresholds"):
     )
 
 
-def filtered():
-    frame = services.runs_frame(statuses, text, tag, archived)
-    if min_acc > 0:
-        frame = frame[frame["val_acc"].fillna(-1) >= min_acc]
-    if max_loss > 0:
-        frame = frame[frame["val_loss"].fillna(float("inf")) <= max_loss]
-    return frame
+search = RunFilter(
+    text=text.strip(),
+    tag=tag or "",
+    metric_min={"val_acc": min_acc} if min_acc > 0 else {},
+    metric_max={"val_loss": max_loss} if max_loss > 0 else {},
+)
+state.setdefault("runs_page_size", PAGE)
 
 
 @st.fragment(run_every=5)
 def runs_table() -> None:
-    frame = filtered()
+    frame, total = services.runs_frame(statuses, search, archived, limit=state.runs_page_size)
     if frame.empty:
         st.info(
             "No runs match. Launch one on the Launch page, or from a terminal: "
             "`paretolab train configs/tiny.yaml`."
         )
         return
-    st.caption(f"{len(frame)} runs · live: refreshes every 5 s · click rows to select")
+    st.caption(
+        f"{total} runs · showing the newest {len(frame)} · live: refreshes every 5 s · click rows to select"
+    )
     frame = frame.assign(link="/run?run=" + frame["id"].astype(str))
     event = st.dataframe(
         frame,
@@ -63,6 +68,9 @@ def runs_table() -> None:
     )
     selected = [int(frame.iloc[i]["id"]) for i in event.selection.rows] if event else []
     actions(selected)
+    if total > len(frame) and st.button(f"Show {PAGE} more", key="runs_more"):
+        state.runs_page_size += PAGE
+        st.rerun()
 
 
 def actions(selected: list[int]) -> None:

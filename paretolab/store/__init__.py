@@ -13,7 +13,7 @@ from paretolab.store.entities import (
     MetricHistory,
     Run,
 )
-from paretolab.store.runstore import MetricPoint, RunStore
+from paretolab.store.runstore import MetricPoint, RunFilter, RunStore
 
 __all__ = [
     "CANCELLED",
@@ -28,5 +28,6 @@ __all__ = [
     "MetricHistory",
     "MetricPoint",
     "Run",
+    "RunFilter",
     "RunStore",
 ]

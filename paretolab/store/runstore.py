@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,8 @@ from paretolab.store.entities import (
     from_db_float,
     to_db_float,
 )
-from paretolab.store.schema import artifacts, latest_metrics, metrics, runs
+from paretolab.store.previews import read_preview, update_previews
+from paretolab.store.schema import artifacts, latest_metrics, metric_previews, metrics, runs
 
 # Rows per INSERT batch: well under SQLite's bind-parameter limit (5 columns × 500).
 _BATCH = 500
@@ -111,22 +113,34 @@ class RunStore:
         limit: int | None = None,
         offset: int = 0,
         archived: bool | None = None,
+        search: RunFilter | None = None,
     ) -> list[Run]:
-        """Runs, newest first; optionally only those in ``statuses``, and archived or not."""
-        query = sa.select(runs).order_by(runs.c.id.desc()).offset(offset)
-        if statuses:
-            unknown = set(statuses) - set(STATUSES)
-            if unknown:
-                raise UserError(
-                    f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}"
-                )
-            query = query.where(runs.c.status.in_(list(statuses)))
-        if archived is not None:
-            query = query.where(runs.c.archived == archived)
+        """Runs, newest first; optionally only those in ``statuses``, archived or not, and
+        matching ``search``."""
+        query = _filtered(sa.select(runs), statuses, archived, search)
+        query = query.order_by(runs.c.id.desc()).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_run_entity(row) for row in conn.execute(query).mappings()]
+
+    def count_runs(
+        self,
+        statuses: Sequence[str] | None = None,
+        archived: bool | None = None,
+        search: RunFilter | None = None,
+    ) -> int:
+        """How many runs ``list_runs`` would return without a limit."""
+        query = _filtered(sa.select(sa.func.count()).select_from(runs), statuses, archived, search)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def all_tags(self) -> list[str]:
+        """Every tag any run carries, sorted."""
+        with self.engine.connect() as conn:
+            return sorted(
+                {t for tags in conn.execute(sa.select(runs.c.tags)).scalars() for t in tags or ()}
+            )
 
     def mark_running(self, run_id: int, pid: int, host: str | None = None) -> bool:
         """queued → running (or a running run's new pid). Returns False if the run had ended."""
@@ -214,7 +228,7 @@ class RunStore:
     def delete_run(self, run_id: int) -> None:
         """Delete the run with its metrics and artifact records (not its files)."""
         with self.engine.begin() as conn:
-            for table in (metrics, latest_metrics, artifacts):
+            for table in (metrics, latest_metrics, metric_previews, artifacts):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
                 raise RunNotFound(f"no run with id {run_id}")
@@ -250,6 +264,7 @@ class RunStore:
                     set_={"value": stmt.excluded.value, "wall_time": stmt.excluded.wall_time},
                 )
                 conn.execute(stmt, rows[i : i + _BATCH])
+            update_previews(conn, self._insert, run_id, rows)
             stmt = self._insert(latest_metrics)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "key"],
@@ -293,6 +308,11 @@ class RunStore:
             key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows], [r[2] for r in rows]
         )
 
+    def metric_preview(self, run_id: int, key: str) -> MetricHistory:
+        """One metric downsampled to at most ~2,000 points (extremes kept), for charts."""
+        with self.engine.begin() as conn:
+            return read_preview(conn, self._insert, run_id, key)
+
     # ------------------------------------------------------------------ artifacts
 
     def add_artifact(self, run_id: int, path: str, kind: str, size_bytes: int) -> None:
@@ -315,6 +335,67 @@ class RunStore:
                 Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
                 for r in conn.execute(query)
             ]
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs table searches for, evaluated in SQL.
+
+    Attributes:
+        text: a case-insensitive substring of the run's name or config.
+        tag: a tag the run must carry.
+        metric_min: metric key → lowest allowed latest value.
+        metric_max: metric key → highest allowed latest value.
+    """
+
+    text: str = ""
+    tag: str = ""
+    metric_min: dict[str, float] = field(default_factory=dict)
+    metric_max: dict[str, float] = field(default_factory=dict)
+
+
+def _filtered(
+    query: sa.Select,
+    statuses: Sequence[str] | None,
+    archived: bool | None,
+    search: RunFilter | None,
+) -> sa.Select:
+    if statuses:
+        unknown = set(statuses) - set(STATUSES)
+        if unknown:
+            raise UserError(f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}")
+        query = query.where(runs.c.status.in_(list(statuses)))
+    if archived is not None:
+        query = query.where(runs.c.archived == archived)
+    if search is None:
+        return query
+    if search.text:
+        needle = f"%{search.text.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(runs.c.name).like(needle),
+                sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle),
+            )
+        )
+    if search.tag:
+        query = query.where(sa.cast(runs.c.tags, sa.Text).like(f'%"{search.tag}"%'))
+    for key, bound in search.metric_min.items():
+        query = query.where(
+            runs.c.id.in_(
+                sa.select(latest_metrics.c.run_id).where(
+                    latest_metrics.c.key == key, latest_metrics.c.value >= bound
+                )
+            )
+        )
+    for key, bound in search.metric_max.items():
+        query = query.where(
+            runs.c.id.in_(
+                sa.select(latest_metrics.c.run_id).where(
+                    latest_metrics.c.key == key, latest_metrics.c.value <= bound
+                )
+            )
+        )
+    return query
 
 
 def _run_entity(row: Any) -> Run:

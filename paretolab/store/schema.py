@@ -60,3 +60,17 @@ artifacts = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+# Each metric's series downsampled (MinMaxLTTB) to at most ~2,000 points, as float64 arrays,
+# updated with every write: charts read this instead of the full history.
+metric_previews = sa.Table(
+    "metric_previews",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+    sa.Column("n_points", sa.BigInteger, nullable=False),
+    sa.Column("steps", sa.LargeBinary, nullable=False),
+    sa.Column("values", sa.LargeBinary, nullable=False),
+    sa.Column("wall_times", sa.LargeBinary, nullable=False),
+)

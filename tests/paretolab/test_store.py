@@ -190,3 +190,43 @@ def test_cancel_requests_and_archive(store: RunStore, run_id: int) -> None:
     store.set_archived(run_id, True)
     assert [r.id for r in store.list_runs(archived=False)] == [running]
     assert [r.id for r in store.list_runs(archived=True)] == [run_id]
+
+
+def test_chart_previews_follow_every_write_and_keep_extremes(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("loss", s, 1.0 / (s + 1), float(s)) for s in range(3000)])
+    store.log_metrics(run_id, [("loss", s, 1.0 / (s + 1), float(s)) for s in range(3000, 6000)])
+    store.log_metrics(run_id, [("loss", 6000, 99.0, 6000.0), ("loss", 6001, math.nan, 6001.0)])
+    preview = store.metric_preview(run_id, "loss")
+    assert 100 < len(preview) <= 2000
+    assert preview.steps == sorted(preview.steps) and preview.steps[0] == 0
+    assert 99.0 in preview.values and 1.0 in preview.values  # the spike and the start survive
+    assert all(math.isfinite(v) for v in preview.values)
+    # Rewriting an old step rebuilds the preview from the full history.
+    store.log_metrics(run_id, [("loss", 10, -5.0, 10.0)])
+    assert -5.0 in store.metric_preview(run_id, "loss").values
+
+
+def test_short_series_previews_are_the_series(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("acc", s, s / 10, float(s)) for s in range(10)])
+    assert store.metric_preview(run_id, "acc").values == [s / 10 for s in range(10)]
+    assert len(store.metric_preview(run_id, "missing")) == 0
+
+
+def test_run_filters_search_name_config_tags_and_metrics(store: RunStore) -> None:
+    from paretolab.store import RunFilter
+
+    a = store.create_run({"optim": {"optimizer": "adamw"}}, "bbc-small", "classification", tags=["x"]).id
+    b = store.create_run({"optim": {"optimizer": "sgd"}}, "bbc-large", "classification", tags=["y"]).id
+    store.log_metrics(a, [("val_acc", 1, 0.9, 1.0)])
+    store.log_metrics(b, [("val_acc", 1, 0.6, 1.0)])
+
+    def ids(search: RunFilter) -> list[int]:
+        assert store.count_runs(search=search) == len(store.list_runs(search=search))
+        return [r.id for r in store.list_runs(search=search)]
+
+    assert ids(RunFilter(text="BBC")) == [b, a]
+    assert ids(RunFilter(text="sgd")) == [b]
+    assert ids(RunFilter(tag="x")) == [a]
+    assert ids(RunFilter(metric_min={"val_acc": 0.8})) == [a]
+    assert ids(RunFilter(metric_max={"val_acc": 0.8})) == [b]
+    assert store.all_tags() == ["x", "y"]
