@@ -4,6 +4,9 @@ executor, and shapes results into frames and figures' data."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from paretolab import executor, settings
+from paretolab import executor, launcher, settings
 from paretolab.config import RunConfig, load_config, load_yaml_text, parse_config
 from paretolab.cost import encoder_classifier_params
 from paretolab.errors import ConfigError, UserError
@@ -115,6 +118,34 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
         counts, m.n_layers, m.n_heads, m.d_model, m.ff_dim(), m.pooling, classes
     )
     return counts, dot
+
+
+def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:
+    """Run Lightning's learning-rate (``lr``) or batch-size (``batch_size``) finder on the
+    config, in its own process; returns its JSON result.
+
+    Raises:
+        UserError: the finder failed or found nothing to suggest.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "lightning_modules.tune", "--what", what],
+        input=config.model_dump_json(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=launcher.child_env(store()),
+        cwd=REPO,
+    )
+    lines = done.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if "error" in result or done.returncode != 0 or not result:
+        raise UserError(
+            result.get("error") or f"the {what} finder failed: {done.stderr.strip()[-500:]}"
+        )
+    return result
 
 
 def run_choices(limit: int = 200) -> dict[int, str]:

@@ -2,6 +2,7 @@
 
 import uuid
 
+import plotly.express as px
 import streamlit as st
 import yaml
 
@@ -83,6 +84,51 @@ with form_col:
 
 with side_col:
     if config is not None:
+        finder_lr, finder_bs = st.columns(2)
+        if finder_lr.button(
+            "Find learning rate",
+            key="launch_find_lr",
+            help="Lightning's LR range test on this config (a short run)",
+        ):
+            with st.spinner("Running the learning-rate finder…"):
+                try:
+                    state.launch_suggestion = ("optim", "lr", services.suggest(config, "lr"))
+                except services.UserError as exc:
+                    st.error(str(exc))
+        if finder_bs.button(
+            "Find batch size",
+            key="launch_find_bs",
+            help="Lightning's batch-size scaler: the largest batch that fits in memory",
+        ):
+            with st.spinner("Running the batch-size finder…"):
+                try:
+                    state.launch_suggestion = (
+                        "data",
+                        "batch_size",
+                        services.suggest(config, "batch_size"),
+                    )
+                except services.UserError as exc:
+                    st.error(str(exc))
+        if state.get("launch_suggestion"):
+            section, field, result = state.launch_suggestion
+            value = result["lr" if field == "lr" else "batch_size"]
+            st.info(f"Suggested {section}.{field}: **{value:.3g}**")
+            if "curve" in result:
+                curve = px.line(
+                    x=result["curve"]["lr"],
+                    y=result["curve"]["loss"],
+                    log_x=True,
+                    labels={"x": "learning rate", "y": "loss"},
+                    height=220,
+                )
+                curve.add_vline(x=value, line_dash="dash")
+                st.plotly_chart(curve, key="launch_lr_curve")
+            if st.button(f"Use {section}.{field} = {value:.3g}", key="launch_use_suggestion"):
+                suggested = config.model_dump(mode="json")
+                suggested[section][field] = value
+                state.launch_suggestion = None
+                load_base(suggested)
+                st.rerun()
         counts, dot = services.model_summary(config)
         st.subheader("Model")
         st.graphviz_chart(dot)

@@ -82,6 +82,8 @@ class TextClassificationData(pl.LightningDataModule):
         self.class_names: list[str] = []
         self.vocab_size = 0
         self.splits: dict[str, EncodedTexts] = {}
+        # An attribute, not a config read, so Lightning's batch-size finder can change it.
+        self.batch_size = config.data.batch_size
 
     def setup(self, stage: str | None = None) -> None:
         """Load, split, tokenize. Idempotent: the train entry calls it before building the model."""
@@ -126,7 +128,7 @@ class TextClassificationData(pl.LightningDataModule):
         workers = self.config.data.num_workers
         return DataLoader(
             self.splits[split],
-            batch_size=self.config.data.batch_size,
+            batch_size=self.batch_size,
             shuffle=shuffle,
             collate_fn=pad_batch,
             num_workers=workers,

@@ -130,3 +130,22 @@ def test_subprocess_helper_is_not_left_running() -> None:
     # Guard for this module: no stray children from the cancel test.
     out = subprocess.run(["pgrep", "-f", "time.sleep\\(60\\)"], capture_output=True, text=True)
     assert out.stdout.strip() == ""
+
+
+def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -> None:
+    from dashboard import services
+
+    asked = []
+
+    def fake_suggest(config, what):
+        asked.append((config.model.d_model, what))
+        return {"lr": 0.0042, "curve": {"lr": [1e-4, 1e-3, 1e-2], "loss": [1.6, 1.2, 2.5]}}
+
+    monkeypatch.setattr(services, "suggest", fake_suggest)
+    at = open_page("views/launch.py")
+    at.button(key="launch_find_lr").click().run()
+    assert asked == [(32, "lr")]
+    assert any("Suggested optim.lr: **0.0042**" in i.value for i in at.info)
+    at.button(key="launch_use_suggestion").click().run()
+    assert not at.exception
+    assert at.number_input(key="cfg1.optim.lr").value == pytest.approx(0.0042)

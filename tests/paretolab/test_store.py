@@ -215,8 +215,12 @@ def test_short_series_previews_are_the_series(store: RunStore, run_id: int) -> N
 def test_run_filters_search_name_config_tags_and_metrics(store: RunStore) -> None:
     from paretolab.store import RunFilter
 
-    a = store.create_run({"optim": {"optimizer": "adamw"}}, "bbc-small", "classification", tags=["x"]).id
-    b = store.create_run({"optim": {"optimizer": "sgd"}}, "bbc-large", "classification", tags=["y"]).id
+    a = store.create_run(
+        {"optim": {"optimizer": "adamw"}}, "bbc-small", "classification", tags=["x"]
+    ).id
+    b = store.create_run(
+        {"optim": {"optimizer": "sgd"}}, "bbc-large", "classification", tags=["y"]
+    ).id
     store.log_metrics(a, [("val_acc", 1, 0.9, 1.0)])
     store.log_metrics(b, [("val_acc", 1, 0.6, 1.0)])
 
