@@ -35,15 +35,18 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
-# Debian packages the suite needs: the browser test drives Debian's chromium.
+# Debian packages the suite needs: Chromium for the browser test, PostgreSQL for the
+# store tests that also run against a real server (started by the tests on loopback).
+DEBIAN_PACKAGES = chromium fonts-dejavu-core postgresql
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian's chromium for the browser test"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	    echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else \
-	    echo "the browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; \
-	  fi; }
+	    echo "the test suite needs Debian packages: sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
 
 run: setup
 	$(VENV)/bin/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)

@@ -37,3 +37,26 @@ def queue_run(store: RunStore, config: RunConfig) -> int:
     return store.create_run(
         config.model_dump(mode="json"), config.display_name(), config.task, config.tags
     ).id
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session (a missing server fails the tests, never skips)."""
+    from tests.postgres import TestPostgres
+
+    server = TestPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, home: Path) -> RunStore:
+    """A fresh store on each backend: tests using it run on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield RunStore()
+        return
+    from paretolab.store import database
+
+    url = request.getfixturevalue("postgres").new_database()
+    yield RunStore(url)
+    database.dispose_engine(url)

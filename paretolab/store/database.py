@@ -32,6 +32,14 @@ def get_engine(url: str) -> sa.Engine:
         return _engines[url]
 
 
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of the engine for ``url`` (tests, shutdown)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _create_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
