@@ -32,10 +32,18 @@ def machine() -> str:
 
 
 def git_commit() -> str:
+    """The short commit hash, with ``+uncommitted changes`` when the tree differs from it."""
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
+
+        def git(*args: str) -> str:
+            return subprocess.run(
+                ["git", *args], capture_output=True, text=True, check=True
+            ).stdout.strip()
+
+        dirty = (
+            " +uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+        )
+        return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

@@ -84,31 +84,27 @@ with form_col:
 
 with side_col:
     if config is not None:
-        finder_lr, finder_bs = st.columns(2)
-        if finder_lr.button(
-            "Find learning rate",
-            key="launch_find_lr",
-            help="Lightning's LR range test on this config (a short run)",
-        ):
-            with st.spinner("Running the learning-rate finder…"):
-                try:
-                    state.launch_suggestion = ("optim", "lr", services.suggest(config, "lr"))
-                except services.UserError as exc:
-                    st.error(str(exc))
-        if finder_bs.button(
-            "Find batch size",
-            key="launch_find_bs",
-            help="Lightning's batch-size scaler: the largest batch that fits in memory",
-        ):
-            with st.spinner("Running the batch-size finder…"):
-                try:
-                    state.launch_suggestion = (
-                        "data",
-                        "batch_size",
-                        services.suggest(config, "batch_size"),
-                    )
-                except services.UserError as exc:
-                    st.error(str(exc))
+        finders = (
+            (
+                "Find learning rate",
+                "lr",
+                ("optim", "lr"),
+                "Lightning's LR range test (a short run)",
+            ),
+            (
+                "Find batch size",
+                "batch_size",
+                ("data", "batch_size"),
+                "Lightning's batch-size scaler: the largest batch that fits in memory",
+            ),
+        )
+        for column, (label, what, target, help_text) in zip(st.columns(2), finders, strict=True):
+            if column.button(label, key=f"launch_find_{what}", help=help_text):
+                with st.spinner(f"Running the {label.removeprefix('Find ')} finder…"):
+                    try:
+                        state.launch_suggestion = (*target, services.suggest(config, what))
+                    except services.UserError as exc:
+                        st.error(str(exc))
         if state.get("launch_suggestion"):
             section, field, result = state.launch_suggestion
             value = result["lr" if field == "lr" else "batch_size"]

@@ -9,6 +9,10 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]  # PAD first: its id is 0
+_KINDS = {  # kind → (model, trainer, decoder)
+    "bpe": (models.BPE, trainers.BpeTrainer, decoders.BPEDecoder),
+    "wordpiece": (models.WordPiece, trainers.WordPieceTrainer, decoders.WordPiece),
+}
 
 
 def train_tokenizer(
@@ -26,26 +30,17 @@ def train_tokenizer(
     norm = [normalizers.NFKC()]
     if lowercase:
         norm += [normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()]
-    if kind == "bpe":
-        tok = Tokenizer(models.BPE(unk_token=UNK))
-        trainer = trainers.BpeTrainer(
-            vocab_size=vocab_size,
-            min_frequency=min_frequency,
-            special_tokens=SPECIAL_TOKENS,
-            show_progress=False,
-        )
-        tok.decoder = decoders.BPEDecoder()
-    elif kind == "wordpiece":
-        tok = Tokenizer(models.WordPiece(unk_token=UNK))
-        trainer = trainers.WordPieceTrainer(
-            vocab_size=vocab_size,
-            min_frequency=min_frequency,
-            special_tokens=SPECIAL_TOKENS,
-            show_progress=False,
-        )
-        tok.decoder = decoders.WordPiece()
-    else:
+    if kind not in _KINDS:
         raise ValueError(f"unknown tokenizer kind {kind!r}")
+    model_cls, trainer_cls, decoder_cls = _KINDS[kind]
+    tok = Tokenizer(model_cls(unk_token=UNK))
+    tok.decoder = decoder_cls()
+    trainer = trainer_cls(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=SPECIAL_TOKENS,
+        show_progress=False,
+    )
     tok.normalizer = normalizers.Sequence(norm)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.train_from_iterator(texts, trainer=trainer, length=len(texts))

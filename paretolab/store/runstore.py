@@ -7,6 +7,7 @@ Each public call is one transaction on its own connection; it returns plain enti
 
 from __future__ import annotations
 
+import operator
 import socket
 import time
 from collections.abc import Iterable, Sequence
@@ -379,22 +380,12 @@ def _filtered(
         )
     if search.tag:
         query = query.where(sa.cast(runs.c.tags, sa.Text).like(f'%"{search.tag}"%'))
-    for key, bound in search.metric_min.items():
-        query = query.where(
-            runs.c.id.in_(
-                sa.select(latest_metrics.c.run_id).where(
-                    latest_metrics.c.key == key, latest_metrics.c.value >= bound
-                )
+    for bounds, within in ((search.metric_min, operator.ge), (search.metric_max, operator.le)):
+        for key, bound in bounds.items():
+            holders = sa.select(latest_metrics.c.run_id).where(
+                latest_metrics.c.key == key, within(latest_metrics.c.value, bound)
             )
-        )
-    for key, bound in search.metric_max.items():
-        query = query.where(
-            runs.c.id.in_(
-                sa.select(latest_metrics.c.run_id).where(
-                    latest_metrics.c.key == key, latest_metrics.c.value <= bound
-                )
-            )
-        )
+            query = query.where(runs.c.id.in_(holders))
     return query
 
 

@@ -26,30 +26,30 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("tags", sa.JSON, nullable=False),
     sa.Column("notes", sa.Text, nullable=False),
-    sa.Column("launch_key", sa.String(64), unique=True),
+    sa.Column("launch_key", sa.String(64)),
+    sa.Index("ux_runs_launch_key", "launch_key", unique=True),
     sa.Column("cancel_requested_at", sa.Float),
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
-metrics = sa.Table(
-    "metrics",
-    metadata,
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("key", sa.String(250), primary_key=True),
-    sa.Column("step", sa.BigInteger, primary_key=True),
-    sa.Column("value", sa.Float),
-    sa.Column("wall_time", sa.Float, nullable=False),
-)
 
-latest_metrics = sa.Table(
-    "latest_metrics",
-    metadata,
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("key", sa.String(250), primary_key=True),
-    sa.Column("step", sa.BigInteger, nullable=False),
-    sa.Column("value", sa.Float),
-    sa.Column("wall_time", sa.Float, nullable=False),
-)
+def _metric_table(name: str, every_step: bool) -> sa.Table:
+    """``metrics`` holds every (run, key, step); ``latest_metrics`` one row per (run, key)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("key", sa.String(250), primary_key=True),
+        sa.Column("step", sa.BigInteger, primary_key=every_step, nullable=False),
+        sa.Column("value", sa.Float),  # NULL is NaN
+        sa.Column("wall_time", sa.Float, nullable=False),
+    )
+
+
+metrics = _metric_table("metrics", every_step=True)
+latest_metrics = _metric_table("latest_metrics", every_step=False)
 
 artifacts = sa.Table(
     "artifacts",

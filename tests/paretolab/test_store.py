@@ -241,3 +241,14 @@ def test_run_filters_search_name_config_tags_and_metrics(store: RunStore) -> Non
     assert ids(RunFilter(metric_min={"val_acc": 0.8})) == [a]
     assert ids(RunFilter(metric_max={"val_acc": 0.8})) == [b]
     assert store.all_tags() == ["x", "y"]
+
+
+def test_migrations_build_exactly_the_tables_the_code_declares(store: RunStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from paretolab.store.schema import metadata
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
