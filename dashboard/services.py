@@ -343,6 +343,18 @@ def artifact_path(run_id: int, relative: str) -> Path:
     return target
 
 
+def confusion_matrix(run_id: int) -> dict[str, Any] | None:
+    """The run's test confusion matrix ({"labels", "matrix"}), if it recorded one."""
+    if not any(a.kind == "confusion_matrix" for a in artifacts(run_id)):
+        return None
+    try:
+        return json.loads(
+            artifact_path(run_id, "confusion_matrix.json").read_text(encoding="utf-8")
+        )
+    except (UserError, ValueError):
+        return None
+
+
 def log_tail(run_id: int, lines: int = 200) -> str:
     """The last lines of the run's output (background runs) or training log."""
     run_dir = settings.run_dir(run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -94,6 +95,26 @@ class ReportStepBudget(pl.Callback):
         if total != float("inf"):
             for logger in trainer.loggers:
                 logger.log_metrics({"trainer/total_steps": float(total)}, step=0)
+
+
+class ConfusionMatrixArtifact(pl.Callback):
+    """Writes the test confusion matrix (rows: true class, columns: predicted) as JSON."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        confusion = getattr(pl_module, "test_confusion", None)
+        if confusion is None:
+            return
+        doc = {
+            "labels": list(pl_module.hparams.get("class_names", [])),
+            "matrix": confusion.compute().int().tolist(),
+        }
+        confusion.reset()
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 class CheckpointOnCancel(pl.Callback):

@@ -24,7 +24,13 @@ from paretolab.store import CANCELLED, FAILED, FINISHED, RunStore
 
 log = logging.getLogger(__name__)
 
-ARTIFACT_KINDS = {".ckpt": "checkpoint", ".log": "log", ".yaml": "config", ".json": "tokenizer"}
+# What a file in a run folder is, by name first, then by suffix.
+ARTIFACT_NAMES = {
+    "tokenizer.json": "tokenizer",
+    "config.yaml": "config",
+    "confusion_matrix.json": "confusion_matrix",
+}
+ARTIFACT_SUFFIXES = {".ckpt": "checkpoint", ".log": "log"}
 
 
 class CancelRequested(Exception):
@@ -138,7 +144,7 @@ def record_artifacts(store: RunStore, run_id: int, run_dir: Path) -> None:
         rel = path.relative_to(run_dir)
         if rel.parts[0] == "wandb" or not path.is_file() or path.name.startswith("."):
             continue
-        kind = ARTIFACT_KINDS.get(path.suffix)
+        kind = ARTIFACT_NAMES.get(path.name) or ARTIFACT_SUFFIXES.get(path.suffix)
         if kind:
             store.add_artifact(run_id, rel.as_posix(), kind, path.stat().st_size)
     wandb_dir = run_dir / "wandb"

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
     MulticlassAccuracy,
+    MulticlassConfusionMatrix,
     MulticlassF1Score,
     MulticlassPrecision,
     MulticlassRecall,
@@ -58,6 +59,7 @@ class ClassificationTask(pl.LightningModule):
         )
         self.val_metrics = metrics.clone(prefix="val_")
         self.test_metrics = metrics.clone(prefix="test_")
+        self.test_confusion = MulticlassConfusionMatrix(n)
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
@@ -78,6 +80,8 @@ class ClassificationTask(pl.LightningModule):
             return loss
         metrics = self.val_metrics if stage == "val" else self.test_metrics
         metrics.update(logits, batch["labels"])
+        if stage == "test":
+            self.test_confusion.update(logits, batch["labels"])
         self.log(f"{stage}_loss", loss, on_epoch=True, prog_bar=stage == "val", batch_size=size)
         self.log_dict(metrics, on_epoch=True, prog_bar=False, batch_size=size)
         return loss

@@ -21,6 +21,7 @@ from lightning.pytorch.loggers import Logger, WandbLogger
 from lightning_modules.callbacks import (
     AtomicCheckpointIO,
     CheckpointOnCancel,
+    ConfusionMatrixArtifact,
     ReportStepBudget,
     StoreLogger,
 )
@@ -80,6 +81,7 @@ def build_trainer(
         ),
         CheckpointOnCancel(ckpt_dir),
         ReportStepBudget(),
+        ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
         *(extra_callbacks or []),
     ]
     if t.early_stopping:

@@ -107,6 +107,31 @@ def band_figure(
     return fig
 
 
+def confusion_figure(doc: dict) -> go.Figure:
+    """Heat map of a confusion matrix: rows are true classes, columns predictions."""
+    labels = doc["labels"] or [str(i) for i in range(len(doc["matrix"]))]
+    fig = go.Figure(
+        go.Heatmap(
+            z=doc["matrix"],
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            text=doc["matrix"],
+            texttemplate="%{text}",
+            showscale=False,
+        )
+    )
+    fig.update_layout(
+        title="test confusion matrix",
+        xaxis_title="predicted",
+        yaxis_title="true",
+        yaxis_autorange="reversed",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return fig
+
+
 _LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 _PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4", "#0b7285", "#e67700", "#495057"]
 

@@ -6,7 +6,7 @@ import streamlit as st
 import yaml
 
 from dashboard import services
-from dashboard.components.charts import curves_figure
+from dashboard.components.charts import confusion_figure, curves_figure
 from paretolab.errors import RunNotFound, UserError
 
 choices = services.run_choices()
@@ -60,6 +60,9 @@ def live_status_and_charts() -> None:
     if not keys:
         st.info("No metrics yet.")
         return
+    confusion = services.confusion_matrix(run_id)
+    if confusion is not None:
+        st.plotly_chart(confusion_figure(confusion), key="run_confusion")
     cols = st.columns(2)
     for i, key in enumerate(keys):
         series = services.metric_series([run_id], key, x_axis)

@@ -149,3 +149,21 @@ def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -
     at.button(key="launch_use_suggestion").click().run()
     assert not at.exception
     assert at.number_input(key="cfg1.optim.lr").value == pytest.approx(0.0042)
+
+
+def test_run_page_shows_the_confusion_matrix(store: RunStore) -> None:
+    import json
+
+    from paretolab import settings
+
+    run_id = queue_run(store, tiny_config())
+    store.log_metrics(run_id, [("val_acc", 1, 0.5, 1.0)])
+    folder = settings.run_dir(run_id)
+    folder.mkdir(parents=True)
+    (folder / "confusion_matrix.json").write_text(
+        json.dumps({"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]})
+    )
+    store.add_artifact(run_id, "confusion_matrix.json", "confusion_matrix", 50)
+    at = open_page("views/run.py", run=str(run_id))
+    charts = at.get("plotly_chart")
+    assert any("confusion" in c.proto.spec for c in charts)

@@ -1,5 +1,6 @@
 """A run's life: finished, failed (with metrics kept), cancelled by SIGTERM, died unreported."""
 
+import json
 import os
 import signal
 import subprocess
@@ -56,6 +57,14 @@ def test_a_run_that_finishes(store: RunStore) -> None:
     } <= paths
     ckpt = torch.load(settings.run_dir(run_id) / "checkpoints/last.ckpt", weights_only=True)
     assert ckpt["hyper_parameters"]["config"]["model"]["d_model"] == 32
+    kinds = {a.path: a.kind for a in store.list_artifacts(run_id)}
+    assert (
+        kinds["confusion_matrix.json"] == "confusion_matrix"
+        and kinds["tokenizer.json"] == "tokenizer"
+    )
+    doc = json.loads((settings.run_dir(run_id) / "confusion_matrix.json").read_text())
+    assert doc["labels"] == ["business", "entertainment", "politics", "sports", "tech"]
+    assert sum(map(sum, doc["matrix"])) == 30  # every test article counted once
 
 
 def test_a_run_that_raises_is_failed_and_keeps_its_metrics(store: RunStore) -> None:
