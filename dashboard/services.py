@@ -127,15 +127,12 @@ def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any
     Raises:
         UserError: the finder failed or found nothing to suggest.
     """
-    done = subprocess.run(
-        [sys.executable, "-m", "lightning_modules.tune", "--what", what],
-        input=config.model_dump_json(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=launcher.child_env(store()),
-        cwd=REPO,
-    )
+    try:
+        done = _run_finder(config, what, timeout)
+    except subprocess.TimeoutExpired:
+        raise UserError(
+            f"the {what} finder took longer than {timeout:.0f} s and was stopped"
+        ) from None
     lines = done.stdout.strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
@@ -146,6 +143,25 @@ def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any
             result.get("error") or f"the {what} finder failed: {done.stderr.strip()[-500:]}"
         )
     return result
+
+
+def _run_finder(config: RunConfig, what: str, timeout: float) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "lightning_modules.tune", "--what", what],
+        input=config.model_dump_json(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=launcher.child_env(store()),
+        cwd=REPO,
+    )
+    return done
+
+
+def run_label(run_id: int) -> str:
+    """``"id · name · status"`` of one run (raises RunNotFound)."""
+    r = store().get_run(run_id)
+    return f"{r.id} · {r.name} · {r.status}"
 
 
 def run_choices(limit: int = 200) -> dict[int, str]:
@@ -233,7 +249,11 @@ def all_tags() -> list[str]:
 def cancel(run_id: int) -> str:
     """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
     s = store()
-    if not s.request_cancel(run_id):
+    try:
+        requested = s.request_cancel(run_id)
+    except UserError as exc:  # deleted in another tab
+        return str(exc)
+    if not requested:
         return f"run {run_id} had already ended"
     return f"run {run_id}: cancel requested"
 

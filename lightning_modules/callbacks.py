@@ -15,10 +15,13 @@ from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import SIGTERMException
+from sqlalchemy import exc as sa_exc
 
 from paretolab.store import MetricPoint, RunStore
 
 log = logging.getLogger(__name__)
+
+MAX_BUFFERED_POINTS = 1_000_000
 
 
 class StoreLogger(Logger):
@@ -71,11 +74,21 @@ class StoreLogger(Logger):
             return True
         try:
             self.store.log_metrics(self.run_id, self._buffer)
-        except Exception as exc:  # the database may be briefly unreachable: retry on the next flush
+        except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as exc:
+            # The database may be briefly unreachable: keep the points for the next flush,
+            # up to a cap, so a long outage cannot exhaust memory.
+            if len(self._buffer) > MAX_BUFFERED_POINTS:
+                dropped = len(self._buffer) - MAX_BUFFERED_POINTS
+                self._buffer = self._buffer[dropped:]
+                log.error("metric buffer full: dropped the %d oldest points", dropped)
             log.warning(
                 "could not write %d metric points yet (%s); will retry", len(self._buffer), exc
             )
             return False
+        except Exception:
+            # Not a connectivity problem (e.g. a rejected key): retrying cannot help, and
+            # keeping the batch would block every later point.
+            log.exception("dropped %d metric points the store refused", len(self._buffer))
         self._buffer = []
         return True
 

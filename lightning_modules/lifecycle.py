@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -119,21 +120,40 @@ class RunLifecycle:
             self.final_status = CANCELLED
         else:
             self.final_status = FAILED
-        if self.final_status == FINISHED:
-            self.store.mark_finished(self.run_id)
-        elif self.final_status == CANCELLED:
-            self.store.mark_cancelled(self.run_id)
-        else:
-            text = (
+        error = None
+        if self.final_status == FAILED:
+            error = (
                 str(exc) if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
             )
-            log.error("run %s failed:\n%s", self.run_id, text)
-            self.store.mark_failed(self.run_id, text)
+            log.error("run %s failed:\n%s", self.run_id, error)
+        _with_retries(lambda: self._record_outcome(error))
         for signum, handler in self._old_handlers.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
         return (
             True  # the outcome is in the store and in final_status; main() maps it to an exit code
         )
+
+    def _record_outcome(self, error: str | None) -> None:
+        if self.final_status == FINISHED:
+            self.store.mark_finished(self.run_id)
+        elif self.final_status == CANCELLED:
+            self.store.mark_cancelled(self.run_id)
+        else:
+            self.store.mark_failed(self.run_id, error or "failed")
+
+
+def _with_retries(write: Callable[[], object], attempts: int = 5, first_wait: float = 1.0) -> None:
+    """Run a store write, retrying a few times: the outcome of a run must not be lost to a
+    database that is down for a few seconds (the reaper is the last resort)."""
+    for attempt in range(attempts):
+        try:
+            write()
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                log.exception("could not record the run's outcome")
+                return
+            time.sleep(first_wait * 2**attempt)
 
 
 def record_artifacts(store: RunStore, run_id: int, run_dir: Path) -> None:

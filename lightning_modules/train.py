@@ -28,9 +28,9 @@ from lightning_modules.callbacks import (
 from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.lifecycle import RunLifecycle
 from lightning_modules.tasks import ClassificationTask
-from paretolab import settings
 from paretolab.config import RunConfig, dump_config, parse_config
 from paretolab.errors import UserError
+from paretolab.launcher import prepare_run_dir
 from paretolab.store import CANCELLED, FINISHED, RunStore
 
 log = logging.getLogger("paretolab.train")
@@ -135,8 +135,7 @@ def run_training(
     store: RunStore, run_id: int, extra_callbacks: list[Callback] | None = None
 ) -> str:
     """Train the run to its end and return its final status (finished/failed/cancelled)."""
-    run_dir = settings.run_dir(run_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = prepare_run_dir(store.get_run(run_id))
     handler = _log_to_file(run_dir / "train.log")
     lifecycle = RunLifecycle(store, run_id, run_dir)
     try:
@@ -176,7 +175,9 @@ def _train(
         )
         trainer.fit(task, datamodule=data)
         lifecycle.check_cancelled()
-        trainer.test(task, datamodule=data, ckpt_path="best", verbose=False)
+        # The best checkpoint by trainer.monitor; the current weights if validation never ran.
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        trainer.test(task, datamodule=data, ckpt_path="best" if best else None, verbose=False)
 
 
 def _finish_wandb() -> None:

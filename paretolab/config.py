@@ -47,7 +47,7 @@ class DataConfig(_Section):
     """Seed of the train/val/test split; kept apart from the training seed so runs that
     differ only in `trainer.seed` see the same split."""
 
-    limit_samples: int | None = Field(None, ge=10)
+    limit_samples: int | None = Field(None, ge=50)
     """Use only this many examples (a stratified subsample), e.g. for smoke tests. Empty: all."""
 
     max_length: int = Field(256, ge=8, le=8192)
@@ -207,7 +207,7 @@ class TrainerConfig(_Section):
     accumulate_grad_batches: int = Field(1, ge=1, le=1024)
     """Micro-batches whose gradients are summed before each optimiser step."""
 
-    seed: int = Field(42, ge=0)
+    seed: int = Field(42, ge=0, le=2**32 - 1)
     """Seed for weights, dropout and data order."""
 
     monitor: str = "val_loss"

@@ -52,7 +52,7 @@ class LocalExecutor:
         self.store, self.max_concurrent, self.grace_seconds = store, max_concurrent, grace_seconds
         self.host = socket.gethostname()
         self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
-        self._signalled: set[int] = set()
+        self._sigterm_sent: dict[int, float] = {}  # run id → when we asked it to stop
 
     def tick(self) -> list[int]:
         """One round: settle ended children, act on cancels, reap, start queued runs.
@@ -68,27 +68,31 @@ class LocalExecutor:
         if free > 0:
             for run in sorted(self.store.list_runs([QUEUED]), key=lambda r: r.id)[:free]:
                 proc = launcher.spawn_detached(self.store, run.id)
-                self._children[run.id] = proc
-                started.append(run.id)
+                if proc is not None:  # None: another launcher claimed it first
+                    self._children[run.id] = proc
+                    started.append(run.id)
         return started
 
     def _settle_children(self) -> None:
         for run_id, proc in list(self._children.items()):
             code = proc.poll()
             if code is not None:
+                launcher.settle_exit(
+                    self.store, run_id, code, cancelled=run_id in self._sigterm_sent
+                )
                 del self._children[run_id]
-                self._signalled.discard(run_id)
-                launcher.settle_exit(self.store, run_id, code)
+                self._sigterm_sent.pop(run_id, None)
 
     def _handle_cancels(self) -> None:
-        now = time.time()
+        now = time.monotonic()
         for run in self.store.list_runs([RUNNING]):
             if run.cancel_requested_at is None or run.host != self.host or not run.pid:
                 continue
-            if run.id not in self._signalled:
+            if run.id not in self._sigterm_sent:
                 launcher.signal_group(run.pid, signal.SIGTERM)
-                self._signalled.add(run.id)
-            elif now - run.cancel_requested_at > self.grace_seconds:
+                self._sigterm_sent[run.id] = now
+            elif now - self._sigterm_sent[run.id] > self.grace_seconds:
+                # The grace period counts from our SIGTERM, so the run had its chance to checkpoint.
                 launcher.signal_group(run.pid, signal.SIGKILL)
                 self.store.mark_cancelled(run.id)
 
@@ -98,9 +102,10 @@ class LocalExecutor:
         while True:
             try:
                 self.tick()
+                busy = self._children or self.store.list_runs([QUEUED, RUNNING], limit=1)
             except Exception:  # the database may be briefly unreachable: try again
                 log.exception("executor tick failed")
-            busy = self._children or self.store.list_runs([QUEUED, RUNNING], limit=1)
+                busy = True
             if busy:
                 idle_since = time.monotonic()
             elif stop_when_idle is not None and time.monotonic() - idle_since > stop_when_idle:

@@ -14,9 +14,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from paretolab import settings
-from paretolab.store import QUEUED, RUNNING, RunStore
+from paretolab.errors import UserError
+from paretolab.store import RUNNING, Run, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
 
@@ -38,12 +40,17 @@ def child_env(store: RunStore) -> dict[str, str]:
 
 
 def run_in_foreground(store: RunStore, run_id: int) -> int:
-    """Train in a child process whose output goes to this terminal; return its exit code.
+    """Claim the run and train it in a child process whose output goes to this terminal;
+    return its exit code.
 
-    Ctrl-C or SIGTERM here becomes SIGTERM to the child (checkpoint, then cancelled);
-    a second one kills it.
+    Ctrl-C, SIGTERM or a lost terminal (SIGHUP) here becomes SIGTERM to the child
+    (checkpoint, then cancelled); a second one kills it.
     """
-    proc = subprocess.Popen(train_argv(run_id), env=child_env(store), start_new_session=True)
+    if not store.claim(run_id):
+        raise UserError(
+            f"run {run_id} is {store.get_run(run_id).status}, not queued: not starting it"
+        )
+    proc = _spawn(store, run_id, stdout=None)
     interrupts = 0
 
     def forward(signum: int, frame: object) -> None:
@@ -51,55 +58,91 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
         interrupts += 1
         signal_group(proc.pid, signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
 
-    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.signal(s, forward) for s in handled}
     try:
         code = proc.wait()
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-    settle_exit(store, run_id, code)
+    settle_exit(store, run_id, code, cancelled=interrupts > 0)
     return code
 
 
-def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen:
-    """Start training in the background, output to ``output.log`` in the run folder.
+RUN_MARKER = ".paretolab-run"
 
-    The run is marked running with the child's pid at once, so a second executor tick
-    never starts it twice.
+
+def prepare_run_dir(run: Run) -> Path:
+    """The run's folder, made sure to belong to this run.
+
+    A folder left by an earlier run with the same id (SQLite reuses the id of a deleted
+    newest run; a database can be reset while ``runs/`` stays) is moved aside, so its
+    tokenizer, checkpoints and logs never pass for this run's.
     """
-    run_dir = settings.run_dir(run_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    folder = settings.run_dir(run.id)
+    marker = folder / RUN_MARKER
+    stamp = f"{run.created_at:.6f}"
+    if folder.exists() and (not marker.exists() or marker.read_text().strip() != stamp):
+        folder.rename(folder.with_name(f"{run.id}.orphaned-{int(time.time())}"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if not marker.exists():
+        marker.write_text(stamp)
+    return folder
+
+
+def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen | None:
+    """Claim a queued run and start it in the background (output to the run folder's
+    ``output.log``). Returns None if another launcher claimed it first."""
+    if not store.claim(run_id):
+        return None
+    run_dir = prepare_run_dir(store.get_run(run_id))
     with open(run_dir / "output.log", "ab") as out:
+        return _spawn(store, run_id, stdout=out)
+
+
+def _spawn(store: RunStore, run_id: int, stdout: object) -> subprocess.Popen:
+    """Start the training process of a claimed run and record its pid (failed if it can't start)."""
+    redirect = (
+        {}
+        if stdout is None
+        else {"stdout": stdout, "stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
+    )
+    try:
         proc = subprocess.Popen(
-            train_argv(run_id),
-            env=child_env(store),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            train_argv(run_id), env=child_env(store), start_new_session=True, **redirect
         )
-    store.mark_running(run_id, proc.pid)
+    except OSError as exc:
+        store.mark_failed(run_id, f"could not start the training process: {exc}")
+        raise UserError(f"could not start the training process of run {run_id}: {exc}") from exc
+    store.set_pid(run_id, proc.pid)
     return proc
 
 
-def settle_exit(store: RunStore, run_id: int, returncode: int) -> None:
-    """After the process ended: a run it left queued or running is marked failed."""
+def settle_exit(store: RunStore, run_id: int, returncode: int, cancelled: bool = False) -> None:
+    """After the process ended: a run it left queued or running is marked cancelled (if a
+    cancel was asked for) or failed."""
     run = store.get_run(run_id)
-    if not run.is_terminal:
-        how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
-        store.mark_failed(run_id, f"training process ended ({how}) without reporting an outcome")
+    if run.is_terminal:
+        return
+    if cancelled or run.cancel_requested_at is not None:
+        store.mark_cancelled(run_id)
+        return
+    how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
+    store.mark_failed(run_id, f"training process ended ({how}) without reporting an outcome")
 
 
 def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str:
-    """Cancel a run: a queued one at once; a running one by SIGTERM to its process group
-    (it checkpoints and marks itself cancelled), then SIGKILL after ``grace_seconds``.
+    """Cancel a run: a queued one at once; one running here by SIGTERM to its process group
+    (it checkpoints and marks itself cancelled), then SIGKILL after ``grace_seconds``; one
+    running on another host by a request its host's executor carries out.
 
     Returns the run's status afterwards.
     """
     run = store.get_run(run_id)
-    if run.status == QUEUED:
-        store.mark_cancelled(run_id)
-    elif run.status == RUNNING and run.pid and run.host == socket.gethostname():
+    if run.is_terminal:
+        return run.status
+    store.request_cancel(run_id)
+    if run.status == RUNNING and run.pid and run.host == socket.gethostname():
         signal_group(run.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
         while time.monotonic() < deadline and _alive(run.pid):
@@ -113,15 +156,23 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
 def reap_orphans(store: RunStore, stale_after: float = STALE_HEARTBEAT_SECONDS) -> list[int]:
     """Mark running runs whose process is gone as failed; return their ids.
 
-    A run on this host whose pid no longer exists, or any run whose heartbeat is older
-    than ``stale_after`` seconds, is failed with a message saying so.
+    On this host the process table decides: a run whose pid no longer exists (or that was
+    claimed but never got a process) is failed. A run on another host is failed when its
+    heartbeat is older than ``stale_after`` seconds. A live local process is never reaped,
+    however late its heartbeat (a laptop asleep, the database briefly down).
     """
     reaped = []
     here, now = socket.gethostname(), time.time()
     for run in store.list_runs([RUNNING]):
-        if run.host == here and run.pid and not _alive(run.pid):
-            reason = f"training process {run.pid} on {here} died without reporting an outcome"
-        elif run.heartbeat_at is not None and now - run.heartbeat_at > stale_after:
+        stale = run.heartbeat_at is not None and now - run.heartbeat_at > stale_after
+        if run.host == here:
+            if run.pid and not _alive(run.pid):
+                reason = f"training process {run.pid} on {here} died without reporting an outcome"
+            elif not run.pid and stale:
+                reason = f"run was claimed on {here} but its process never started"
+            else:
+                continue
+        elif stale:
             reason = f"no heartbeat from {run.host}:{run.pid} for {now - run.heartbeat_at:.0f} s"
         else:
             continue

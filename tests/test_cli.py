@@ -125,3 +125,20 @@ def test_core_imports_without_torch_streamlit_or_optuna() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_an_unreachable_or_malformed_database_url_is_one_clear_line(
+    home, monkeypatch, capsys
+) -> None:
+    for url in (
+        "postgresql+psycopg://someone:secret@127.0.0.1:9/nowhere",
+        "not a url",
+        "mysql+nodriver://x/y",
+    ):
+        monkeypatch.setenv("PARETOLAB_DB_URL", url)
+        assert main(["runs", "list"]) == 2
+        err = capsys.readouterr().err
+        assert (
+            err.startswith("paretolab: error: cannot open the run store") and err.count("\n") == 1
+        ), err
+        assert "secret" not in err

@@ -26,7 +26,15 @@ if len(run_ids) < 2:
     st.stop()
 st.query_params["runs"] = ",".join(map(str, run_ids))
 
-table = services.compare_table(run_ids)
+try:
+    table = services.compare_table(run_ids)
+except services.UserError as exc:  # a run was deleted meanwhile
+    st.error(str(exc))
+    st.stop()
+metric_columns = [c for c in table.columns if c not in ("id", "name", "status")]
+if not metric_columns:
+    st.info("These runs have no metrics yet.")
+    st.stop()
 labels = {int(r): f"{r} · {n}" for r, n in zip(table["id"], table["name"], strict=True)}
 c1, c2, c3 = st.columns(3)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="compare_smoothing")
@@ -63,7 +71,7 @@ with final_tab:
     st.dataframe(table, hide_index=True, width="stretch")
     metric = st.selectbox(
         "Metric",
-        [c for c in table.columns if c not in ("id", "name", "status")],
+        metric_columns,
         key="compare_bar_metric",
     )
     bars = table.assign(run=table["id"].map(labels))
@@ -73,8 +81,7 @@ with final_tab:
 
 with parallel_tab:
     params = services.numeric_params(run_ids)
-    metric_cols = [c for c in table.columns if c not in ("id", "name", "status")]
-    target = st.selectbox("Colour by", metric_cols, key="compare_parallel_metric")
+    target = st.selectbox("Colour by", metric_columns, key="compare_parallel_metric")
     frame = params.merge(table[["id", target]], on="id")
     dims = [c for c in frame.columns if c != "id" and frame[c].nunique(dropna=True) > 1]
     if target not in dims:

@@ -1,5 +1,6 @@
 """Launch: build a run config (form, preset, earlier run or YAML), see the model, start it."""
 
+import time
 import uuid
 
 import plotly.express as px
@@ -66,11 +67,17 @@ with form_col:
         st.rerun()
     if launch and config is not None:
         # Same session + same config = same key: a double click makes one run.
+        clicked_at = time.time()
         run = services.launch(config, services.launch_key(state.launch_key, config))
-        state.launched_run = run.id
+        # An older run under the same key: this exact config was launched before in this
+        # session (a double click, or A → B → A): say so rather than pretend it is new.
+        state.launched_run = (run.id, run.created_at < clicked_at - 5)
     if state.get("launched_run"):
-        run_id = state.launched_run
-        st.success(f"Run {run_id} is queued: the executor starts it when a slot is free.")
+        run_id, earlier = state.launched_run
+        if earlier:
+            st.info(f"This exact config was already launched in this session as run {run_id}.")
+        else:
+            st.success(f"Run {run_id} is queued: the executor starts it when a slot is free.")
         st.page_link(
             "views/run.py",
             label=f"Open run {run_id}",

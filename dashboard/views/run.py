@@ -10,15 +10,18 @@ from dashboard.components.charts import confusion_figure, curves_figure
 from paretolab.errors import RunNotFound, UserError
 
 choices = services.run_choices()
+requested = st.query_params.get("run", "")
+if requested.isdigit() and int(requested) not in choices:  # an older run, linked directly
+    try:
+        choices = {int(requested): services.run_label(int(requested)), **choices}
+    except RunNotFound:
+        st.warning(f"There is no run {requested}.")
 if not choices:
     st.title("Run")
     st.info("No runs yet. Launch one on the Launch page.")
     st.stop()
-requested = st.query_params.get("run")
 default = (
-    int(requested)
-    if requested and requested.isdigit() and int(requested) in choices
-    else next(iter(choices))
+    int(requested) if requested.isdigit() and int(requested) in choices else next(iter(choices))
 )
 run_id = st.selectbox(
     "Run",
@@ -72,16 +75,22 @@ def live_status_and_charts() -> None:
                 key=f"run_chart_{key}",
                 width="stretch",
             )
-            st.download_button(
-                "full series (CSV)",
-                services.metric_csv(run_id, key),
-                file_name=f"run{run_id}_{key.replace('/', '_')}.csv",
-                key=f"run_csv_{key}",
-            )
 
 
 with charts:
     live_status_and_charts()
+
+with charts:
+    # The full series is read only when asked for, not on every live refresh.
+    d1, d2 = st.columns([3, 1])
+    csv_key = d1.selectbox("Full series as CSV", services.metric_keys(run_id), key="run_csv_key")
+    if csv_key and d2.button("Prepare CSV", key="run_csv_prepare"):
+        d2.download_button(
+            "download",
+            services.metric_csv(run_id, csv_key),
+            file_name=f"run{run_id}_{csv_key.replace('/', '_')}.csv",
+            key="run_csv_download",
+        )
 
 with config_tab:
     st.code(yaml.safe_dump(run.config, sort_keys=False), language="yaml")
@@ -106,7 +115,10 @@ with artifacts_tab:
         except UserError:
             a2.caption("missing")
             continue
-        if art.size_bytes <= 200 * 2**20:
+        # Files are read when the user asks, not on every rerun of the page.
+        if art.size_bytes > 200 * 2**20:
+            a2.caption("too large to download here")
+        elif a2.button("prepare", key=f"art_prepare_{art.path}"):
             a2.download_button(
                 "download", path.read_bytes(), file_name=path.name, key=f"art_{art.path}"
             )

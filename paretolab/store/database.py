@@ -7,6 +7,8 @@ paretolab is refused too. Nothing is ever altered silently.
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from pathlib import Path
 
@@ -42,11 +44,15 @@ def dispose_engine(url: str) -> None:
 
 def _create_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
+    # JSON without ASCII escapes, so tag and text search match what users typed.
+    serializer = functools.partial(json.dumps, ensure_ascii=False)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, json_serializer=serializer)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=serializer
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
@@ -112,7 +118,7 @@ def ensure_schema(engine: sa.Engine) -> None:
             )
         try:
             upgrade(engine)
-        except sa.exc.OperationalError:
+        except sa.exc.DBAPIError:
             # Another process created the schema at the same moment: fine if it is ours now.
             if current_revision(engine) != head:
                 raise

@@ -7,6 +7,7 @@ Each public call is one transaction on its own connection; it returns plain enti
 
 from __future__ import annotations
 
+import json
 import operator
 import socket
 import time
@@ -53,8 +54,15 @@ class RunStore:
 
     def __init__(self, url: str | None = None):
         self.url = url or settings.db_url()
-        self.engine = database.get_engine(self.url)
-        database.ensure_schema(self.engine)
+        try:
+            self.engine = database.get_engine(self.url)
+            database.ensure_schema(self.engine)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, sa.exc.DBAPIError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise UserError(
+                f"cannot open the run store at {settings.redact_url(self.url)}: {reason} "
+                "(check PARETOLAB_DB_URL, e.g. postgresql+psycopg://user:password@host/db)"
+            ) from None
         self._insert = (
             postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         )
@@ -143,14 +151,39 @@ class RunStore:
                 {t for tags in conn.execute(sa.select(runs.c.tags)).scalars() for t in tags or ()}
             )
 
-    def mark_running(self, run_id: int, pid: int, host: str | None = None) -> bool:
-        """queued → running (or a running run's new pid). Returns False if the run had ended."""
+    def claim(self, run_id: int, host: str | None = None) -> bool:
+        """queued → running on ``host``, before its process starts. Only one caller wins, so
+        two launchers (a foreground CLI and an executor, or two executors) never start the
+        same run twice. The launcher records the pid with ``set_pid`` once it has one."""
         now = time.time()
         return self._transition(
             run_id,
             RUNNING,
-            (QUEUED, RUNNING),
+            (QUEUED,),
             host=host or socket.gethostname(),
+            pid=None,
+            started_at=now,
+            heartbeat_at=now,
+        )
+
+    def set_pid(self, run_id: int, pid: int) -> None:
+        """Record the process of a claimed run."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                runs.update().where(runs.c.id == run_id, runs.c.status == RUNNING).values(pid=pid)
+            )
+
+    def mark_running(self, run_id: int, pid: int, host: str | None = None) -> bool:
+        """The training process takes its run: a queued one, or one its launcher claimed on
+        this host. Returns False if the run ended or runs elsewhere."""
+        now = time.time()
+        host = host or socket.gethostname()
+        return self._transition(
+            run_id,
+            RUNNING,
+            (QUEUED, RUNNING),
+            extra=sa.or_(runs.c.status == QUEUED, runs.c.host == host),
+            host=host,
             pid=pid,
             started_at=sa.func.coalesce(runs.c.started_at, now),
             heartbeat_at=now,
@@ -197,13 +230,19 @@ class RunStore:
             conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat_at=time.time()))
 
     def _transition(
-        self, run_id: int, to: str, allowed_from: tuple[str, ...], **values: Any
+        self,
+        run_id: int,
+        to: str,
+        allowed_from: tuple[str, ...],
+        extra: sa.ColumnElement[bool] | None = None,
+        **values: Any,
     ) -> bool:
+        condition = sa.and_(runs.c.id == run_id, runs.c.status.in_(allowed_from))
+        if extra is not None:
+            condition = sa.and_(condition, extra)
         with self.engine.begin() as conn:
             changed = conn.execute(
-                runs.update()
-                .where(runs.c.id == run_id, runs.c.status.in_(allowed_from))
-                .values(status=to, **values)
+                runs.update().where(condition).values(status=to, **values)
             ).rowcount
         if not changed:
             self.get_run(run_id)  # raises RunNotFound for a missing run
@@ -253,6 +292,9 @@ class RunStore:
         ]
         if not rows:
             return 0
+        # One row per (key, step), the last one winning: Lightning logs `epoch` with every
+        # call, and PostgreSQL refuses an upsert that touches one row twice.
+        rows = list({(r["key"], r["step"]): r for r in rows}.values())
         latest: dict[str, dict[str, Any]] = {}
         for row in rows:
             if row["key"] not in latest or row["step"] >= latest[row["key"]]["step"]:
@@ -371,15 +413,19 @@ def _filtered(
     if search is None:
         return query
     if search.text:
-        needle = f"%{search.text.lower()}%"
+        needle = f"%{_escape_like(search.text.lower())}%"
         query = query.where(
             sa.or_(
-                sa.func.lower(runs.c.name).like(needle),
-                sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle),
+                sa.func.lower(runs.c.name).like(needle, escape="\\"),
+                sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle, escape="\\"),
             )
         )
     if search.tag:
-        query = query.where(sa.cast(runs.c.tags, sa.Text).like(f'%"{search.tag}"%'))
+        # Tags are stored as a JSON list serialised without ASCII escapes (database.py).
+        encoded = json.dumps(search.tag, ensure_ascii=False)
+        query = query.where(
+            sa.cast(runs.c.tags, sa.Text).like(f"%{_escape_like(encoded)}%", escape="\\")
+        )
     for bounds, within in ((search.metric_min, operator.ge), (search.metric_max, operator.le)):
         for key, bound in bounds.items():
             holders = sa.select(latest_metrics.c.run_id).where(
@@ -387,6 +433,10 @@ def _filtered(
             )
             query = query.where(runs.c.id.in_(holders))
     return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _run_entity(row: Any) -> Run:

@@ -192,3 +192,13 @@ def test_atomic_checkpoint_io_replaces_whole_files(tmp_path) -> None:
     io.save_checkpoint({"step": 2}, path)
     assert torch.load(path, weights_only=True) == {"step": 2}
     assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]
+
+
+def test_store_logger_drops_points_the_store_refuses() -> None:
+    class Refusing:
+        def log_metrics(self, run_id, points):
+            raise ValueError("key too long")
+
+    logger = StoreLogger(Refusing(), run_id=1, flush_every=1)
+    logger.log_metrics({"x" * 300: 1.0}, step=1)
+    assert logger._buffer == []  # dropped, so later points are not blocked behind it

@@ -114,3 +114,40 @@ def test_only_one_executor_per_home(home) -> None:
         assert done.returncode == 0 and "already serves" in done.stderr
     finally:
         os.close(fd)
+
+
+def test_a_run_claimed_by_a_foreground_launcher_is_not_started_again(store, fake_training) -> None:
+    run_id = queue_run(store, tiny_config())
+    assert store.claim(run_id)
+    assert LocalExecutor(store).tick() == []
+
+
+def test_a_live_local_process_is_never_reaped_for_a_late_heartbeat(store) -> None:
+    run_id = queue_run(store, tiny_config())
+    store.mark_running(run_id, pid=os.getpid())
+    assert launcher.reap_orphans(store, stale_after=-1) == []
+    assert store.get_run(run_id).status == "running"
+
+
+def test_a_process_killed_after_a_cancel_request_ends_cancelled(store) -> None:
+    run_id = queue_run(store, tiny_config())
+    store.claim(run_id)
+    store.request_cancel(run_id)
+    launcher.settle_exit(store, run_id, -signal.SIGTERM)
+    assert store.get_run(run_id).status == "cancelled"
+
+
+def test_an_old_folder_with_the_same_run_id_is_moved_aside(store, home) -> None:
+    from paretolab import settings
+
+    stale = settings.run_dir(1)
+    stale.mkdir(parents=True)
+    (stale / "tokenizer.json").write_text("{}")  # left by a deleted run 1
+    run = store.get_run(queue_run(store, tiny_config()))
+    folder = launcher.prepare_run_dir(run)
+    assert folder == stale and not (folder / "tokenizer.json").exists()
+    assert [p.name.startswith("1.orphaned-") for p in stale.parent.iterdir() if p != stale] == [
+        True
+    ]
+    (folder / "output.log").write_text("mine")
+    assert (launcher.prepare_run_dir(run) / "output.log").read_text() == "mine"  # same run: kept

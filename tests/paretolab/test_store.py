@@ -252,3 +252,25 @@ def test_migrations_build_exactly_the_tables_the_code_declares(store: RunStore) 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_only_one_launcher_claims_a_run(store: RunStore, run_id: int) -> None:
+    assert store.claim(run_id, host="h1")
+    assert not store.claim(run_id, host="h2")
+    assert not store.mark_running(run_id, pid=7, host="h2")  # another host's process: refused
+    assert store.mark_running(run_id, pid=7, host="h1")  # the claimed run's own process
+    assert store.get_run(run_id).pid == 7
+
+
+def test_a_batch_may_repeat_a_point(store: RunStore, run_id: int) -> None:
+    store.log_metrics(run_id, [("epoch", 5, 0.0, 1.0), ("epoch", 5, 1.0, 2.0)])
+    assert store.metric_history(run_id, "epoch").values == [1.0]
+
+
+def test_search_text_and_tags_are_literal(store: RunStore) -> None:
+    from paretolab.store import RunFilter
+
+    a = store.create_run({}, "100%_done", "classification", tags=["modèle_ä"]).id
+    store.create_run({}, "100x-done", "classification", tags=["modelXa"])
+    assert [r.id for r in store.list_runs(search=RunFilter(text="100%_"))] == [a]
+    assert [r.id for r in store.list_runs(search=RunFilter(tag="modèle_ä"))] == [a]
