@@ -54,6 +54,15 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+_COMMIT_AT_START = None
+
+
+def remember_commit() -> None:
+    """Read the commit when the benchmark starts: the code that runs is the code then."""
+    global _COMMIT_AT_START
+    _COMMIT_AT_START = git_commit()
+
+
 def write_result(name: str, table: str, notes: str = "") -> Path:
     """Write ``results/<name>-<date>.md`` with date, machine, command and commit, and return it."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -62,7 +71,7 @@ def write_result(name: str, table: str, notes: str = "") -> Path:
     command = " ".join([Path(sys.executable).name, *sys.argv])
     text = (
         f"# {name}\n\n- date: {now:%Y-%m-%d %H:%M} UTC\n- machine: {machine()}\n"
-        f"- command: `{command}`\n- commit: {git_commit()}\n\n{table}\n"
+        f"- command: `{command}`\n- commit: {_COMMIT_AT_START or git_commit()}\n\n{table}\n"
     )
     if notes:
         text += f"\n{notes}\n"

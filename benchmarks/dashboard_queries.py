@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine, markdown_table, write_result  # noqa: E402
+from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
 
 
 def populate(store, n_runs: int, n_long: int, steps: int) -> list[int]:
     """n_runs finished runs with a few headline metrics; n_long of them with long histories."""
     import sqlalchemy as sa
 
-    from paretolab.config import parse_config
+    from paretolab.config_io import parse_config
     from paretolab.store.schema import latest_metrics, runs
 
     config = parse_config({}).model_dump(mode="json")
@@ -82,6 +82,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    remember_commit()
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as home:
         os.environ["PARETOLAB_HOME"] = home
         os.environ.pop("PARETOLAB_DB_URL", None)

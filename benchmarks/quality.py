@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine, markdown_table, write_result  # noqa: E402
+from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
 from paretolab.store import RunStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +32,7 @@ def main() -> int:
     parser.add_argument("--config", default=str(REPO / "configs" / "bbc_demo.yaml"))
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
+    remember_commit()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as home:
         env = dict(os.environ, PARETOLAB_HOME=home, WANDB_SILENT="true")

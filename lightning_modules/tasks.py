@@ -18,7 +18,8 @@ from torchmetrics.classification import (
 
 from lightning_modules.models import EncoderClassifier
 from lightning_modules.optim import build_optimizer, build_scheduler
-from paretolab.config import RunConfig, parse_config
+from paretolab.config import RunConfig
+from paretolab.config_io import parse_config
 
 
 class ClassificationTask(pl.LightningModule):

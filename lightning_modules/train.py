@@ -28,7 +28,8 @@ from lightning_modules.callbacks import (
 from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.lifecycle import RunLifecycle
 from lightning_modules.tasks import ClassificationTask
-from paretolab.config import RunConfig, dump_config, parse_config
+from paretolab.config import RunConfig
+from paretolab.config_io import dump_config, parse_config
 from paretolab.errors import UserError
 from paretolab.launcher import prepare_run_dir
 from paretolab.store import CANCELLED, FINISHED, RunStore

@@ -23,7 +23,8 @@ from lightning.pytorch.tuner import Tuner
 from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.tasks import ClassificationTask
 from lightning_modules.train import resolve_accelerator
-from paretolab.config import RunConfig, parse_config
+from paretolab.config import RunConfig
+from paretolab.config_io import parse_config
 from paretolab.errors import UserError
 
 

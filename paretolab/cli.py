@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from paretolab import __version__, executor, launcher, run_views
-from paretolab.config import dump_config, load_config
+from paretolab.config_io import dump_config, load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store import database as db

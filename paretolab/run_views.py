@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from paretolab import settings
-from paretolab.config import TASK_VAL_METRICS, dump_config, parse_config
+from paretolab.config import TASK_VAL_METRICS
+from paretolab.config_io import dump_config, parse_config
 from paretolab.store import Run, RunStore
 
 

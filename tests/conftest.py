@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from paretolab.config import RunConfig, load_config
+from paretolab.config import RunConfig
+from paretolab.config_io import load_config
 from paretolab.store import RunStore
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,8 @@ from paretolab.store.entities import (
     MetricHistory,
     Run,
 )
-from paretolab.store.runstore import MetricPoint, RunFilter, RunStore
+from paretolab.store.run_filter import RunFilter
+from paretolab.store.runstore import MetricPoint, RunStore
 
 __all__ = [
     "CANCELLED",

@@ -7,12 +7,9 @@ Each public call is one transaction on its own connection; it returns plain enti
 
 from __future__ import annotations
 
-import json
-import operator
 import socket
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +24,6 @@ from paretolab.store.entities import (
     FINISHED,
     QUEUED,
     RUNNING,
-    STATUSES,
     Artifact,
     LatestMetric,
     MetricHistory,
@@ -36,6 +32,7 @@ from paretolab.store.entities import (
     to_db_float,
 )
 from paretolab.store.previews import read_preview, update_previews
+from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.schema import artifacts, latest_metrics, metric_previews, metrics, runs
 
 # Rows per INSERT batch: well under SQLite's bind-parameter limit (5 columns × 500).
@@ -126,7 +123,7 @@ class RunStore:
     ) -> list[Run]:
         """Runs, newest first; optionally only those in ``statuses``, archived or not, and
         matching ``search``."""
-        query = _filtered(sa.select(runs), statuses, archived, search)
+        query = filter_runs(sa.select(runs), statuses, archived, search)
         query = query.order_by(runs.c.id.desc()).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -140,7 +137,9 @@ class RunStore:
         search: RunFilter | None = None,
     ) -> int:
         """How many runs ``list_runs`` would return without a limit."""
-        query = _filtered(sa.select(sa.func.count()).select_from(runs), statuses, archived, search)
+        query = filter_runs(
+            sa.select(sa.func.count()).select_from(runs), statuses, archived, search
+        )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
@@ -378,65 +377,6 @@ class RunStore:
                 Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
                 for r in conn.execute(query)
             ]
-
-
-@dataclass(frozen=True)
-class RunFilter:
-    """What the runs table searches for, evaluated in SQL.
-
-    Attributes:
-        text: a case-insensitive substring of the run's name or config.
-        tag: a tag the run must carry.
-        metric_min: metric key → lowest allowed latest value.
-        metric_max: metric key → highest allowed latest value.
-    """
-
-    text: str = ""
-    tag: str = ""
-    metric_min: dict[str, float] = field(default_factory=dict)
-    metric_max: dict[str, float] = field(default_factory=dict)
-
-
-def _filtered(
-    query: sa.Select,
-    statuses: Sequence[str] | None,
-    archived: bool | None,
-    search: RunFilter | None,
-) -> sa.Select:
-    if statuses:
-        unknown = set(statuses) - set(STATUSES)
-        if unknown:
-            raise UserError(f"unknown status {sorted(unknown)}; choose from {', '.join(STATUSES)}")
-        query = query.where(runs.c.status.in_(list(statuses)))
-    if archived is not None:
-        query = query.where(runs.c.archived == archived)
-    if search is None:
-        return query
-    if search.text:
-        needle = f"%{_escape_like(search.text.lower())}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(runs.c.name).like(needle, escape="\\"),
-                sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle, escape="\\"),
-            )
-        )
-    if search.tag:
-        # Tags are stored as a JSON list serialised without ASCII escapes (database.py).
-        encoded = json.dumps(search.tag, ensure_ascii=False)
-        query = query.where(
-            sa.cast(runs.c.tags, sa.Text).like(f"%{_escape_like(encoded)}%", escape="\\")
-        )
-    for bounds, within in ((search.metric_min, operator.ge), (search.metric_max, operator.le)):
-        for key, bound in bounds.items():
-            holders = sa.select(latest_metrics.c.run_id).where(
-                latest_metrics.c.key == key, within(latest_metrics.c.value, bound)
-            )
-            query = query.where(runs.c.id.in_(holders))
-    return query
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _run_entity(row: Any) -> Run:

@@ -2,9 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from paretolab.config import (
-    ModelConfig,
-    RunConfig,
+from paretolab.config import ModelConfig, RunConfig
+from paretolab.config_io import (
     apply_overrides,
     dump_config,
     load_config,

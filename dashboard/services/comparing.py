@@ -1,0 +1,75 @@
+"""Comparing runs: final metrics, config diff, parameters, groups."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.services.common import store
+from dashboard.services.runs import _metric_order, metric_keys
+
+
+def compare_table(run_ids: list[int]) -> pd.DataFrame:
+    """Final (latest) value of every metric the runs logged, one row per run."""
+    s = store()
+    runs = [s.get_run(r) for r in run_ids]
+    latest = s.latest_metrics_of(run_ids)
+    keys = sorted(
+        {k for m in latest.values() for k in m if not k.startswith(("trainer/", "lr", "epoch"))}
+    )
+    rows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "status": r.status,
+            **{
+                k: latest.get(r.id, {}).get(k).value if k in latest.get(r.id, {}) else None
+                for k in keys
+            },
+        }
+        for r in runs
+    ]
+    return pd.DataFrame(rows, columns=["id", "name", "status", *keys])
+
+
+def shared_metric_keys(run_ids: list[int]) -> list[str]:
+    """Metrics logged by any of the runs, validation and test first."""
+    keys = {k for r in run_ids for k in metric_keys(r)}
+    return sorted(keys, key=_metric_order)
+
+
+def _flat_configs(run_ids: list[int]) -> pd.DataFrame:
+    s = store()
+    flat = pd.json_normalize([s.get_run(r).config for r in run_ids], sep=".")
+    flat.index = run_ids
+    return flat
+
+
+def config_fields(run_ids: list[int]) -> list[str]:
+    """Config fields on which the runs differ (candidates to group by)."""
+    flat = _flat_configs(run_ids).astype(str)
+    return [c for c in flat.columns if flat[c].nunique() > 1 and c not in ("name", "notes")]
+
+
+def config_diff(run_ids: list[int], only_different: bool = True) -> pd.DataFrame:
+    """Fields × runs; by default only the fields whose values differ."""
+    flat = _flat_configs(run_ids)
+    table = flat.T.astype(str)
+    table.columns = [f"run {r}" for r in run_ids]
+    if only_different:
+        table = table[table.nunique(axis=1) > 1]
+    return table
+
+
+def numeric_params(run_ids: list[int]) -> pd.DataFrame:
+    """Numeric config fields per run (for parallel coordinates), with an ``id`` column."""
+    flat = _flat_configs(run_ids)
+    numeric = flat.select_dtypes(include="number").drop(
+        columns=["data.split_seed"], errors="ignore"
+    )
+    return numeric.reset_index(names="id")
+
+
+def group_labels(run_ids: list[int], field: str) -> dict[int, str]:
+    """Each run's value of ``field`` (e.g. trainer.seed), to group runs by."""
+    flat = _flat_configs(run_ids)
+    return {r: f"{field}={flat.loc[r, field]}" for r in run_ids}

@@ -1,0 +1,130 @@
+"""Launching: presets, cloning, YAML, validation, idempotent launch, model summary, finders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from typing import Any
+
+from dashboard.services.common import REPO, store
+from paretolab import launcher
+from paretolab.config import RunConfig
+from paretolab.config_io import load_config, load_yaml_text, parse_config
+from paretolab.cost import encoder_classifier_params
+from paretolab.errors import ConfigError, UserError
+from paretolab.store import Run
+
+PRESETS_DIR = REPO / "configs"
+
+
+def preset_names() -> list[str]:
+    """Config files shipped in configs/, by file stem."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def preset_config(name: str) -> dict[str, Any]:
+    """A shipped preset, validated, as a plain dict."""
+    return load_config(PRESETS_DIR / f"{name}.yaml").model_dump(mode="json")
+
+
+def yaml_config(text: str) -> dict[str, Any]:
+    """Pasted or uploaded YAML, validated (raises ConfigError with every problem)."""
+    return parse_config(load_yaml_text(text, "uploaded YAML")).model_dump(mode="json")
+
+
+def run_config(run_id: int) -> dict[str, Any]:
+    """An earlier run's config, to clone and edit."""
+    return parse_config(store().get_run(run_id).config).model_dump(mode="json")
+
+
+def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
+    """The config, or the problems that stop it (one message per field)."""
+    try:
+        return parse_config(values), []
+    except ConfigError as exc:
+        return None, exc.problems
+
+
+def launch_key(session_key: str, config: RunConfig) -> str:
+    """Idempotency key of a launch: the browser session's key and the config's content."""
+    digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:24]
+    return f"{session_key[:32]}-{digest}"
+
+
+def launch(config: RunConfig, launch_key: str) -> Run:
+    """Queue a run (once per ``launch_key``) and make sure the executor will start it."""
+    return store().create_run(
+        config.model_dump(mode="json"),
+        config.display_name(),
+        config.task,
+        config.tags,
+        config.notes,
+        launch_key=launch_key,
+    )
+
+
+def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
+    """Parameter counts per block (vocabulary at its configured maximum) and a DOT diagram."""
+    from dashboard.components.model_diagram import encoder_classifier_dot
+    from lightning_modules.data.registry import get_dataset
+
+    classes = get_dataset(config.data.dataset).num_classes
+    m = config.model
+    counts = encoder_classifier_params(
+        m, config.tokenizer.vocab_size, config.data.max_length, classes
+    )
+    dot = encoder_classifier_dot(
+        counts, m.n_layers, m.n_heads, m.d_model, m.ff_dim(), m.pooling, classes
+    )
+    return counts, dot
+
+
+def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:
+    """Run Lightning's learning-rate (``lr``) or batch-size (``batch_size``) finder on the
+    config, in its own process; returns its JSON result.
+
+    Raises:
+        UserError: the finder failed or found nothing to suggest.
+    """
+    try:
+        done = _run_finder(config, what, timeout)
+    except subprocess.TimeoutExpired:
+        raise UserError(
+            f"the {what} finder took longer than {timeout:.0f} s and was stopped"
+        ) from None
+    lines = done.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if "error" in result or done.returncode != 0 or not result:
+        raise UserError(
+            result.get("error") or f"the {what} finder failed: {done.stderr.strip()[-500:]}"
+        )
+    return result
+
+
+def _run_finder(config: RunConfig, what: str, timeout: float) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "lightning_modules.tune", "--what", what],
+        input=config.model_dump_json(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=launcher.child_env(store()),
+        cwd=REPO,
+    )
+    return done
+
+
+def run_label(run_id: int) -> str:
+    """``"id · name · status"`` of one run (raises RunNotFound)."""
+    r = store().get_run(run_id)
+    return f"{r.id} · {r.name} · {r.status}"
+
+
+def run_choices(limit: int = 200) -> dict[int, str]:
+    """Recent runs as ``{id: "id · name · status"}``, for pickers."""
+    return {r.id: f"{r.id} · {r.name} · {r.status}" for r in store().list_runs(limit=limit)}

@@ -1,0 +1,242 @@
+"""The runs table and one run: frames, actions, series, artifacts, logs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.services.common import store
+from paretolab import settings
+from paretolab.errors import UserError
+from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
+
+HEADLINE_METRICS = ("val_loss", "val_acc", "val_f1", "test_acc", "test_f1")
+TOTAL_STEPS_KEY = "trainer/total_steps"
+
+
+def runs_frame(
+    statuses: list[str] | None = None,
+    search: RunFilter | None = None,
+    archived: bool = False,
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the runs table (params, headline metrics, progress) and the total matching.
+
+    Filtering happens in SQL, so the page stays fast however many runs the store holds.
+    """
+    s = store()
+    runs = s.list_runs(
+        statuses or None, limit=limit, offset=offset, archived=archived, search=search
+    )
+    total = s.count_runs(statuses or None, archived=archived, search=search)
+    latest = s.latest_metrics_of([r.id for r in runs])
+    now = time.time()
+    rows = []
+    for r in runs:
+        m = latest.get(r.id, {})
+        model, optim, data = (r.config.get(k, {}) for k in ("model", "optim", "data"))
+        step = max((v.step for k, v in m.items() if not k.startswith("trainer/")), default=0)
+        total_steps = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "status": r.status,
+                "progress": min(step / total_steps, 1.0) if total_steps else None,
+                "eta_s": _eta(r, step, total_steps, now),
+                "task": r.task,
+                "dataset": data.get("dataset"),
+                "layers": model.get("n_layers"),
+                "d_model": model.get("d_model"),
+                "lr": optim.get("lr"),
+                **{k: (m[k].value if k in m else None) for k in HEADLINE_METRICS},
+                "duration_s": r.duration(now),
+                "created": pd.Timestamp(r.created_at, unit="s"),
+                "tags": ", ".join(r.tags),
+            }
+        )
+    return pd.DataFrame(rows, columns=_RUN_COLUMNS), total
+
+
+_RUN_COLUMNS = [
+    "id",
+    "name",
+    "status",
+    "progress",
+    "eta_s",
+    "task",
+    "dataset",
+    "layers",
+    "d_model",
+    "lr",
+    *HEADLINE_METRICS,
+    "duration_s",
+    "created",
+    "tags",
+]
+
+
+def _eta(run: Run, step: int, total: float | None, now: float) -> float | None:
+    if run.status != RUNNING or not total or not step or run.started_at is None:
+        return None
+    return (now - run.started_at) / step * max(total - step, 0)
+
+
+def all_tags() -> list[str]:
+    """Every tag in use."""
+    return store().all_tags()
+
+
+def cancel(run_id: int) -> str:
+    """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
+    s = store()
+    try:
+        requested = s.request_cancel(run_id)
+    except UserError as exc:  # deleted in another tab
+        return str(exc)
+    if not requested:
+        return f"run {run_id} had already ended"
+    return f"run {run_id}: cancel requested"
+
+
+def delete_runs(run_ids: list[int]) -> None:
+    """Delete runs that are not running (cancel those first)."""
+    s = store()
+    for run_id in run_ids:
+        if s.get_run(run_id).status == RUNNING:
+            raise UserError(f"run {run_id} is running: cancel it before deleting")
+    for run_id in run_ids:
+        s.delete_run(run_id)
+
+
+def archive_runs(run_ids: list[int], archived: bool = True) -> None:
+    """Hide runs from the default table (or show them again)."""
+    for run_id in run_ids:
+        store().set_archived(run_id, archived)
+
+
+def add_tag(run_ids: list[int], tag: str) -> None:
+    """Add ``tag`` to each run."""
+    s = store()
+    for run_id in run_ids:
+        s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
+
+
+def set_tags(run_id: int, tags: list[str]) -> None:
+    store().set_tags(run_id, tags)
+
+
+def set_notes(run_id: int, notes: str) -> None:
+    store().set_notes(run_id, notes)
+
+
+def get_run(run_id: int) -> Run:
+    return store().get_run(run_id)
+
+
+def metric_keys(run_id: int) -> list[str]:
+    """The run's metrics, in reading order: validation, training, test, then the rest."""
+    keys = [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+    return sorted(keys, key=_metric_order)
+
+
+def _metric_order(key: str) -> tuple[int, str]:
+    for rank, prefix in enumerate(("val_", "train_", "test_")):
+        if key.startswith(prefix):
+            return rank, key
+    return 3, key
+
+
+def metric_series(run_ids: list[int], key: str, x_axis: str = "step") -> pd.DataFrame:
+    """One metric for several runs, each at most ~2,000 points (the store's chart previews).
+
+    Columns: run, x, value. ``x_axis`` is ``step``, ``wall`` (timestamp) or ``relative``
+    (seconds since the run's first point).
+    """
+    s = store()
+    parts = []
+    for run_id in run_ids:
+        h = s.metric_preview(run_id, key)
+        if not len(h):
+            continue
+        x = _x_values(h, x_axis)
+        parts.append(pd.DataFrame({"run": run_id, "x": x, "value": h.values}))
+    if not parts:
+        return pd.DataFrame(columns=["run", "x", "value"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _x_values(history: MetricHistory, x_axis: str) -> Any:
+    if x_axis == "step":
+        return np.asarray(history.steps, dtype=np.int64)
+    walls = np.asarray(history.wall_times, dtype=np.float64)
+    if x_axis == "wall":
+        return pd.to_datetime(walls, unit="s")
+    return walls - walls.min()
+
+
+def metric_csv(run_id: int, key: str) -> str:
+    """The full, not downsampled, series as CSV."""
+    h = store().metric_history(run_id, key)
+    return pd.DataFrame({"step": h.steps, "value": h.values, "wall_time": h.wall_times}).to_csv(
+        index=False
+    )
+
+
+def artifacts(run_id: int) -> list[Artifact]:
+    return store().list_artifacts(run_id)
+
+
+def artifact_path(run_id: int, relative: str) -> Path:
+    """The file of a recorded artifact, only if it lies inside the run's folder.
+
+    Raises:
+        UserError: the path is not a recorded artifact or escapes the run folder.
+    """
+    recorded = {a.path for a in artifacts(run_id)}
+    root = settings.run_dir(run_id).resolve()
+    target = (root / relative).resolve()
+    if relative not in recorded or not target.is_relative_to(root) or not target.is_file():
+        raise UserError(f"{relative!r} is not a file of run {run_id}")
+    return target
+
+
+def confusion_matrix(run_id: int) -> dict[str, Any] | None:
+    """The run's test confusion matrix ({"labels", "matrix"}), if it recorded one."""
+    if not any(a.kind == "confusion_matrix" for a in artifacts(run_id)):
+        return None
+    try:
+        return json.loads(
+            artifact_path(run_id, "confusion_matrix.json").read_text(encoding="utf-8")
+        )
+    except (UserError, ValueError):
+        return None
+
+
+def log_tail(run_id: int, lines: int = 200) -> str:
+    """The last lines of the run's output (background runs) or training log."""
+    run_dir = settings.run_dir(run_id)
+    for name in ("output.log", "train.log"):
+        path = run_dir / name
+        if path.is_file():
+            with open(path, "rb") as fh:
+                fh.seek(max(0, path.stat().st_size - 200_000))
+                text = fh.read().decode("utf-8", errors="replace")
+            return "\n".join(text.replace("\r", "\n").splitlines()[-lines:])
+    return ""
+
+
+def wandb_folder(run_id: int) -> Path | None:
+    """The run's offline W&B folder, if it has one."""
+    found = sorted((settings.run_dir(run_id) / "wandb").glob("offline-run-*"))
+    return found[-1] if found else None
+
+
+def statuses() -> tuple[str, ...]:
+    return STATUSES
