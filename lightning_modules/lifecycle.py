@@ -30,6 +30,7 @@ ARTIFACT_NAMES = {
     "tokenizer.json": "tokenizer",
     "config.yaml": "config",
     "confusion_matrix.json": "confusion_matrix",
+    "samples.txt": "samples",
 }
 ARTIFACT_SUFFIXES = {".ckpt": "checkpoint", ".log": "log"}
 

@@ -25,9 +25,9 @@ from lightning_modules.callbacks import (
     ReportStepBudget,
     StoreLogger,
 )
-from lightning_modules.data.datamodule import TextClassificationData
+from lightning_modules.data import build_data_module
 from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.tasks import ClassificationTask
+from lightning_modules.tasks import build_task, write_samples
 from paretolab.config import RunConfig
 from paretolab.config_io import dump_config, parse_config
 from paretolab.errors import UserError
@@ -159,10 +159,10 @@ def _train(
         if cfg.hardware.num_threads:
             torch.set_num_threads(cfg.hardware.num_threads)
         pl.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
-        data = TextClassificationData(cfg, run_dir)
+        data = build_data_module(cfg, run_dir)
         data.setup("fit")
         lifecycle.check_cancelled()
-        task = ClassificationTask(cfg.model_dump(mode="json"), data.vocab_size, data.class_names)
+        task = build_task(cfg, data)
         loggers = make_loggers(cfg, store, run_id, run_dir)
         lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
         if any(isinstance(lg, WandbLogger) for lg in loggers):
@@ -179,6 +179,10 @@ def _train(
         # The best checkpoint by trainer.monitor; the current weights if validation never ran.
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         trainer.test(task, datamodule=data, ckpt_path="best" if best else None, verbose=False)
+        if cfg.task == "language_modeling":
+            write_samples(
+                task, data.tokenizer, cfg.generate, run_dir / "samples.txt", cfg.trainer.seed
+            )
 
 
 def _finish_wandb() -> None:

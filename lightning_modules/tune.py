@@ -20,8 +20,8 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.pytorch.tuner import Tuner
 
-from lightning_modules.data.datamodule import TextClassificationData
-from lightning_modules.tasks import ClassificationTask
+from lightning_modules.data import build_data_module
+from lightning_modules.tasks import build_task
 from lightning_modules.train import resolve_accelerator
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
@@ -31,9 +31,9 @@ from paretolab.errors import UserError
 def suggest(config: RunConfig, what: str, work_dir: Path) -> dict[str, Any]:
     """Run the learning-rate (``lr``) or batch-size (``batch_size``) finder on ``config``."""
     pl.seed_everything(config.trainer.seed, verbose=False)
-    data = TextClassificationData(config, work_dir)
+    data = build_data_module(config, work_dir)
     data.setup("fit")
-    task = ClassificationTask(config.model_dump(mode="json"), data.vocab_size, data.class_names)
+    task = build_task(config, data)
     trainer = pl.Trainer(
         accelerator=resolve_accelerator(config),
         devices=1,

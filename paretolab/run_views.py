@@ -52,7 +52,7 @@ def run_summary(store: RunStore, run_id: int) -> str:
     metrics = store.latest_metrics(run_id)
     shown = [
         f"{k}={_num(metrics[k].value)}"
-        for k in ("test_acc", "test_f1", "val_acc", "val_loss")
+        for k in ("test_acc", "test_f1", "test_ppl", "test_bpc", "val_acc", "val_loss")
         if k in metrics
     ]
     line = f"run {run_id} {run.status}" + (": " + ", ".join(shown) if shown else "")

@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
+from paretolab.config import ModelConfig
 
-def encoder_classifier_dot(
-    counts: dict[str, int],
-    n_layers: int,
-    n_heads: int,
-    d_model: int,
-    d_ff: int,
-    pooling: str,
-    num_classes: int,
-) -> str:
-    """DOT source: embeddings → N encoder blocks (attention, feed-forward) → pooling → head."""
 
-    def label(title: str, key: str | None = None, extra: str = "") -> str:
-        count = f"\\n{_human(counts[key])} params" if key else ""
-        return f'"{title}{extra}{count}"'
+def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> str:
+    """DOT source: embeddings → N blocks (attention, feed-forward) → norm → head."""
 
-    per_block = counts["encoder blocks"] // max(n_layers, 1)
+    def label(title: str, key: str, extra: str = "") -> str:
+        return f'"{title}{extra}\\n{_human(counts[key])} params"'
+
+    decoder = model.family == "decoder_lm"
+    kind, attention = (
+        ("decoder", "causal self-attention") if decoder else ("encoder", "self-attention")
+    )
+    per_block = counts["blocks"] // max(model.n_layers, 1)
+    d, heads = model.d_model, model.n_heads
+    if decoder:
+        tied = " (tied to the token embedding)" if model.tie_weights else ""
+        tail = [
+            f"  head [label={label('next-token head', 'output head', tied)}];",
+            "  norm -> head;",
+        ]
+    else:
+        tail = [
+            f'  pool [label="{model.pooling} pooling"];',
+            f"  head [label={label('classifier head', 'output head', f' ({num_classes} classes)')}];",
+            "  norm -> pool; pool -> head;",
+        ]
     return "\n".join(
         [
             "digraph model {",
             '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica"];',
-            f"  tok [label={label('token embedding', 'token embedding', f' (d={d_model})')}];",
-            f"  pos [label={label('position embedding', 'position embedding')}];",
-            '  subgraph cluster_blocks { label="'
-            + f"{n_layers} × encoder block ({_human(per_block)} params each)"
-            + '";'
-            " style=dashed;",
-            f'    attn [label="multi-head self-attention\\n{n_heads} heads × {d_model // n_heads}"];',
-            f'    ff [label="feed-forward\\n{d_model} → {d_ff} → {d_model}"];',
+            f"  tok [label={label('token embedding', 'token embedding', f' (d={d})')}];",
+            f"  pos [label={label(f'{model.positional} positions', 'position embedding')}];",
+            f'  subgraph cluster_blocks {{ label="{model.n_layers} × {kind} block '
+            f'({_human(per_block)} params each)"; style=dashed;',
+            f'    attn [label="multi-head {attention}\\n{heads} heads × {d // heads}"];',
+            f'    ff [label="feed-forward\\n{d} → {model.ff_dim()} → {d}"];',
             "    attn -> ff;",
             "  }",
             f"  norm [label={label('final layer norm', 'final layer norm')}];",
-            f'  pool [label="{pooling} pooling"];',
-            f"  head [label={label('classifier head', 'classifier head', f' ({num_classes} classes)')}];",
-            "  tok -> attn; pos -> attn; ff -> norm; norm -> pool; pool -> head;",
+            "  tok -> attn; pos -> attn; ff -> norm;",
+            *tail,
             "}",
         ]
     )

@@ -12,7 +12,7 @@ from dashboard.services.common import REPO, store
 from paretolab import launcher
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
-from paretolab.cost import encoder_classifier_params
+from paretolab.cost import model_params
 from paretolab.errors import ConfigError, UserError
 from paretolab.store import Run
 
@@ -67,18 +67,14 @@ def launch(config: RunConfig, launch_key: str) -> Run:
 
 def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     """Parameter counts per block (vocabulary at its configured maximum) and a DOT diagram."""
-    from dashboard.components.model_diagram import encoder_classifier_dot
+    from dashboard.components.model_diagram import model_dot
     from lightning_modules.data.registry import get_dataset
 
     classes = get_dataset(config.data.dataset).num_classes
-    m = config.model
-    counts = encoder_classifier_params(
-        m, config.tokenizer.vocab_size, config.data.max_length, classes
+    counts = model_params(
+        config.model, config.tokenizer.vocab_size, config.data.max_length, classes
     )
-    dot = encoder_classifier_dot(
-        counts, m.n_layers, m.n_heads, m.d_model, m.ff_dim(), m.pooling, classes
-    )
-    return counts, dot
+    return counts, model_dot(counts, config.model, classes)
 
 
 def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:

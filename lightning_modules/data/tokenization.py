@@ -5,44 +5,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]  # PAD first: its id is 0
 _KINDS = {  # kind → (model, trainer, decoder)
     "bpe": (models.BPE, trainers.BpeTrainer, decoders.BPEDecoder),
     "wordpiece": (models.WordPiece, trainers.WordPieceTrainer, decoders.WordPiece),
+    "char": (models.WordLevel, trainers.WordLevelTrainer, decoders.Fuse),
 }
 
 
 def train_tokenizer(
     texts: Sequence[str], kind: str, vocab_size: int, min_frequency: int, lowercase: bool
 ) -> Tokenizer:
-    """Train a BPE or WordPiece tokenizer on ``texts``.
+    """Train a BPE, WordPiece or character tokenizer on ``texts``.
 
     Args:
         texts: the training split's texts (never val/test: that would leak).
-        kind: ``bpe`` or ``wordpiece``.
+        kind: ``bpe``, ``wordpiece`` or ``char``.
         vocab_size: largest vocabulary, special tokens included.
-        min_frequency: how often a pair/word must occur to enter the vocabulary.
+        min_frequency: how often a pair/word must occur to enter the vocabulary (subwords).
         lowercase: lower-case and strip accents first.
     """
-    norm = [normalizers.NFKC()]
-    if lowercase:
-        norm += [normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()]
     if kind not in _KINDS:
         raise ValueError(f"unknown tokenizer kind {kind!r}")
     model_cls, trainer_cls, decoder_cls = _KINDS[kind]
     tok = Tokenizer(model_cls(unk_token=UNK))
     tok.decoder = decoder_cls()
+    norm = [normalizers.NFKC()] if kind != "char" else []
+    if lowercase:
+        norm += [normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()]
+    if norm:
+        tok.normalizer = normalizers.Sequence(norm)
+    if kind == "char":
+        # Every character is a token, white space and newlines included; decoding fuses them.
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
+        min_frequency = 1
+    else:
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainer_cls(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
         special_tokens=SPECIAL_TOKENS,
         show_progress=False,
     )
-    tok.normalizer = normalizers.Sequence(norm)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
     return tok
 

@@ -1,6 +1,7 @@
 """Transformer models built from one set of blocks."""
 
 from lightning_modules.models.attention import MultiHeadAttention
+from lightning_modules.models.decoder import DecoderLM
 from lightning_modules.models.encoder import EncoderClassifier, TransformerEncoder
 
-__all__ = ["EncoderClassifier", "MultiHeadAttention", "TransformerEncoder"]
+__all__ = ["DecoderLM", "EncoderClassifier", "MultiHeadAttention", "TransformerEncoder"]

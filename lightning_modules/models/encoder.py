@@ -10,7 +10,11 @@ from lightning_modules.models.embeddings import Embeddings
 
 
 class TransformerEncoder(nn.Module):
-    """Embeddings → N pre-LN blocks (bidirectional attention) → final LayerNorm."""
+    """Embeddings → N pre-LN blocks → final LayerNorm.
+
+    Bidirectional attention by default; ``causal=True`` makes it the stack of a
+    decoder-only language model (each position sees only itself and earlier ones).
+    """
 
     def __init__(
         self,
@@ -23,8 +27,10 @@ class TransformerEncoder(nn.Module):
         dropout: float,
         attention_dropout: float,
         positional: str,
+        causal: bool = False,
     ):
         super().__init__()
+        self.causal = causal
         self.embed = Embeddings(vocab_size, d_model, max_len, positional, dropout)
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
@@ -44,7 +50,9 @@ class TransformerEncoder(nn.Module):
         x = self.embed(ids)  # (B, T, d_model)
         weights = []
         for block in self.blocks:
-            x, w = block(x, key_padding_mask=mask, return_weights=return_weights)
+            x, w = block(
+                x, key_padding_mask=mask, causal=self.causal, return_weights=return_weights
+            )
             if w is not None:
                 weights.append(w)
         return self.ln_final(x), weights

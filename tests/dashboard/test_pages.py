@@ -167,3 +167,12 @@ def test_run_page_shows_the_confusion_matrix(store: RunStore) -> None:
     at = open_page("views/run.py", run=str(run_id))
     charts = at.get("plotly_chart")
     assert any("confusion" in c.proto.spec for c in charts)
+
+
+def test_launch_page_draws_a_language_model_preset() -> None:
+    at = open_page("views/launch.py")
+    at.selectbox(key="launch_preset").set_value("shakespeare_tiny").run()
+    at.button(key="launch_load_preset").click().run()
+    assert not at.exception
+    assert at.selectbox(key="cfg1.model.family").value == "decoder_lm"
+    assert any("decoder block" in g.proto.spec for g in at.get("graphviz_chart"))

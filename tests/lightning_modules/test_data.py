@@ -114,3 +114,15 @@ def test_data_module_trains_the_tokenizer_on_train_only_and_saves_it(tmp_path) -
     again = TextClassificationData(tiny_config(), tmp_path)
     again.setup("fit")
     assert again.splits["val"].ids == data.splits["val"].ids
+
+
+def test_registry_and_config_agree_on_each_datasets_task() -> None:
+    from paretolab.config import DATASET_TASKS
+
+    assert {name: info.task for name, info in DATASETS.items()} == DATASET_TASKS
+
+
+def test_shakespeare_ships_42_works() -> None:
+    works = get_dataset("shakespeare").load()
+    assert len(works) == 42 and sum(map(len, works)) > 4_500_000
+    assert any(w.lstrip().startswith("THE TEMPEST") for w in works)

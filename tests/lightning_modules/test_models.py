@@ -113,3 +113,44 @@ def test_classifier_learns_a_separable_toy_problem() -> None:
         loss.backward()
         opt.step()
     assert (model(ids).argmax(-1) == labels).float().mean() > 0.95
+
+
+def tiny_decoder(**kw) -> torch.nn.Module:
+    from lightning_modules.models import DecoderLM
+
+    return DecoderLM(
+        vocab_size=30, max_len=16, d_model=32, n_layers=2, n_heads=4, d_ff=64, **kw
+    ).eval()
+
+
+def test_decoder_is_causal() -> None:
+    model = tiny_decoder()
+    ids = torch.randint(0, 30, (2, 10))
+    changed = ids.clone()
+    changed[:, 6:] = (changed[:, 6:] + 1) % 30
+    torch.testing.assert_close(model(changed)[:, :6], model(ids)[:, :6])
+    assert not torch.allclose(model(changed)[:, 6:], model(ids)[:, 6:])
+
+
+def test_decoder_ties_its_head_to_the_embedding() -> None:
+    model = tiny_decoder()
+    assert model.head.weight is model.stack.embed.token.weight
+    assert (
+        tiny_decoder(tie_weights=False).head.weight is not tiny_decoder().stack.embed.token.weight
+    )
+
+
+def test_generation_greedy_top_k_and_context_window() -> None:
+    model = tiny_decoder()
+    prompt = torch.tensor([[1, 2, 3]])
+    greedy = model.generate(prompt, 20, temperature=0)
+    assert greedy.shape == (1, 23) and torch.equal(greedy[:, :3], prompt)
+    assert torch.equal(model.generate(prompt, 20, temperature=0), greedy)  # deterministic
+    top1 = model.generate(
+        prompt, 20, temperature=1.0, top_k=1, generator=torch.Generator().manual_seed(0)
+    )
+    assert torch.equal(top1, greedy)  # top-1 sampling is greedy
+    sampled = model.generate(
+        prompt, 20, temperature=1.5, top_k=5, generator=torch.Generator().manual_seed(0)
+    )
+    assert sampled.shape == (1, 23) and int(sampled.max()) < 30

@@ -1,7 +1,7 @@
 import pytest
 
 from paretolab.config import ModelConfig
-from paretolab.cost import encoder_classifier_params
+from paretolab.cost import model_params
 
 
 @pytest.mark.parametrize(
@@ -9,21 +9,25 @@ from paretolab.cost import encoder_classifier_params
     [
         ModelConfig(),
         ModelConfig(d_model=96, n_heads=3, n_layers=3, d_ff=200, positional="sinusoidal"),
+        ModelConfig(family="decoder_lm", d_model=64, n_layers=2),
+        ModelConfig(family="decoder_lm", d_model=48, n_heads=3, tie_weights=False),
     ],
+    ids=["encoder", "encoder-sinusoidal", "decoder-tied", "decoder-untied"],
 )
-def test_encoder_classifier_params_match_torch(model: ModelConfig) -> None:
-    from lightning_modules.models import EncoderClassifier
+def test_param_counts_match_torch(model: ModelConfig) -> None:
+    from lightning_modules.models import DecoderLM, EncoderClassifier
 
-    net = EncoderClassifier(
-        vocab_size=700,
-        num_classes=5,
-        max_len=64,
+    shape = dict(
         d_model=model.d_model,
         n_layers=model.n_layers,
         n_heads=model.n_heads,
         d_ff=model.ff_dim(),
         positional=model.positional,
     )
-    counted = encoder_classifier_params(model, vocab_size=700, max_len=64, num_classes=5)
+    if model.family == "decoder_lm":
+        net = DecoderLM(vocab_size=700, max_len=64, tie_weights=model.tie_weights, **shape)
+    else:
+        net = EncoderClassifier(vocab_size=700, num_classes=5, max_len=64, **shape)
+    counted = model_params(model, vocab_size=700, max_len=64, num_classes=5)
     assert sum(counted.values()) == sum(p.numel() for p in net.parameters())
     assert counted["token embedding"] == 700 * model.d_model

@@ -1,10 +1,9 @@
-"""LightningModules per task family: orchestration only; the networks live in ``models``."""
+"""Text classification: a Transformer encoder with a pooled head, cross-entropy, macro metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
@@ -17,12 +16,12 @@ from torchmetrics.classification import (
 )
 
 from lightning_modules.models import EncoderClassifier
-from lightning_modules.optim import build_optimizer, build_scheduler
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
 
-class ClassificationTask(pl.LightningModule):
+class ClassificationTask(OptimizedTask):
     """Text classification with a Transformer encoder.
 
     Args:
@@ -75,9 +74,7 @@ class ClassificationTask(pl.LightningModule):
             self.log(
                 "train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=size
             )
-            self.log(
-                "lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True, on_epoch=False
-            )
+            self.log_lr()
             return loss
         metrics = self.val_metrics if stage == "val" else self.test_metrics
         metrics.update(logits, batch["labels"])
@@ -95,13 +92,3 @@ class ClassificationTask(pl.LightningModule):
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         return self._common_step(batch, "test")
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        optimizer = build_optimizer(self.model, self.config.optim)
-        scheduler = build_scheduler(
-            optimizer, int(self.trainer.estimated_stepping_batches), self.config.optim
-        )
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
-        }

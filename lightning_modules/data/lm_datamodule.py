@@ -1,0 +1,113 @@
+"""The language-modelling data module: one token stream, split by position, cut into windows.
+
+The corpus is concatenated and split 90/5/5 by position (as nanoGPT does). Training draws
+random windows of ``data.max_length + 1`` tokens (inputs and next-token targets); val and
+test walk non-overlapping windows, so the reported loss covers the whole split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.tokenization import load_tokenizer, save_tokenizer, train_tokenizer
+from paretolab.config import RunConfig
+from paretolab.errors import UserError
+
+TOKENIZER_FILE = "tokenizer.json"
+
+
+class TokenWindows(Dataset):
+    """Windows of ``length + 1`` tokens from one stream: random (training) or consecutive."""
+
+    def __init__(self, tokens: np.ndarray, length: int, random: bool, windows_per_epoch: int = 0):
+        self.tokens, self.length, self.random = tokens, length, random
+        self.count = windows_per_epoch if random else max(0, (len(tokens) - 1) // length)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        if self.random:
+            start = int(torch.randint(0, len(self.tokens) - self.length - 1, ()).item())
+        else:
+            start = i * self.length
+        chunk = torch.from_numpy(self.tokens[start : start + self.length + 1].astype(np.int64))
+        return {"input_ids": chunk[:-1], "labels": chunk[1:]}
+
+
+class LanguageModelingData(pl.LightningDataModule):
+    """Splits a built-in corpus, trains the tokenizer on the training part, serves windows."""
+
+    def __init__(self, config: RunConfig, run_dir: Path):
+        super().__init__()
+        self.config, self.run_dir = config, Path(run_dir)
+        self.vocab_size = 0
+        self.chars_per_token = 1.0
+        self.splits: dict[str, TokenWindows] = {}
+        self.tokenizer = None
+        self.batch_size = config.data.batch_size
+
+    def setup(self, stage: str | None = None) -> None:
+        """Load, split, tokenize. Idempotent."""
+        if self.splits:
+            return
+        data, tok_cfg = self.config.data, self.config.tokenizer
+        text = "\n\n".join(get_dataset(data.dataset).load())
+        if data.limit_samples:  # a prefix of the corpus, in characters / 100
+            text = text[: data.limit_samples * 100]
+        n = len(text)
+        n_val, n_test = int(n * data.val_fraction), int(n * data.test_fraction)
+        parts = {
+            "train": text[: n - n_val - n_test],
+            "val": text[n - n_val - n_test : n - n_test],
+            "test": text[n - n_test :],
+        }
+        tok_path = self.run_dir / TOKENIZER_FILE
+        if tok_path.exists():
+            self.tokenizer = load_tokenizer(tok_path)
+        else:
+            lines = parts["train"].splitlines(keepends=True)
+            self.tokenizer = train_tokenizer(
+                lines, tok_cfg.kind, tok_cfg.vocab_size, tok_cfg.min_frequency, tok_cfg.lowercase
+            )
+            save_tokenizer(self.tokenizer, tok_path)
+        self.vocab_size = self.tokenizer.get_vocab_size()
+        length = data.max_length
+        for name, part in parts.items():
+            tokens = np.asarray(self.tokenizer.encode(part).ids, dtype=np.int32)
+            if name == "val":
+                self.chars_per_token = len(part) / max(len(tokens), 1)
+            if len(tokens) < length + 2:
+                raise UserError(
+                    f"the {name} split has {len(tokens)} tokens, fewer than data.max_length={length} + 2; "
+                    "use more data (data.limit_samples) or a shorter data.max_length"
+                )
+            per_epoch = max(1, len(tokens) // length)
+            self.splits[name] = TokenWindows(
+                tokens, length, random=name == "train", windows_per_epoch=per_epoch
+            )
+
+    def _loader(self, split: str) -> DataLoader:
+        workers = self.config.data.num_workers
+        return DataLoader(
+            self.splits[split],
+            batch_size=self.batch_size,
+            shuffle=False,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train")
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test")

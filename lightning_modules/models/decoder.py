@@ -1,0 +1,73 @@
+"""Decoder-only causal language model (GPT-style) with sampling."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lightning_modules.models.encoder import TransformerEncoder
+
+
+class DecoderLM(nn.Module):
+    """Causal Transformer stack + a next-token head (tied to the token embedding by default)."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        max_len: int,
+        d_model: int,
+        n_layers: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.0,
+        positional: str = "learned",
+        tie_weights: bool = True,
+    ):
+        super().__init__()
+        self.max_len = max_len
+        self.stack = TransformerEncoder(
+            vocab_size,
+            max_len,
+            d_model,
+            n_layers,
+            n_heads,
+            d_ff,
+            dropout,
+            attention_dropout,
+            positional,
+            causal=True,
+        )
+        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        if tie_weights:
+            self.head.weight = self.stack.embed.token.weight
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` ids → ``(B, T, vocab)`` next-token logits."""
+        hidden, _ = self.stack(ids)
+        return self.head(hidden)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        ids: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Continue ``(B, T)`` ids by ``max_new_tokens``: greedy at temperature 0, else sampled
+        from the softmax at ``temperature`` among the ``top_k`` most likely tokens."""
+        for _ in range(max_new_tokens):
+            context = ids[:, -self.max_len :]
+            logits = self(context)[:, -1, :]  # (B, vocab)
+            if temperature <= 0:
+                next_id = logits.argmax(dim=-1, keepdim=True)
+            else:
+                logits = logits / temperature
+                if top_k is not None and top_k < logits.shape[-1]:
+                    kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+                    logits = logits.masked_fill(logits < kth, float("-inf"))
+                next_id = torch.multinomial(logits.softmax(dim=-1), 1, generator=generator)
+            ids = torch.cat([ids, next_id], dim=1)
+        return ids

@@ -1,0 +1,28 @@
+"""What every task shares: the optimiser and learning-rate schedule from the config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning.pytorch as pl
+
+from lightning_modules.optim import build_optimizer, build_scheduler
+
+
+class OptimizedTask(pl.LightningModule):
+    """A LightningModule whose ``self.model`` is trained with ``self.config.optim``."""
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = build_optimizer(self.model, self.config.optim)
+        total = int(self.trainer.estimated_stepping_batches)
+        scheduler = build_scheduler(optimizer, total, self.config.optim)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    def log_lr(self) -> None:
+        """The current learning rate, as the ``lr`` metric (a Python float: no device sync)."""
+        self.log(
+            "lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True, on_epoch=False
+        )

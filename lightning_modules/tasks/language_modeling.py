@@ -1,0 +1,108 @@
+"""Language modelling: a causal decoder, next-token cross-entropy, perplexity, bits per character."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer
+from torchmetrics import MeanMetric
+
+from lightning_modules.models import DecoderLM
+from lightning_modules.tasks.base import OptimizedTask
+from paretolab.config import GenerateConfig, RunConfig
+from paretolab.config_io import parse_config
+
+
+class LanguageModelTask(OptimizedTask):
+    """Next-token prediction with a decoder-only Transformer.
+
+    Args:
+        config: the run config as a plain dict (saved in every checkpoint).
+        vocab_size: the trained tokenizer's vocabulary size.
+        chars_per_token: characters per token of the validation text, to report bits per
+            character whatever the tokenizer (1.0 for a character tokenizer).
+    """
+
+    def __init__(self, config: dict[str, Any], vocab_size: int, chars_per_token: float = 1.0):
+        super().__init__()
+        self.save_hyperparameters()
+        self.config: RunConfig = parse_config(config)
+        m = self.config.model
+        self.model = DecoderLM(
+            vocab_size=vocab_size,
+            max_len=self.config.data.max_length,
+            d_model=m.d_model,
+            n_layers=m.n_layers,
+            n_heads=m.n_heads,
+            d_ff=m.ff_dim(),
+            dropout=m.dropout,
+            attention_dropout=m.attention_dropout,
+            positional=m.positional,
+            tie_weights=m.tie_weights,
+        )
+        self.chars_per_token = chars_per_token
+        self.mean_loss = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids)
+
+    def _loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = self(batch["input_ids"])  # (B, T, vocab)
+        return F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten())
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self._loss(batch)
+        self.log(
+            "train_loss",
+            loss,
+            on_step=True,
+            on_epoch=False,
+            prog_bar=True,
+            batch_size=batch["labels"].shape[0],
+        )
+        self.log_lr()
+        return loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self.mean_loss["val"].update(self._loss(batch), weight=batch["labels"].numel())
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self.mean_loss["test"].update(self._loss(batch), weight=batch["labels"].numel())
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
+
+    def _log_epoch(self, stage: str) -> None:
+        """Loss over every token of the split, its perplexity and bits per character."""
+        loss = self.mean_loss[stage].compute()
+        self.mean_loss[stage].reset()
+        self.log(f"{stage}_loss", loss, prog_bar=stage == "val")
+        self.log(f"{stage}_ppl", torch.exp(loss))
+        self.log(f"{stage}_bpc", loss / math.log(2) / self.chars_per_token)
+
+
+def write_samples(
+    task: LanguageModelTask, tokenizer: Tokenizer, cfg: GenerateConfig, path: Path, seed: int
+) -> None:
+    """Generate ``cfg.num_samples`` continuations of ``cfg.prompt`` into a text file."""
+    if cfg.num_samples <= 0:
+        return
+    prompt = tokenizer.encode(cfg.prompt).ids or [0]
+    generator = torch.Generator().manual_seed(seed)
+    task.eval()
+    device = next(task.parameters()).device
+    samples = []
+    for i in range(cfg.num_samples):
+        ids = torch.tensor([prompt], device=device)
+        out = task.model.generate(ids, cfg.max_new_tokens, cfg.temperature, cfg.top_k, generator)
+        samples.append(f"--- sample {i + 1} ---\n{tokenizer.decode(out[0].tolist())}")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n\n".join(samples) + "\n", encoding="utf-8")
+    tmp.replace(path)
