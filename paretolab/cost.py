@@ -19,7 +19,11 @@ def block_params(d_model: int, d_ff: int) -> dict[str, int]:
 
 
 def model_params(
-    model: ModelConfig, vocab_size: int, max_len: int, num_classes: int = 0
+    model: ModelConfig,
+    vocab_size: int,
+    max_len: int,
+    num_classes: int = 0,
+    image_shape: tuple[int, int, int] | None = None,
 ) -> dict[str, int]:
     """Parameters of the configured model, by block (matches the torch modules exactly).
 
@@ -28,8 +32,22 @@ def model_params(
         vocab_size: tokenizer vocabulary size.
         max_len: longest sequence (learned position table size).
         num_classes: classes of a classifier's head (ignored for language models).
+        image_shape: ``(channels, height, width)`` of a ViT's images.
     """
     d = model.d_model
+    blocks = model.n_layers * sum(block_params(d, model.ff_dim()).values())
+    if model.family == "vit":
+        if image_shape is None:
+            raise ValueError("a ViT's parameter count needs the image shape")
+        c, h, w = image_shape
+        p = model.patch_size
+        return {
+            "patch embedding": c * p * p * d + d,
+            "position embedding": ((h // p) * (w // p) + 1) * d + d,  # + the [CLS] token
+            "blocks": blocks,
+            "final layer norm": 2 * d,
+            "output head": d * num_classes + num_classes,
+        }
     if model.family == "decoder_lm":
         head = 0 if model.tie_weights else vocab_size * d  # bias-free next-token projection
     else:
@@ -37,7 +55,7 @@ def model_params(
     return {
         "token embedding": vocab_size * d,
         "position embedding": max_len * d if model.positional == "learned" else 0,
-        "blocks": model.n_layers * sum(block_params(d, model.ff_dim()).values()),
+        "blocks": blocks,
         "final layer norm": 2 * d,
         "output head": head,
     }

@@ -12,6 +12,7 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
         return f'"{title}{extra}\\n{_human(counts[key])} params"'
 
     decoder = model.family == "decoder_lm"
+    vit = model.family == "vit"
     kind, attention = (
         ("decoder", "causal self-attention") if decoder else ("encoder", "self-attention")
     )
@@ -24,8 +25,9 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
             "  norm -> head;",
         ]
     else:
+        pooling = "[CLS] token" if vit else f"{model.pooling} pooling"
         tail = [
-            f'  pool [label="{model.pooling} pooling"];',
+            f'  pool [label="{pooling}"];',
             f"  head [label={label('classifier head', 'output head', f' ({num_classes} classes)')}];",
             "  norm -> pool; pool -> head;",
         ]
@@ -33,8 +35,7 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
         [
             "digraph model {",
             '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica"];',
-            f"  tok [label={label('token embedding', 'token embedding', f' (d={d})')}];",
-            f"  pos [label={label(f'{model.positional} positions', 'position embedding')}];",
+            *_inputs(model, label),
             f'  subgraph cluster_blocks {{ label="{model.n_layers} × {kind} block '
             f'({_human(per_block)} params each)"; style=dashed;',
             f'    attn [label="multi-head {attention}\\n{heads} heads × {d // heads}"];',
@@ -47,6 +48,19 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
             "}",
         ]
     )
+
+
+def _inputs(model: ModelConfig, label) -> list[str]:  # noqa: ANN001 - the label helper
+    if model.family == "vit":
+        p = model.patch_size
+        return [
+            f"  tok [label={label(f'patch embedding ({p}×{p} patches)', 'patch embedding')}];",
+            f"  pos [label={label('[CLS] + learned positions', 'position embedding')}];",
+        ]
+    return [
+        f"  tok [label={label('token embedding', 'token embedding', f' (d={model.d_model})')}];",
+        f"  pos [label={label(f'{model.positional} positions', 'position embedding')}];",
+    ]
 
 
 def _human(n: int) -> str:

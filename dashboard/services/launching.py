@@ -70,11 +70,15 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     from dashboard.components.model_diagram import model_dot
     from lightning_modules.data.registry import get_dataset
 
-    classes = get_dataset(config.data.dataset).num_classes
+    info = get_dataset(config.data.dataset)
     counts = model_params(
-        config.model, config.tokenizer.vocab_size, config.data.max_length, classes
+        config.model,
+        config.tokenizer.vocab_size,
+        config.data.max_length,
+        info.num_classes,
+        info.image_shape,
     )
-    return counts, model_dot(counts, config.model, classes)
+    return counts, model_dot(counts, config.model, info.num_classes)
 
 
 def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:

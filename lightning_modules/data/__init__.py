@@ -19,4 +19,8 @@ def build_data_module(config: RunConfig, run_dir: Path) -> pl.LightningDataModul
         from lightning_modules.data.lm_datamodule import LanguageModelingData
 
         return LanguageModelingData(config, run_dir)
+    if config.task == "image_classification":
+        from lightning_modules.data.images import ImageClassificationData
+
+        return ImageClassificationData(config, run_dir)
     raise ValueError(f"unknown task {config.task!r}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lightning_modules.data.bbc_news import load_bbc_news
+from lightning_modules.data.digits import load_digits_images
 from lightning_modules.data.shakespeare import load_shakespeare
 
 
@@ -21,7 +22,9 @@ class DatasetInfo:
     licence: str
     num_classes: int
     load: Callable[[], Any]
-    """Classification: ``(texts, labels)``; language modelling: a list of documents."""
+    """Classification: ``(texts, labels)``; language modelling: a list of documents;
+    images: ``(array (N, C, H, W) in [0, 1], labels)``."""
+    image_shape: tuple[int, int, int] | None = None
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -42,6 +45,16 @@ DATASETS: dict[str, DatasetInfo] = {
         licence="public domain (Gutenberg); package `shakespeare` 0.6, MIT",
         num_classes=0,
         load=load_shakespeare,
+    ),
+    "digits": DatasetInfo(
+        name="digits",
+        task="image_classification",
+        description="handwritten digits 0–9, 8×8 grey-scale (UCI, via scikit-learn)",
+        size="1,797 images",
+        licence="scikit-learn BSD; data CC BY 4.0 (UCI ML repository)",
+        num_classes=10,
+        load=load_digits_images,
+        image_shape=(1, 8, 8),
     ),
 }
 

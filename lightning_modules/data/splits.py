@@ -31,11 +31,24 @@ def stratified_split(
 
 
 def stratified_subsample(labels: Sequence[str], n: int, seed: int) -> list[int]:
-    """``n`` indices (or all, if fewer) keeping each label's share."""
+    """Exactly ``n`` indices (or all, if fewer) keeping each label's share (largest remainders)."""
     if n >= len(labels):
         return list(range(len(labels)))
-    keep, _, _ = stratified_split(labels, 0.0, 1.0 - n / len(labels), seed)
-    return keep
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        by_label[label].append(i)
+    quotas = {label: n * len(idx) / len(labels) for label, idx in by_label.items()}
+    counts = {label: int(q) for label, q in quotas.items()}
+    by_remainder = sorted(quotas, key=lambda label: (counts[label] - quotas[label], label))
+    for label in by_remainder[: n - sum(counts.values())]:
+        counts[label] += 1
+    rng = random.Random(seed)
+    keep = []
+    for label in sorted(by_label):
+        idx = list(by_label[label])
+        rng.shuffle(idx)
+        keep += idx[: counts[label]]
+    return sorted(keep)
 
 
 def _share(n: int, fraction: float) -> int:

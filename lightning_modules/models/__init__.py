@@ -3,5 +3,12 @@
 from lightning_modules.models.attention import MultiHeadAttention
 from lightning_modules.models.decoder import DecoderLM
 from lightning_modules.models.encoder import EncoderClassifier, TransformerEncoder
+from lightning_modules.models.vit import VisionTransformer
 
-__all__ = ["DecoderLM", "EncoderClassifier", "MultiHeadAttention", "TransformerEncoder"]
+__all__ = [
+    "DecoderLM",
+    "EncoderClassifier",
+    "MultiHeadAttention",
+    "TransformerEncoder",
+    "VisionTransformer",
+]

@@ -15,6 +15,8 @@ def build_task(config: RunConfig, data: Any) -> OptimizedTask:
     plain = config.model_dump(mode="json")
     if config.task == "classification":
         return ClassificationTask(plain, data.vocab_size, data.class_names)
+    if config.task == "image_classification":
+        return ClassificationTask(plain, 0, data.class_names, list(data.image_shape))
     if config.task == "language_modeling":
         return LanguageModelTask(plain, data.vocab_size, data.chars_per_token)
     raise ValueError(f"unknown task {config.task!r}")

@@ -15,39 +15,56 @@ from torchmetrics.classification import (
     MulticlassRecall,
 )
 
-from lightning_modules.models import EncoderClassifier
+from lightning_modules.models import EncoderClassifier, VisionTransformer
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
 
 class ClassificationTask(OptimizedTask):
-    """Text classification with a Transformer encoder.
+    """One label per example: texts with a Transformer encoder, images with a ViT.
 
     Args:
         config: the run config as a plain dict (saved in every checkpoint).
-        vocab_size: the trained tokenizer's vocabulary size.
+        vocab_size: the trained tokenizer's vocabulary size (texts).
         class_names: label names, index = class id.
+        image_shape: ``[channels, height, width]`` (images).
     """
 
-    def __init__(self, config: dict[str, Any], vocab_size: int, class_names: list[str]):
+    def __init__(
+        self,
+        config: dict[str, Any],
+        vocab_size: int,
+        class_names: list[str],
+        image_shape: list[int] | None = None,
+    ):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
         m = self.config.model
-        self.model = EncoderClassifier(
-            vocab_size=vocab_size,
-            num_classes=len(class_names),
-            max_len=self.config.data.max_length,
+        shape = dict(
             d_model=m.d_model,
             n_layers=m.n_layers,
             n_heads=m.n_heads,
             d_ff=m.ff_dim(),
             dropout=m.dropout,
             attention_dropout=m.attention_dropout,
-            positional=m.positional,
-            pooling=m.pooling,
         )
+        if m.family == "vit":
+            if image_shape is None:
+                raise ValueError("a ViT needs the image shape")
+            self.model = VisionTransformer(
+                tuple(image_shape), m.patch_size, len(class_names), **shape
+            )
+        else:
+            self.model = EncoderClassifier(
+                vocab_size=vocab_size,
+                num_classes=len(class_names),
+                max_len=self.config.data.max_length,
+                positional=m.positional,
+                pooling=m.pooling,
+                **shape,
+            )
         n = len(class_names)
         metrics = MetricCollection(
             {
@@ -61,13 +78,14 @@ class ClassificationTask(OptimizedTask):
         self.test_metrics = metrics.clone(prefix="test_")
         self.test_confusion = MulticlassConfusionMatrix(n)
 
-    def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        return self.model(input_ids, attention_mask)
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Logits ``(B, classes)`` for a batch of texts (ids + mask) or images (pixels)."""
+        if "pixels" in batch:
+            return self.model(batch["pixels"])
+        return self.model(batch["input_ids"], batch["attention_mask"])
 
     def _common_step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        logits = self(batch["input_ids"], batch["attention_mask"])
+        logits = self(batch)
         loss = F.cross_entropy(logits, batch["labels"])
         size = batch["labels"].shape[0]
         if stage == "train":

@@ -169,10 +169,18 @@ def test_run_page_shows_the_confusion_matrix(store: RunStore) -> None:
     assert any("confusion" in c.proto.spec for c in charts)
 
 
-def test_launch_page_draws_a_language_model_preset() -> None:
+@pytest.mark.parametrize(
+    ("preset", "family", "block"),
+    [
+        ("shakespeare_tiny", "decoder_lm", "decoder block"),
+        ("digits_tiny", "vit", "patch embedding"),
+        ("bbc_demo", "encoder_classifier", "encoder block"),
+    ],
+)
+def test_launch_page_draws_each_model_family(preset: str, family: str, block: str) -> None:
     at = open_page("views/launch.py")
-    at.selectbox(key="launch_preset").set_value("shakespeare_tiny").run()
+    at.selectbox(key="launch_preset").set_value(preset).run()
     at.button(key="launch_load_preset").click().run()
     assert not at.exception
-    assert at.selectbox(key="cfg1.model.family").value == "decoder_lm"
-    assert any("decoder block" in g.proto.spec for g in at.get("graphviz_chart"))
+    assert at.selectbox(key="cfg1.model.family").value == family
+    assert any(block in g.proto.spec for g in at.get("graphviz_chart"))

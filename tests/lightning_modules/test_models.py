@@ -154,3 +154,16 @@ def test_generation_greedy_top_k_and_context_window() -> None:
         prompt, 20, temperature=1.5, top_k=5, generator=torch.Generator().manual_seed(0)
     )
     assert sampled.shape == (1, 23) and int(sampled.max()) < 30
+
+
+def test_vit_shapes_and_attention_over_cls_and_patches() -> None:
+    from lightning_modules.models import VisionTransformer
+
+    vit = VisionTransformer(
+        (1, 8, 8), patch_size=2, num_classes=10, d_model=32, n_layers=2, n_heads=4, d_ff=64
+    ).eval()
+    images = torch.rand(3, 1, 8, 8)
+    assert vit(images).shape == (3, 10)
+    hidden, weights = vit.encode(images, return_weights=True)
+    assert hidden.shape == (3, 17, 32) and len(weights) == 2 and weights[0].shape == (3, 4, 17, 17)
+    torch.testing.assert_close(vit.head(hidden[:, 0]), vit(images))

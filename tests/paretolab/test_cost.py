@@ -31,3 +31,14 @@ def test_param_counts_match_torch(model: ModelConfig) -> None:
     counted = model_params(model, vocab_size=700, max_len=64, num_classes=5)
     assert sum(counted.values()) == sum(p.numel() for p in net.parameters())
     assert counted["token embedding"] == 700 * model.d_model
+
+
+def test_vit_param_count_matches_torch() -> None:
+    from lightning_modules.models import VisionTransformer
+
+    model = ModelConfig(family="vit", patch_size=2, d_model=32, n_layers=2, n_heads=4)
+    net = VisionTransformer(
+        (1, 8, 8), 2, 10, d_model=32, n_layers=2, n_heads=4, d_ff=model.ff_dim()
+    )
+    counted = model_params(model, vocab_size=0, max_len=0, num_classes=10, image_shape=(1, 8, 8))
+    assert sum(counted.values()) == sum(p.numel() for p in net.parameters())

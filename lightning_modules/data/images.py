@@ -1,0 +1,104 @@
+"""Image classification data: scikit-learn's digits, a seeded stratified split, light augmentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.splits import stratified_split, stratified_subsample
+from paretolab.config import AugmentConfig, RunConfig
+from paretolab.errors import UserError
+
+
+class ImageSet(Dataset):
+    """Images with integer labels; ``augment`` (training only) shifts and adds noise."""
+
+    def __init__(self, images: np.ndarray, labels: list[int], augment: AugmentConfig | None = None):
+        self.images = torch.from_numpy(images)
+        self.labels = torch.tensor(labels, dtype=torch.long)
+        self.augment = augment
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        image = self.images[i]
+        if self.augment is not None:
+            image = augment_image(image, self.augment.image_shift, self.augment.image_noise)
+        return {"pixels": image, "labels": self.labels[i]}
+
+
+def augment_image(image: torch.Tensor, shift: int, noise: float) -> torch.Tensor:
+    """Shift ``(C, H, W)`` by up to ``shift`` pixels each way (zero fill) and add Gaussian noise."""
+    if shift:
+        _, h, w = image.shape
+        padded = F.pad(image, (shift, shift, shift, shift))
+        dy, dx = (int(v) for v in torch.randint(0, 2 * shift + 1, (2,)))
+        image = padded[:, dy : dy + h, dx : dx + w]
+    if noise:
+        image = image + noise * torch.randn_like(image)
+    return image
+
+
+class ImageClassificationData(pl.LightningDataModule):
+    """Splits a built-in image dataset (stratified, seeded) and serves batches of pixels."""
+
+    def __init__(self, config: RunConfig, run_dir: Path):
+        super().__init__()
+        self.config, self.run_dir = config, Path(run_dir)
+        self.class_names: list[str] = []
+        self.image_shape: tuple[int, int, int] = (0, 0, 0)
+        self.vocab_size = 0
+        self.splits: dict[str, ImageSet] = {}
+        self.batch_size = config.data.batch_size
+
+    def setup(self, stage: str | None = None) -> None:
+        """Load and split. Idempotent."""
+        if self.splits:
+            return
+        data = self.config.data
+        images, labels = get_dataset(data.dataset).load()
+        if data.limit_samples:
+            keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
+            images, labels = images[keep], [labels[i] for i in keep]
+        self.image_shape = tuple(images.shape[1:])
+        patch = self.config.model.patch_size
+        if self.image_shape[1] % patch or self.image_shape[2] % patch:
+            raise UserError(
+                f"model.patch_size={patch} must divide the image size "
+                f"{self.image_shape[1]}×{self.image_shape[2]} of dataset {data.dataset}"
+            )
+        self.class_names = sorted(set(labels), key=lambda c: (len(c), c))
+        ids = [self.class_names.index(label) for label in labels]
+        parts = stratified_split(labels, data.val_fraction, data.test_fraction, data.split_seed)
+        aug = self.config.augment
+        train_aug = aug if (aug.image_shift or aug.image_noise) else None
+        for name, idx in zip(("train", "val", "test"), parts, strict=True):
+            self.splits[name] = ImageSet(
+                images[idx], [ids[i] for i in idx], train_aug if name == "train" else None
+            )
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        workers = self.config.data.num_workers
+        return DataLoader(
+            self.splits[split],
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

@@ -1,0 +1,68 @@
+"""Vision Transformer: patch embedding, a [CLS] token, learned positions, pre-LN blocks."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lightning_modules.models.blocks import TransformerBlock
+
+
+class PatchEmbedding(nn.Module):
+    """Cuts ``(B, C, H, W)`` images into ``p × p`` patches and projects each to ``d_model``."""
+
+    def __init__(self, channels: int, patch_size: int, d_model: int):
+        super().__init__()
+        self.proj = nn.Conv2d(channels, d_model, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.proj(images).flatten(2).transpose(1, 2)  # (B, n_patches, d_model)
+
+
+class VisionTransformer(nn.Module):
+    """ViT classifier (Dosovitskiy et al. 2021): the [CLS] token's final state feeds the head."""
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        patch_size: int,
+        num_classes: int,
+        d_model: int,
+        n_layers: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.0,
+    ):
+        super().__init__()
+        channels, height, width = image_shape
+        n_patches = (height // patch_size) * (width // patch_size)
+        self.patches = PatchEmbedding(channels, patch_size, d_model)
+        self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
+        self.position = nn.Parameter(torch.randn(1, n_patches + 1, d_model) * 0.02)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
+            for _ in range(n_layers)
+        )
+        self.ln_final = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, num_classes)
+
+    def encode(
+        self, images: torch.Tensor, return_weights: bool = False
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Hidden states ``(B, 1 + n_patches, d_model)`` ([CLS] first) and, if asked, attention."""
+        x = self.patches(images)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.position
+        x = self.drop(x)
+        weights = []
+        for block in self.blocks:
+            x, w = block(x, return_weights=return_weights)
+            if w is not None:
+                weights.append(w)
+        return self.ln_final(x), weights
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W)`` images → ``(B, num_classes)`` logits."""
+        hidden, _ = self.encode(images)
+        return self.head(hidden[:, 0])
