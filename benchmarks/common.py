@@ -32,7 +32,8 @@ def machine() -> str:
 
 
 def git_commit() -> str:
-    """The short commit hash, with ``+uncommitted changes`` when the tree differs from it."""
+    """The short commit hash, with ``+uncommitted changes`` when the code differs from it
+    (earlier results files do not count)."""
     try:
 
         def git(*args: str) -> str:
@@ -41,7 +42,11 @@ def git_commit() -> str:
             ).stdout.strip()
 
         dirty = (
-            " +uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+            " +uncommitted changes"
+            if git(
+                "status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results"
+            )
+            else ""
         )
         return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
