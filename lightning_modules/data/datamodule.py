@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning.pytorch as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from lightning_modules.data.augment import TokenNoise
+from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.registry import get_dataset
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import (
@@ -66,7 +66,7 @@ def pad_batch(items: list[tuple[list[int], int]]) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": ids != 0, "labels": labels}
 
 
-class TextClassificationData(pl.LightningDataModule):
+class TextClassificationData(SplitDataModule):
     """Splits a built-in dataset, trains the tokenizer on train only, and serves batches.
 
     Args:
@@ -75,15 +75,12 @@ class TextClassificationData(pl.LightningDataModule):
             so a resumed run keeps its vocabulary).
     """
 
+    collate_fn = staticmethod(pad_batch)
+
     def __init__(self, config: RunConfig, run_dir: Path):
-        super().__init__()
-        self.config = config
-        self.run_dir = Path(run_dir)
+        super().__init__(config, run_dir)
         self.class_names: list[str] = []
         self.vocab_size = 0
-        self.splits: dict[str, EncodedTexts] = {}
-        # An attribute, not a config read, so Lightning's batch-size finder can change it.
-        self.batch_size = config.data.batch_size
 
     def setup(self, stage: str | None = None) -> None:
         """Load, split, tokenize. Idempotent: the train entry calls it before building the model."""
@@ -123,23 +120,3 @@ class TextClassificationData(pl.LightningDataModule):
             self.splits[name] = EncodedTexts(
                 ids, [label_ids[i] for i in idx], data.max_length, cls_id, train_noise
             )
-
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        workers = self.config.data.num_workers
-        return DataLoader(
-            self.splits[split],
-            batch_size=self.batch_size,
-            shuffle=shuffle,
-            collate_fn=pad_batch,
-            num_workers=workers,
-            persistent_workers=workers > 0,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
+from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.registry import get_dataset
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from paretolab.config import AugmentConfig, RunConfig
@@ -46,17 +46,14 @@ def augment_image(image: torch.Tensor, shift: int, noise: float) -> torch.Tensor
     return image
 
 
-class ImageClassificationData(pl.LightningDataModule):
+class ImageClassificationData(SplitDataModule):
     """Splits a built-in image dataset (stratified, seeded) and serves batches of pixels."""
 
     def __init__(self, config: RunConfig, run_dir: Path):
-        super().__init__()
-        self.config, self.run_dir = config, Path(run_dir)
+        super().__init__(config, run_dir)
         self.class_names: list[str] = []
         self.image_shape: tuple[int, int, int] = (0, 0, 0)
         self.vocab_size = 0
-        self.splits: dict[str, ImageSet] = {}
-        self.batch_size = config.data.batch_size
 
     def setup(self, stage: str | None = None) -> None:
         """Load and split. Idempotent."""
@@ -83,22 +80,3 @@ class ImageClassificationData(pl.LightningDataModule):
             self.splits[name] = ImageSet(
                 images[idx], [ids[i] for i in idx], train_aug if name == "train" else None
             )
-
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        workers = self.config.data.num_workers
-        return DataLoader(
-            self.splits[split],
-            batch_size=self.batch_size,
-            shuffle=shuffle,
-            num_workers=workers,
-            persistent_workers=workers > 0,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)

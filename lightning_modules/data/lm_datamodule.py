@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
+from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.registry import get_dataset
 from lightning_modules.data.tokenization import load_tokenizer, save_tokenizer, train_tokenizer
 from paretolab.config import RunConfig
@@ -41,17 +41,16 @@ class TokenWindows(Dataset):
         return {"input_ids": chunk[:-1], "labels": chunk[1:]}
 
 
-class LanguageModelingData(pl.LightningDataModule):
+class LanguageModelingData(SplitDataModule):
     """Splits a built-in corpus, trains the tokenizer on the training part, serves windows."""
 
+    shuffle_train = False  # training windows are drawn at random already
+
     def __init__(self, config: RunConfig, run_dir: Path):
-        super().__init__()
-        self.config, self.run_dir = config, Path(run_dir)
+        super().__init__(config, run_dir)
         self.vocab_size = 0
         self.chars_per_token = 1.0
-        self.splits: dict[str, TokenWindows] = {}
         self.tokenizer = None
-        self.batch_size = config.data.batch_size
 
     def setup(self, stage: str | None = None) -> None:
         """Load, split, tokenize. Idempotent."""
@@ -92,22 +91,3 @@ class LanguageModelingData(pl.LightningDataModule):
             self.splits[name] = TokenWindows(
                 tokens, length, random=name == "train", windows_per_epoch=per_epoch
             )
-
-    def _loader(self, split: str) -> DataLoader:
-        workers = self.config.data.num_workers
-        return DataLoader(
-            self.splits[split],
-            batch_size=self.batch_size,
-            shuffle=False,
-            num_workers=workers,
-            persistent_workers=workers > 0,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train")
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
