@@ -130,9 +130,9 @@ class RunLifecycle:
         _with_retries(lambda: self._record_outcome(error))
         for signum, handler in self._old_handlers.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
-        return (
-            True  # the outcome is in the store and in final_status; main() maps it to an exit code
-        )
+        # Swallow the exception: the outcome is in the store and in final_status, and
+        # main() maps it to an exit code.
+        return True
 
     def _record_outcome(self, error: str | None) -> None:
         if self.final_status == FINISHED:
