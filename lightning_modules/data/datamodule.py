@@ -16,13 +16,10 @@ from lightning_modules.data.tokenization import (
     MASK,
     SPECIAL_TOKENS,
     encode_texts,
-    load_tokenizer,
-    save_tokenizer,
-    train_tokenizer,
+    tokenizer_for_run,
 )
 from paretolab.config import RunConfig
 
-TOKENIZER_FILE = "tokenizer.json"
 _CROP_SPAN = 8  # random crops draw from the first 8 windows' worth of a training text
 
 
@@ -96,18 +93,7 @@ class TextClassificationData(SplitDataModule):
         train_idx, val_idx, test_idx = stratified_split(
             labels, data.val_fraction, data.test_fraction, data.split_seed
         )
-        tok_path = self.run_dir / TOKENIZER_FILE
-        if tok_path.exists():
-            tok = load_tokenizer(tok_path)
-        else:
-            tok = train_tokenizer(
-                [texts[i] for i in train_idx],
-                tok_cfg.kind,
-                tok_cfg.vocab_size,
-                tok_cfg.min_frequency,
-                tok_cfg.lowercase,
-            )
-            save_tokenizer(tok, tok_path)
+        tok = tokenizer_for_run(self.run_dir, lambda: [texts[i] for i in train_idx], tok_cfg)
         self.vocab_size = tok.get_vocab_size()
         cls_id = tok.token_to_id(CLS) if self.config.model.pooling == "cls" else None
         aug = self.config.augment

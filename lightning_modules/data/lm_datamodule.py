@@ -15,11 +15,9 @@ from torch.utils.data import Dataset
 
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.registry import get_dataset
-from lightning_modules.data.tokenization import load_tokenizer, save_tokenizer, train_tokenizer
+from lightning_modules.data.tokenization import tokenizer_for_run
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
-
-TOKENIZER_FILE = "tokenizer.json"
 
 
 class TokenWindows(Dataset):
@@ -67,15 +65,9 @@ class LanguageModelingData(SplitDataModule):
             "val": text[n - n_val - n_test : n - n_test],
             "test": text[n - n_test :],
         }
-        tok_path = self.run_dir / TOKENIZER_FILE
-        if tok_path.exists():
-            self.tokenizer = load_tokenizer(tok_path)
-        else:
-            lines = parts["train"].splitlines(keepends=True)
-            self.tokenizer = train_tokenizer(
-                lines, tok_cfg.kind, tok_cfg.vocab_size, tok_cfg.min_frequency, tok_cfg.lowercase
-            )
-            save_tokenizer(self.tokenizer, tok_path)
+        self.tokenizer = tokenizer_for_run(
+            self.run_dir, lambda: parts["train"].splitlines(keepends=True), tok_cfg
+        )
         self.vocab_size = self.tokenizer.get_vocab_size()
         length = data.max_length
         for name, part in parts.items():

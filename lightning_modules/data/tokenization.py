@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from paretolab.config import TokenizerConfig
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]  # PAD first: its id is 0
@@ -64,6 +66,27 @@ def save_tokenizer(tok: Tokenizer, path: Path) -> None:
 def load_tokenizer(path: Path) -> Tokenizer:
     """Read a tokenizer saved by ``save_tokenizer``."""
     return Tokenizer.from_file(str(path))
+
+
+TOKENIZER_FILE = "tokenizer.json"
+
+
+def tokenizer_for_run(
+    run_dir: Path, training_texts: Callable[[], Sequence[str]], cfg: TokenizerConfig
+) -> Tokenizer:
+    """The run's saved tokenizer, or one trained on ``training_texts()`` and saved now.
+
+    Reusing the saved file keeps a resumed run's vocabulary; the texts are only built
+    when a tokenizer has to be trained.
+    """
+    path = Path(run_dir) / TOKENIZER_FILE
+    if path.exists():
+        return load_tokenizer(path)
+    tok = train_tokenizer(
+        training_texts(), cfg.kind, cfg.vocab_size, cfg.min_frequency, cfg.lowercase
+    )
+    save_tokenizer(tok, path)
+    return tok
 
 
 def encode_texts(tok: Tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:

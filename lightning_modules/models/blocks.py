@@ -51,3 +51,22 @@ class TransformerBlock(nn.Module):
         x = x + self.drop(attended)
         x = x + self.ff(self.ln_ff(x))
         return x, weights
+
+
+def run_blocks(
+    blocks: nn.ModuleList,
+    x: torch.Tensor,
+    key_padding_mask: torch.Tensor | None = None,
+    causal: bool = False,
+    return_weights: bool = False,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Pass ``x`` through every block; return the result and, if asked, each block's
+    attention probabilities (else an empty list)."""
+    weights = []
+    for block in blocks:
+        x, w = block(
+            x, key_padding_mask=key_padding_mask, causal=causal, return_weights=return_weights
+        )
+        if w is not None:
+            weights.append(w)
+    return x, weights

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lightning_modules.models.blocks import TransformerBlock
+from lightning_modules.models.blocks import TransformerBlock, run_blocks
 from lightning_modules.models.embeddings import Embeddings
 
 
@@ -48,13 +48,7 @@ class TransformerEncoder(nn.Module):
             of attention probabilities per layer (else an empty list).
         """
         x = self.embed(ids)  # (B, T, d_model)
-        weights = []
-        for block in self.blocks:
-            x, w = block(
-                x, key_padding_mask=mask, causal=self.causal, return_weights=return_weights
-            )
-            if w is not None:
-                weights.append(w)
+        x, weights = run_blocks(self.blocks, x, mask, self.causal, return_weights)
         return self.ln_final(x), weights
 
 

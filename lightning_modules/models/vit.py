@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lightning_modules.models.blocks import TransformerBlock
+from lightning_modules.models.blocks import TransformerBlock, run_blocks
 
 
 class PatchEmbedding(nn.Module):
@@ -55,11 +55,7 @@ class VisionTransformer(nn.Module):
         x = self.patches(images)
         x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.position
         x = self.drop(x)
-        weights = []
-        for block in self.blocks:
-            x, w = block(x, return_weights=return_weights)
-            if w is not None:
-                weights.append(w)
+        x, weights = run_blocks(self.blocks, x, return_weights=return_weights)
         return self.ln_final(x), weights
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
