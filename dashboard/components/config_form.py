@@ -19,7 +19,19 @@ from pydantic.fields import FieldInfo
 from paretolab.config import RunConfig
 
 # Sections shown as tabs, in this order; top-level scalars go under "run".
-SECTIONS = ("run", "data", "augment", "tokenizer", "model", "optim", "trainer", "hardware", "wandb")
+SECTIONS = (
+    "run",
+    "data",
+    "clean",
+    "augment",
+    "tokenizer",
+    "model",
+    "optim",
+    "trainer",
+    "hardware",
+    "generate",
+    "wandb",
+)
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w.]*)(?:=|:)")
 
 

@@ -9,7 +9,7 @@ from torch.utils.data import Dataset
 
 from lightning_modules.data.augment import TokenNoise
 from lightning_modules.data.base import SplitDataModule
-from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.sources import load_labelled_texts
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import (
     CLS,
@@ -84,7 +84,7 @@ class TextClassificationData(SplitDataModule):
         if self.splits:
             return
         data, tok_cfg = self.config.data, self.config.tokenizer
-        texts, labels = get_dataset(data.dataset).load()
+        texts, labels = load_labelled_texts(self.config)
         if data.limit_samples:
             keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from lightning_modules.data.base import SplitDataModule
-from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.sources import load_images
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from paretolab.config import AugmentConfig, RunConfig
 from paretolab.errors import UserError
@@ -60,7 +60,7 @@ class ImageClassificationData(SplitDataModule):
         if self.splits:
             return
         data = self.config.data
-        images, labels = get_dataset(data.dataset).load()
+        images, labels = load_images(self.config)
         if data.limit_samples:
             keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
             images, labels = images[keep], [labels[i] for i in keep]

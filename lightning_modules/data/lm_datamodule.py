@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lightning_modules.data.base import SplitDataModule
-from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.sources import load_corpus
 from lightning_modules.data.tokenization import tokenizer_for_run
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
@@ -55,7 +55,7 @@ class LanguageModelingData(SplitDataModule):
         if self.splits:
             return
         data, tok_cfg = self.config.data, self.config.tokenizer
-        text = "\n\n".join(get_dataset(data.dataset).load())
+        text = "\n\n".join(load_corpus(self.config))
         if data.limit_samples:  # a prefix of the corpus, in characters / 100
             text = text[: data.limit_samples * 100]
         n = len(text)

