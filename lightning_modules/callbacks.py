@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import os
@@ -31,14 +33,20 @@ class StoreLogger(Logger):
     seconds, and at the end of training — also after an exception or SIGTERM, since
     Lightning calls ``finalize`` on every exit path. A failed write (database down) keeps
     the points buffered for the next try; writes are upserts on (run, key, step), so a
-    retry never duplicates a point.
+    retry never duplicates a point. ``prefix`` goes before every key (``fold0/`` for the
+    first fold of a cross-validation, whose steps restart at 0 like its own curves).
     """
 
     def __init__(
-        self, store: RunStore, run_id: int, flush_every: int = 500, flush_seconds: float = 5.0
+        self,
+        store: RunStore,
+        run_id: int,
+        flush_every: int = 500,
+        flush_seconds: float = 5.0,
+        prefix: str = "",
     ):
         super().__init__()
-        self.store, self.run_id = store, run_id
+        self.store, self.run_id, self.prefix = store, run_id, prefix
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self._buffer: list[MetricPoint] = []
         self._last_flush = time.monotonic()
@@ -60,7 +68,7 @@ class StoreLogger(Logger):
         for key, value in metrics.items():
             if isinstance(value, torch.Tensor):
                 value = value.item()
-            self._buffer.append((key, step, float(value), now))
+            self._buffer.append((self.prefix + key, step, float(value), now))
         if (
             len(self._buffer) >= self.flush_every
             or time.monotonic() - self._last_flush >= self.flush_seconds
@@ -127,6 +135,35 @@ class ConfusionMatrixArtifact(pl.Callback):
         confusion.reset()
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+class PredictionsArtifact(pl.Callback):
+    """Writes the test predictions of a regression as CSV: text (a preview), target, prediction.
+
+    Reads the task's ``test_predictions`` (target, prediction pairs in loader order) and
+    the data module's ``test_texts`` (the same order: the test loader does not shuffle).
+    """
+
+    PREVIEW_CHARS = 100
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        pairs = getattr(pl_module, "test_predictions", None)
+        if pairs is None or not trainer.is_global_zero:
+            return
+        texts = getattr(trainer.datamodule, "test_texts", None) or [""] * len(pairs)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["text", "target", "prediction"])
+        for text, (target, prediction) in zip(texts, pairs, strict=True):
+            preview = " ".join(text.split())[: self.PREVIEW_CHARS]
+            # 7 significant digits: what the float32 targets and predictions hold.
+            writer.writerow([preview, f"{target:.7g}", f"{prediction:.7g}"])
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
         os.replace(tmp, self.path)
 
 

@@ -28,9 +28,13 @@ log = logging.getLogger(__name__)
 # What a file in a run folder is, by name first, then by suffix.
 ARTIFACT_NAMES = {
     "tokenizer.json": "tokenizer",
+    "target_tokenizer.json": "tokenizer",
+    "translations.jsonl": "translations",
     "config.yaml": "config",
     "confusion_matrix.json": "confusion_matrix",
     "samples.txt": "samples",
+    "predictions.csv": "predictions",
+    "cv_summary.json": "cv_summary",
 }
 ARTIFACT_SUFFIXES = {".ckpt": "checkpoint", ".log": "log"}
 
@@ -60,6 +64,7 @@ class RunLifecycle:
         self.heartbeat_seconds = heartbeat_seconds
         self.cancel_requested = False
         self.final_status: str | None = None
+        self.user_error: UserError | None = None  # the bad input that failed the run, if any
         self.exit_hooks: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,6 +126,7 @@ class RunLifecycle:
             self.final_status = CANCELLED
         else:
             self.final_status = FAILED
+            self.user_error = exc if isinstance(exc, UserError) else None
         error = None
         if self.final_status == FAILED:
             error = (

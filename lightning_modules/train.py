@@ -22,10 +22,18 @@ from lightning_modules.callbacks import (
     AtomicCheckpointIO,
     CheckpointOnCancel,
     ConfusionMatrixArtifact,
+    PredictionsArtifact,
     ReportStepBudget,
     StoreLogger,
 )
+from lightning_modules.cross_validation import (
+    ValidationRecord,
+    cross_validate,
+    fold_dir,
+    fold_prefix,
+)
 from lightning_modules.data import build_data_module
+from lightning_modules.init_from import prepare_init_from
 from lightning_modules.lifecycle import RunLifecycle
 from lightning_modules.tasks import build_task, write_samples
 from paretolab.config import RunConfig
@@ -83,6 +91,7 @@ def build_trainer(
         CheckpointOnCancel(ckpt_dir),
         ReportStepBudget(),
         ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
+        PredictionsArtifact(run_dir / "predictions.csv"),
         *(extra_callbacks or []),
     ]
     if t.early_stopping:
@@ -105,6 +114,7 @@ def build_trainer(
         accumulate_grad_batches=t.accumulate_grad_batches,
         log_every_n_steps=t.log_every_n_steps,
         check_val_every_n_epoch=t.check_val_every_n_epoch,
+        val_check_interval=t.val_every_n_steps,
         default_root_dir=run_dir,
         logger=loggers,
         callbacks=callbacks,
@@ -113,16 +123,25 @@ def build_trainer(
     )
 
 
-def make_loggers(cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path) -> list[Logger]:
-    """The store logger, plus W&B (offline by default: files in the run folder)."""
-    loggers: list[Logger] = [StoreLogger(store, run_id)]
+def make_loggers(
+    cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path, fold: int | None = None
+) -> list[Logger]:
+    """The store logger, plus W&B (offline by default: files in the run folder).
+
+    For cross-validation fold ``fold`` the store keys get the fold's prefix, and W&B gets
+    one run per fold, grouped under the run (W&B's own way to show k-fold runs).
+    """
+    prefix = fold_prefix(fold) if fold is not None else ""
+    loggers: list[Logger] = [StoreLogger(store, run_id, prefix=prefix)]
     if cfg.wandb.mode != "disabled":
         os.environ.setdefault("WANDB_SILENT", "true")
+        suffix = f"-fold{fold}" if fold is not None else ""
         loggers.append(
             WandbLogger(
                 project=cfg.wandb.project,
-                name=cfg.display_name(),
-                id=f"paretolab-{run_id}",
+                name=cfg.display_name() + suffix,
+                id=f"paretolab-{run_id}{suffix}",
+                group=f"paretolab-{run_id}" if fold is not None else None,
                 save_dir=str(run_dir),
                 offline=cfg.wandb.mode == "offline",
                 config=cfg.model_dump(mode="json"),
@@ -133,9 +152,17 @@ def make_loggers(cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path) ->
 
 
 def run_training(
-    store: RunStore, run_id: int, extra_callbacks: list[Callback] | None = None
+    store: RunStore,
+    run_id: int,
+    extra_callbacks: list[Callback] | None = None,
+    raise_user_errors: bool = False,
 ) -> str:
-    """Train the run to its end and return its final status (finished/failed/cancelled)."""
+    """Train the run to its end and return its final status (finished/failed/cancelled).
+
+    With ``raise_user_errors``, a ``UserError`` that failed the run (bad input, e.g. a
+    ``model.init_from`` that does not fit) is raised again once the failure is recorded,
+    so the command line can exit with code 2.
+    """
     run_dir = prepare_run_dir(store.get_run(run_id))
     handler = _log_to_file(run_dir / "train.log")
     lifecycle = RunLifecycle(store, run_id, run_dir)
@@ -143,6 +170,8 @@ def run_training(
         _train(store, run_id, run_dir, lifecycle, extra_callbacks)
     finally:
         _detach_log(handler)
+    if raise_user_errors and lifecycle.user_error is not None:
+        raise lifecycle.user_error
     return lifecycle.final_status or "failed"
 
 
@@ -158,31 +187,74 @@ def _train(
         (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
         if cfg.hardware.num_threads:
             torch.set_num_threads(cfg.hardware.num_threads)
-        pl.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
-        data = build_data_module(cfg, run_dir)
-        data.setup("fit")
-        lifecycle.check_cancelled()
-        task = build_task(cfg, data)
-        loggers = make_loggers(cfg, store, run_id, run_dir)
-        lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
-        if any(isinstance(lg, WandbLogger) for lg in loggers):
-            lifecycle.exit_hooks.append(_finish_wandb)
-        trainer = build_trainer(cfg, run_dir, loggers, extra_callbacks)
-        log.info(
-            "run %s: training %s (%s parameters)",
-            run_id,
-            cfg.display_name(),
-            f"{sum(p.numel() for p in task.parameters()):,}",
+        if not cfg.data.cv_folds:
+            fit_and_test(cfg, store, run_id, run_dir, lifecycle, extra_callbacks)
+            return
+
+        def fit_fold(fold: int) -> dict[str, float]:
+            return fit_and_test(cfg, store, run_id, run_dir, lifecycle, extra_callbacks, fold)
+
+        cross_validate(
+            store, run_id, run_dir, cfg.data.cv_folds, fit_fold, lifecycle.check_cancelled
         )
-        trainer.fit(task, datamodule=data)
-        lifecycle.check_cancelled()
-        # The best checkpoint by trainer.monitor; the current weights if validation never ran.
-        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-        trainer.test(task, datamodule=data, ckpt_path="best" if best else None, verbose=False)
-        if cfg.task == "language_modeling":
-            write_samples(
-                task, data.tokenizer, cfg.generate, run_dir / "samples.txt", cfg.trainer.seed
-            )
+
+
+def fit_and_test(
+    cfg: RunConfig,
+    store: RunStore,
+    run_id: int,
+    run_dir: Path,
+    lifecycle: RunLifecycle,
+    extra_callbacks: list[Callback] | None = None,
+    fold: int | None = None,
+) -> dict[str, float]:
+    """Build data, task and trainer; fit; test the best checkpoint.
+
+    Args:
+        fold: the cross-validation fold to train (see ``cross_validation``): the data
+            module validates on it, files go to the fold's folder, metric keys get its prefix.
+
+    Returns:
+        The val metrics of the best epoch by ``trainer.monitor``, and the test metrics.
+    """
+    work_dir = run_dir if fold is None else fold_dir(run_dir, fold)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    # Seeded per fit, so a fold's model does not depend on the folds trained before it.
+    pl.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
+    init = prepare_init_from(cfg, store, work_dir)  # checks run N, copies its tokenizer
+    data = build_data_module(cfg, work_dir)
+    data.fold = fold
+    data.setup("fit")
+    lifecycle.check_cancelled()
+    task = build_task(cfg, data)
+    if init is not None:
+        init.load_into(task, store, run_id)
+    loggers = make_loggers(cfg, store, run_id, run_dir, fold)
+    lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
+    uses_wandb = any(isinstance(lg, WandbLogger) for lg in loggers)
+    if uses_wandb and _finish_wandb not in lifecycle.exit_hooks:
+        lifecycle.exit_hooks.append(_finish_wandb)
+    record = ValidationRecord()
+    trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record])
+    log.info(
+        "run %s: training %s%s (%s parameters)",
+        run_id,
+        cfg.display_name(),
+        "" if fold is None else f", fold {fold}",
+        f"{sum(p.numel() for p in task.parameters()):,}",
+    )
+    trainer.fit(task, datamodule=data)
+    lifecycle.check_cancelled()
+    # The best checkpoint by trainer.monitor; the current weights if validation never ran.
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    results = trainer.test(task, datamodule=data, ckpt_path="best" if best else None, verbose=False)
+    if cfg.task == "language_modeling":
+        write_samples(
+            task, data.tokenizer, cfg.generate, work_dir / "samples.txt", cfg.trainer.seed
+        )
+    if uses_wandb and fold is not None:
+        _finish_wandb()  # so the next fold's logger starts its own W&B run
+    return {**record.best(cfg.trainer.monitor, cfg.trainer.monitor_mode), **results[0]}
 
 
 def _finish_wandb() -> None:
@@ -215,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)
     try:
-        status = run_training(RunStore(), args.run_id)
+        status = run_training(RunStore(), args.run_id, raise_user_errors=True)
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from paretolab import __version__, executor, launcher, run_views
+from paretolab import __version__, data_check, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
@@ -101,6 +102,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return executor.main(["--max-concurrent", str(limit)])
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
+        # The user's own data file: absolute (the executor may start it from elsewhere) and
+        # read once now, so a bad file is one line and exit 2, with no run recorded.
+        config = data_check.with_absolute_data_path(config, Path.cwd())
+        summary = data_check.check_data(config)
+        if summary:
+            print(f"data: {summary}", file=sys.stderr)
         store = RunStore()
         run = store.create_run(
             config.model_dump(mode="json"),

@@ -140,6 +140,11 @@ class DataConfig(_Section):
     limit_samples: int | None = Field(None, ge=50)
     """Use only this many examples (a stratified subsample), e.g. for smoke tests. Empty: all."""
 
+    train_fraction: float = Field(1.0, gt=0.0, le=1.0)
+    """Train on only this share of the training split (a stratified subsample, seeded by
+    `split_seed`), e.g. 0.1 to see how a model does with few labels; val and test keep their
+    full size, so runs with different fractions are compared on the same examples."""
+
     max_length: int = Field(256, ge=8, le=8192)
     """Longest token sequence fed to the model; longer texts are truncated."""
 
@@ -183,6 +188,14 @@ class AugmentConfig(_Section):
     image_noise: float = Field(0.0, ge=0.0, le=1.0)
     """Images: standard deviation of Gaussian noise added to training pixels (scaled 0–1)."""
 
+    image_crop: float = Field(0.0, ge=0.0, le=1.0)
+    """Images: chance that a training image is replaced by a random resized crop (like
+    torchvision's RandomResizedCrop): a box of the same aspect ratio covering between
+    `image_crop_scale` and all of the image's area, at a random place, scaled back up."""
+
+    image_crop_scale: float = Field(0.8, ge=0.1, le=1.0)
+    """Images: smallest share of the image area a random crop keeps (see `image_crop`)."""
+
     def enabled(self) -> bool:
         """True when any text augmentation is switched on."""
         return (
@@ -207,9 +220,14 @@ class CleanConfig(_Section):
 
 
 class TokenizerConfig(_Section):
-    kind: Literal["bpe", "wordpiece", "char"] = "bpe"
+    kind: Literal["bpe", "wordpiece", "char", "word"] = "bpe"
     """Tokenizer trained on the training split (HF `tokenizers`): BPE or WordPiece subwords,
-    or single characters (`char`: the vocabulary is the training split's characters)."""
+    single characters (`char`: the vocabulary is the training split's characters), or whole
+    words and punctuation marks (`word`; decodes back exactly)."""
+
+    target_kind: Literal["same", "bpe", "wordpiece", "char", "word"] = "same"
+    """`seq2seq`: tokenizer of the target side, trained on the training targets (its own
+    vocabulary, e.g. `char` spellings → `word` phonemes). `same`: like `kind`."""
 
     vocab_size: int = Field(8000, ge=100, le=250_000)
     """Largest vocabulary the tokenizer may learn, special tokens included."""
@@ -235,8 +253,9 @@ class ModelConfig(_Section):
 
     init_from: int | None = Field(None, ge=1)
     """Start from the weights of run N (e.g. a `masked_lm` pretraining run): its tokenizer
-    and every weight whose name and shape fit are loaded; the task head starts fresh.
-    Empty: random initialisation."""
+    and every weight whose name and shape fit are loaded; the task head starts fresh. The
+    `tokenizer` section is then ignored (run N's vocabulary is used). Empty: random
+    initialisation."""
 
     init_checkpoint: Literal["best", "last"] = "best"
     """`init_from`: which checkpoint of that run to load."""
@@ -377,6 +396,10 @@ class TrainerConfig(_Section):
 
     check_val_every_n_epoch: int = Field(1, ge=1)
     """Run validation every this many epochs."""
+
+    val_every_n_steps: int | None = Field(None, ge=1)
+    """Also validate every this many training batches within an epoch (long epochs, e.g.
+    a language model's pass over its corpus). Empty: only at the end of each epoch."""
 
     @field_validator("precision", mode="before")
     @classmethod

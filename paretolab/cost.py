@@ -48,6 +48,16 @@ def model_params(
             "final layer norm": 2 * d,
             "output head": d * num_classes + num_classes,
         }
+    if model.family == "encoder_decoder":  # source and target vocabularies taken equal
+        cross = block_params(d, model.ff_dim())["attention"] + 2 * d  # + its layer norm
+        return {
+            "token embedding": 2 * vocab_size * d,
+            "position embedding": 2 * max_len * d if model.positional == "learned" else 0,
+            "blocks": blocks,
+            "decoder blocks": model.decoder_layers() * (blocks // model.n_layers + cross),
+            "final layer norm": 4 * d,  # one after each stack
+            "output head": 0 if model.tie_weights else vocab_size * d,
+        }
     if model.family == "decoder_lm":
         head = 0 if model.tie_weights else vocab_size * d  # bias-free next-token projection
     else:

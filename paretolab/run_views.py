@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from paretolab import settings
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import dump_config, parse_config
-from paretolab.store import Run, RunStore
+from paretolab.store import LatestMetric, Run, RunStore
 
 
 def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
@@ -51,8 +52,10 @@ def run_summary(store: RunStore, run_id: int) -> str:
     run = store.get_run(run_id)
     metrics = store.latest_metrics(run_id)
     shown = [
+        # A cross-validated run's value is the mean over its folds: add their spread.
         f"{k}={_num(metrics[k].value)}"
-        for k in ("test_acc", "test_f1", "test_ppl", "test_bpc", "val_acc", "val_loss")
+        + (f" ± {_num(metrics[f'cv_{k}_std'].value)}" if f"cv_{k}_std" in metrics else "")
+        for k in ("test_acc", "test_f1", "test_ppl", "test_bpc", "test_r2", "val_acc", "val_loss")
         if k in metrics
     ]
     line = f"run {run_id} {run.status}" + (": " + ", ".join(shown) if shown else "")
@@ -78,13 +81,19 @@ def run_report(store: RunStore, run_id: int) -> str:
     if run.error:
         lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
     order = list(TASK_VAL_METRICS.get(run.task, ()))
+    cv = cv_lines(metrics, parse_config(run.config).data.cv_folds, order)
+    if cv:
+        lines += ["", "cross-validation (mean ± sample std over the folds):", *cv]
+        # Per-fold series stay in the store (`runs export`); listing them all would bury the rest.
+        metrics = {k: m for k, m in metrics.items() if not _CV_KEY.match(k)}
     keys = sorted(metrics, key=lambda k: (k not in order, order.index(k) if k in order else 0, k))
+    width = max([20, *map(len, keys)])
     lines += ["", "latest metrics:"] + [
-        f"  {k:<20} {_num(metrics[k].value):>10}  (step {metrics[k].step})" for k in keys
+        f"  {k:<{width}} {_num(metrics[k].value):>10}  (step {metrics[k].step})" for k in keys
     ] or ["  none yet"]
     artifacts = store.list_artifacts(run_id)
     lines += ["", "artifacts:"] + [
-        f"  {a.kind:<11} {a.path}  ({a.size_bytes:,} bytes)" for a in artifacts
+        f"  {a.kind:<16} {a.path}  ({a.size_bytes:,} bytes)" for a in artifacts
     ]
     lines += [
         "",
@@ -92,6 +101,37 @@ def run_report(store: RunStore, run_id: int) -> str:
         *("  " + ln for ln in dump_config(parse_config(run.config)).splitlines()),
     ]
     return "\n".join(lines)
+
+
+_CV_KEY = re.compile(r"fold\d+/|cv_")
+
+
+def cv_lines(metrics: dict[str, LatestMetric], folds: int | None, order: list[str]) -> list[str]:
+    """A cross-validated run's metrics, one per line: ``val_acc 0.912 ± 0.015 (5 folds)``.
+
+    Val metrics first, in the task's order (``order``), then test metrics; none without
+    ``cv_*_mean`` / ``cv_*_std`` pairs.
+    """
+    names = [
+        k[3:-5]
+        for k in metrics
+        if k.startswith("cv_") and k.endswith("_mean") and f"{k[:-5]}_std" in metrics
+    ]
+
+    def rank(name: str) -> tuple[bool, int, str]:
+        as_val = "val_" + name.removeprefix("test_").removeprefix("val_")
+        return name.startswith("test_"), order.index(as_val) if as_val in order else 99, name
+
+    return [
+        f"  {name:<20} {_short(metrics[f'cv_{name}_mean'].value)} ± "
+        f"{_short(metrics[f'cv_{name}_std'].value)} ({folds or '?'} folds)"
+        for name in sorted(names, key=rank)
+    ]
+
+
+def _short(value: float) -> str:
+    """Three decimals (``0.912``), or three significant digits below 0.1 (``0.0071``)."""
+    return f"{value:.3f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3g}"
 
 
 def export_run(store: RunStore, run_id: int, fmt: str) -> str:

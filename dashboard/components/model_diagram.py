@@ -11,6 +11,8 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
     def label(title: str, key: str, extra: str = "") -> str:
         return f'"{title}{extra}\\n{_human(counts[key])} params"'
 
+    if model.family == "encoder_decoder":
+        return _encoder_decoder_dot(counts, model)
     decoder = model.family == "decoder_lm"
     vit = model.family == "vit"
     kind, attention = (
@@ -45,6 +47,39 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
             f"  norm [label={label('final layer norm', 'final layer norm')}];",
             "  tok -> attn; pos -> attn; ff -> norm;",
             *tail,
+            "}",
+        ]
+    )
+
+
+def _encoder_decoder_dot(counts: dict[str, int], model: ModelConfig) -> str:
+    """Source → encoder stack ⇢ cross-attention of every decoder block → target head."""
+    d, heads = model.d_model, model.n_heads
+    per_enc = counts["blocks"] // max(model.n_layers, 1)
+    per_dec = counts["decoder blocks"] // max(model.decoder_layers(), 1)
+    tied = " (tied to the target embedding)" if model.tie_weights else ""
+    return "\n".join(
+        [
+            "digraph model {",
+            '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica"];',
+            f'  emb [label="source + target token embeddings (d={d})\\n'
+            f'{_human(counts["token embedding"] + counts["position embedding"])} params"];',
+            f'  subgraph cluster_enc {{ label="{model.n_layers} × encoder block '
+            f'({_human(per_enc)} params each)"; style=dashed;',
+            f'    enc_attn [label="multi-head self-attention\\n{heads} heads × {d // heads}"];',
+            f'    enc_ff [label="feed-forward\\n{d} → {model.ff_dim()} → {d}"];',
+            "    enc_attn -> enc_ff;",
+            "  }",
+            f'  subgraph cluster_dec {{ label="{model.decoder_layers()} × decoder block '
+            f'({_human(per_dec)} params each)"; style=dashed;',
+            '    dec_self [label="causal self-attention"];',
+            '    dec_cross [label="cross-attention\\n(queries: target, keys/values: source)"];',
+            '    dec_ff [label="feed-forward"];',
+            "    dec_self -> dec_cross -> dec_ff;",
+            "  }",
+            f'  head [label="next-token head{tied}\\n{_human(counts["output head"])} params"];',
+            "  emb -> enc_attn; emb -> dec_self; enc_ff -> dec_cross [style=dashed];",
+            "  dec_ff -> head;",
             "}",
         ]
     )

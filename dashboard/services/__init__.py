@@ -47,6 +47,7 @@ from dashboard.services.runs import (
     set_notes,
     set_tags,
     statuses,
+    test_outputs,
     wandb_folder,
 )
 from paretolab.errors import UserError
@@ -88,6 +89,7 @@ __all__ = [
     "statuses",
     "store",
     "suggest",
+    "test_outputs",
     "validate",
     "wandb_folder",
     "yaml_config",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
+from dashboard.services import user_data
 from dashboard.services.common import REPO, store
 from paretolab import launcher
 from paretolab.config import RunConfig
@@ -40,11 +41,17 @@ def run_config(run_id: int) -> dict[str, Any]:
 
 
 def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
-    """The config, or the problems that stop it (one message per field)."""
+    """The config, or the problems that stop it (one message per field). A config that
+    reads the user's own file comes back with ``data.path`` absolute, once the file has
+    been read and found good (else the file's problem is a ``data.path`` message)."""
     try:
-        return parse_config(values), []
+        config = parse_config(values)
     except ConfigError as exc:
         return None, exc.problems
+    try:
+        return user_data.checked(config), []
+    except UserError as exc:
+        return None, [f"data.path: {exc}"]
 
 
 def launch_key(session_key: str, config: RunConfig) -> str:
@@ -54,7 +61,12 @@ def launch_key(session_key: str, config: RunConfig) -> str:
 
 
 def launch(config: RunConfig, launch_key: str) -> Run:
-    """Queue a run (once per ``launch_key``) and make sure the executor will start it."""
+    """Queue a run (once per ``launch_key``) and make sure the executor will start it.
+
+    Raises:
+        UserError: the config's own data file is unfit (checked again: it may have changed).
+    """
+    config = user_data.checked(config)
     return store().create_run(
         config.model_dump(mode="json"),
         config.display_name(),
@@ -70,15 +82,19 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     from dashboard.components.model_diagram import model_dot
     from lightning_modules.data.registry import get_dataset
 
-    info = get_dataset(config.data.dataset)
+    if config.data.dataset == "file":
+        num_classes, image_shape = user_data.shape(config)
+    else:
+        info = get_dataset(config.data.dataset)
+        num_classes, image_shape = info.num_classes, info.image_shape
     counts = model_params(
         config.model,
         config.tokenizer.vocab_size,
         config.data.max_length,
-        info.num_classes,
-        info.image_shape,
+        num_classes,
+        image_shape,
     )
-    return counts, model_dot(counts, config.model, info.num_classes)
+    return counts, model_dot(counts, config.model, num_classes)
 
 
 def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:

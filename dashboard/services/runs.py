@@ -15,7 +15,15 @@ from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
 
-HEADLINE_METRICS = ("val_loss", "val_acc", "val_f1", "test_acc", "test_f1")
+HEADLINE_METRICS = (
+    "val_loss",
+    "val_acc",
+    "val_f1",
+    "test_acc",
+    "test_f1",
+    "test_exact_match",  # seq2seq
+    "test_r2",  # regression
+)
 TOTAL_STEPS_KEY = "trainer/total_steps"
 
 
@@ -217,6 +225,28 @@ def confusion_matrix(run_id: int) -> dict[str, Any] | None:
         )
     except (UserError, ValueError):
         return None
+
+
+# Test outputs a run may write, by artifact kind: file name and reader.
+_OUTPUT_FILES = {
+    "translations": ("translations.jsonl", lambda path: pd.read_json(path, lines=True)),
+    "predictions": ("predictions.csv", pd.read_csv),
+    "samples": ("samples.txt", lambda path: path.read_text(encoding="utf-8")),
+}
+
+
+def test_outputs(run_id: int) -> tuple[str, pd.DataFrame | str] | None:
+    """What the model produced on the test set, if the run recorded it: ``("translations",
+    table)`` for seq2seq, ``("predictions", table)`` for regression, ``("samples", text)``
+    for language models."""
+    kinds = {a.kind for a in artifacts(run_id)}
+    for kind, (name, read) in _OUTPUT_FILES.items():
+        if kind in kinds:
+            try:
+                return kind, read(artifact_path(run_id, name))
+            except (UserError, ValueError):
+                return None
+    return None
 
 
 def log_tail(run_id: int, lines: int = 200) -> str:

@@ -68,10 +68,14 @@ with form_col:
     if launch and config is not None:
         # Same session + same config = same key: a double click makes one run.
         clicked_at = time.time()
-        run = services.launch(config, services.launch_key(state.launch_key, config))
-        # An older run under the same key: this exact config was launched before in this
-        # session (a double click, or A → B → A): say so rather than pretend it is new.
-        state.launched_run = (run.id, run.created_at < clicked_at - 5)
+        try:
+            run = services.launch(config, services.launch_key(state.launch_key, config))
+        except services.UserError as exc:  # the data file changed since it was checked
+            st.error(str(exc))
+        else:
+            # An older run under the same key: this exact config was launched before in this
+            # session (a double click, or A → B → A): say so rather than pretend it is new.
+            state.launched_run = (run.id, run.created_at < clicked_at - 5)
     if state.get("launched_run"):
         run_id, earlier = state.launched_run
         if earlier:

@@ -66,6 +66,8 @@ def live_status_and_charts() -> None:
     confusion = services.confusion_matrix(run_id)
     if confusion is not None:
         st.plotly_chart(confusion_figure(confusion), key="run_confusion")
+    if latest.is_terminal:
+        show_test_outputs()
     cols = st.columns(2)
     for i, key in enumerate(keys):
         series = services.metric_series([run_id], key, x_axis)
@@ -75,6 +77,21 @@ def live_status_and_charts() -> None:
                 key=f"run_chart_{key}",
                 width="stretch",
             )
+
+
+def show_test_outputs() -> None:
+    """Translations, regression predictions or generated samples from the test phase."""
+    outputs = services.test_outputs(run_id)
+    if outputs is None:
+        return
+    kind, data = outputs
+    with st.expander(f"Test {kind}", expanded=True):
+        if isinstance(data, str):
+            st.code(data, language="text")
+            return
+        if "exact" in data and st.checkbox("only mistakes", key="run_outputs_mistakes"):
+            data = data[~data["exact"]]
+        st.dataframe(data, hide_index=True, width="stretch", height=300)
 
 
 with charts:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 from torch.utils.data import DataLoader, Dataset
 
+from lightning_modules.data.folds import kfold_split
+from lightning_modules.data.splits import stratified_split, stratified_subsample
 from paretolab.config import RunConfig
 
 
@@ -21,6 +23,9 @@ class SplitDataModule(pl.LightningDataModule):
 
     shuffle_train = True
     collate_fn: Callable[[list[Any]], Any] | None = None
+    fold: int | None = None
+    """k-fold cross-validation: set before ``setup`` to validate on this fold of
+    ``data.cv_folds`` (see ``split_indices``). None: the plain train/val/test split."""
 
     def __init__(self, config: RunConfig, run_dir: Path):
         super().__init__()
@@ -29,13 +34,33 @@ class SplitDataModule(pl.LightningDataModule):
         # An attribute, not a config read, so Lightning's batch-size finder can change it.
         self.batch_size = config.data.batch_size
 
+    def split_indices(self, strata: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
+        """Train, val and test indices, stratified by ``strata`` (class labels or value bins).
+
+        The test split is the same with or without cross-validation. With ``self.fold`` set,
+        the rest (the plain split's train + val) is cut into ``data.cv_folds`` folds and
+        fold ``self.fold`` validates; ``data.val_fraction`` is then unused. With
+        ``data.train_fraction`` below 1 only a stratified share of train is kept.
+        """
+        d = self.config.data
+        train, val, test = stratified_split(strata, d.val_fraction, d.test_fraction, d.split_seed)
+        if self.fold is not None and d.cv_folds:
+            train, val = kfold_split(
+                strata, sorted(train + val), d.cv_folds, self.fold, d.split_seed
+            )
+        if d.train_fraction < 1.0:
+            n = max(1, round(len(train) * d.train_fraction))
+            keep = stratified_subsample([strata[i] for i in train], n, d.split_seed)
+            train = [train[k] for k in keep]
+        return train, val, test
+
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         workers = self.config.data.num_workers
         return DataLoader(
             self.splits[split],
             batch_size=self.batch_size,
             shuffle=shuffle,
-            collate_fn=type(self).collate_fn,
+            collate_fn=self.collate_fn,
             num_workers=workers,
             persistent_workers=workers > 0,
         )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
+from tokenizers import Tokenizer
 from torch.utils.data import Dataset
 
 from lightning_modules.data.augment import TokenNoise
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.sources import load_labelled_texts
-from lightning_modules.data.splits import stratified_split, stratified_subsample
+from lightning_modules.data.splits import stratified_subsample
 from lightning_modules.data.tokenization import (
     CLS,
     MASK,
@@ -24,7 +27,8 @@ _CROP_SPAN = 8  # random crops draw from the first 8 windows' worth of a trainin
 
 
 class EncodedTexts(Dataset):
-    """Token id lists with integer labels, cut to ``max_length`` (with [CLS] first if asked).
+    """Token id lists with a class id or numeric target each, cut to ``max_length`` (with
+    [CLS] first if asked).
 
     With ``noise`` (training only) each access takes a fresh random window and noise.
     """
@@ -32,7 +36,7 @@ class EncodedTexts(Dataset):
     def __init__(
         self,
         ids: list[list[int]],
-        labels: list[int],
+        labels: list[int] | list[float],
         max_length: int,
         cls_id: int | None = None,
         noise: TokenNoise | None = None,
@@ -44,7 +48,7 @@ class EncodedTexts(Dataset):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i: int) -> tuple[list[int], int]:
+    def __getitem__(self, i: int) -> tuple[list[int], int | float]:
         ids = self.ids[i]
         if self.noise is not None:
             ids = self.noise(self.noise.window(ids, self.length))
@@ -53,13 +57,14 @@ class EncodedTexts(Dataset):
         return ([self.cls_id, *ids] if self.cls_id is not None else ids), self.labels[i]
 
 
-def pad_batch(items: list[tuple[list[int], int]]) -> dict[str, torch.Tensor]:
+def pad_batch(items: list[tuple[list[int], int | float]]) -> dict[str, torch.Tensor]:
     """Pad to the longest sequence in the batch (pad id 0); mask is True on real tokens."""
     longest = max(len(ids) for ids, _ in items)
     ids = torch.zeros(len(items), longest, dtype=torch.long)
     for row, (seq, _) in enumerate(items):
         ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    labels = torch.tensor([label for _, label in items], dtype=torch.long)
+    # Class ids stay int64 (cross-entropy); regression targets are floats and become float32.
+    labels = torch.tensor([label for _, label in items])
     return {"input_ids": ids, "attention_mask": ids != 0, "labels": labels}
 
 
@@ -83,26 +88,48 @@ class TextClassificationData(SplitDataModule):
         """Load, split, tokenize. Idempotent: the train entry calls it before building the model."""
         if self.splits:
             return
-        data, tok_cfg = self.config.data, self.config.tokenizer
+        data = self.config.data
         texts, labels = load_labelled_texts(self.config)
         if data.limit_samples:
             keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         self.class_names = sorted(set(labels))
         label_ids = [self.class_names.index(label) for label in labels]
-        train_idx, val_idx, test_idx = stratified_split(
-            labels, data.val_fraction, data.test_fraction, data.split_seed
-        )
-        tok = tokenizer_for_run(self.run_dir, lambda: [texts[i] for i in train_idx], tok_cfg)
+        parts = dict(zip(("train", "val", "test"), self.split_indices(labels), strict=True))
+        tok, self.splits = encode_text_splits(self.config, self.run_dir, texts, label_ids, parts)
         self.vocab_size = tok.get_vocab_size()
-        cls_id = tok.token_to_id(CLS) if self.config.model.pooling == "cls" else None
-        aug = self.config.augment
-        noise = TokenNoise(aug, tok.token_to_id(MASK), self.vocab_size, len(SPECIAL_TOKENS))
-        for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx)):
-            # Training texts keep more than one window's worth of tokens for random crops.
-            budget = data.max_length * (_CROP_SPAN if name == "train" and aug.random_crop else 1)
-            ids = encode_texts(tok, [texts[i] for i in idx], budget)
-            train_noise = noise if name == "train" and aug.enabled() else None
-            self.splits[name] = EncodedTexts(
-                ids, [label_ids[i] for i in idx], data.max_length, cls_id, train_noise
-            )
+
+
+def encode_text_splits(
+    config: RunConfig,
+    run_dir: Path,
+    texts: Sequence[str],
+    targets: Sequence[Any],
+    parts: dict[str, list[int]],
+) -> tuple[Tokenizer, dict[str, EncodedTexts]]:
+    """Train (or reload) the run's tokenizer on ``parts["train"]`` and encode every part.
+
+    Args:
+        config: the run config (``data``, ``tokenizer``, ``augment``, ``model.pooling``).
+        run_dir: where the tokenizer is saved (and reused from, so a resumed run keeps it).
+        texts: all examples' texts.
+        targets: all examples' class ids or numeric targets.
+        parts: split name → indices into ``texts``; ``train`` is required.
+
+    Returns:
+        The tokenizer, and one ``EncodedTexts`` per part (augmentation on ``train`` only).
+    """
+    data, aug = config.data, config.augment
+    tok = tokenizer_for_run(run_dir, lambda: [texts[i] for i in parts["train"]], config.tokenizer)
+    cls_id = tok.token_to_id(CLS) if config.model.pooling == "cls" else None
+    noise = TokenNoise(aug, tok.token_to_id(MASK), tok.get_vocab_size(), len(SPECIAL_TOKENS))
+    splits = {}
+    for name, idx in parts.items():
+        # Training texts keep more than one window's worth of tokens for random crops.
+        budget = data.max_length * (_CROP_SPAN if name == "train" and aug.random_crop else 1)
+        ids = encode_texts(tok, [texts[i] for i in idx], budget)
+        train_noise = noise if name == "train" and aug.enabled() else None
+        splits[name] = EncodedTexts(
+            ids, [targets[i] for i in idx], data.max_length, cls_id, train_noise
+        )
+    return tok, splits

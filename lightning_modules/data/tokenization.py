@@ -15,45 +15,79 @@ _KINDS = {  # kind → (model, trainer, decoder)
     "bpe": (models.BPE, trainers.BpeTrainer, decoders.BPEDecoder),
     "wordpiece": (models.WordPiece, trainers.WordPieceTrainer, decoders.WordPiece),
     "char": (models.WordLevel, trainers.WordLevelTrainer, decoders.Fuse),
+    "word": (models.WordLevel, trainers.WordLevelTrainer, decoders.Metaspace),
 }
+# CJK ideographs (BERT's ranges). Chinese and Japanese put no spaces between words, so each
+# ideograph becomes its own pre-token, as in BERT; otherwise a whole sentence would be one
+# "word" that the vocabulary cannot hold (one [UNK]).
+_CJK_IDEOGRAPH = (
+    r"[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{2A6DF}"
+    r"\x{2A700}-\x{2CEAF}\x{2F800}-\x{2FA1F}]"
+)
+# Combining accents of Latin, Greek and Cyrillic letters. Stripping only these, not every
+# combining mark as `StripAccents` does, keeps kana voicing marks (が), Hangul syllables and
+# Indic vowel signs intact; NFC then puts decomposed syllables back together.
+_ACCENTS = (
+    r"[\x{0300}-\x{036F}\x{1AB0}-\x{1AFF}\x{1DC0}-\x{1DFF}\x{20D0}-\x{20FF}\x{FE20}-\x{FE2F}]"
+)
+
+
+_WORD_END = "</w>"
 
 
 def train_tokenizer(
     texts: Sequence[str], kind: str, vocab_size: int, min_frequency: int, lowercase: bool
 ) -> Tokenizer:
-    """Train a BPE, WordPiece or character tokenizer on ``texts``.
+    """Train a BPE, WordPiece, character or word tokenizer on ``texts``.
 
     Args:
         texts: the training split's texts (never val/test: that would leak).
-        kind: ``bpe``, ``wordpiece`` or ``char``.
+        kind: ``bpe``, ``wordpiece``, ``char`` or ``word`` (words and punctuation marks,
+            decoded back exactly: "quatre-vingt-dix" is quatre, -, vingt, -, dix).
         vocab_size: largest vocabulary, special tokens included.
         min_frequency: how often a pair/word must occur to enter the vocabulary (subwords).
-        lowercase: lower-case and strip accents first.
+        lowercase: lower-case and strip accents first (é → e; CJK, kana and Hangul are kept).
     """
     if kind not in _KINDS:
         raise ValueError(f"unknown tokenizer kind {kind!r}")
     model_cls, trainer_cls, decoder_cls = _KINDS[kind]
-    tok = Tokenizer(model_cls(unk_token=UNK))
+    # BPE marks word ends ("</w>") so that its decoder knows where the spaces go.
+    word_end = {"end_of_word_suffix": _WORD_END} if kind == "bpe" else {}
+    tok = Tokenizer(model_cls(unk_token=UNK, **word_end))
     tok.decoder = decoder_cls()
-    norm = [normalizers.NFKC()] if kind != "char" else []
+    norm = [normalizers.NFKC()] if kind in ("bpe", "wordpiece") else []
     if lowercase:
-        norm += [normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()]
+        strip_accents = normalizers.Replace(Regex(_ACCENTS), "")
+        norm += [normalizers.NFD(), normalizers.Lowercase(), strip_accents, normalizers.NFC()]
     if norm:
         tok.normalizer = normalizers.Sequence(norm)
     if kind == "char":
         # Every character is a token, white space and newlines included; decoding fuses them.
         tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
         min_frequency = 1
+    elif kind == "word":
+        # Metaspace marks where spaces were, so decoding restores the text exactly.
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Metaspace(), _split_cjk(), pre_tokenizers.Punctuation("isolated")]
+        )
     else:
-        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [_split_cjk(), pre_tokenizers.BertPreTokenizer()]
+        )
     trainer = trainer_cls(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
         special_tokens=SPECIAL_TOKENS,
         show_progress=False,
+        **word_end,
     )
     tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
     return tok
+
+
+def _split_cjk() -> pre_tokenizers.Split:
+    """A pre-tokenizer that makes every CJK ideograph its own piece."""
+    return pre_tokenizers.Split(Regex(_CJK_IDEOGRAPH), behavior="isolated")
 
 
 def save_tokenizer(tok: Tokenizer, path: Path) -> None:
@@ -69,21 +103,27 @@ def load_tokenizer(path: Path) -> Tokenizer:
 
 
 TOKENIZER_FILE = "tokenizer.json"
+TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # seq2seq: the target side's vocabulary
 
 
 def tokenizer_for_run(
-    run_dir: Path, training_texts: Callable[[], Sequence[str]], cfg: TokenizerConfig
+    run_dir: Path,
+    training_texts: Callable[[], Sequence[str]],
+    cfg: TokenizerConfig,
+    filename: str = TOKENIZER_FILE,
+    kind: str | None = None,
 ) -> Tokenizer:
     """The run's saved tokenizer, or one trained on ``training_texts()`` and saved now.
 
     Reusing the saved file keeps a resumed run's vocabulary; the texts are only built
-    when a tokenizer has to be trained.
+    when a tokenizer has to be trained. ``filename`` and ``kind`` (default: ``cfg.kind``)
+    serve a second tokenizer, e.g. the target side of a seq2seq run.
     """
-    path = Path(run_dir) / TOKENIZER_FILE
+    path = Path(run_dir) / filename
     if path.exists():
         return load_tokenizer(path)
     tok = train_tokenizer(
-        training_texts(), cfg.kind, cfg.vocab_size, cfg.min_frequency, cfg.lowercase
+        training_texts(), kind or cfg.kind, cfg.vocab_size, cfg.min_frequency, cfg.lowercase
     )
     save_tokenizer(tok, path)
     return tok

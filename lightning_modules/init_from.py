@@ -1,0 +1,210 @@
+"""Start a run from another run's weights (``model.init_from: N``), e.g. fine-tune a classifier
+from a masked-LM pretraining run.
+
+Two steps, both before training starts, every problem a ``UserError`` naming the field:
+
+1. ``prepare_init_from`` (before the data is prepared): run N must exist, be finished and
+   have the checkpoint asked for; its tokenizer files are copied into the new run's folder,
+   so the new run tokenizes with the vocabulary the weights were trained on (its own
+   ``tokenizer`` settings are then ignored).
+2. ``InitSource.load_into`` (after the model is built): weights are matched by name,
+   module by module (``model.encoder``, ``model.head``…). A module both models have must
+   match tensor for tensor: a missing tensor or a different shape is an error naming it.
+   Task heads (modules named ``…head``) are the exception: they load when every shape fits
+   and otherwise start fresh, like modules only the new model has.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from paretolab import settings
+from paretolab.config import RunConfig
+from paretolab.config_io import parse_config
+from paretolab.errors import RunNotFound, UserError
+from paretolab.store import FINISHED, RunStore
+
+log = logging.getLogger("paretolab.init_from")
+
+_WHY_NOT = {
+    "queued": "wait until it has trained and finished",
+    "running": "wait until it finishes",
+    "failed": "it did not finish training; pick a finished run",
+    "cancelled": "it was stopped before the end of training; pick a finished run",
+}
+
+
+@dataclass(frozen=True)
+class InitSource:
+    """A checked source run whose checkpoint a new run starts from."""
+
+    run_id: int
+    config: RunConfig
+    checkpoint: Path
+
+    @property
+    def field(self) -> str:
+        """How error messages name the setting."""
+        return f"model.init_from={self.run_id}"
+
+    def load_into(self, task: nn.Module, store: RunStore, run_id: int) -> tuple[int, int]:
+        """Copy the checkpoint's fitting weights into ``task`` (a task with ``.config``) and
+        note it on run ``run_id``.
+
+        Returns:
+            How many tensors were loaded and how many start fresh (the new task head).
+
+        Raises:
+            UserError: a shared module's tensor is missing or has another shape, the
+                attention heads differ, or no weight fits at all.
+        """
+        saved = torch.load(self.checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+        own = task.state_dict()
+        loaded = self._match(own, saved, task.config)
+        self._check_heads(task.config)
+        task.load_state_dict(loaded, strict=False)
+        fresh = sorted({_module(k) for k in own.keys() - loaded.keys()})
+        new = len(own) - len(loaded)
+        line = (
+            f"loaded {len(loaded)} tensors from run {self.run_id} "
+            f"({self.checkpoint.stem} checkpoint); {new} new ({', '.join(fresh) or 'none'})"
+        )
+        log.info("%s: %s", self.field, line)
+        notes = store.get_run(run_id).notes
+        store.set_notes(run_id, f"{notes}\n\n{line}".strip())
+        return len(loaded), new
+
+    def _match(
+        self, own: dict[str, torch.Tensor], saved: dict[str, torch.Tensor], config: RunConfig
+    ) -> dict[str, torch.Tensor]:
+        """The saved tensors to load into ``own``'s keys (``config``: the new run's)."""
+        own_modules, saved_modules = _by_module(own), _by_module(saved)
+        loaded: dict[str, torch.Tensor] = {}
+        for module in [m for m in own_modules if m in saved_modules]:
+            if module.endswith("head"):
+                if all(_shape(own[k]) == _shape(saved.get(k)) for k in own_modules[module]):
+                    loaded.update((k, saved[k]) for k in own_modules[module])
+                continue
+            problem = _first_difference(own, saved, own_modules[module], saved_modules[module])
+            if problem:
+                raise UserError(
+                    f"{self.field}: {problem.format(n=self.run_id)}; {self._hint(config)}"
+                )
+            loaded.update((k, saved[k]) for k in own_modules[module])
+        if not loaded:
+            raise UserError(
+                f"{self.field}: no weight of run {self.run_id} (a {self.config.model.family} "
+                f"model with {', '.join(sorted(saved_modules))}) fits this model; start from a "
+                "run of the same model.family"
+            )
+        return loaded
+
+    def _hint(self, config: RunConfig) -> str:
+        """Which settings to change so the new model has run N's shapes."""
+        theirs, ours = self.config, config
+        fields = (
+            ("model.d_model", theirs.model.d_model, ours.model.d_model),
+            ("model.d_ff", theirs.model.ff_dim(), ours.model.ff_dim()),
+            ("model.n_layers", theirs.model.n_layers, ours.model.n_layers),
+            ("model.positional", theirs.model.positional, ours.model.positional),
+            ("data.max_length", theirs.data.max_length, ours.data.max_length),
+        )
+        differ = [f"{name}={value}" for name, value, mine in fields if value != mine]
+        if differ:
+            return f"use {', '.join(differ)} as run {self.run_id}"
+        return f"keep run {self.run_id}'s tokenizer.json in this run's folder"
+
+    def _check_heads(self, config: RunConfig) -> None:
+        """Attention weights are split by head without changing shape: compare the configs."""
+        if config.model.n_heads != self.config.model.n_heads:
+            raise UserError(
+                f"{self.field}: run {self.run_id} has model.n_heads={self.config.model.n_heads}, "
+                f"this config {config.model.n_heads}; use model.n_heads="
+                f"{self.config.model.n_heads} (its attention weights are split by head)"
+            )
+
+
+def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> InitSource | None:
+    """Check ``model.init_from``'s run and copy its tokenizer into ``run_dir``.
+
+    Returns:
+        The source to load weights from once the model is built; None without init_from.
+
+    Raises:
+        UserError: no such run, it has not finished, or it lacks the checkpoint.
+    """
+    n = config.model.init_from
+    if n is None:
+        return None
+    field = f"model.init_from={n}"
+    try:
+        run = store.get_run(n)
+    except RunNotFound:
+        raise UserError(
+            f"{field}: no run {n} in the store; pick a finished run (`paretolab runs list`)"
+        ) from None
+    if run.status != FINISHED:
+        raise UserError(f"{field}: run {n} is {run.status}, not finished; {_WHY_NOT[run.status]}")
+    folder = settings.run_dir(n)
+    kind = config.model.init_checkpoint
+    checkpoint = folder / "checkpoints" / f"{kind}.ckpt"
+    if not checkpoint.is_file():
+        other = "last" if kind == "best" else "best"
+        hint = (
+            f"use model.init_checkpoint={other}"
+            if (folder / "checkpoints" / f"{other}.ckpt").is_file()
+            else "its run folder has no checkpoints left"
+        )
+        raise UserError(f"{field}: run {n} has no {kind} checkpoint ({checkpoint}); {hint}")
+    for tokenizer in sorted(folder.glob("*tokenizer.json")):
+        shutil.copyfile(tokenizer, Path(run_dir) / tokenizer.name)
+    log.info(
+        "%s: starting from run %s's %s checkpoint with its tokenizer (this config's "
+        "tokenizer settings are ignored)",
+        field,
+        n,
+        kind,
+    )
+    return InitSource(n, parse_config(run.config), checkpoint)
+
+
+def _first_difference(
+    own: dict[str, torch.Tensor],
+    saved: dict[str, torch.Tensor],
+    own_keys: list[str],
+    saved_keys: list[str],
+) -> str | None:
+    """The first tensor (in model order) missing on one side or shaped differently, as a
+    message with ``{n}`` for the source run; None when the module matches exactly."""
+    for key in [*own_keys, *[k for k in saved_keys if k not in own]]:
+        if key not in saved:
+            return f"{key} exists here but not in run {{n}}"
+        if key not in own:
+            return f"{key} exists in run {{n}} but not here"
+        if own[key].shape != saved[key].shape:
+            return f"{key} is {_shape(saved[key])} in run {{n}} but {_shape(own[key])} here"
+    return None
+
+
+def _by_module(state: dict[str, torch.Tensor]) -> dict[str, list[str]]:
+    """State-dict keys grouped by top-level module (``model.encoder``, ``model.head``…)."""
+    modules: dict[str, list[str]] = defaultdict(list)
+    for key in state:
+        modules[_module(key)].append(key)
+    return modules
+
+
+def _module(key: str) -> str:
+    """The top-level module of a state-dict key: ``model.encoder.blocks.0…`` → ``model.encoder``."""
+    return ".".join(key.split(".")[:2])
+
+
+def _shape(tensor: torch.Tensor | None) -> tuple[int, ...] | None:
+    return None if tensor is None else tuple(tensor.shape)
