@@ -335,6 +335,10 @@ class OptimConfig(_Section):
     warmup_steps: int = Field(0, ge=0)
     """Optimiser steps of linear warm-up from 0 to `lr`."""
 
+    decay_by_time: bool = False
+    """With `trainer.max_time_minutes`: decay the learning rate by whichever budget runs
+    out first, steps or time, so a run stopped by its time limit has finished annealing."""
+
     min_lr_ratio: float = Field(0.0, ge=0.0, le=1.0)
     """Final learning rate of cosine/linear decay, as a fraction of `lr`."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lightning_modules.models.embeddings import init_weights
 from lightning_modules.models.encoder import TransformerEncoder
 
 
@@ -39,6 +40,7 @@ class DecoderLM(nn.Module):
             causal=True,
         )
         self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.apply(init_weights)
         if tie_weights:
             self.head.weight = self.stack.embed.token.weight
 

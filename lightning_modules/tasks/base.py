@@ -15,7 +15,11 @@ class OptimizedTask(pl.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = build_optimizer(self.model, self.config.optim)
         total = int(self.trainer.estimated_stepping_batches)
-        scheduler = build_scheduler(optimizer, total, self.config.optim)
+        minutes = self.config.trainer.max_time_minutes
+        by_time = self.config.optim.decay_by_time and minutes
+        scheduler = build_scheduler(
+            optimizer, total, self.config.optim, minutes * 60 if by_time else None
+        )
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},

@@ -139,3 +139,21 @@ def test_bpe_and_word_tokenizers_decode_back_to_spaced_words() -> None:
     ids = word.encode("quatre-vingt-dix mille trois").ids
     assert word.decode(ids) == "quatre-vingt-dix mille trois"
     assert len(ids) == 7  # quatre - vingt - dix mille trois
+
+
+def test_train_fraction_shrinks_train_only_keeping_label_shares(tmp_path) -> None:
+    full = TextClassificationData(tiny_config(), tmp_path / "full")
+    part = TextClassificationData(tiny_config("data.train_fraction=0.25"), tmp_path / "part")
+    for data in (full, part):
+        data.run_dir.mkdir()
+    full.setup("fit")
+    tokenizer = (full.run_dir / "tokenizer.json").read_bytes()
+    (part.run_dir / "tokenizer.json").write_bytes(tokenizer)  # same ids for the same texts
+    part.setup("fit")
+    assert part.splits["val"].ids == full.splits["val"].ids  # same val and test examples
+    assert part.splits["test"].labels == full.splits["test"].labels
+    n_full, n_part = len(full.splits["train"]), len(part.splits["train"])
+    assert n_part == round(n_full * 0.25)
+    shares = Counter(part.splits["train"].labels)
+    for label, count in Counter(full.splits["train"].labels).items():
+        assert abs(shares[label] - count * 0.25) <= 1

@@ -21,6 +21,20 @@ def test_linear_step_and_constant_schedules() -> None:
     assert lr_multiplier(99, 100, OptimConfig(scheduler="constant")) == 1.0
 
 
+def test_a_time_budget_used_faster_than_the_steps_moves_the_decay_on(monkeypatch) -> None:
+    cfg = OptimConfig(warmup_steps=0, scheduler="linear", min_lr_ratio=0.0)
+    assert lr_multiplier(10, 100, cfg, time_progress=0.5) == pytest.approx(0.5)
+    assert lr_multiplier(80, 100, cfg, time_progress=0.5) == pytest.approx(0.2)
+    now = [1000.0]
+    monkeypatch.setattr("lightning_modules.optim.time.monotonic", lambda: now[0])
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = build_scheduler(optimizer, 1000, cfg, time_budget_s=60.0)
+    now[0] += 45.0  # three quarters of the time, one step of a thousand
+    optimizer.step()
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.25)
+
+
 @pytest.mark.parametrize("name", ["adamw", "adam", "rmsprop", "sgd"])
 def test_each_optimizer_steps_and_decays_only_matrices(name: str) -> None:
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
