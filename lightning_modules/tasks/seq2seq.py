@@ -20,7 +20,7 @@ from tokenizers import Tokenizer
 
 from lightning_modules.models.seq2seq import EncoderDecoder
 from lightning_modules.models.seq2seq_decoding import beam_search
-from lightning_modules.tasks.base import OptimizedTask
+from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -58,15 +58,10 @@ class Seq2SeqTask(OptimizedTask):
             target_vocab,
             max_source_len=length,
             max_target_len=length,
-            d_model=m.d_model,
-            n_encoder_layers=m.n_layers,
             n_decoder_layers=m.decoder_layers(),
-            n_heads=m.n_heads,
-            d_ff=m.ff_dim(),
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
             positional=m.positional,
             tie_weights=m.tie_weights,
+            **stack_kwargs(self.config),
         )
         # Set by build_task after the data module's setup: decoded text for BLEU and samples.
         self.source_tokenizer: Tokenizer | None = None
@@ -81,15 +76,7 @@ class Seq2SeqTask(OptimizedTask):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         logits = self(batch)
         loss = F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=0)
-        self.log(
-            "train_loss",
-            loss,
-            on_step=True,
-            on_epoch=False,
-            prog_bar=True,
-            batch_size=batch["labels"].shape[0],
-        )
-        self.log_lr()
+        self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:

@@ -99,7 +99,7 @@ def test_data_module_frames_targets_with_start_and_end_tokens(tmp_path) -> None:
 
 def _model(**kwargs) -> EncoderDecoder:
     torch.manual_seed(0)
-    shape = dict(d_model=32, n_encoder_layers=2, n_decoder_layers=2, n_heads=4, d_ff=64)
+    shape = dict(d_model=32, n_layers=2, n_decoder_layers=2, n_heads=4, d_ff=64)
     return EncoderDecoder(20, 7, 16, 16, dropout=0.0, **{**shape, **kwargs}).eval()
 
 
