@@ -133,7 +133,9 @@ class Seq2SeqTask(OptimizedTask):
         self.log(f"{stage}_loss", out["loss_sum"] / out["tokens"], prog_bar=stage == "val")
         self.log(f"{stage}_token_acc", out["tokens_right"] / out["tokens"])
         self.log(f"{stage}_exact_match", exact.mean().item(), prog_bar=stage == "val")
-        bleu = sacrebleu.corpus_bleu(out["hypotheses"], [out["references"]]).score
+        bleu = sacrebleu.corpus_bleu(
+            out["hypotheses"], [out["references"]], tokenize=self._bleu_tokenize()
+        ).score
         self.log(f"{stage}_bleu", bleu)
         names = self.hparams.group_names
         if stage == "test" and len(names) > 1:
@@ -144,6 +146,12 @@ class Seq2SeqTask(OptimizedTask):
                     self.log(f"test_exact_match_{name}", exact[chosen].mean().item())
         if stage == "val":
             self._reset_outputs()
+
+    def _bleu_tokenize(self) -> str:
+        """Character n-grams for character-level targets (a digit string is one "word",
+        so word 4-grams would not exist), sacrebleu's standard 13a tokenizer otherwise."""
+        t = self.config.tokenizer
+        return "char" if (t.kind if t.target_kind == "same" else t.target_kind) == "char" else "13a"
 
     def _write_translations(self) -> None:
         out = self._outputs
