@@ -50,11 +50,10 @@ _SEQ2SEQ = ("test_bleu", "test_token_acc")
 DEMOS = {
     "bbc_demo": Demo("configs/bbc_demo.yaml", "test_acc", 0.95, 300, details=("test_f1",)),
     "digits_vit": Demo("configs/digits_vit.yaml", "test_acc", 0.98, 180, details=("test_f1",)),
-    "mnist_vit": Demo("configs/mnist_vit.yaml", "test_acc", 0.95, 180, details=("test_f1",)),
-    # Linear char n-gram baselines reach 0.81-0.845 test accuracy on these reviews.
-    "zh_reviews_demo": Demo(
-        "configs/zh_reviews_demo.yaml", "test_acc", 0.82, 300, details=("test_f1",)
-    ),
+    # No goal in the issue for these two; for scale, linear char n-gram baselines reach
+    # 0.81-0.845 test accuracy on the Chinese reviews.
+    "mnist_vit": Demo("configs/mnist_vit.yaml", "test_acc", details=("test_f1",)),
+    "zh_reviews_demo": Demo("configs/zh_reviews_demo.yaml", "test_acc", details=("test_f1",)),
     # 10 minutes of training (trainer.max_time_minutes) plus start-up, data and test.
     "shakespeare_char": Demo(
         "configs/shakespeare_char.yaml", "val_loss", 1.60, 660, True, ("val_bpc", "test_loss")

@@ -66,7 +66,10 @@ class LanguageModelingData(SplitDataModule):
             "test": text[n - n_test :],
         }
         self.tokenizer = tokenizer_for_run(
-            self.run_dir, lambda: parts["train"].splitlines(keepends=True), tok_cfg
+            self.run_dir,
+            lambda: parts["train"].splitlines(keepends=True),
+            tok_cfg,
+            decodable=True,  # samples are decoded to text
         )
         self.vocab_size = self.tokenizer.get_vocab_size()
         length = data.max_length

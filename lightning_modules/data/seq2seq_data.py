@@ -74,8 +74,9 @@ class Seq2SeqData(SplitDataModule):
         cfg = self.config
         pairs = load_pair_splits(cfg)
         train = pairs["train"]
+        # Both sides are decodable: translations.jsonl shows sources and outputs as text.
         self.source_tokenizer = tokenizer_for_run(
-            self.run_dir, lambda: [p.source for p in train], cfg.tokenizer
+            self.run_dir, lambda: [p.source for p in train], cfg.tokenizer, decodable=True
         )
         target_kind = cfg.tokenizer.target_kind
         self.target_tokenizer = tokenizer_for_run(
@@ -84,6 +85,7 @@ class Seq2SeqData(SplitDataModule):
             cfg.tokenizer,
             TARGET_TOKENIZER_FILE,
             kind=None if target_kind == "same" else target_kind,
+            decodable=True,
         )
         self.source_vocab = self.source_tokenizer.get_vocab_size()
         self.target_vocab = self.target_tokenizer.get_vocab_size()

@@ -73,7 +73,7 @@ class EncoderDecoder(nn.Module):
     Args:
         source_vocab, target_vocab: vocabulary sizes of the two tokenizers.
         max_source_len, max_target_len: longest sequences the position encodings cover.
-        n_encoder_layers, n_decoder_layers: blocks on each side.
+        n_layers, n_decoder_layers: encoder and decoder blocks.
         tie_weights: share the target embedding with the output layer.
     """
 
@@ -84,7 +84,7 @@ class EncoderDecoder(nn.Module):
         max_source_len: int,
         max_target_len: int,
         d_model: int,
-        n_encoder_layers: int,
+        n_layers: int,
         n_decoder_layers: int,
         n_heads: int,
         d_ff: int,
@@ -99,7 +99,7 @@ class EncoderDecoder(nn.Module):
             source_vocab,
             max_source_len,
             d_model,
-            n_encoder_layers,
+            n_layers,
             n_heads,
             d_ff,
             dropout,

@@ -7,6 +7,21 @@ from typing import Any
 import lightning.pytorch as pl
 
 from lightning_modules.optim import build_optimizer, build_scheduler
+from paretolab.config import RunConfig
+
+
+def stack_kwargs(config: RunConfig) -> dict[str, Any]:
+    """Width, depth, heads, feed-forward width and dropout: what every Transformer stack
+    takes from ``config.model``."""
+    m = config.model
+    return {
+        "d_model": m.d_model,
+        "n_layers": m.n_layers,
+        "n_heads": m.n_heads,
+        "d_ff": m.ff_dim(),
+        "dropout": m.dropout,
+        "attention_dropout": m.attention_dropout,
+    }
 
 
 class OptimizedTask(pl.LightningModule):
@@ -24,6 +39,14 @@ class OptimizedTask(pl.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+    def log_train_loss(self, loss: Any, batch_size: int) -> None:
+        """``train_loss`` of this step and the learning rate (Lightning syncs the loss only
+        at logging intervals)."""
+        self.log(
+            "train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=batch_size
+        )
+        self.log_lr()
 
     def log_lr(self) -> None:
         """The current learning rate, as the ``lr`` metric (a Python float: no device sync)."""

@@ -16,7 +16,7 @@ from torchmetrics.classification import (
 )
 
 from lightning_modules.models import EncoderClassifier, VisionTransformer
-from lightning_modules.tasks.base import OptimizedTask
+from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -42,14 +42,7 @@ class ClassificationTask(OptimizedTask):
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
         m = self.config.model
-        shape = dict(
-            d_model=m.d_model,
-            n_layers=m.n_layers,
-            n_heads=m.n_heads,
-            d_ff=m.ff_dim(),
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
-        )
+        shape = stack_kwargs(self.config)
         if m.family == "vit":
             if image_shape is None:
                 raise ValueError("a ViT needs the image shape")
@@ -89,10 +82,7 @@ class ClassificationTask(OptimizedTask):
         loss = F.cross_entropy(logits, batch["labels"])
         size = batch["labels"].shape[0]
         if stage == "train":
-            self.log(
-                "train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=size
-            )
-            self.log_lr()
+            self.log_train_loss(loss, size)
             return loss
         metrics = self.val_metrics if stage == "val" else self.test_metrics
         metrics.update(logits, batch["labels"])

@@ -12,7 +12,7 @@ from tokenizers import Tokenizer
 from torchmetrics import MeanMetric
 
 from lightning_modules.models import DecoderLM
-from lightning_modules.tasks.base import OptimizedTask
+from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
 from paretolab.config import GenerateConfig, RunConfig
 from paretolab.config_io import parse_config
 
@@ -35,14 +35,9 @@ class LanguageModelTask(OptimizedTask):
         self.model = DecoderLM(
             vocab_size=vocab_size,
             max_len=self.config.data.max_length,
-            d_model=m.d_model,
-            n_layers=m.n_layers,
-            n_heads=m.n_heads,
-            d_ff=m.ff_dim(),
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
             positional=m.positional,
             tie_weights=m.tie_weights,
+            **stack_kwargs(self.config),
         )
         self.chars_per_token = chars_per_token
         self.mean_loss = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
@@ -56,15 +51,7 @@ class LanguageModelTask(OptimizedTask):
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
-        self.log(
-            "train_loss",
-            loss,
-            on_step=True,
-            on_epoch=False,
-            prog_bar=True,
-            batch_size=batch["labels"].shape[0],
-        )
-        self.log_lr()
+        self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
 
 from lightning_modules.models import EncoderClassifier
-from lightning_modules.tasks.base import OptimizedTask
+from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -45,14 +45,9 @@ class RegressionTask(OptimizedTask):
             vocab_size=vocab_size,
             num_classes=1,
             max_len=self.config.data.max_length,
-            d_model=m.d_model,
-            n_layers=m.n_layers,
-            n_heads=m.n_heads,
-            d_ff=m.ff_dim(),
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
             positional=m.positional,
             pooling=m.pooling,
+            **stack_kwargs(self.config),
         )
         metrics = MetricCollection(
             {
@@ -77,15 +72,7 @@ class RegressionTask(OptimizedTask):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         target = (batch["labels"].float() - self.target_mean) / self.target_std
         loss = F.mse_loss(self._standardised(batch), target)
-        self.log(
-            "train_loss",
-            loss.detach() * self.target_std**2,
-            on_step=True,
-            on_epoch=False,
-            prog_bar=True,
-            batch_size=target.shape[0],
-        )
-        self.log_lr()
+        self.log_train_loss(loss.detach() * self.target_std**2, target.shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:

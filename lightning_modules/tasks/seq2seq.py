@@ -20,7 +20,7 @@ from tokenizers import Tokenizer
 
 from lightning_modules.models.seq2seq import EncoderDecoder
 from lightning_modules.models.seq2seq_decoding import beam_search
-from lightning_modules.tasks.base import OptimizedTask
+from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -58,15 +58,10 @@ class Seq2SeqTask(OptimizedTask):
             target_vocab,
             max_source_len=length,
             max_target_len=length,
-            d_model=m.d_model,
-            n_encoder_layers=m.n_layers,
             n_decoder_layers=m.decoder_layers(),
-            n_heads=m.n_heads,
-            d_ff=m.ff_dim(),
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
             positional=m.positional,
             tie_weights=m.tie_weights,
+            **stack_kwargs(self.config),
         )
         # Set by build_task after the data module's setup: decoded text for BLEU and samples.
         self.source_tokenizer: Tokenizer | None = None
@@ -81,15 +76,7 @@ class Seq2SeqTask(OptimizedTask):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         logits = self(batch)
         loss = F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=0)
-        self.log(
-            "train_loss",
-            loss,
-            on_step=True,
-            on_epoch=False,
-            prog_bar=True,
-            batch_size=batch["labels"].shape[0],
-        )
-        self.log_lr()
+        self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
@@ -146,7 +133,9 @@ class Seq2SeqTask(OptimizedTask):
         self.log(f"{stage}_loss", out["loss_sum"] / out["tokens"], prog_bar=stage == "val")
         self.log(f"{stage}_token_acc", out["tokens_right"] / out["tokens"])
         self.log(f"{stage}_exact_match", exact.mean().item(), prog_bar=stage == "val")
-        bleu = sacrebleu.corpus_bleu(out["hypotheses"], [out["references"]]).score
+        bleu = sacrebleu.corpus_bleu(
+            out["hypotheses"], [out["references"]], tokenize=self._bleu_tokenize()
+        ).score
         self.log(f"{stage}_bleu", bleu)
         names = self.hparams.group_names
         if stage == "test" and len(names) > 1:
@@ -157,6 +146,12 @@ class Seq2SeqTask(OptimizedTask):
                     self.log(f"test_exact_match_{name}", exact[chosen].mean().item())
         if stage == "val":
             self._reset_outputs()
+
+    def _bleu_tokenize(self) -> str:
+        """Character n-grams for character-level targets (a digit string is one "word",
+        so word 4-grams would not exist), sacrebleu's standard 13a tokenizer otherwise."""
+        t = self.config.tokenizer
+        return "char" if (t.kind if t.target_kind == "same" else t.target_kind) == "char" else "13a"
 
     def _write_translations(self) -> None:
         out = self._outputs

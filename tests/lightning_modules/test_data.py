@@ -133,8 +133,10 @@ def test_bpe_and_word_tokenizers_decode_back_to_spaced_words() -> None:
     from lightning_modules.data.tokenization import train_tokenizer
 
     texts = ["the cat sat on the mat", "quatre-vingt-dix mille trois"] * 10
-    bpe = train_tokenizer(texts, "bpe", 300, 1, lowercase=False)
+    bpe = train_tokenizer(texts, "bpe", 300, 1, lowercase=False, decodable=True)
     assert bpe.decode(bpe.encode("the cat sat on the mat").ids) == "the cat sat on the mat"
+    plain = train_tokenizer(texts, "bpe", 300, 1, lowercase=False)  # classifiers: no marks
+    assert not any(t.endswith("</w>") for t in plain.get_vocab())
     word = train_tokenizer(texts, "word", 300, 1, lowercase=False)
     ids = word.encode("quatre-vingt-dix mille trois").ids
     assert word.decode(ids) == "quatre-vingt-dix mille trois"
