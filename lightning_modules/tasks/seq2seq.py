@@ -80,10 +80,10 @@ class Seq2SeqTask(OptimizedTask):
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._evaluate(batch, num_beams=1)
+        self._evaluate(batch, num_beams=1, keep_sources=False)
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._evaluate(batch, num_beams=self.config.generate.num_beams)
+        self._evaluate(batch, num_beams=self.config.generate.num_beams, keep_sources=True)
 
     def decode(self, batch: dict[str, torch.Tensor], num_beams: int = 1) -> torch.Tensor:
         """Output ids ``(B, L)`` for the batch's sources (greedy when ``num_beams`` is 1)."""
@@ -99,7 +99,9 @@ class Seq2SeqTask(OptimizedTask):
             self.config.generate.length_penalty,
         )
 
-    def _evaluate(self, batch: dict[str, torch.Tensor], num_beams: int) -> None:
+    def _evaluate(self, batch: dict[str, torch.Tensor], num_beams: int, keep_sources: bool) -> None:
+        """Accumulate the batch's metrics; ``keep_sources`` also decodes the source texts
+        (only the test translations artifact shows them)."""
         labels = batch["labels"]  # (B, T), 0 after the end token
         logits = self(batch)
         real = labels != 0
@@ -116,7 +118,8 @@ class Seq2SeqTask(OptimizedTask):
         out["groups"] += batch["group"].tolist()
         out["hypotheses"] += self._text(predicted)
         out["references"] += self._text(labels)
-        out["sources"] += self._text(batch["source"], self.source_tokenizer)
+        if keep_sources:
+            out["sources"] += self._text(batch["source"], self.source_tokenizer)
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")

@@ -48,3 +48,12 @@ def test_each_optimizer_steps_and_decays_only_matrices(name: str) -> None:
     sched.step()
     assert not torch.equal(before, model[0].weight)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
+def test_validation_every_n_steps_reaches_the_trainer(tmp_path) -> None:
+    from lightning_modules.train import build_trainer
+    from tests.conftest import tiny_config
+
+    trainer = build_trainer(tiny_config("trainer.val_every_n_steps=7"), tmp_path, [])
+    assert trainer.val_check_interval == 7
+    assert build_trainer(tiny_config(), tmp_path, []).val_check_interval == 1.0
