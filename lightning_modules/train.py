@@ -113,7 +113,9 @@ def build_trainer(
         gradient_clip_val=t.gradient_clip_val,
         accumulate_grad_batches=t.accumulate_grad_batches,
         log_every_n_steps=t.log_every_n_steps,
-        check_val_every_n_epoch=t.check_val_every_n_epoch,
+        # Step-based validation counts batches across epochs, so an interval longer than an
+        # epoch is valid too (Lightning needs check_val_every_n_epoch=None for that).
+        check_val_every_n_epoch=None if t.val_every_n_steps else t.check_val_every_n_epoch,
         val_check_interval=t.val_every_n_steps,
         default_root_dir=run_dir,
         logger=loggers,

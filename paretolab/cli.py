@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from paretolab import __version__, data_check, executor, launcher, run_views
@@ -76,7 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     dsub.add_parser("upgrade", help="migrate the database to this paretolab's schema")
     dsub.add_parser("check", help="print the database's schema revision and whether it fits")
+    _add_plugin_commands(sub)
     return p
+
+
+def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """Commands from the packages above the core (``sweep``, ``attention``, …).
+
+    Imports run one way (dashboard → sweeps → lightning_modules → paretolab), so the core
+    cannot import those packages; each registers its commands under the ``paretolab.commands``
+    entry-point group instead (pyproject.toml). An entry point is ``register(subparsers)``: it
+    adds its parser(s) and sets ``handler`` — ``handler(args) -> exit code`` — as a default.
+    Its heavy imports (torch, optuna) belong inside the handler, so ``--help`` stays fast.
+    """
+    for entry in sorted(entry_points(group="paretolab.commands"), key=lambda e: e.name):
+        entry.load()(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "handler", None) is not None:  # a plugin command
+        return int(args.handler(args) or 0)
     if args.command == "config":
         print(dump_config(load_config(args.config, args.overrides)), end="")
         return 0

@@ -402,8 +402,9 @@ class TrainerConfig(_Section):
     """Run validation every this many epochs."""
 
     val_every_n_steps: int | None = Field(None, ge=1)
-    """Also validate every this many training batches within an epoch (long epochs, e.g.
-    a language model's pass over its corpus). Empty: only at the end of each epoch."""
+    """Validate every this many training batches, counted across epochs (long epochs, e.g.
+    a language model's pass over its corpus); replaces `check_val_every_n_epoch`. Empty:
+    validate at epoch ends."""
 
     @field_validator("precision", mode="before")
     @classmethod
