@@ -38,6 +38,7 @@ _WHY_NOT = {
     "running": "wait until it finishes",
     "failed": "it did not finish training; pick a finished run",
     "cancelled": "it was stopped before the end of training; pick a finished run",
+    "pruned": "its sweep stopped it early; pick a finished run",
 }
 
 

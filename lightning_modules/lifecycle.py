@@ -1,9 +1,10 @@
-"""A run's life inside its training process: running → finished | failed | cancelled.
+"""A run's life inside its training process: running → finished | failed | cancelled | pruned.
 
 ``RunLifecycle`` wraps the training code. On entry it marks the run running with this
 process's pid, starts a heartbeat thread and turns SIGTERM/SIGINT into a cancel request.
 On exit it flushes metrics, records the run's files as artifacts and sets the final status:
-an exception → failed with its text, SIGTERM → cancelled, else finished.
+an exception → failed with its text, SIGTERM → cancelled, one of ``pruned_exceptions``
+(a sweep's pruner stopping the trial) → pruned, else finished.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import TracebackType
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from paretolab.errors import UserError
-from paretolab.store import CANCELLED, FAILED, FINISHED, RunStore
+from paretolab.store import CANCELLED, FAILED, FINISHED, PRUNED, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,21 @@ class RunLifecycle:
         run_id: the run to drive.
         run_dir: its folder (artifacts are recorded relative to it).
         heartbeat_seconds: how often the heartbeat thread records that the process lives.
+        pruned_exceptions: exceptions that mean "stopped early by a pruner" (a sweep passes
+            ``optuna.TrialPruned``; this package imports no optuna).
     """
 
     def __init__(
-        self, store: RunStore, run_id: int, run_dir: Path, heartbeat_seconds: float = 10.0
+        self,
+        store: RunStore,
+        run_id: int,
+        run_dir: Path,
+        heartbeat_seconds: float = 10.0,
+        pruned_exceptions: tuple[type[BaseException], ...] = (),
     ):
         self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
         self.heartbeat_seconds = heartbeat_seconds
+        self.pruned_exceptions = pruned_exceptions
         self.cancel_requested = False
         self.final_status: str | None = None
         self.user_error: UserError | None = None  # the bad input that failed the run, if any
@@ -124,6 +133,8 @@ class RunLifecycle:
             self.final_status = CANCELLED if self.cancel_requested else FINISHED
         elif isinstance(exc, (SIGTERMException, CancelRequested, KeyboardInterrupt)):
             self.final_status = CANCELLED
+        elif isinstance(exc, self.pruned_exceptions):
+            self.final_status = PRUNED
         else:
             self.final_status = FAILED
             self.user_error = exc if isinstance(exc, UserError) else None
@@ -145,6 +156,8 @@ class RunLifecycle:
             self.store.mark_finished(self.run_id)
         elif self.final_status == CANCELLED:
             self.store.mark_cancelled(self.run_id)
+        elif self.final_status == PRUNED:
+            self.store.mark_pruned(self.run_id)
         else:
             self.store.mark_failed(self.run_id, error or "failed")
 

@@ -158,16 +158,19 @@ def run_training(
     run_id: int,
     extra_callbacks: list[Callback] | None = None,
     raise_user_errors: bool = False,
+    pruned_exceptions: tuple[type[BaseException], ...] = (),
 ) -> str:
-    """Train the run to its end and return its final status (finished/failed/cancelled).
+    """Train the run to its end and return its final status (finished/failed/cancelled/pruned).
 
     With ``raise_user_errors``, a ``UserError`` that failed the run (bad input, e.g. a
     ``model.init_from`` that does not fit) is raised again once the failure is recorded,
-    so the command line can exit with code 2.
+    so the command line can exit with code 2. A sweep passes its pruning callback in
+    ``extra_callbacks`` and the exception it raises in ``pruned_exceptions``: the run then
+    ends ``pruned``, its metrics so far kept.
     """
     run_dir = prepare_run_dir(store.get_run(run_id))
     handler = _log_to_file(run_dir / "train.log")
-    lifecycle = RunLifecycle(store, run_id, run_dir)
+    lifecycle = RunLifecycle(store, run_id, run_dir, pruned_exceptions=pruned_exceptions)
     try:
         _train(store, run_id, run_dir, lifecycle, extra_callbacks)
     finally:

@@ -66,7 +66,9 @@ class LocalExecutor:
         free = self.max_concurrent - len(running)
         started = []
         if free > 0:
-            for run in sorted(self.store.list_runs([QUEUED]), key=lambda r: r.id)[:free]:
+            # A sweep trial is trained by its sweep worker, in that worker's process.
+            queued = [r for r in self.store.list_runs([QUEUED]) if r.study is None]
+            for run in sorted(queued, key=lambda r: r.id)[:free]:
                 proc = launcher.spawn_detached(self.store, run.id)
                 if proc is not None:  # None: another launcher claimed it first
                     self._children[run.id] = proc

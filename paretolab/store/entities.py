@@ -6,15 +6,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = (
+QUEUED, RUNNING, FINISHED, FAILED, CANCELLED, PRUNED = (
     "queued",
     "running",
     "finished",
     "failed",
     "cancelled",
+    "pruned",  # a sweep trial its pruner stopped early: its partial curves are kept
 )
-STATUSES = (QUEUED, RUNNING, FINISHED, FAILED, CANCELLED)
-TERMINAL_STATUSES = frozenset({FINISHED, FAILED, CANCELLED})
+STATUSES = (QUEUED, RUNNING, FINISHED, FAILED, CANCELLED, PRUNED)
+TERMINAL_STATUSES = frozenset({FINISHED, FAILED, CANCELLED, PRUNED})
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,12 @@ class Run:
     notes: str = ""
     cancel_requested_at: float | None = None
     archived: bool = False
+    study: str | None = None  # the sweep (Optuna study) this run is a trial of
+    trial_number: int | None = None  # its trial number in that study
 
     @property
     def is_terminal(self) -> bool:
-        """True once the run has finished, failed or been cancelled."""
+        """True once the run has finished, failed, been cancelled or pruned."""
         return self.status in TERMINAL_STATUSES
 
     def duration(self, now: float) -> float | None:

@@ -23,12 +23,14 @@ class RunFilter:
         tag: a tag the run must carry.
         metric_min: metric key → lowest allowed latest value.
         metric_max: metric key → highest allowed latest value.
+        study: only the trials of this sweep (Optuna study).
     """
 
     text: str = ""
     tag: str = ""
     metric_min: dict[str, float] = field(default_factory=dict)
     metric_max: dict[str, float] = field(default_factory=dict)
+    study: str = ""
 
 
 def filter_runs(
@@ -54,6 +56,8 @@ def filter_runs(
                 sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle, escape="\\"),
             )
         )
+    if search.study:
+        query = query.where(runs.c.study == search.study)
     if search.tag:
         # Tags are stored as a JSON list serialised without ASCII escapes (database.py).
         encoded = json.dumps(search.tag, ensure_ascii=False)

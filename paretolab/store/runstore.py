@@ -22,6 +22,7 @@ from paretolab.store.entities import (
     CANCELLED,
     FAILED,
     FINISHED,
+    PRUNED,
     QUEUED,
     RUNNING,
     Artifact,
@@ -74,11 +75,14 @@ class RunStore:
         tags: Sequence[str] = (),
         notes: str = "",
         launch_key: str | None = None,
+        study: str | None = None,
+        trial_number: int | None = None,
     ) -> Run:
         """Record a new run in status ``queued`` and return it.
 
         With a ``launch_key``, creating again with the same key returns the run the first
-        call made (a double-clicked launch button makes one run).
+        call made (a double-clicked launch button makes one run). A sweep trial names its
+        ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
         """
         values = dict(
             name=name,
@@ -89,6 +93,8 @@ class RunStore:
             tags=list(tags),
             notes=notes,
             launch_key=launch_key,
+            study=study,
+            trial_number=trial_number,
         )
         stmt = self._insert(runs).values(**values).returning(runs.c.id)
         if launch_key is not None:
@@ -197,6 +203,10 @@ class RunStore:
         return self._transition(
             run_id, FAILED, (QUEUED, RUNNING), ended_at=time.time(), error=error[-20_000:]
         )
+
+    def mark_pruned(self, run_id: int) -> bool:
+        """running → pruned: its sweep's pruner stopped it early (its metrics stay)."""
+        return self._transition(run_id, PRUNED, (RUNNING,), ended_at=time.time())
 
     def mark_cancelled(self, run_id: int) -> bool:
         """queued/running → cancelled."""
@@ -397,4 +407,6 @@ def _run_entity(row: Any) -> Run:
         notes=row["notes"] or "",
         cancel_requested_at=row["cancel_requested_at"],
         archived=bool(row["archived"]),
+        study=row["study"],
+        trial_number=row["trial_number"],
     )

@@ -30,6 +30,10 @@ runs = sa.Table(
     sa.Index("ux_runs_launch_key", "launch_key", unique=True),
     sa.Column("cancel_requested_at", sa.Float),
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A sweep trial: its Optuna study and trial number (both NULL for a plain run).
+    sa.Column("study", sa.String(200)),
+    sa.Column("trial_number", sa.Integer),
+    sa.Index("ix_runs_study", "study"),
 )
 
 

@@ -202,3 +202,22 @@ def test_store_logger_drops_points_the_store_refuses() -> None:
     logger = StoreLogger(Refusing(), run_id=1, flush_every=1)
     logger.log_metrics({"x" * 300: 1.0}, step=1)
     assert logger._buffer == []  # dropped, so later points are not blocked behind it
+
+
+class PrunedHere(Exception):
+    """Stands for optuna.TrialPruned (this package imports no optuna)."""
+
+
+class PruneAtStep3(pl.Callback):
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step >= 3:
+            raise PrunedHere("pruned at step 3")
+
+
+def test_a_run_stopped_by_a_pruner_ends_pruned_with_its_metrics(store: RunStore) -> None:
+    run_id = queue_run(store, tiny_config("trainer.log_every_n_steps=1"))
+    status = run_training(store, run_id, [PruneAtStep3()], pruned_exceptions=(PrunedHere,))
+    assert status == "pruned"
+    run = store.get_run(run_id)
+    assert run.status == "pruned" and run.error is None
+    assert len(store.metric_history(run_id, "train_loss")) >= 2  # the partial curve is kept

@@ -151,3 +151,17 @@ def test_an_old_folder_with_the_same_run_id_is_moved_aside(store, home) -> None:
     ]
     (folder / "output.log").write_text("mine")
     assert (launcher.prepare_run_dir(run) / "output.log").read_text() == "mine"  # same run: kept
+
+
+def test_a_queued_sweep_trial_is_left_to_its_sweep_worker(store, fake_training) -> None:
+    config = tiny_config()
+    trial = store.create_run(
+        config.model_dump(mode="json"), "s#0", config.task, study="s", trial_number=0
+    ).id
+    plain = queue_run(store, config)
+    ex = LocalExecutor(store, max_concurrent=2)
+    try:
+        assert ex.tick() == [plain]
+    finally:
+        stop_all(store)
+    assert store.get_run(trial).status == "queued"

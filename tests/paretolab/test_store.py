@@ -274,3 +274,34 @@ def test_search_text_and_tags_are_literal(store: RunStore) -> None:
     store.create_run({}, "100x-done", "classification", tags=["modelXa"])
     assert [r.id for r in store.list_runs(search=RunFilter(text="100%_"))] == [a]
     assert [r.id for r in store.list_runs(search=RunFilter(tag="modèle_ä"))] == [a]
+
+
+def test_a_sweep_trial_is_linked_to_its_study_and_can_end_pruned(store: RunStore) -> None:
+    from paretolab.store import RunFilter
+
+    plain = store.create_run({}, "plain", "classification").id
+    trial = store.create_run({}, "s#3", "classification", study="s", trial_number=3).id
+    assert (store.get_run(plain).study, store.get_run(plain).trial_number) == (None, None)
+    assert (store.get_run(trial).study, store.get_run(trial).trial_number) == ("s", 3)
+    assert [r.id for r in store.list_runs(search=RunFilter(study="s"))] == [trial]
+    assert not store.mark_pruned(trial)  # only a running trial can be pruned
+    store.mark_running(trial, pid=1)
+    store.log_metrics(trial, [("val_acc", 1, 0.5, 1.0)])
+    assert store.mark_pruned(trial)
+    run = store.get_run(trial)
+    assert run.status == "pruned" and run.is_terminal and run.ended_at is not None
+    assert not store.mark_failed(trial, "late")  # pruned is terminal
+    assert store.latest_metrics(trial)["val_acc"].value == 0.5  # its partial curve stays
+    assert [r.id for r in store.list_runs(["pruned"])] == [trial]
+
+
+def test_downgrading_below_sweeps_turns_pruned_runs_into_failed_ones(store: RunStore) -> None:
+    trial = store.create_run({}, "s#0", "classification", study="s", trial_number=0).id
+    store.mark_running(trial, pid=1)
+    store.mark_pruned(trial)
+    database.downgrade(store.engine, "0003")
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, error FROM runs")).one()
+    assert tuple(row) == ("failed", "pruned by its sweep")
+    database.upgrade(store.engine)
+    assert store.get_run(trial).study is None
