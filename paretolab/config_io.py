@@ -93,15 +93,37 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
             value = raw
-        node = result
-        for i, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                prefix = ".".join(parts[: i + 1])
-                raise ConfigError([f"--set {item!r}: {prefix} is a value, not a section"])
-            node = child
-        node[parts[-1]] = value
+        try:
+            set_path(result, key.strip(), value)
+        except ConfigError as exc:
+            raise ConfigError([f"--set {item!r}: {exc.problems[0]}"]) from None
     return result
+
+
+def set_path(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data["a"]["b"] = value`` for ``key="a.b"`` in place, making sections on the way.
+
+    Raises:
+        ConfigError: a part of the path is a value, not a section.
+    """
+    parts = key.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError([f"{'.'.join(parts[: i + 1])} is a value, not a section"])
+        node = child
+    node[parts[-1]] = value
+
+
+def get_path(data: dict[str, Any], key: str, default: Any = None) -> Any:
+    """``data["a"]["b"]`` for ``key="a.b"``, or ``default`` where the path does not exist."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
 
 
 def dump_config(config: RunConfig) -> str:
@@ -127,7 +149,7 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     section: type[BaseModel] = RunConfig
     for part in loc[:-1]:
         field = section.model_fields.get(str(part))
-        inner = _section_type(field.annotation) if field else None
+        inner = section_type(field.annotation) if field else None
         if inner is None:
             return f"{path}: unknown key"
         section = inner
@@ -137,8 +159,9 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     return f"{path}: unknown key; {hint}allowed keys: {', '.join(allowed)}"
 
 
-def _section_type(annotation: Any) -> type[BaseModel] | None:
-    """The config section class behind a field annotation (``X`` or ``X | None``)."""
+def section_type(annotation: Any) -> type[BaseModel] | None:
+    """The config section class behind a field annotation (``X`` or ``X | None``); None for
+    a plain value."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):

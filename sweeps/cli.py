@@ -1,0 +1,252 @@
+"""``paretolab sweep run|worker|list|show|stop|resume|enqueue`` (registered through the
+``paretolab.commands`` entry point; optuna and torch load inside the handlers)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` command and its sub-commands."""
+    sweep = subparsers.add_parser("sweep", help="Optuna hyperparameter sweeps of run configs")
+    sub = sweep.add_subparsers(dest="sweep_command", required=True)
+
+    def storage_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--storage",
+            default=None,
+            help="Optuna storage: a SQLAlchemy URL or a journal file (default: the team "
+            "database's `optuna` schema, or .paretolab/sweeps/optuna-journal.log)",
+        )
+
+    run = sub.add_parser("run", help="create a sweep from a YAML spec and start its workers")
+    run.add_argument("spec", help="sweep spec YAML, e.g. configs/sweeps/tiny.yaml")
+    run.add_argument("--workers", type=int, default=1, help="worker processes here (default 1)")
+    run.add_argument("--study", default=None, help="study name (default: the spec's `study`)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a config field for every trial, e.g. --set trainer.max_epochs=5",
+    )
+    run.add_argument(
+        "--detach", action="store_true", help="start the workers in the background and return"
+    )
+    storage_option(run)
+    run.set_defaults(handler=_run)
+
+    worker = sub.add_parser("worker", help="join a sweep as one more worker (any machine)")
+    worker.add_argument("study")
+    storage_option(worker)
+    worker.set_defaults(handler=_worker)
+
+    ls = sub.add_parser("list", help="sweeps with their state, progress and best value")
+    storage_option(ls)
+    ls.set_defaults(handler=_list)
+
+    show = sub.add_parser("show", help="a sweep's trials (params, values, runs) and best trials")
+    show.add_argument("study")
+    storage_option(show)
+    show.set_defaults(handler=_show)
+
+    stop = sub.add_parser("stop", help="start no new trials; running ones finish (or cancel)")
+    stop.add_argument("study")
+    stop.add_argument(
+        "--cancel-running", action="store_true", help="also cancel the trials running now"
+    )
+    storage_option(stop)
+    stop.set_defaults(handler=_stop)
+
+    resume = sub.add_parser("resume", help="resume a stopped or unfinished sweep")
+    resume.add_argument("study")
+    resume.add_argument("--workers", type=int, default=1)
+    resume.add_argument("--detach", action="store_true")
+    storage_option(resume)
+    resume.set_defaults(handler=_resume)
+
+    enqueue = sub.add_parser("enqueue", help="queue a trial with an existing run's parameters")
+    enqueue.add_argument("study")
+    enqueue.add_argument("--from-run", type=int, required=True, metavar="RUN_ID")
+    storage_option(enqueue)
+    enqueue.set_defaults(handler=_enqueue)
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any, str]:
+    from paretolab.store import RunStore
+    from sweeps.storage import default_storage_url, open_storage
+    from sweeps.study import RetryStaleTrial
+
+    store = RunStore()
+    url = args.storage or default_storage_url()
+    return store, open_storage(url, RetryStaleTrial(store)), url
+
+
+def _check_workers(count: int) -> None:
+    from paretolab.errors import UserError
+
+    if not 1 <= count <= 64:
+        raise UserError(f"--workers={count}: start 1 to 64 workers here")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from paretolab.config_io import apply_overrides
+    from sweeps.spec import load_spec, parse_spec
+    from sweeps.study import create_sweep
+
+    _check_workers(args.workers)
+    spec = load_spec(args.spec, args.study)
+    if args.overrides:
+        fixed = apply_overrides({}, args.overrides)
+        flat = {**spec.fixed, **_flatten(fixed)}
+        spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
+    store, storage, url = _open(args)
+    create_sweep(spec, storage)
+    print(f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), storage {url}")
+    return _start_workers(spec.study, url, args.workers, store, args.detach)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _start_workers(name: str, url: str, count: int, store: Any, detach: bool) -> int:
+    from sweeps.worker import spawn_workers, workers_dir
+
+    procs = spawn_workers(name, url, count, store)
+    logs = workers_dir(name)
+    if detach:
+        print(
+            f"{count} worker(s) started (logs in {logs}); follow with `paretolab sweep show {name}`"
+        )
+        return 0
+    print(f"worker logs in {logs}; Ctrl-C stops the sweep (running trials are cancelled)")
+    return _wait_for(name, url, procs, store)
+
+
+def _wait_for(name: str, url: str, procs: list, store: Any) -> int:
+    """Wait for the workers, printing progress; Ctrl-C stops the sweep, twice kills them."""
+    from sweeps.storage import open_storage
+    from sweeps.study import load_sweep, progress, stop
+
+    interrupts = 0
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts == 1:
+            print("stopping the sweep: cancelling running trials …", file=sys.stderr)
+            stop(load_sweep(open_storage(url), name)[0], store, cancel_running=True)
+        else:
+            for proc in procs:
+                proc.kill()
+
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.signal(s, on_signal) for s in handled}
+    study, spec = load_sweep(open_storage(url), name)
+    last = ""
+    try:
+        while any(p.poll() is None for p in procs):
+            p = progress(study, spec)
+            line = f"{p.counted - p.running}/{p.budget} done, {p.running} running"
+            if line != last:
+                print(line, file=sys.stderr)
+                last = line
+            time.sleep(2)
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    _print_show(name, url)
+    return 0 if all(p.returncode == 0 for p in procs) else 1
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from sweeps.worker import main
+
+    return main([args.study, *(["--storage", args.storage] if args.storage else [])])
+
+
+def _list(args: argparse.Namespace) -> int:
+    from sweeps.analysis import summaries
+    from sweeps.study import sweep_names
+
+    _, storage, url = _open(args)
+    names = sweep_names(storage)
+    if not names:
+        print(f"no sweeps in {url}; start one with `paretolab sweep run configs/sweeps/tiny.yaml`")
+        return 0
+    print(summaries(storage, names).to_string(index=False))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    _print_show(args.study, args.storage)
+    return 0
+
+
+def _print_show(name: str, url: str | None) -> None:
+    import optuna
+
+    from paretolab import launcher
+    from paretolab.store import RunStore
+    from sweeps.analysis import best_trials, summary, trials_frame
+    from sweeps.storage import default_storage_url, open_storage
+    from sweeps.study import RetryStaleTrial, load_sweep
+
+    store = RunStore()
+    launcher.reap_orphans(store)
+    study, spec = load_sweep(
+        open_storage(url or default_storage_url(), RetryStaleTrial(store)), name
+    )
+    optuna.storages.fail_stale_trials(study)
+    for key, value in summary(study, spec).items():
+        print(f"{key:>10}: {value}")
+    frame = trials_frame(study, spec)
+    print(frame.drop(columns=["retry_of"]).to_string(index=False) if len(frame) else "no trials")
+    for trial in best_trials(study):
+        values = ", ".join(
+            f"{o.metric}={v:.4g}" for o, v in zip(spec.objectives, trial.values, strict=True)
+        )
+        print(f"best: trial {trial.number} (run {trial.user_attrs.get('run_id')}): {values}")
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from sweeps.study import load_sweep, stop
+
+    store, storage, _ = _open(args)
+    study, _spec = load_sweep(storage, args.study)
+    cancelled = stop(study, store, args.cancel_running)
+    what = f"; cancelling runs {', '.join(map(str, cancelled))}" if cancelled else ""
+    print(f"sweep {args.study} stopped: no new trials{what}")
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from sweeps.study import load_sweep, resume
+
+    _check_workers(args.workers)
+    store, storage, url = _open(args)
+    study, _spec = load_sweep(storage, args.study)
+    resume(study)
+    return _start_workers(args.study, url, args.workers, store, args.detach)
+
+
+def _enqueue(args: argparse.Namespace) -> int:
+    from sweeps.study import enqueue_from_run, load_sweep
+
+    store, storage, _ = _open(args)
+    study, spec = load_sweep(storage, args.study)
+    enqueue_from_run(study, spec, store, args.from_run)
+    print(f"queued a trial of {args.study} with run {args.from_run}'s parameters")
+    return 0

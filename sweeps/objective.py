@@ -1,0 +1,102 @@
+"""One trial: sample a config, record it as a run, train it in this process, report back.
+
+Every trial is an ordinary run (named ``STUDY#N``, tagged ``sweep:STUDY``, linked to its
+study and trial number), trained by ``lightning_modules.train.run_training`` with Optuna's
+pruning callback among its callbacks. The run ends finished, pruned (the pruner stopped
+it; its curves so far are kept), failed or cancelled, and the trial follows it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import optuna
+from optuna_integration import PyTorchLightningPruningCallback
+
+from lightning_modules.train import run_training
+from paretolab.errors import ConfigError
+from paretolab.store import FINISHED, PRUNED, RunStore
+from sweeps.callbacks import CancelOnRequest, TrialFacts
+from sweeps.measures import best_value
+from sweeps.space import suggest, trial_config
+from sweeps.spec import MEASURES, SweepSpec
+
+
+class TrialFailed(Exception):
+    """The trial's run did not finish (failed, cancelled) or its config was invalid."""
+
+
+def make_objective(
+    spec: SweepSpec, store: RunStore
+) -> Callable[[optuna.Trial], float | list[float]]:
+    """The function ``study.optimize`` calls for each trial."""
+
+    def objective(trial: optuna.Trial) -> float | list[float]:
+        return run_trial(trial, spec, store)
+
+    return objective
+
+
+def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | list[float]:
+    """Train one trial as a run and return its objective value(s).
+
+    Raises:
+        optuna.TrialPruned: the pruner stopped it (the run is ``pruned``).
+        TrialFailed: the run failed or was cancelled, or the sampled config is invalid.
+    """
+    values = suggest(trial, spec)
+    name = f"{spec.study}#{trial.number}"
+    try:
+        config = trial_config(spec, values, name)
+    except ConfigError as exc:
+        # No run: a run's config is always valid. The trial counts as failed.
+        trial.set_user_attr("run_status", "invalid")
+        trial.set_user_attr("error", str(exc))
+        raise TrialFailed(f"sampled config is invalid: {exc}") from None
+    run = store.create_run(
+        config.model_dump(mode="json"),
+        name,
+        config.task,
+        config.tags,
+        config.notes,
+        study=spec.study,
+        trial_number=trial.number,
+    )
+    trial.set_user_attr("run_id", run.id)
+    facts = TrialFacts()
+    callbacks = [facts, CancelOnRequest(store, run.id)]
+    if spec.pruner.name != "none":
+        callbacks.append(PyTorchLightningPruningCallback(trial, monitor=spec.pruning_metric))
+    status = run_training(store, run.id, callbacks, pruned_exceptions=(optuna.TrialPruned,))
+    trial.set_user_attr("run_status", status)
+    trial.set_user_attr("steps", facts.steps)
+    trial.set_user_attr("params", facts.params)
+    if status == PRUNED:
+        raise optuna.TrialPruned(f"run {run.id} pruned at step {facts.steps}")
+    if status != FINISHED:
+        error = (store.get_run(run.id).error or "").strip().splitlines()
+        raise TrialFailed(f"run {run.id} {status}" + (f": {error[-1]}" if error else ""))
+    return objective_values(spec, store, run.id, facts)
+
+
+def objective_values(
+    spec: SweepSpec, store: RunStore, run_id: int, facts: TrialFacts
+) -> float | list[float]:
+    """Each objective: a measure (params, train_cost) or a val metric's best value in its
+    direction during the run (the epoch its best checkpoint comes from).
+
+    Raises:
+        TrialFailed: the run never logged an objective's metric.
+    """
+    values = []
+    for objective in spec.objectives:
+        if objective.metric in MEASURES:
+            values.append(facts.measure(objective.metric))
+            continue
+        history = store.metric_history(run_id, objective.metric)
+        value = best_value(history.values, objective.direction)
+        if math.isnan(value):
+            raise TrialFailed(f"run {run_id} logged no finite {objective.metric}")
+        values.append(value)
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,154 @@
+"""Sweep workers: ``python -m sweeps.worker STUDY --storage URL`` (``paretolab sweep worker``).
+
+A worker loads the study and its spec from the storage and runs trials one at a time, each
+in its own process (the worker's), until the budget is used, the sweep is stopped, or it is
+told to stop (SIGTERM/Ctrl-C: the running trial is cancelled, then the worker exits). Any
+number of workers on any number of machines may share one study.
+
+Before each trial a worker fails trials whose heartbeat stopped (their run is marked
+failed and the trial retried, see ``study.RetryStaleTrial``) and reaps runs of dead local
+processes. With the budget used but trials still running elsewhere it waits, so a trial
+whose worker dies near the end is still retried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import optuna
+
+from paretolab import launcher, settings
+from paretolab.errors import UserError
+from paretolab.store import CANCELLED, RunStore
+from sweeps.objective import TrialFailed, run_trial
+from sweeps.storage import default_storage_url, open_storage
+from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, progress
+
+log = logging.getLogger("paretolab.sweeps")
+
+
+def run_worker(
+    name: str, storage_url: str | None = None, store: RunStore | None = None, poll: float = 2.0
+) -> int:
+    """Run trials of sweep ``name`` until it needs no more; returns how many this worker ran."""
+    store = store or RunStore()
+    storage = open_storage(storage_url or default_storage_url(), RetryStaleTrial(store))
+    study, spec = load_sweep(storage, name)
+    told_to_stop = _StopFlag()
+    last_run: dict[str, int | None] = {"id": None}
+
+    def objective(trial: optuna.Trial) -> float | list[float]:
+        try:
+            return run_trial(trial, spec, store)
+        finally:
+            last_run["id"] = trial.user_attrs.get("run_id")
+
+    ran = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        while not told_to_stop.value:
+            launcher.reap_orphans(store)
+            optuna.storages.fail_stale_trials(study)
+            if is_stopped(study):
+                break
+            now = progress(study, spec)
+            if now.needs_trials:
+                last_run["id"] = None
+                study.optimize(objective, n_trials=1, catch=(TrialFailed,), gc_after_trial=True)
+                ran += 1
+                if _cancelled_by_signal(store, last_run["id"]):
+                    break  # SIGTERM reached this worker during the trial: stop here
+            elif now.running:
+                time.sleep(poll)  # the last trials run elsewhere; retry them if they die
+            else:
+                break
+    told_to_stop.restore()
+    return ran
+
+
+def _cancelled_by_signal(store: RunStore, run_id: int | None) -> bool:
+    """A run cancelled without a cancel request in the store: the signal was for the worker."""
+    if run_id is None:
+        return False
+    run = store.get_run(run_id)
+    return run.status == CANCELLED and run.cancel_requested_at is None
+
+
+class _StopFlag:
+    """SIGTERM/SIGINT between trials: finish the loop. During a trial the run's own handler
+    takes over (the run is cancelled) and hands back when the trial ends."""
+
+    def __init__(self) -> None:
+        self.value = False
+        self._old: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():  # signals reach only it
+            self._old = {s: signal.signal(s, self._set) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def _set(self, signum: int, frame: object) -> None:
+        self.value = True
+
+    def restore(self) -> None:
+        for signum, handler in self._old.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def worker_argv(name: str, storage_url: str) -> list[str]:
+    """The command line of one worker process."""
+    return [sys.executable, "-m", "sweeps.worker", name, "--storage", storage_url]
+
+
+def spawn_workers(
+    name: str, storage_url: str, count: int, store: RunStore
+) -> list[subprocess.Popen]:
+    """Start ``count`` worker processes in the background, each in its own process group,
+    logging to ``sweeps/STUDY/worker-K.log`` under the paretolab home."""
+    folder = workers_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for _ in range(count):
+        k = len(list(folder.glob("worker-*.log")))
+        with open(folder / f"worker-{k}.log", "ab") as out:
+            procs.append(
+                subprocess.Popen(
+                    worker_argv(name, storage_url),
+                    env=launcher.child_env(store),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+    return procs
+
+
+def workers_dir(name: str) -> Path:
+    """The folder for a sweep's worker logs."""
+    return settings.home_dir() / "sweeps" / name
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; exit code 0 when the worker is done, 2 on bad input."""
+    parser = argparse.ArgumentParser(prog="python -m sweeps.worker")
+    parser.add_argument("study", help="name of the sweep to work on")
+    parser.add_argument("--storage", default=None, help="Optuna storage URL or journal path")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        ran = run_worker(args.study, args.storage)
+    except UserError as exc:
+        print(f"paretolab: error: {exc}", file=sys.stderr)
+        return 2
+    log.info("worker done: ran %d trial(s) of %s", ran, args.study)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
