@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     worker = sub.add_parser("worker", help="join a sweep as one more worker (any machine)")
     worker.add_argument("study")
+    worker.add_argument(
+        "--index", type=int, default=0, help="number workers started together 0, 1, … (seeds)"
+    )
     storage_option(worker)
     worker.set_defaults(handler=_worker)
 
@@ -174,7 +177,8 @@ def _wait_for(name: str, url: str, procs: list, store: Any) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from sweeps.worker import main
 
-    return main([args.study, *(["--storage", args.storage] if args.storage else [])])
+    storage = ["--storage", args.storage] if args.storage else []
+    return main([args.study, "--index", str(args.index), *storage])
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -67,7 +67,7 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
     facts = TrialFacts()
     callbacks = [facts, CancelOnRequest(store, run.id)]
     if spec.pruner.name != "none":
-        callbacks.append(PyTorchLightningPruningCallback(trial, monitor=spec.pruning_metric))
+        callbacks.append(PyTorchLightningPruningCallback(trial, monitor=spec.objectives[0].metric))
     status = run_training(store, run.id, callbacks, pruned_exceptions=(optuna.TrialPruned,))
     trial.set_user_attr("run_status", status)
     trial.set_user_attr("steps", facts.steps)

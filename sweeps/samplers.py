@@ -12,9 +12,16 @@ from sweeps.space import grid
 from sweeps.spec import SweepSpec
 
 
-def make_sampler(spec: SweepSpec) -> optuna.samplers.BaseSampler:
-    """The spec's sampler: TPE (default), random, grid, CMA-ES, GP or NSGA-II, seeded."""
-    s = spec.sampler
+def make_sampler(spec: SweepSpec, seed_offset: int = 0) -> optuna.samplers.BaseSampler:
+    """The spec's sampler: TPE (default), random, grid, CMA-ES, GP or NSGA-II.
+
+    With a seed, each worker adds its own ``seed_offset``: samplers with equal seeds in
+    parallel workers would suggest the same values (the first worker of a new sweep has
+    offset 0, so one worker reproduces a seeded sweep exactly).
+    """
+    s = spec.sampler.model_copy()
+    if s.seed is not None:
+        s.seed += seed_offset
     startup = {} if s.n_startup_trials is None else {"n_startup_trials": s.n_startup_trials}
     if s.name == "tpe":
         # constant_liar: parallel workers do not all sample next to the same running trial.

@@ -108,8 +108,6 @@ class SweepSpec(_Spec):
     are retried and do not count, nor do cancelled ones."""
     sampler: SamplerSpec = Field(default_factory=SamplerSpec)
     pruner: PrunerSpec = Field(default_factory=PrunerSpec)
-    prune_on: str | None = None
-    """The val metric reported to the pruner every epoch. Empty: the first objective."""
     heartbeat_interval: int = Field(60, ge=1, le=3600)
     """Seconds between a running trial's heartbeats; a trial silent for `grace_period`
     is failed and retried (its worker died)."""
@@ -129,11 +127,6 @@ class SweepSpec(_Spec):
     def directions(self) -> list[str]:
         """Optuna study directions, one per objective."""
         return [o.direction for o in self.objectives]
-
-    @property
-    def pruning_metric(self) -> str:
-        """The val metric the pruner watches."""
-        return self.prune_on or self.objectives[0].metric
 
 
 def check_rules(spec: SweepSpec) -> list[str]:
@@ -162,10 +155,11 @@ def check_rules(spec: SweepSpec) -> list[str]:
                 f"pruner.name={spec.pruner.name!r}: Optuna prunes single-objective studies "
                 "only; use pruner.name=none with several objectives"
             )
-        elif spec.pruning_metric not in task_metrics:
+        elif spec.objectives[0].metric not in task_metrics:
             problems.append(
-                f"prune_on={spec.pruning_metric!r}: the pruner watches a val metric reported "
-                f"every epoch; choose one of {', '.join(task_metrics)}"
+                f"pruner.name={spec.pruner.name!r}: the pruner watches the objective's val "
+                f"metric every epoch, and {spec.objectives[0].metric!r} is not one; use "
+                "pruner.name=none"
             )
     if spec.sampler.name == "cmaes" and several:
         problems.append("sampler.name='cmaes' optimises one objective; use nsga2 or tpe")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
-from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages import BaseStorage, JournalStorage, RDBStorage, _CachedStorage
 from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
@@ -89,10 +89,11 @@ def open_storage(
 
 def set_heartbeat(storage: BaseStorage, interval: int, grace_period: int | None) -> None:
     """Use a study's own heartbeat settings (they are stored with its spec)."""
-    backend = getattr(storage, "_backend", storage)  # optuna wraps RDBStorage in a cache
-    if isinstance(backend, (RDBStorage, HeartbeatJournalStorage)):
-        backend.heartbeat_interval = interval
-        backend.grace_period = grace_period
+    if isinstance(storage, _CachedStorage):  # optuna wraps an RDBStorage in a cache
+        storage = storage._backend
+    if isinstance(storage, (RDBStorage, HeartbeatJournalStorage)):
+        storage.heartbeat_interval = interval
+        storage.grace_period = grace_period
 
 
 def _create_schema(url: str) -> None:

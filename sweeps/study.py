@@ -74,8 +74,11 @@ def create_sweep(spec: SweepSpec, storage: BaseStorage) -> optuna.Study:
     return study
 
 
-def load_sweep(storage: BaseStorage, name: str) -> tuple[optuna.Study, SweepSpec]:
-    """The study and its spec, with the spec's sampler, pruner and heartbeat.
+def load_sweep(
+    storage: BaseStorage, name: str, seed_offset: int = 0
+) -> tuple[optuna.Study, SweepSpec]:
+    """The study and its spec, with the spec's sampler (its seed + ``seed_offset``), pruner
+    and heartbeat.
 
     Raises:
         UserError: no such sweep in this storage, or a study paretolab did not create.
@@ -91,7 +94,10 @@ def load_sweep(storage: BaseStorage, name: str) -> tuple[optuna.Study, SweepSpec
     spec = SweepSpec.model_validate(raw)
     set_heartbeat(storage, spec.heartbeat_interval, spec.grace_period)
     study = optuna.load_study(
-        study_name=name, storage=storage, sampler=make_sampler(spec), pruner=make_pruner(spec)
+        study_name=name,
+        storage=storage,
+        sampler=make_sampler(spec, seed_offset),
+        pruner=make_pruner(spec),
     )
     return study, spec
 

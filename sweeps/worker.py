@@ -36,12 +36,21 @@ log = logging.getLogger("paretolab.sweeps")
 
 
 def run_worker(
-    name: str, storage_url: str | None = None, store: RunStore | None = None, poll: float = 2.0
+    name: str,
+    storage_url: str | None = None,
+    store: RunStore | None = None,
+    poll: float = 2.0,
+    index: int = 0,
 ) -> int:
-    """Run trials of sweep ``name`` until it needs no more; returns how many this worker ran."""
+    """Run trials of sweep ``name`` until it needs no more; returns how many this worker ran.
+
+    ``index`` numbers the workers started together; with the trials already in the study it
+    offsets a seeded sampler, so workers (and resumed sweeps) never replay one sequence.
+    """
     store = store or RunStore()
     storage = open_storage(storage_url or default_storage_url(), RetryStaleTrial(store))
-    study, spec = load_sweep(storage, name)
+    existing = len(load_sweep(storage, name)[0].get_trials(deepcopy=False))
+    study, spec = load_sweep(storage, name, seed_offset=1000 * existing + index)
     told_to_stop = _StopFlag()
     last_run: dict[str, int | None] = {"id": None}
 
@@ -100,9 +109,10 @@ class _StopFlag:
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
-def worker_argv(name: str, storage_url: str) -> list[str]:
+def worker_argv(name: str, storage_url: str, index: int = 0) -> list[str]:
     """The command line of one worker process."""
-    return [sys.executable, "-m", "sweeps.worker", name, "--storage", storage_url]
+    argv = [sys.executable, "-m", "sweeps.worker", name, "--storage", storage_url]
+    return [*argv, "--index", str(index)]
 
 
 def spawn_workers(
@@ -113,12 +123,12 @@ def spawn_workers(
     folder = workers_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
     procs = []
-    for _ in range(count):
+    for index in range(count):
         k = len(list(folder.glob("worker-*.log")))
         with open(folder / f"worker-{k}.log", "ab") as out:
             procs.append(
                 subprocess.Popen(
-                    worker_argv(name, storage_url),
+                    worker_argv(name, storage_url, index),
                     env=launcher.child_env(store),
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -139,10 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sweeps.worker")
     parser.add_argument("study", help="name of the sweep to work on")
     parser.add_argument("--storage", default=None, help="Optuna storage URL or journal path")
+    parser.add_argument(
+        "--index", type=int, default=0, help="this worker's number among those started together"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        ran = run_worker(args.study, args.storage)
+        ran = run_worker(args.study, args.storage, index=args.index)
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
