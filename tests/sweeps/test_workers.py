@@ -18,7 +18,6 @@ from sweeps.worker import run_worker, spawn_workers, workers_dir
 from tests.conftest import REPO
 from tests.sweeps.conftest import TINY_SPEC
 
-
 # Trials as short as a run can be, where the test does not need the model to learn.
 FAST = ["trainer.max_epochs=1", "data.limit_samples=200", "data.batch_size=32"]
 FAST_FIXED = {**dict(f.split("=") for f in FAST), "wandb.mode": "disabled"}
