@@ -17,6 +17,7 @@ navigation = st.navigation(
                 "views/run.py", title="Run detail", icon=":material/monitoring:", url_path="run"
             ),
             st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+            st.Page("views/sweeps.py", title="Sweeps", icon=":material/tune:"),
         ],
     }
 )

@@ -1,0 +1,218 @@
+"""Sweeps for the Sweeps page: studies and their trials, Optuna's figures, and launching,
+stopping, resuming and enqueuing — all through the ``sweeps`` package."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import optuna
+import pandas as pd
+import streamlit as st
+import yaml
+
+from dashboard.services.common import REPO, get_store, store
+from paretolab import launcher
+from paretolab.config_io import load_config, load_yaml_text
+from paretolab.errors import ConfigError, UserError
+from sweeps import analysis, study
+from sweeps.spec import SweepSpec, parse_spec
+from sweeps.storage import default_storage_url, is_journal, open_storage
+from sweeps.worker import spawn_workers
+
+SPECS_DIR = REPO / "configs" / "sweeps"
+FIGURES = analysis.FIGURES
+
+
+@st.cache_resource
+def _storage(url: str) -> optuna.storages.BaseStorage:
+    """One storage per URL per server (a journal replays its file once, then follows it)."""
+    return open_storage(url, study.RetryStaleTrial(get_store()))
+
+
+def storage_url() -> str:
+    """Where this server's sweeps live."""
+    return default_storage_url()
+
+
+def _load(name: str) -> tuple[optuna.Study, SweepSpec]:
+    return study.load_sweep(_storage(storage_url()), name)
+
+
+def sweep_names() -> list[str]:
+    """The sweeps in the storage, newest first."""
+    return list(reversed(study.sweep_names(_storage(storage_url()))))
+
+
+def sweeps_frame() -> pd.DataFrame:
+    """The sweeps table (state, progress, best value), after failing trials of dead workers."""
+    launcher.reap_orphans(store())
+    names = sweep_names()
+    for name in names:
+        optuna.storages.fail_stale_trials(_load(name)[0])
+    return analysis.summaries(_storage(storage_url()), names)
+
+
+def overview(name: str) -> dict[str, Any]:
+    """One sweep's summary line."""
+    return analysis.summary(*_load(name))
+
+
+def objective_names(name: str) -> list[str]:
+    """The sweep's objectives, in order."""
+    return [o.metric for o in _load(name)[1].objectives]
+
+
+def trials_frame(name: str) -> pd.DataFrame:
+    """Every trial with its run's link (``/run?run=ID``)."""
+    frame = analysis.trials_frame(*_load(name))
+    links = ["" if pd.isna(r) else f"/run?run={int(r)}" for r in frame["run_id"]]
+    return frame.assign(run=links)
+
+
+def best_frame(name: str) -> pd.DataFrame:
+    """The best trial, or the Pareto-optimal trials, as rows of the trials table."""
+    sweep, _spec = _load(name)
+    numbers = [t.number for t in analysis.best_trials(sweep)]
+    frame = trials_frame(name)
+    return frame[frame["trial"].isin(numbers)]
+
+
+def figure(name: str, key: str, objective: int = 0) -> tuple[Any, str]:
+    """Optuna's figure ``key`` for the sweep, or (None, why Optuna cannot draw it)."""
+    sweep, spec = _load(name)
+    try:
+        return analysis.figure(sweep, spec, key, objective), ""
+    except analysis.FigureUnavailable as exc:
+        return None, str(exc)
+
+
+def spec_yaml(name: str) -> str:
+    """The sweep's spec, as stored with its study."""
+    return yaml.safe_dump(_load(name)[1].model_dump(mode="json"), sort_keys=False)
+
+
+def optuna_dashboard_command() -> str:
+    """The optuna-dashboard command that opens this server's sweep storage."""
+    url = storage_url()
+    return f"optuna-dashboard {url if is_journal(url) else repr(url)}"
+
+
+# ------------------------------------------------------------------ actions
+
+
+def stop(name: str, cancel_running: bool) -> list[int]:
+    """Stop the sweep; returns the runs asked to cancel."""
+    return study.stop(_load(name)[0], store(), cancel_running)
+
+
+def resume(name: str, workers: int) -> None:
+    """Resume the sweep with ``workers`` new worker processes on this server."""
+    study.resume(_load(name)[0])
+    spawn_workers(name, storage_url(), workers, store())
+
+
+def enqueue(name: str, run_id: int) -> None:
+    """Queue a trial with an existing run's search-space values (raises UserError)."""
+    sweep, spec = _load(name)
+    study.enqueue_from_run(sweep, spec, store(), run_id)
+
+
+def launch(spec: SweepSpec, workers: int) -> None:
+    """Create the sweep and start ``workers`` worker processes (raises UserError)."""
+    study.create_sweep(spec, _storage(storage_url()))
+    spawn_workers(spec.study, storage_url(), workers, store())
+
+
+# ------------------------------------------------------------------ the launch form
+
+
+def preset_spec_names() -> list[str]:
+    """Sweep specs shipped in configs/sweeps, by file stem."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+
+
+def preset_spec_text(name: str) -> str:
+    """A shipped spec's YAML text."""
+    return (SPECS_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def spec_from_text(text: str) -> tuple[SweepSpec | None, list[str]]:
+    """A spec from YAML text (a relative ``base`` is read from configs/sweeps), or problems."""
+    try:
+        return parse_spec(load_yaml_text(text, "sweep spec"), "sweep spec", SPECS_DIR), []
+    except ConfigError as exc:
+        return None, exc.problems
+
+
+def base_config(preset: str) -> dict[str, Any]:
+    """A run config preset (configs/NAME.yaml) as the base of a sweep."""
+    return load_config(REPO / "configs" / f"{preset}.yaml").model_dump(mode="json")
+
+
+def spec_from_form(
+    form: dict[str, Any], parameter_rows: list[dict], objective_rows: list[dict]
+) -> tuple[SweepSpec | None, list[str]]:
+    """A spec from the form's fields and its two tables, or the problems (one per line)."""
+    try:
+        data = {
+            **form,
+            "parameters": parameters_from_rows(parameter_rows),
+            "objectives": [
+                {"metric": r["metric"], "direction": r["direction"]}
+                for r in objective_rows
+                if _filled(r.get("metric"))
+            ],
+        }
+    except UserError as exc:
+        return None, [str(exc)]
+    try:
+        return parse_spec(data, "form"), []
+    except ConfigError as exc:
+        return None, exc.problems
+
+
+def parameters_from_rows(rows: list[dict]) -> dict[str, Any]:
+    """The search-space editor's rows (field, type, low, high, log, step, choices, when) as
+    the spec's ``parameters``; empty rows are skipped.
+
+    Raises:
+        UserError: a row lacks what its type needs.
+    """
+    params: dict[str, Any] = {}
+    for row in rows:
+        field = _text(row.get("field"))
+        if not field:
+            continue
+        kind = _text(row.get("type")) or "float"
+        param: dict[str, Any] = {"type": kind}
+        if kind == "categorical":
+            choices = [c.strip() for c in _text(row.get("choices")).split(",") if c.strip()]
+            param["choices"] = [yaml.safe_load(c) for c in choices]
+        else:
+            for bound in ("low", "high"):
+                if not _filled(row.get(bound)):
+                    raise UserError(f"parameters.{field}: a {kind} needs `{bound}`")
+                param[bound] = row[bound]
+            param["log"] = _text(row.get("log")) == "True"
+            if _filled(row.get("step")):
+                param["step"] = row["step"]
+        when = _text(row.get("when"))
+        if when:
+            key, sep, values = when.partition("=")
+            if not sep:
+                raise UserError(f"parameters.{field}: write `when` as FIELD=VALUE[|VALUE…]")
+            param["when"] = {key.strip(): [yaml.safe_load(v) for v in values.split("|")]}
+        params[field] = param
+    return params
+
+
+def _text(value: Any) -> str:
+    """A table cell as text: "" for an empty cell (None, NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _filled(value: Any) -> bool:
+    return _text(value) != ""

@@ -1,0 +1,159 @@
+"""Sweeps: Optuna studies with their progress, trials (each one a run), best trials and
+Optuna's own figures; launch a sweep, stop or resume it, enqueue a trial from a run."""
+
+import streamlit as st
+
+from dashboard import services
+from dashboard.components.sweep_form import render_sweep_form
+from dashboard.services import sweeps as sweep_services
+
+st.title("Sweeps")
+state = st.session_state
+studies_tab, new_tab = st.tabs(["Studies", "New sweep"])
+
+
+@st.fragment(run_every=10)
+def sweeps_table() -> None:
+    frame = sweep_services.sweeps_frame()
+    st.caption(f"{len(frame)} sweep(s) · live: refreshes every 10 s")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key="sweeps_table",
+        column_config={
+            "done": st.column_config.ProgressColumn(
+                "done", min_value=0, max_value=int(frame["budget"].max()), format="%d"
+            )
+        },
+    )
+
+
+@st.fragment(run_every=10)
+def study_progress(name: str) -> None:
+    o = sweep_services.overview(name)
+    c = st.columns(5)
+    c[0].metric("State", o["state"])
+    c[1].metric("Done", f"{o['done']} / {o['budget']}")
+    c[2].metric("Running", o["running"])
+    c[3].metric("Pruned · failed", f"{o['pruned']} · {o['failed']}")
+    c[4].metric("Best", o["best"] or "—")
+    st.progress(min(o["done"] / o["budget"], 1.0))
+    st.markdown("**Trials** — each one a run; open it for its curves, config and files")
+    st.dataframe(
+        sweep_services.trials_frame(name),
+        hide_index=True,
+        width="stretch",
+        key="sweeps_trials",
+        column_config={
+            "run": st.column_config.LinkColumn("run", display_text="open ↗"),
+            "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
+        },
+    )
+    best = sweep_services.best_frame(name)
+    several = len(sweep_services.objective_names(name)) > 1
+    st.markdown("**Pareto-optimal trials**" if several else "**Best trial**")
+    if best.empty:
+        st.caption("No trial has completed yet.")
+    else:
+        st.dataframe(
+            best,
+            hide_index=True,
+            key="sweeps_best",
+            column_config={"run": st.column_config.LinkColumn("run", display_text="open ↗")},
+        )
+
+
+def actions(name: str) -> None:
+    a1, a2, a3 = st.columns(3)
+    with a1.popover("Stop", icon=":material/stop:"):
+        how = st.radio(
+            "Running trials",
+            ["finish", "cancel"],
+            key="sweeps_stop_how",
+            help="No new trials start either way.",
+        )
+        if st.button("Stop the sweep", key="sweeps_stop", type="primary"):
+            cancelled = sweep_services.stop(name, cancel_running=how == "cancel")
+            st.toast(f"{name} stopped" + (f"; cancelling runs {cancelled}" if cancelled else ""))
+    with a2.popover("Resume", icon=":material/play_arrow:"):
+        workers = st.number_input("Workers", 1, 64, 1, key="sweeps_resume_workers")
+        if st.button("Resume the sweep", key="sweeps_resume", type="primary"):
+            sweep_services.resume(name, int(workers))
+            st.toast(f"{name}: {workers} worker(s) started")
+    with a3.popover("Enqueue a trial", icon=":material/playlist_add:"):
+        choices = services.run_choices()
+        run_id = st.selectbox(
+            "Parameters of run", list(choices), format_func=choices.get, key="sweeps_enqueue_run"
+        )
+        if st.button("Enqueue", key="sweeps_enqueue", disabled=run_id is None):
+            try:
+                sweep_services.enqueue(name, run_id)
+                st.toast(f"queued a trial with run {run_id}'s parameters")
+            except services.UserError as exc:
+                st.error(str(exc))
+
+
+def figures(name: str) -> None:
+    objectives = sweep_services.objective_names(name)
+    objective = 0
+    if len(objectives) > 1:
+        objective = st.radio(
+            "Objective",
+            range(len(objectives)),
+            format_func=objectives.__getitem__,
+            horizontal=True,
+            key="sweeps_objective",
+        )
+    # Lazy tabs: only the open one draws its figure (importances and contours take seconds).
+    tabs = st.tabs(list(sweep_services.FIGURES.values()), key="sweeps_figure", on_change="rerun")
+    for tab, (key, title) in zip(tabs, sweep_services.FIGURES.items(), strict=True):
+        if not tab.open:
+            continue
+        with tab:
+            fig, why = sweep_services.figure(name, key, objective)
+            if fig is None:
+                st.info(f"{title}: {why}.")
+            else:
+                st.plotly_chart(fig, key=f"sweeps_fig_{key}")
+
+
+with studies_tab:
+    names = sweep_services.sweep_names()
+    if not names:
+        st.info(
+            "No sweeps yet. Start one under *New sweep*, or from a terminal: "
+            "`paretolab sweep run configs/sweeps/tiny.yaml --workers 2`."
+        )
+    else:
+        sweeps_table()
+        requested = st.query_params.get("study", "")
+        name = st.selectbox(
+            "Study",
+            names,
+            index=names.index(requested) if requested in names else 0,
+            key="sweeps_pick",
+        )
+        st.query_params["study"] = name
+        actions(name)
+        study_progress(name)
+        st.subheader("Figures")
+        figures(name)
+        with st.expander("Spec and optuna-dashboard"):
+            st.code(sweep_services.spec_yaml(name), language="yaml")
+            st.caption("Optuna's own dashboard opens the same storage:")
+            st.code(sweep_services.optuna_dashboard_command(), language="bash")
+
+with new_tab:
+    spec, problems = render_sweep_form()
+    for problem in problems:
+        st.error(problem)
+    workers = st.number_input("Workers on this server", 1, 64, 2, key="sweeps_workers")
+    if st.button("Launch sweep", type="primary", key="sweeps_launch", disabled=spec is None):
+        try:
+            sweep_services.launch(spec, int(workers))
+        except services.UserError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Sweep {spec.study} started with {workers} worker(s).")
+            st.query_params["study"] = spec.study
