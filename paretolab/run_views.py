@@ -78,6 +78,8 @@ def run_report(store: RunStore, run_id: int) -> str:
         f"  tags      {', '.join(run.tags) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]
+    if run.study is not None:
+        lines.append(f"  sweep     trial {run.trial_number} of {run.study}")
     if run.error:
         lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
     order = list(TASK_VAL_METRICS.get(run.task, ()))

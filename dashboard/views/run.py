@@ -38,6 +38,13 @@ except RunNotFound as exc:
     st.stop()
 
 st.title(f"Run {run.id}: {run.name}")
+if run.study is not None:
+    st.page_link(
+        "views/sweeps.py",
+        label=f"Trial {run.trial_number} of sweep {run.study}",
+        icon=":material/tune:",
+        query_params={"study": run.study},
+    )
 c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
