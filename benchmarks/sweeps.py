@@ -13,7 +13,8 @@ Every trial is a run; its training steps are the highest step its metrics were l
 its score the best val accuracy it reached (pruned trials included). The goal: (b) reaches
 (a)'s best val accuracy having trained at most 40% of (a)'s total steps, counting (b)'s
 trials in the order they ended. Prints both totals and both best values, and writes the
-table to benchmarks/results/. About 15 minutes on an idle 2-core CPU with one worker.
+table to benchmarks/results/. About 10 minutes on an idle 2-core CPU with two workers
+(one thread each).
 `--quick` runs 6-trial sweeps of the tiny digits config instead (a smoke check, about two
 minutes; its numbers say nothing about the goal).
 """
@@ -119,7 +120,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="6 tiny trials each: a smoke check")
-    parser.add_argument("--workers", type=int, default=1, help="workers per sweep (default 1)")
+    parser.add_argument("--workers", type=int, default=2, help="workers per sweep (default 2)")
     args = parser.parse_args()
     remember_commit()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -26,6 +26,8 @@ SPEC_ATTR = "paretolab:spec"
 STATE_ATTR = "paretolab:state"
 RUNNING, STOPPED = "running", "stopped"
 
+# Heartbeats, stale-trial retries and metric names are "experimental" in Optuna: the same
+# warning on every worker and page would bury everything else in the logs.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 

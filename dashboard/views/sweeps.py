@@ -23,7 +23,10 @@ def sweeps_table() -> None:
         key="sweeps_table",
         column_config={
             "done": st.column_config.ProgressColumn(
-                "done", min_value=0, max_value=int(frame["budget"].max()), format="%d"
+                "done",
+                min_value=0,
+                max_value=int(max(frame["budget"].max(), frame["done"].max())),
+                format="%d",
             )
         },
     )
