@@ -115,7 +115,7 @@ def test_runs_list_reaps_dead_processes(store, capsys) -> None:
 
 def test_db_check_reports_the_revision(store, capsys) -> None:
     assert main(["db", "check"]) == 0
-    assert "schema revision 0003, this paretolab needs 0003" in capsys.readouterr().out
+    assert "schema revision 0004, this paretolab needs 0004" in capsys.readouterr().out
 
 
 def test_core_imports_without_torch_streamlit_or_optuna() -> None:

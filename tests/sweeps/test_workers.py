@@ -104,9 +104,14 @@ def test_two_objectives_have_a_pareto_front(store: RunStore, new_sweep) -> None:
 def test_a_worker_killed_mid_trial_leaves_its_trial_failed_and_retried(
     store: RunStore, new_sweep
 ) -> None:
-    spec = new_sweep(
-        study="killed", n_trials=2, heartbeat_interval=1, grace_period=2, fixed=FAST_FIXED
-    )
+    # Two epochs of 25 steps: long enough to be killed in the middle.
+    fixed = {
+        **FAST_FIXED,
+        "trainer.max_epochs": 2,
+        "data.limit_samples": 400,
+        "data.batch_size": 16,
+    }
+    spec = new_sweep(study="killed", n_trials=2, heartbeat_interval=1, grace_period=2, fixed=fixed)
     (worker,) = spawn_workers(spec.study, default_storage_url(), 1, store)
     try:
         deadline = time.monotonic() + 90
@@ -121,9 +126,9 @@ def test_a_worker_killed_mid_trial_leaves_its_trial_failed_and_retried(
     run_worker(spec.study, store=store, poll=0.5)
     study, _ = sweep(store, spec.study)
     trials = study.get_trials()
-    killed = trials[0]
-    (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == 0]
-    assert killed.state == TrialState.FAIL and retry.state == TrialState.COMPLETE
+    (killed,) = [t for t in trials if t.state == TrialState.FAIL]
+    (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == killed.number]
+    assert retry.state == TrialState.COMPLETE
     assert retry.params == killed.params
     assert store.get_run(killed.user_attrs["run_id"]).status == "failed"
     assert store.get_run(retry.user_attrs["run_id"]).status == "finished"
