@@ -100,6 +100,7 @@ def _check_workers(count: int) -> None:
 def _run(args: argparse.Namespace) -> int:
     from paretolab.config_io import apply_overrides
     from sweeps.spec import load_spec, parse_spec
+    from sweeps.storage import printable
     from sweeps.study import create_sweep
 
     _check_workers(args.workers)
@@ -110,7 +111,10 @@ def _run(args: argparse.Namespace) -> int:
         spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
     store, storage, url = _open(args)
     create_sweep(spec, storage)
-    print(f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), storage {url}")
+    print(
+        f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), "
+        f"storage {printable(url)}"
+    )
     return _start_workers(spec.study, url, args.workers, store, args.detach)
 
 
@@ -183,12 +187,16 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from sweeps.analysis import summaries
+    from sweeps.storage import printable
     from sweeps.study import sweep_names
 
     _, storage, url = _open(args)
     names = sweep_names(storage)
     if not names:
-        print(f"no sweeps in {url}; start one with `paretolab sweep run configs/sweeps/tiny.yaml`")
+        print(
+            f"no sweeps in {printable(url)}; start one with "
+            "`paretolab sweep run configs/sweeps/tiny.yaml`"
+        )
         return 0
     print(summaries(storage, names).to_string(index=False))
     return 0

@@ -57,6 +57,11 @@ def is_journal(url: str) -> bool:
     return "://" not in url
 
 
+def printable(url: str) -> str:
+    """The storage URL safe to print or show: a database URL without its password."""
+    return url if is_journal(url) else settings.redact_url(url)
+
+
 def open_storage(
     url: str,
     on_stale: StaleCallback | None = None,

@@ -4,6 +4,7 @@ stopping, resuming and enqueuing — all through the ``sweeps`` package."""
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any
 
 import optuna
@@ -17,7 +18,7 @@ from paretolab.config_io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
 from sweeps import analysis, study
 from sweeps.spec import SweepSpec, parse_spec
-from sweeps.storage import default_storage_url, is_journal, open_storage
+from sweeps.storage import default_storage_url, open_storage, printable
 from sweeps.worker import spawn_workers
 
 SPECS_DIR = REPO / "configs" / "sweeps"
@@ -94,8 +95,8 @@ def spec_yaml(name: str) -> str:
 
 def optuna_dashboard_command() -> str:
     """The optuna-dashboard command that opens this server's sweep storage."""
-    url = storage_url()
-    return f"optuna-dashboard {url if is_journal(url) else repr(url)}"
+    # A database URL is shown without its password (`***`: put yours in its place).
+    return f"optuna-dashboard {shlex.quote(printable(storage_url()))}"
 
 
 # ------------------------------------------------------------------ actions

@@ -61,3 +61,11 @@ def test_postgresql_sweeps_live_in_their_own_schema_beside_the_run_store(
     assert {"studies", "trials", "trial_heartbeats", "alembic_version"} <= tables
     with pytest.raises(Exception, match="exists"):
         create_sweep(load_spec(TINY_SPEC), open_storage(storage_url))
+
+
+def test_a_database_storage_url_is_shown_without_its_password() -> None:
+    from sweeps.storage import printable
+
+    url = "postgresql+psycopg://me:secret@db/paretolab?options=-csearch_path%3Doptuna"
+    assert "secret" not in printable(url) and "me:***@db/paretolab" in printable(url)
+    assert printable("/data/optuna-journal.log") == "/data/optuna-journal.log"
