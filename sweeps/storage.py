@@ -147,11 +147,12 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
         grace = self.grace_period or 2 * self.heartbeat_interval
         now = time.time()
         running = self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,))
-        # Like Optuna's RDB storage: a trial that never beat (heartbeat off) is never stale.
+        # A trial's last sign of life is its last beat, or its start if it never beat (its
+        # worker died between taking it and starting the heartbeat thread).
         return [
             t._trial_id
             for t in running
-            if HEARTBEAT_KEY in t.system_attrs and now - t.system_attrs[HEARTBEAT_KEY] > grace
+            if now - t.system_attrs.get(HEARTBEAT_KEY, _started(t)) > grace
         ]
 
     def get_heartbeat_interval(self) -> int | None:
@@ -159,3 +160,8 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
 
     def get_heartbeat_stale_trial_callback(self) -> StaleCallback | None:
         return self.on_stale
+
+
+def _started(trial: FrozenTrial) -> float:
+    start = trial.datetime_start
+    return start.timestamp() if start else time.time()

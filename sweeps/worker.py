@@ -61,25 +61,27 @@ def run_worker(
             last_run["id"] = trial.user_attrs.get("run_id")
 
     ran = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        while not told_to_stop.value:
-            launcher.reap_orphans(store)
-            optuna.storages.fail_stale_trials(study)
-            if is_stopped(study):
-                break
-            now = progress(study, spec)
-            if now.needs_trials:
-                last_run["id"] = None
-                study.optimize(objective, n_trials=1, catch=(TrialFailed,), gc_after_trial=True)
-                ran += 1
-                if _cancelled_by_signal(store, last_run["id"]):
-                    break  # SIGTERM reached this worker during the trial: stop here
-            elif now.running:
-                time.sleep(poll)  # the last trials run elsewhere; retry them if they die
-            else:
-                break
-    told_to_stop.restore()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            while not told_to_stop.value:
+                launcher.reap_orphans(store)
+                optuna.storages.fail_stale_trials(study)
+                if is_stopped(study):
+                    break
+                now = progress(study, spec)
+                if now.needs_trials:
+                    last_run["id"] = None
+                    study.optimize(objective, n_trials=1, catch=(TrialFailed,), gc_after_trial=True)
+                    ran += 1
+                    if _cancelled_by_signal(store, last_run["id"]):
+                        break  # SIGTERM reached this worker during the trial: stop here
+                elif now.running:
+                    time.sleep(poll)  # the last trials run elsewhere; retry them if they die
+                else:
+                    break
+    finally:
+        told_to_stop.restore()
     return ran
 
 
