@@ -8,8 +8,11 @@ from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import sweeps as sweep_services
 
 st.title("Sweeps")
-state = st.session_state
 studies_tab, new_tab = st.tabs(["Studies", "New sweep"])
+TRIAL_COLUMNS = {
+    "run": st.column_config.LinkColumn("run", display_text="open ↗"),
+    "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
+}
 
 
 @st.fragment(run_every=10)
@@ -35,7 +38,7 @@ def sweeps_table() -> None:
 @st.fragment(run_every=10)
 def study_progress(name: str) -> None:
     o = sweep_services.overview(name)
-    c = st.columns(5)
+    c = st.columns([1, 1, 1, 1, 2])
     c[0].metric("State", o["state"])
     c[1].metric("Done", f"{o['done']} / {o['budget']}")
     c[2].metric("Running", o["running"])
@@ -48,10 +51,7 @@ def study_progress(name: str) -> None:
         hide_index=True,
         width="stretch",
         key="sweeps_trials",
-        column_config={
-            "run": st.column_config.LinkColumn("run", display_text="open ↗"),
-            "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
-        },
+        column_config=TRIAL_COLUMNS,
     )
     best = sweep_services.best_frame(name)
     several = len(sweep_services.objective_names(name)) > 1
@@ -59,12 +59,7 @@ def study_progress(name: str) -> None:
     if best.empty:
         st.caption("No trial has completed yet.")
     else:
-        st.dataframe(
-            best,
-            hide_index=True,
-            key="sweeps_best",
-            column_config={"run": st.column_config.LinkColumn("run", display_text="open ↗")},
-        )
+        st.dataframe(best, hide_index=True, key="sweeps_best", column_config=TRIAL_COLUMNS)
 
 
 def actions(name: str) -> None:
