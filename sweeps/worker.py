@@ -29,7 +29,7 @@ from paretolab import launcher, settings
 from paretolab.errors import UserError
 from paretolab.store import CANCELLED, RunStore
 from sweeps.objective import TrialFailed, run_trial
-from sweeps.storage import default_storage_url, open_storage
+from sweeps.storage import default_storage_url, is_journal, open_storage
 from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, progress
 
 log = logging.getLogger("paretolab.sweeps")
@@ -48,7 +48,14 @@ def run_worker(
     offsets a seeded sampler, so workers (and resumed sweeps) never replay one sequence.
     """
     store = store or RunStore()
-    storage = open_storage(storage_url or default_storage_url(), RetryStaleTrial(store))
+    url = storage_url or default_storage_url()
+    if not is_journal(url) and store.engine.dialect.name == "sqlite":
+        log.warning(
+            "the sweep storage is a database but the run store is this machine's SQLite "
+            "file: set PARETOLAB_DB_URL to the team database so every worker's trials are "
+            "runs in one store"
+        )
+    storage = open_storage(url, RetryStaleTrial(store))
     existing = len(load_sweep(storage, name)[0].get_trials(deepcopy=False))
     study, spec = load_sweep(storage, name, seed_offset=1000 * existing + index)
     told_to_stop = _StopFlag()
