@@ -285,8 +285,10 @@ class ModelConfig(_Section):
     attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     """Dropout on attention probabilities."""
 
-    positional: Literal["learned", "sinusoidal"] = "learned"
-    """Position encoding added to token embeddings."""
+    positional: Literal["learned", "sinusoidal", "rope"] = "learned"
+    """Position encoding: a learned or sinusoidal table added to token embeddings, or rotary
+    position embeddings (`rope`: queries and keys of self-attention rotated by position; not
+    for `vit`, whose patches sit on a 2-D grid)."""
 
     pooling: Literal["mean", "cls"] = "mean"
     """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token."""
@@ -306,12 +308,25 @@ class ModelConfig(_Section):
                 f"model.n_heads={self.n_heads} must divide model.d_model={self.d_model} "
                 f"(try n_heads in {_divisors(self.d_model)})"
             )
+        if self.positional == "rope" and self.family == "vit":
+            raise ValueError(
+                "model.positional=rope is for token sequences; a vit's patches sit on a 2-D "
+                "grid: use learned or sinusoidal"
+            )
+        if self.positional == "rope" and (self.d_model // self.n_heads) % 2:
+            raise ValueError(
+                f"model.positional=rope needs an even head width, but d_model/n_heads = "
+                f"{self.d_model}/{self.n_heads} is odd: change n_heads or d_model"
+            )
         return self
 
 
 class OptimConfig(_Section):
-    optimizer: Literal["adamw", "adam", "rmsprop", "sgd"] = "adamw"
-    """Optimiser. `sgd` uses `momentum` (Nesterov off); `rmsprop` uses it too."""
+    optimizer: Literal["adamw", "adam", "rmsprop", "sgd", "muon"] = "adamw"
+    """Optimiser. `sgd` uses `momentum` (Nesterov off); `rmsprop` uses it too. `muon`:
+    Muon (orthogonalised momentum, Nesterov, momentum 0.95) on the Transformer blocks'
+    matrices and AdamW (`betas`, `eps`) on embeddings, heads, biases and norms, at AdamW's
+    learning-rate scale."""
 
     lr: float = Field(1e-3, gt=0.0, le=10.0)
     """Peak learning rate (reached after warm-up)."""
