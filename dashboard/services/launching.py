@@ -13,7 +13,8 @@ from dashboard.services.common import REPO, store
 from paretolab import launcher
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
-from paretolab.cost import model_params
+from paretolab.costing.params import model_params
+from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, UserError
 from paretolab.store import Run
 
@@ -88,11 +89,7 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
         info = get_dataset(config.data.dataset)
         num_classes, image_shape = info.num_classes, info.image_shape
     counts = model_params(
-        config.model,
-        config.tokenizer.vocab_size,
-        config.data.max_length,
-        num_classes,
-        image_shape,
+        ModelShape.from_config(config, num_classes=num_classes, image_shape=image_shape)
     )
     return counts, model_dot(counts, config.model, num_classes)
 

@@ -4,6 +4,8 @@ GPUs: the catalog's datasheet figure for the run's dtype. CPUs have no datasheet
 can trust across machines, so it is measured: the best rate of repeated fp32 matrix
 products (numpy's BLAS, every core), cached per host in the paretolab home. That is the
 rate a dense layer can reach here — a practical peak, a little under the theoretical one.
+On a busy machine the measurement reads low: set the ``cpu`` entry's ``peak_flops`` in your
+own catalog, or delete ``cpu_peak.json`` in the home to measure again.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def peak_flops(device: Device, precision: str = "32") -> tuple[float | None, str
     return None, f"the catalog has no {dtype} peak for {device.name}"
 
 
-def measured_cpu_peak(size: int = 512, seconds: float = 0.3) -> float:
+def measured_cpu_peak(size: int = 512, seconds: float = 0.5) -> float:
     """This host's fp32 matmul rate in FLOP/s, measured once and cached in the home."""
     key = f"{socket.gethostname()}/{os.cpu_count()}"
     path = settings.home_dir() / CACHE_FILE
@@ -67,7 +69,8 @@ def _benchmark(size: int, seconds: float) -> float:
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
-    a @ b  # warm up the BLAS threads
+    for _ in range(3):  # wake the BLAS threads up
+        a @ b
     best = float("inf")
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
