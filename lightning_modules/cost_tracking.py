@@ -14,6 +14,7 @@ validation inside fit is billed (the machine is held) but left out of throughput
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -222,6 +223,7 @@ class CostTracker(pl.Callback):
             "batch_measured": self.measured,
             "tokens": "token positions processed, padding included",
             "wall_seconds": "fit time, validation included (the device is held)",
+            "model_shape": dataclasses.asdict(self.shape),
         }
         if self.profile is not None:
             bill = spend(

@@ -15,6 +15,7 @@ from pathlib import Path
 from paretolab import __version__, data_check, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
 from paretolab.costing import cli_support as costing_cli
+from paretolab.costing.catalog import check_profile
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store import database as db
@@ -163,6 +164,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return executor.main(["--max-concurrent", str(limit)])
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
+        check_profile(config.hardware.profile)
         # The user's own data file: absolute (the executor may start it from elsewhere) and
         # read once now, so a bad file is one line and exit 2, with no run recorded.
         config = data_check.with_absolute_data_path(config, Path.cwd())

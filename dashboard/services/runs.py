@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.services.common import store
+from dashboard.services.demo import refuse_in_demo
 from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
@@ -103,6 +104,7 @@ def all_tags() -> list[str]:
 
 def cancel(run_id: int) -> str:
     """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
+    refuse_in_demo("cancel a run")
     s = store()
     try:
         requested = s.request_cancel(run_id)
@@ -115,6 +117,7 @@ def cancel(run_id: int) -> str:
 
 def delete_runs(run_ids: list[int]) -> None:
     """Delete runs that are not running (cancel those first)."""
+    refuse_in_demo("delete runs")
     s = store()
     for run_id in run_ids:
         if s.get_run(run_id).status == RUNNING:
@@ -125,22 +128,26 @@ def delete_runs(run_ids: list[int]) -> None:
 
 def archive_runs(run_ids: list[int], archived: bool = True) -> None:
     """Hide runs from the default table (or show them again)."""
+    refuse_in_demo("archive runs")
     for run_id in run_ids:
         store().set_archived(run_id, archived)
 
 
 def add_tag(run_ids: list[int], tag: str) -> None:
     """Add ``tag`` to each run."""
+    refuse_in_demo("tag runs")
     s = store()
     for run_id in run_ids:
         s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
 
 
 def set_tags(run_id: int, tags: list[str]) -> None:
+    refuse_in_demo("change tags")
     store().set_tags(run_id, tags)
 
 
 def set_notes(run_id: int, notes: str) -> None:
+    refuse_in_demo("change notes")
     store().set_notes(run_id, notes)
 
 

@@ -85,6 +85,9 @@ def actions(selected: list[int]) -> None:
         st.switch_page("views/compare.py")
     if a2.button("Open", key="runs_open", disabled=len(selected) != 1):
         st.switch_page("views/run.py", query_params={"run": str(selected[0])})
+    if services.demo_mode():  # read-only: compare and open, nothing that changes runs
+        a3.caption("Read-only demo: tagging, archiving and deleting are off")
+        return
     new_tag = a3.text_input(
         "Tag selected",
         key="runs_new_tag",

@@ -161,6 +161,19 @@ class Catalog(_Strict):
         return None
 
 
+def check_profile(profile: str) -> None:
+    """Refuse a run whose ``hardware.profile`` names no catalog entry (``auto`` always fits).
+
+    Raises:
+        UserError: the entry does not exist, or the catalog itself is invalid.
+    """
+    if profile != "auto":
+        try:
+            load_catalog().device(profile)
+        except UserError as exc:
+            raise UserError(f"hardware.profile: {exc}") from None
+
+
 def user_catalog_path() -> Path | None:
     """Your catalog file: ``$PARETOLAB_HARDWARE``, else ``hardware.yaml`` in the home if
     it exists, else None."""

@@ -143,7 +143,7 @@ def _flops_at(c_ref: float, params: np.ndarray, target: float) -> np.ndarray:
     log_a, b = params[:, 0], params[:, 1]
     c = params[:, 2] if params.shape[1] == 3 else np.zeros(len(params))
     gap = target - c
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_ratio = (log_a - np.log(gap)) / b  # log(C / c_ref)
         flops = c_ref * np.exp(log_ratio)
     return np.where((gap > 0) & (b > 0), flops, np.nan)
