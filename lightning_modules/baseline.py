@@ -26,14 +26,13 @@ import numpy as np
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.folds import quantile_strata
 from lightning_modules.data.sources import load_images, load_labelled_texts, load_regression_texts
-from paretolab.baselines import save_baseline, split_key, split_label
+from paretolab.baselines import BASELINE_TASKS, save_baseline, split_key, split_label
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.pricing import spend
 from paretolab.errors import UserError
 
-BASELINE_TASKS = ("classification", "image_classification", "regression")
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 

@@ -6,7 +6,7 @@ cost model's exact formula (pure arithmetic, cached per batch shape), and every
 FLOP/s, MFU). Once, on the first training batch, it measures that batch's FLOPs with
 torch's FlopCounterMode, so each run carries measured ÷ estimated.
 
-At the end of fit it stores the run's figures as ``cost/*`` metrics and a ``cost.json``
+At the end of fit (also when the run fails or is cancelled) it stores the run's figures as ``cost/*`` metrics and a ``cost.json``
 artifact that also holds every assumption (catalog entry, price quote with its date and
 source, PUE, grid intensity, peak FLOP/s and where it came from). Wall time is fit time;
 validation inside fit is billed (the machine is held) but left out of throughput and MFU.
@@ -75,6 +75,7 @@ class CostTracker(pl.Callback):
         self._fit_start = self._val_start = 0.0
         self.val_seconds = self.measure_seconds = 0.0
         self.throughput: Throughput | None = None
+        self._stored = False
 
     # ------------------------------------------------------------------ counting
 
@@ -91,7 +92,7 @@ class CostTracker(pl.Callback):
             return
         start = time.perf_counter()
         try:
-            measured = count_training_flops(pl_module, batch)
+            measured = count_training_flops(pl_module, batch, backward=trainer.world_size == 1)
         except Exception:  # a measurement must never fail the run
             log.exception("could not measure FLOPs with FlopCounterMode")
             measured = 0
@@ -163,15 +164,32 @@ class CostTracker(pl.Callback):
             profile = resolve_profile(self.config, catalog, trainer)
             if profile is None:
                 return None, "this device is not in the hardware catalog", None
-            value, source = peak_flops(catalog.device(profile), self.config.trainer.precision)
+            device = catalog.device(profile)
+            value, source = peak_flops(device, self.config.trainer.precision)
+            cores = os.cpu_count() or 1
+            if device.kind == "cpu" and value and torch.get_num_threads() < cores:
+                # A run held to some of the cores can reach only their share of the peak.
+                value *= torch.get_num_threads() / cores
+                source += f", × {torch.get_num_threads()}/{cores} cores used"
             return value, source, profile
         except UserError as exc:  # a catalog entry removed since launch: cost what we can
             log.warning("hardware catalog: %s", exc)
             return None, str(exc), None
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.is_global_zero or self.shape is None:
+        self._store(trainer)
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
+        # A failed or cancelled run cost money too: store what it spent until it stopped.
+        if trainer.state.fn == "fit":
+            self._store(trainer)
+
+    def _store(self, trainer: pl.Trainer) -> None:
+        if not trainer.is_global_zero or self.shape is None or self._stored:
             return
+        self._stored = True
         report = self.report(trainer.world_size)
         metrics = {f"cost/{k}": float(v) for k, v in report["figures"].items() if v is not None}
         for logger in trainer.loggers:
@@ -218,8 +236,9 @@ class CostTracker(pl.Callback):
             "dtype": PRECISION_DTYPES[self.config.trainer.precision],
             "peak_source": self.peak_source,
             "flops": "exact per-layer count of every training batch (backward = 2 × forward)",
-            "flops_measured": "FlopCounterMode on the first training batch, forward + backward; "
-            "the run's total is the estimate × measured/estimated",
+            "flops_measured": "FlopCounterMode on the first training batch, forward + "
+            "backward (forward × 3 under DDP); the run's total is the estimate × "
+            "measured/estimated",
             "batch_measured": self.measured,
             "tokens": "token positions processed, padding included",
             "wall_seconds": "fit time, validation included (the device is held)",

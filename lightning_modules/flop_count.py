@@ -45,27 +45,33 @@ def count_flops(work: Callable[[], object]) -> int:
     return counter.get_total_flops()
 
 
-def count_training_flops(module: torch.nn.Module, batch: dict[str, torch.Tensor]) -> int:
+def count_training_flops(
+    module: torch.nn.Module, batch: dict[str, torch.Tensor], backward: bool = True
+) -> int:
     """Forward and backward FLOPs of one batch through a task module (``module(batch)``).
 
     The gradients are thrown away and the random state restored, so training goes on as
     if nothing had run. Call between optimiser steps (not inside an accumulation window).
+    ``backward=False`` counts the forward pass only and returns 3 × it (backward = 2 ×
+    forward): for a module wrapped in DDP, whose gradient hooks expect every backward to
+    follow a forward through the wrapper.
     """
     params = [p for p in module.parameters() if p.requires_grad]
-    devices = (
-        [module.device] if getattr(module, "device", None) and module.device.type == "cuda" else []
-    )
+    device = getattr(module, "device", None)
+    devices = [device] if device is not None and device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
 
         def forward_backward() -> None:
-            out = module(batch)
-            first = out[0] if isinstance(out, tuple | list) else out  # (logits, labels) for MLM
-            first.float().sum().backward()
+            with torch.set_grad_enabled(backward):
+                out = module(batch)
+                first = out[0] if isinstance(out, tuple | list) else out  # MLM: (logits, labels)
+                if backward:
+                    first.float().sum().backward()
 
         flops = count_flops(forward_backward)
     for p in params:
         p.grad = None
-    return flops
+    return flops if backward else 3 * flops
 
 
 def task_shape(config: RunConfig, hparams: Any) -> ModelShape:

@@ -18,6 +18,8 @@ from typing import Any
 from paretolab import settings
 from paretolab.config import RunConfig
 
+# Tasks with a classical baseline (lightning_modules.baseline).
+BASELINE_TASKS = ("classification", "image_classification", "regression")
 # The config fields that decide which examples land in train, val and test.
 _SPLIT_FIELDS = (
     "dataset",

@@ -6,7 +6,8 @@ the executor, and shapes results into frames for the views.
 - ``runs``: the runs table, run actions, series, artifacts, logs;
 - ``comparing``: final metrics, config diffs, parameters, groups;
 - ``costs``: what runs cost (figures, assumptions, what-if projections);
-- ``business``: the stakeholder view (frontier, baselines, scaling, serving);
+- ``business``: the stakeholder view (frontier, baselines, assumptions);
+- ``projections``: scaling fits and projections, Chinchilla context, serving cost;
 - ``report``: the stakeholder report as HTML and PDF;
 - ``demo``: the read-only demo mode.
 """
@@ -15,17 +16,12 @@ from dashboard.services.business import (
     COST_AXES,
     assumptions,
     baseline,
-    chinchilla_table,
     fittable_metrics,
     format_cost,
     frontier,
     hardware_choices,
-    log_range,
-    project_target,
     quality_metrics,
     runs_beating,
-    scaling,
-    serving,
     split_of_run,
     splits,
     train_baseline,
@@ -55,6 +51,17 @@ from dashboard.services.launching import (
     validate,
     yaml_config,
 )
+from dashboard.services.projections import (
+    chinchilla_table,
+    describe_fit,
+    describe_projection,
+    describe_serving,
+    log_range,
+    project_target,
+    scaling,
+    serving,
+    usd,
+)
 from dashboard.services.report import Report, report_html, report_pdf
 from dashboard.services.runs import (
     add_tag,
@@ -77,10 +84,12 @@ from dashboard.services.runs import (
     test_outputs,
     wandb_folder,
 )
+from paretolab.baselines import BASELINE_TASKS
 from paretolab.costing.scaling import prediction_band
 from paretolab.errors import UserError
 
 __all__ = [
+    "BASELINE_TASKS",
     "COST_AXES",
     "DemoModeError",
     "Report",
@@ -104,6 +113,9 @@ __all__ = [
     "costs_frame",
     "delete_runs",
     "demo_mode",
+    "describe_fit",
+    "describe_projection",
+    "describe_serving",
     "fittable_metrics",
     "format_cost",
     "frontier",
@@ -146,6 +158,7 @@ __all__ = [
     "suggest",
     "test_outputs",
     "train_baseline",
+    "usd",
     "validate",
     "wandb_folder",
     "what_if",

@@ -1,18 +1,16 @@
-"""The stakeholder view: cost-vs-quality frontier, baselines, scaling projections, serving.
+"""The stakeholder view: the cost-vs-quality frontier, classical baselines, assumptions.
 
-Pages pass plain choices (a split, a metric, a cost axis, hardware) and get frames and
-dicts back; the arithmetic lives in ``paretolab.costing``.
+Pages pass plain choices (a split, a metric, a cost axis) and get frames and dicts back;
+the arithmetic lives in ``paretolab.costing``. Scaling and serving: ``projections``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dashboard.services.common import REPO, store
@@ -21,12 +19,7 @@ from paretolab import launcher
 from paretolab.baselines import load_baseline, split_key
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
-from paretolab.costing.estimate import default_precision
 from paretolab.costing.frontier import higher_is_better, is_fraction, marginal_costs, pareto_front
-from paretolab.costing.pricing import project
-from paretolab.costing.scaling import chinchilla_context, compute_for_target, fit_power_law
-from paretolab.costing.serving import serving_cost
-from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
 # Cost axes the frontier can use: column of the costs frame → label.
@@ -159,105 +152,6 @@ def train_baseline(run_id: int, timeout: float = 900) -> dict[str, Any]:
     return result
 
 
-def scaling(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
-    """Fit the metric (as a loss: 1 − value for shares like accuracy) against training FLOPs.
-
-    Raises:
-        UserError: fewer than three runs with FLOPs and the metric.
-    """
-    if "flops_estimated" not in frame or metric not in frame:
-        raise UserError(f"no runs with both training FLOPs and {metric}")
-    data = frame.dropna(subset=["flops_estimated", metric])
-    y = data[metric].to_numpy(dtype=float)
-    as_loss = higher_is_better(metric)
-    if as_loss and not is_fraction(metric):
-        raise UserError(f"{metric} grows with quality and is not a share: fit a loss instead")
-    loss = 1.0 - y if as_loss else y
-    fit = fit_power_law(data["flops_estimated"].to_numpy(dtype=float), loss)
-    return {
-        "fit": fit,
-        "compute": data["flops_estimated"].to_numpy(dtype=float),
-        "loss": loss,
-        "names": data["name"].tolist(),
-        "fitted_as": f"1 − {metric}" if as_loss else metric,
-        "metric": metric,
-    }
-
-
-def project_target(
-    fitted: dict[str, Any], target: float, hardware: str, devices: int, mfu: float
-) -> dict[str, Any]:
-    """Compute, time and dollars to reach ``target`` (in the metric's own units), with the
-    fit's 10–90% interval."""
-    metric = fitted["metric"]
-    as_loss = higher_is_better(metric)
-    needed = compute_for_target(fitted["fit"], 1.0 - target if as_loss else target)
-    catalog = load_catalog()
-    precision = default_precision(catalog.device(hardware))
-    out: dict[str, Any] = {"target": target, "reachable_share": needed.reachable_share}
-    for label, flops in (
-        ("", needed.flops),
-        ("_low", needed.flops_low),
-        ("_high", needed.flops_high),
-    ):
-        if flops is None or not math.isfinite(flops):
-            out |= {f"flops{label}": None, f"hours{label}": None, f"usd{label}": None}
-            continue
-        p = project(catalog, flops, hardware, devices, mfu, precision)
-        out |= {
-            f"flops{label}": flops,
-            f"hours{label}": p.spend.wall_seconds / 3600,
-            f"usd{label}": p.spend.cost_usd,
-        }
-    out["precision"] = precision
-    return out
-
-
-def chinchilla_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tokens per parameter of each run against Chinchilla's ~20, with a verdict."""
-    rows = []
-    for _, r in frame.iterrows():
-        tokens = r.get("tokens_real") if pd.notna(r.get("tokens_real")) else r.get("tokens")
-        if pd.isna(r.get("params")) or pd.isna(tokens) or not r.get("params"):
-            continue
-        ctx = chinchilla_context(float(r["params"]), float(tokens))
-        rows.append(
-            {
-                "run": r["name"],
-                "params": r["params"],
-                "tokens": tokens,
-                "tokens_per_param": ctx["tokens_per_param"],
-                "verdict": ctx["verdict"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def run_shape(run_id: int) -> ModelShape:
-    """The model shape of a run: as measured in training (cost.json), else from its config."""
-    from dashboard.services.costs import run_cost
-
-    saved = run_cost(run_id)["assumptions"].get("model_shape")
-    if saved:
-        saved = {
-            **saved,
-            "image_shape": tuple(saved["image_shape"]) if saved.get("image_shape") else None,
-        }
-        return ModelShape(**saved)
-    return ModelShape.from_config(parse_config(store().get_run(run_id).config))
-
-
-def serving(
-    run_id: int, hardware: str, utilisation: float, tokens_per_request: int
-) -> dict[str, Any]:
-    """Dollars per million tokens and per thousand requests for run ``run_id``'s model."""
-    catalog = load_catalog()
-    precision = default_precision(catalog.device(hardware))
-    return serving_cost(
-        catalog, run_shape(run_id), hardware, utilisation, tokens_per_request, precision
-    )
-
-
 def hardware_choices() -> dict[str, str]:
     """Catalog entries as ``{key: name}``, yours first."""
     return {key: d.name for key, d in load_catalog().devices.items()}
@@ -303,11 +197,3 @@ def assumptions() -> pd.DataFrame:
 def split_of_run(run_id: int) -> str:
     """The split key of a run."""
     return split_key(parse_config(store().get_run(run_id).config))
-
-
-def log_range(values: np.ndarray, upto: float | None = None) -> np.ndarray:
-    """Points spread evenly in log space from the smallest value to 10 × the largest, or to
-    ``upto`` (e.g. a projection) if further — at most 10,000 × the largest."""
-    lo, top = float(np.min(values)), float(np.max(values))
-    hi = min(max(10 * top, 1.5 * (upto or 0)), 1e4 * top)
-    return np.logspace(math.log10(lo), math.log10(hi), 60)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.services.common import store
-from dashboard.services.runs import artifact_path
+from dashboard.services.runs import artifact_path, artifacts
 from paretolab.baselines import split_key, split_label
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
@@ -74,9 +74,11 @@ def cost_figures(latest: dict[str, LatestMetric]) -> dict[str, Any]:
 def run_cost(run_id: int) -> dict[str, Any]:
     """One run's figures and the assumptions behind them (``cost.json``; {} if absent)."""
     figures = cost_figures(store().latest_metrics(run_id))
+    # The run's own cost.json, or a cross-validated run's first fold's.
+    recorded = sorted(a.path for a in artifacts(run_id) if a.kind == "cost")
     try:
-        doc = json.loads(artifact_path(run_id, "cost.json").read_text(encoding="utf-8"))
-    except (UserError, ValueError, OSError):
+        doc = json.loads(artifact_path(run_id, recorded[0]).read_text(encoding="utf-8"))
+    except (IndexError, UserError, ValueError, OSError):
         doc = {}
     return {"figures": figures, "assumptions": doc.get("assumptions", {})}
 

