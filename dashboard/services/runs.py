@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ HEADLINE_METRICS = (
     "test_f1",
     "test_exact_match",  # seq2seq
     "test_r2",  # regression
+    "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
 )
 TOTAL_STEPS_KEY = "trainer/total_steps"
+_COST_KEY = re.compile(r"(^|/)cost/")
 
 
 def runs_frame(
@@ -157,7 +160,12 @@ def get_run(run_id: int) -> Run:
 
 def metric_keys(run_id: int) -> list[str]:
     """The run's metrics, in reading order: validation, training, test, then the rest."""
-    keys = [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+    # cost/* figures are one point each: the Cost tab shows them, not charts.
+    keys = [
+        k
+        for k in store().metric_keys(run_id)
+        if not k.startswith("trainer/") and not _COST_KEY.search(k)
+    ]
     return sorted(keys, key=_metric_order)
 
 

@@ -63,6 +63,7 @@ def runs_table() -> None:
             "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f"),
             "lr": st.column_config.NumberColumn("lr", format="%g"),
+            "cost/usd": st.column_config.NumberColumn("cost ($)", format="$%.3g"),
         },
         column_order=["link", *[c for c in frame.columns if c != "link"]],
     )
