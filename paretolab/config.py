@@ -440,6 +440,15 @@ class HardwareConfig(_Section):
     num_threads: int | None = Field(None, ge=1, le=1024)
     """CPU threads for torch. Empty: torch's default (all cores)."""
 
+    profile: str = Field("auto", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    """Hardware catalog entry the run is costed on: peak FLOP/s (MFU), power, $/hour
+    (`paretolab cost hardware` lists them; add your own in `hardware.yaml` in the paretolab
+    home). `auto`: the entry matching the GPU's name, `cpu` on a CPU."""
+
+    pricing: Literal["auto", "on_demand", "spot", "internal"] = "auto"
+    """Which of the entry's prices the run's dollars use. `auto`: your internal rate if the
+    entry has one, else the first on-demand quote."""
+
 
 class GenerateConfig(_Section):
     prompt: str = Field("\n", max_length=2000)
