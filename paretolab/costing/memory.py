@@ -33,6 +33,8 @@ def optimizer_state_bytes(optimizer: str, momentum: float = 0.9) -> float:
         return 4.0 if momentum > 0 else 0.0
     if optimizer == "rmsprop":
         return 4.0 + (4.0 if momentum > 0 else 0.0)
+    if optimizer == "muon":  # one momentum buffer on the blocks' matrices (most parameters);
+        return 4.0  # the AdamW-trained embeddings' extra 4 B/param are left out
     raise ValueError(f"unknown optimizer {optimizer!r}")
 
 
@@ -70,7 +72,7 @@ def training_memory(
         batch: sequences per micro-batch (per device).
         seq_len: tokens per sequence (default: ``max_len``).
         precision: ``32``, ``bf16-mixed`` or ``16-mixed``.
-        optimizer: ``adamw``, ``adam``, ``sgd`` or ``rmsprop``.
+        optimizer: ``adamw``, ``adam``, ``sgd``, ``rmsprop`` or ``muon``.
         params: parameter count (default: counted from the shape).
     """
     n = total_params(shape) if params is None else params

@@ -34,3 +34,14 @@ def test_serving_memory_is_weights_plus_kv_cache() -> None:
     parts = serving_memory(SHAPE, batch=4, context=10, dtype="bf16", params=1e9)
     assert parts["weights_gb"] == pytest.approx(1.2 * 2)
     assert parts["kv_cache_gb"] == pytest.approx(2 * 3 * 10 * 8 * 2 * 4 / 1e9)
+
+
+def test_every_configurable_optimizer_has_a_state_size() -> None:
+    from typing import get_args
+
+    from paretolab.config import OptimConfig
+    from paretolab.costing.memory import optimizer_state_bytes
+
+    names = get_args(OptimConfig.model_fields["optimizer"].annotation)
+    sizes = {name: optimizer_state_bytes(name) for name in names}
+    assert sizes["adamw"] == 8.0 and sizes["muon"] == 4.0 and sizes["sgd"] == 4.0
