@@ -6,18 +6,34 @@ Streamlit would also list as a legacy multipage app while the navigation loads).
 
 import streamlit as st
 
+from paretolab.settings import demo_mode
+
 st.set_page_config(page_title="paretolab", page_icon="📈", layout="wide")
 
+# A read-only demo (PARETOLAB_DEMO=1) has no Launch page; its services refuse writes too.
+launch = (
+    []
+    if demo_mode()
+    else [st.Page("views/launch.py", title="Launch", icon=":material/rocket_launch:")]
+)
 navigation = st.navigation(
     {
         "Experiments": [
             st.Page("views/runs.py", title="Runs", icon=":material/table_rows:", default=True),
-            st.Page("views/launch.py", title="Launch", icon=":material/rocket_launch:"),
+            *launch,
             st.Page(
                 "views/run.py", title="Run detail", icon=":material/monitoring:", url_path="run"
             ),
             st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
             st.Page("views/sweeps.py", title="Sweeps", icon=":material/tune:"),
+        ],
+        "Business": [
+            st.Page(
+                "views/business.py",
+                title="What quality costs",
+                icon=":material/payments:",
+                url_path="business",
+            ),
         ],
     }
 )

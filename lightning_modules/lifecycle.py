@@ -36,6 +36,7 @@ ARTIFACT_NAMES = {
     "samples.txt": "samples",
     "predictions.csv": "predictions",
     "cv_summary.json": "cv_summary",
+    "cost.json": "cost",
 }
 ARTIFACT_SUFFIXES = {".ckpt": "checkpoint", ".log": "log"}
 

@@ -13,6 +13,8 @@ from paretolab.config import OptimConfig
 
 def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer:
     """The configured optimiser; weight decay only on matrices (not biases, norms)."""
+    if cfg.optimizer == "muon":
+        return MuonWithAdamW(model, cfg)
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
     groups = [
@@ -30,6 +32,102 @@ def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, foreach=True)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
+def is_hidden_matrix(name: str, param: torch.Tensor) -> bool:
+    """A 2-D weight inside a Transformer block (attention and feed-forward projections):
+    what Muon orthogonalises. Embeddings, heads and input projections stay with AdamW, as in
+    Jordan et al.'s Muon and Moonshot's."""
+    return param.dim() == 2 and "blocks." in name
+
+
+# Quintic Newton–Schulz coefficients of Jordan et al.'s Muon (also torch.optim.Muon's).
+NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
+
+
+def orthogonalize(matrix: torch.Tensor, steps: int = 5, eps: float = 1e-7) -> torch.Tensor:
+    """The nearest semi-orthogonal matrix ``U Vᵀ`` of ``matrix = U S Vᵀ``, approximately, by
+    ``steps`` quintic Newton–Schulz iterations — in float32: torch.optim.Muon iterates in
+    bfloat16, which CPUs without bf16 units run ~100× slower."""
+    a, b, c = NS_COEFFICIENTS
+    x = matrix / (matrix.norm() + eps)
+    wide = x.shape[0] > x.shape[1]
+    if wide:
+        x = x.T
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.T if wide else x
+
+
+class MuonWithAdamW(torch.optim.Optimizer):
+    """Muon on the blocks' hidden matrices, AdamW on everything else, as one optimiser, so
+    Lightning, LR schedules and checkpoints see a single object.
+
+    Muon (Jordan et al. 2024): Nesterov momentum 0.95, orthogonalised by Newton–Schulz, with
+    Moonshot's scale ``0.2·√max(rows, cols)`` (Liu et al. 2025) so its updates have AdamW's
+    RMS and ``optim.lr`` / ``optim.weight_decay`` mean the same for both halves.
+    """
+
+    momentum = 0.95
+
+    def __init__(self, model: nn.Module, cfg: OptimConfig):
+        seen: set[int] = set()  # tied weights (head = embedding) appear once
+        muon, decay, no_decay = [], [], []
+        for name, p in model.named_parameters():
+            if not p.requires_grad or id(p) in seen:
+                continue
+            seen.add(id(p))
+            if is_hidden_matrix(name, p):
+                muon.append(p)
+            else:
+                (decay if p.dim() >= 2 else no_decay).append(p)
+        if not muon:
+            raise ValueError("optim.optimizer=muon needs Transformer blocks (model.n_layers ≥ 1)")
+        groups = [
+            {"params": muon, "weight_decay": cfg.weight_decay, "muon": True},
+            {"params": decay, "weight_decay": cfg.weight_decay, "muon": False},
+            {"params": no_decay, "weight_decay": 0.0, "muon": False},
+        ]
+        super().__init__([g for g in groups if g["params"]], {"lr": cfg.lr})
+        self._adamw = torch.optim.AdamW(
+            self.param_groups[1:], lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True
+        )
+        self._link()
+
+    def _link(self) -> None:
+        """Bind the inner AdamW to this object's non-Muon groups and state (again after
+        ``load_state_dict``, which replaces both)."""
+        self._adamw.param_groups = [g for g in self.param_groups if not g["muon"]]
+        self._adamw.state = self.state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        self._link()
+
+    @torch.no_grad()
+    def step(self, closure=None):  # noqa: ANN001 - torch's signature
+        """One step of both halves (the closure, if any, runs once)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            if group["muon"]:
+                self._muon_step(group)
+        self._adamw.step()
+        return loss
+
+    def _muon_step(self, group: dict) -> None:
+        lr, decay = group["lr"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            buf = self.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
+            buf.mul_(self.momentum).add_(p.grad)
+            update = orthogonalize(p.grad.add(buf, alpha=self.momentum))  # Nesterov
+            p.mul_(1.0 - lr * decay)
+            p.add_(update, alpha=-lr * 0.2 * max(p.shape) ** 0.5)
 
 
 def lr_multiplier(

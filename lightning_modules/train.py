@@ -26,6 +26,7 @@ from lightning_modules.callbacks import (
     ReportStepBudget,
     StoreLogger,
 )
+from lightning_modules.cost_tracking import CostTracker
 from lightning_modules.cross_validation import (
     ValidationRecord,
     cross_validate,
@@ -92,6 +93,7 @@ def build_trainer(
         ReportStepBudget(),
         ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
         PredictionsArtifact(run_dir / "predictions.csv"),
+        CostTracker(cfg, run_dir),
         *(extra_callbacks or []),
     ]
     if t.early_stopping:

@@ -6,6 +6,7 @@ Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from paretolab import __version__, data_check, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
+from paretolab.costing import cli_support as costing_cli
+from paretolab.costing.catalog import check_profile
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store import database as db
@@ -73,12 +76,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs at once on this host (default: $PARETOLAB_MAX_CONCURRENT or 1)",
     )
 
+    _add_cost_commands(sub)
+
     dbp = sub.add_parser("db", help="the run store's schema")
     dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     dsub.add_parser("upgrade", help="migrate the database to this paretolab's schema")
     dsub.add_parser("check", help="print the database's schema revision and whether it fits")
     _add_plugin_commands(sub)
     return p
+
+
+def _add_cost_commands(sub: argparse._SubParsersAction) -> None:
+    cost = sub.add_parser("cost", help="what training costs: FLOPs, time, dollars, energy")
+    csub = cost.add_subparsers(dest="cost_command", required=True, parser_class=_Parser)
+    est = csub.add_parser(
+        "estimate",
+        help="cost a training budget from a run config or bare architecture numbers (JSON)",
+    )
+    est.add_argument("config", nargs="?", help="YAML run config (or give --layers, --d-model …)")
+    est.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    for flag, meaning in (
+        ("--layers", "Transformer blocks"),
+        ("--d-model", "residual width"),
+        ("--heads", "attention heads"),
+        ("--d-ff", "feed-forward width (default 4 × d-model)"),
+        ("--vocab", "vocabulary size"),
+        ("--seq-len", "tokens per training sequence"),
+        ("--classes", "labels of a classifier's head"),
+    ):
+        est.add_argument(flag, type=int, help=meaning)
+    est.add_argument(
+        "--family",
+        choices=["decoder_lm", "encoder_classifier", "encoder_decoder"],
+        default="decoder_lm",
+        help="model family of bare numbers (default decoder_lm, GPT-style)",
+    )
+    est.add_argument("--image-shape", help="a ViT config's images as C,H,W, e.g. 1,28,28")
+    est.add_argument("--params", type=costing_cli.count, help="parameter count N, e.g. 175B")
+    est.add_argument("--tokens", type=costing_cli.count, help="training tokens D, e.g. 300B")
+    est.add_argument("--hardware", help="catalog entry (see `paretolab cost hardware`)")
+    est.add_argument("--devices", type=int, default=1, help="devices in data parallel")
+    est.add_argument("--mfu", type=float, default=None, help="assumed MFU (default 0.4)")
+    est.add_argument("--precision", choices=["32", "bf16-mixed", "16-mixed"])
+    est.add_argument("--pricing", choices=["auto", "on_demand", "spot", "internal"])
+    est.add_argument("--batch", type=int, default=1, help="sequences per device (memory)")
+    csub.add_parser("hardware", help="the hardware catalog, yours merged in (JSON)")
 
 
 def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
@@ -114,11 +156,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "db":
         return _db(args)
+    if args.command == "cost":
+        print(json.dumps(costing_cli.run(args), indent=2))
+        return 0
     if args.command == "executor":
         limit = args.max_concurrent or executor.default_max_concurrent()
         return executor.main(["--max-concurrent", str(limit)])
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
+        check_profile(config.hardware.profile)
         # The user's own data file: absolute (the executor may start it from elsewhere) and
         # read once now, so a bad file is one line and exit 2, with no run recorded.
         config = data_check.with_absolute_data_path(config, Path.cwd())

@@ -285,8 +285,10 @@ class ModelConfig(_Section):
     attention_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     """Dropout on attention probabilities."""
 
-    positional: Literal["learned", "sinusoidal"] = "learned"
-    """Position encoding added to token embeddings."""
+    positional: Literal["learned", "sinusoidal", "rope"] = "learned"
+    """Position encoding: a learned or sinusoidal table added to token embeddings, or rotary
+    position embeddings (`rope`: queries and keys of self-attention rotated by position; not
+    for `vit`, whose patches sit on a 2-D grid)."""
 
     pooling: Literal["mean", "cls"] = "mean"
     """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token."""
@@ -306,12 +308,25 @@ class ModelConfig(_Section):
                 f"model.n_heads={self.n_heads} must divide model.d_model={self.d_model} "
                 f"(try n_heads in {_divisors(self.d_model)})"
             )
+        if self.positional == "rope" and self.family == "vit":
+            raise ValueError(
+                "model.positional=rope is for token sequences; a vit's patches sit on a 2-D "
+                "grid: use learned or sinusoidal"
+            )
+        if self.positional == "rope" and (self.d_model // self.n_heads) % 2:
+            raise ValueError(
+                f"model.positional=rope needs an even head width, but d_model/n_heads = "
+                f"{self.d_model}/{self.n_heads} is odd: change n_heads or d_model"
+            )
         return self
 
 
 class OptimConfig(_Section):
-    optimizer: Literal["adamw", "adam", "rmsprop", "sgd"] = "adamw"
-    """Optimiser. `sgd` uses `momentum` (Nesterov off); `rmsprop` uses it too."""
+    optimizer: Literal["adamw", "adam", "rmsprop", "sgd", "muon"] = "adamw"
+    """Optimiser. `sgd` uses `momentum` (Nesterov off); `rmsprop` uses it too. `muon`:
+    Muon (orthogonalised momentum, Nesterov, momentum 0.95) on the Transformer blocks'
+    matrices and AdamW (`betas`, `eps`) on embeddings, heads, biases and norms, at AdamW's
+    learning-rate scale."""
 
     lr: float = Field(1e-3, gt=0.0, le=10.0)
     """Peak learning rate (reached after warm-up)."""
@@ -424,6 +439,15 @@ class HardwareConfig(_Section):
 
     num_threads: int | None = Field(None, ge=1, le=1024)
     """CPU threads for torch. Empty: torch's default (all cores)."""
+
+    profile: str = Field("auto", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    """Hardware catalog entry the run is costed on: peak FLOP/s (MFU), power, $/hour
+    (`paretolab cost hardware` lists them; add your own in `hardware.yaml` in the paretolab
+    home). `auto`: the entry matching the GPU's name, `cpu` on a CPU."""
+
+    pricing: Literal["auto", "on_demand", "spot", "internal"] = "auto"
+    """Which of the entry's prices the run's dollars use. `auto`: your internal rate if the
+    entry has one, else the first on-demand quote."""
 
 
 class GenerateConfig(_Section):

@@ -4,6 +4,7 @@
   storage (default: ``.paretolab`` under the working directory).
 - ``PARETOLAB_DB_URL``: a SQLAlchemy URL for the run store, e.g.
   ``postgresql+psycopg://user:pass@host/db`` in team mode (default: SQLite in the home).
+- ``PARETOLAB_DEMO``: ``1`` makes the dashboard read-only (no launch, cancel, delete, edits).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 HOME_ENV = "PARETOLAB_HOME"
 DB_URL_ENV = "PARETOLAB_DB_URL"
+DEMO_ENV = "PARETOLAB_DEMO"
 
 
 def home_dir() -> Path:
@@ -36,6 +38,11 @@ def runs_dir() -> Path:
 def run_dir(run_id: int) -> Path:
     """The run's own folder: config, checkpoints, tokenizer, logs, W&B files."""
     return runs_dir() / str(run_id)
+
+
+def demo_mode() -> bool:
+    """True when the dashboard must only show, never change (``PARETOLAB_DEMO=1``)."""
+    return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def redact_url(url: str) -> str:

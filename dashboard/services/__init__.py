@@ -4,9 +4,28 @@ the executor, and shapes results into frames for the views.
 - ``common``: the store and the executor of this server;
 - ``launching``: presets, validation, launch, model summary, LR / batch-size finders;
 - ``runs``: the runs table, run actions, series, artifacts, logs;
-- ``comparing``: final metrics, config diffs, parameters, groups.
+- ``comparing``: final metrics, config diffs, parameters, groups;
+- ``costs``: what runs cost (figures, assumptions, what-if projections);
+- ``business``: the stakeholder view (frontier, baselines, assumptions);
+- ``projections``: scaling fits and projections, Chinchilla context, serving cost;
+- ``report``: the stakeholder report as HTML and PDF;
+- ``demo``: the read-only demo mode.
 """
 
+from dashboard.services.business import (
+    COST_AXES,
+    assumptions,
+    baseline,
+    fittable_metrics,
+    format_cost,
+    frontier,
+    hardware_choices,
+    quality_metrics,
+    runs_beating,
+    split_of_run,
+    splits,
+    train_baseline,
+)
 from dashboard.services.common import _executor_for, get_store, store
 from dashboard.services.comparing import (
     compare_table,
@@ -16,7 +35,10 @@ from dashboard.services.comparing import (
     numeric_params,
     shared_metric_keys,
 )
+from dashboard.services.costs import cost_figures, costs_frame, run_cost, what_if
+from dashboard.services.demo import DemoModeError, demo_mode, refuse_in_demo
 from dashboard.services.launching import (
+    cost_preview,
     launch,
     launch_key,
     model_summary,
@@ -29,6 +51,18 @@ from dashboard.services.launching import (
     validate,
     yaml_config,
 )
+from dashboard.services.projections import (
+    chinchilla_table,
+    describe_fit,
+    describe_projection,
+    describe_serving,
+    log_range,
+    project_target,
+    scaling,
+    serving,
+    usd,
+)
+from dashboard.services.report import Report, report_html, report_pdf
 from dashboard.services.runs import (
     add_tag,
     all_tags,
@@ -50,9 +84,15 @@ from dashboard.services.runs import (
     test_outputs,
     wandb_folder,
 )
+from paretolab.baselines import BASELINE_TASKS
+from paretolab.costing.scaling import prediction_band
 from paretolab.errors import UserError
 
 __all__ = [
+    "BASELINE_TASKS",
+    "COST_AXES",
+    "DemoModeError",
+    "Report",
     "UserError",
     "_executor_for",
     "add_tag",
@@ -60,37 +100,67 @@ __all__ = [
     "archive_runs",
     "artifact_path",
     "artifacts",
+    "assumptions",
+    "baseline",
     "cancel",
+    "chinchilla_table",
     "compare_table",
     "config_diff",
     "config_fields",
     "confusion_matrix",
+    "cost_figures",
+    "cost_preview",
+    "costs_frame",
     "delete_runs",
+    "demo_mode",
+    "describe_fit",
+    "describe_projection",
+    "describe_serving",
+    "fittable_metrics",
+    "format_cost",
+    "frontier",
     "get_run",
     "get_store",
     "group_labels",
+    "hardware_choices",
     "launch",
     "launch_key",
+    "log_range",
     "log_tail",
     "metric_csv",
     "metric_keys",
     "metric_series",
     "model_summary",
     "numeric_params",
+    "prediction_band",
     "preset_config",
     "preset_names",
+    "project_target",
+    "quality_metrics",
+    "refuse_in_demo",
+    "report_html",
+    "report_pdf",
     "run_choices",
     "run_config",
+    "run_cost",
+    "runs_beating",
     "run_label",
     "runs_frame",
+    "scaling",
+    "serving",
     "set_notes",
     "set_tags",
     "shared_metric_keys",
+    "split_of_run",
+    "splits",
     "statuses",
     "store",
     "suggest",
     "test_outputs",
+    "train_baseline",
+    "usd",
     "validate",
     "wandb_folder",
+    "what_if",
     "yaml_config",
 ]

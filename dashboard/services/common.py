@@ -19,9 +19,11 @@ def get_store() -> RunStore:
 
 
 def store() -> RunStore:
-    """The store, with a background executor running for this home."""
+    """The store, with a background executor running for this home (none for a read-only
+    demo: it must not start training processes)."""
     s = get_store()
-    _executor_for(str(settings.home_dir()))
+    if not settings.demo_mode():
+        _executor_for(str(settings.home_dir()))
     return s
 
 

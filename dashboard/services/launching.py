@@ -10,10 +10,13 @@ from typing import Any
 
 from dashboard.services import user_data
 from dashboard.services.common import REPO, store
+from dashboard.services.demo import refuse_in_demo
 from paretolab import launcher
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
-from paretolab.cost import model_params
+from paretolab.costing.catalog import check_profile
+from paretolab.costing.params import model_params
+from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, UserError
 from paretolab.store import Run
 
@@ -49,6 +52,10 @@ def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
     except ConfigError as exc:
         return None, exc.problems
     try:
+        check_profile(config.hardware.profile)
+    except UserError as exc:
+        return None, [str(exc)]
+    try:
         return user_data.checked(config), []
     except UserError as exc:
         return None, [f"data.path: {exc}"]
@@ -65,7 +72,9 @@ def launch(config: RunConfig, launch_key: str) -> Run:
 
     Raises:
         UserError: the config's own data file is unfit (checked again: it may have changed).
+        DemoModeError: the dashboard is a read-only demo.
     """
+    refuse_in_demo("launch a run")
     config = user_data.checked(config)
     return store().create_run(
         config.model_dump(mode="json"),
@@ -77,9 +86,8 @@ def launch(config: RunConfig, launch_key: str) -> Run:
     )
 
 
-def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
-    """Parameter counts per block (vocabulary at its configured maximum) and a DOT diagram."""
-    from dashboard.components.model_diagram import model_dot
+def model_shape(config: RunConfig) -> ModelShape:
+    """The config's model shape, vocabulary at its configured maximum."""
     from lightning_modules.data.registry import get_dataset
 
     if config.data.dataset == "file":
@@ -87,14 +95,60 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     else:
         info = get_dataset(config.data.dataset)
         num_classes, image_shape = info.num_classes, info.image_shape
-    counts = model_params(
-        config.model,
-        config.tokenizer.vocab_size,
-        config.data.max_length,
-        num_classes,
-        image_shape,
+    if config.task == "regression":
+        num_classes = 1
+    return ModelShape.from_config(config, num_classes=num_classes, image_shape=image_shape)
+
+
+def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
+    """Parameter counts per block (vocabulary at its configured maximum) and a DOT diagram."""
+    from dashboard.components.model_diagram import model_dot
+
+    shape = model_shape(config)
+    counts = model_params(shape)
+    return counts, model_dot(counts, config.model, shape.num_classes)
+
+
+def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any]:
+    """What the config's training costs on its hardware profile at an assumed MFU:
+    ``trainer.max_steps`` full-length batches, or ``steps_if_unset`` when it trains by epochs.
+
+    Raises:
+        UserError: the hardware profile is not in the catalog, or has no peak for the precision.
+    """
+    from paretolab.costing.catalog import load_catalog
+    from paretolab.costing.estimate import estimate
+    from paretolab.costing.shapes import full_batch
+
+    shape = model_shape(config)
+    catalog = load_catalog()
+    hardware = config.hardware.profile
+    if hardware == "auto":
+        hardware = _local_device(catalog)
+    t = config.trainer
+    steps = t.max_steps if t.max_steps > 0 else steps_if_unset
+    tokens = steps * t.accumulate_grad_batches * full_batch(shape, config.data.batch_size).tokens
+    doc = estimate(
+        catalog,
+        shape,
+        tokens,
+        hardware,
+        devices=config.hardware.devices,
+        precision=t.precision,
+        pricing=config.hardware.pricing,
+        batch=config.data.batch_size,
+        optimizer=config.optim.optimizer,
     )
-    return counts, model_dot(counts, config.model, num_classes)
+    return {"steps": steps, "steps_from_config": t.max_steps > 0, **doc}
+
+
+def _local_device(catalog: Any) -> str:
+    """The catalog entry of this machine's first GPU, else ``cpu``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return catalog.match(torch.cuda.get_device_name(0)) or "cpu"
+    return "cpu"
 
 
 def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:
@@ -104,6 +158,7 @@ def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any
     Raises:
         UserError: the finder failed or found nothing to suggest.
     """
+    refuse_in_demo("run a finder")
     try:
         done = _run_finder(config, what, timeout)
     except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.services.common import store
+from dashboard.services.demo import refuse_in_demo
 from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
@@ -23,8 +25,10 @@ HEADLINE_METRICS = (
     "test_f1",
     "test_exact_match",  # seq2seq
     "test_r2",  # regression
+    "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
 )
 TOTAL_STEPS_KEY = "trainer/total_steps"
+_COST_KEY = re.compile(r"(^|/)cost/")
 
 
 def runs_frame(
@@ -103,6 +107,7 @@ def all_tags() -> list[str]:
 
 def cancel(run_id: int) -> str:
     """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
+    refuse_in_demo("cancel a run")
     s = store()
     try:
         requested = s.request_cancel(run_id)
@@ -115,6 +120,7 @@ def cancel(run_id: int) -> str:
 
 def delete_runs(run_ids: list[int]) -> None:
     """Delete runs that are not running (cancel those first)."""
+    refuse_in_demo("delete runs")
     s = store()
     for run_id in run_ids:
         if s.get_run(run_id).status == RUNNING:
@@ -125,22 +131,26 @@ def delete_runs(run_ids: list[int]) -> None:
 
 def archive_runs(run_ids: list[int], archived: bool = True) -> None:
     """Hide runs from the default table (or show them again)."""
+    refuse_in_demo("archive runs")
     for run_id in run_ids:
         store().set_archived(run_id, archived)
 
 
 def add_tag(run_ids: list[int], tag: str) -> None:
     """Add ``tag`` to each run."""
+    refuse_in_demo("tag runs")
     s = store()
     for run_id in run_ids:
         s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
 
 
 def set_tags(run_id: int, tags: list[str]) -> None:
+    refuse_in_demo("change tags")
     store().set_tags(run_id, tags)
 
 
 def set_notes(run_id: int, notes: str) -> None:
+    refuse_in_demo("change notes")
     store().set_notes(run_id, notes)
 
 
@@ -150,7 +160,12 @@ def get_run(run_id: int) -> Run:
 
 def metric_keys(run_id: int) -> list[str]:
     """The run's metrics, in reading order: validation, training, test, then the rest."""
-    keys = [k for k in store().metric_keys(run_id) if not k.startswith("trainer/")]
+    # cost/* figures are one point each: the Cost tab shows them, not charts.
+    keys = [
+        k
+        for k in store().metric_keys(run_id)
+        if not k.startswith("trainer/") and not _COST_KEY.search(k)
+    ]
     return sorted(keys, key=_metric_order)
 
 

@@ -51,6 +51,42 @@ with st.expander("Start from a preset, an earlier run, or YAML", expanded=False)
                 for problem in exc.problems:
                     st.error(problem)
 
+
+def show_cost_preview(config) -> None:
+    """FLOPs, time, dollars, energy and memory of this config, before it runs."""
+    st.markdown("**Cost preview**")
+    try:
+        p = services.cost_preview(config)
+    except services.UserError as exc:
+        st.warning(str(exc))
+        return
+    budget = "for trainer.max_steps" if p["steps_from_config"] else "per 1,000 steps"
+    usd = f"${p['cost_usd']:.2g}" if p["cost_usd"] is not None else "no price"
+    st.markdown(
+        f"**{p['flops_exact']:.2g} FLOPs · {_duration(p['wall_hours'] * 3600)} · {usd}** {budget}"
+    )
+    memory = p["memory"]["training"]["total_none_recompute_gb"]
+    device_memory = p["memory"]["device_memory_gb"]
+    fits = (
+        ""
+        if device_memory is None
+        else (" (fits)" if memory <= device_memory else " (does NOT fit)")
+    )
+    st.caption(
+        f"{p['steps']:,} steps of full-length batches on {p['devices']} × {p['device_name']} "
+        f"at an assumed {p['mfu']:.0%} MFU ({p['precision']}); {p['energy_kwh']:.3g} kWh, "
+        f"{p['co2_kg']:.3g} kg CO₂e; training memory ≈ {memory:.3g} GB{fits}. "
+        "The run measures its real figures."
+    )
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.2g} {unit}"
+    return f"{seconds:.2g} s"
+
+
 form_col, side_col = st.columns([3, 2], gap="large")
 with form_col:
     values = render_config_form(
@@ -146,10 +182,7 @@ with side_col:
         )
         st.dataframe({"block": list(counts), "parameters": list(counts.values())}, hide_index=True)
         with st.container(border=True):
-            st.markdown("**Cost preview**")
-            st.caption(
-                "FLOPs, device-hours and dollars for this config arrive with the cost model."
-            )
+            show_cost_preview(config)
         with st.expander("Config as YAML"):
             st.code(
                 yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), language="yaml"

@@ -1,4 +1,4 @@
-"""One run: live curves, config, artifacts, log, error, W&B files, tags and notes; cancel."""
+"""One run: live curves, cost, config, artifacts, log, error, W&B files, tags and notes; cancel."""
 
 import json
 
@@ -7,6 +7,7 @@ import yaml
 
 from dashboard import services
 from dashboard.components.charts import confusion_figure, curves_figure
+from dashboard.components.cost_columns import cost_columns
 from paretolab.errors import RunNotFound, UserError
 
 choices = services.run_choices()
@@ -49,8 +50,9 @@ c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
 
-charts, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
-    ["Charts", "Config", "Artifacts", "Log", "Notes & tags"]
+demo = services.demo_mode()
+charts, cost_tab, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
+    ["Charts", "Cost", "Config", "Artifacts", "Log", "Notes & tags"]
 )
 
 
@@ -61,7 +63,7 @@ def live_status_and_charts() -> None:
     head.markdown(
         f"status: **{latest.status}** · {latest.task} · tags: {', '.join(latest.tags) or '—'}"
     )
-    if not latest.is_terminal and button.button("Cancel run", key="run_cancel"):
+    if not latest.is_terminal and not demo and button.button("Cancel run", key="run_cancel"):
         st.toast(services.cancel(run_id))
     if latest.error:
         st.error("This run failed:")
@@ -116,6 +118,69 @@ with charts:
             key="run_csv_download",
         )
 
+
+def show_cost() -> None:
+    """What the run cost, what the figures rest on, and the same run on other hardware."""
+    cost = services.run_cost(run_id)
+    figures, assumed = cost["figures"], cost["assumptions"]
+    if "flops_estimated" not in figures:
+        st.info("No cost figures yet: a run stores them when its training ends.")
+        return
+    m = st.columns(5)
+    m[0].metric("Cost", f"${figures['usd']:.3g}" if figures.get("usd") is not None else "—")
+    m[1].metric("Device-hours", f"{figures.get('device_hours', 0):.3g}")
+    m[2].metric("Training FLOPs", f"{figures['flops_estimated']:.3g}")
+    m[3].metric(
+        "Energy (kWh)",
+        f"{figures.get('energy_kwh', 0):.3g}",
+        figures.get("energy_source"),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    m[4].metric("CO₂e (kg)", f"{figures.get('co2_kg', 0):.3g}")
+    n = st.columns(5)
+    n[0].metric("MFU", f"{figures['mfu']:.1%}" if figures.get("mfu") else "—")
+    n[1].metric("Tokens/s", f"{figures.get('tokens_per_sec', 0):,.0f}")
+    n[2].metric("Tokens", f"{figures.get('tokens', 0):,.0f}")
+    n[3].metric("Parameters", f"{figures.get('params', 0):,.0f}")
+    n[4].metric(
+        "Measured ÷ estimated FLOPs",
+        f"{figures['flops_ratio']:.3f}" if figures.get("flops_ratio") else "—",
+    )
+    batch = assumed.get("batch_measured") or {}
+    if batch:
+        st.caption(
+            f"FlopCounterMode counted {batch['measured']:.4g} FLOPs on the first training batch "
+            f"(forward + backward); the per-layer formula gives {batch['estimated']:.4g}."
+        )
+    spend = assumed.get("spend") or {}
+    if not assumed:
+        st.caption(
+            "This run recorded no cost.json: the assumptions behind its figures are unknown."
+        )
+    else:
+        st.caption(
+            f"Hardware: {assumed.get('hardware') or 'not in the catalog'} · precision "
+            f"{assumed.get('precision', '?')} · peak {figures.get('peak_flops') or 0:.3g} FLOP/s "
+            f"({assumed.get('peak_source', '?')}) · price {spend.get('price_quote', '—')} · "
+            f"energy {figures.get('energy_source') or '—'}, PUE {spend.get('pue', '—')}, "
+            f"{spend.get('carbon_kg_per_kwh', '—')} kg CO₂e/kWh ({spend.get('grid', '—')})"
+        )
+    st.markdown("**The same run elsewhere** (its training FLOPs at an assumed MFU)")
+    w1, w2 = st.columns(2)
+    mfu = w1.slider("MFU", 0.05, 0.8, 0.4, 0.05, key="run_whatif_mfu")
+    devices = w2.number_input("Devices", 1, 4096, 1, key="run_whatif_devices")
+    st.dataframe(
+        services.what_if(run_id, mfu, int(devices)),
+        hide_index=True,
+        width="stretch",
+        column_config=cost_columns(),
+    )
+
+
+with cost_tab:
+    show_cost()
+
 with config_tab:
     st.code(yaml.safe_dump(run.config, sort_keys=False), language="yaml")
     st.download_button(
@@ -157,9 +222,11 @@ with log_tab:
     st.code(services.log_tail(run_id) or "(no log yet)", language="text")
 
 with notes_tab:
-    tags = st.text_input("Tags (comma-separated)", ", ".join(run.tags), key="run_tags")
-    notes = st.text_area("Notes (Markdown)", run.notes, key="run_notes", height=160)
-    if st.button("Save", key="run_save_notes"):
+    tags = st.text_input(
+        "Tags (comma-separated)", ", ".join(run.tags), key="run_tags", disabled=demo
+    )
+    notes = st.text_area("Notes (Markdown)", run.notes, key="run_notes", height=160, disabled=demo)
+    if not demo and st.button("Save", key="run_save_notes"):
         services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
         services.set_notes(run_id, notes)
         st.toast("saved")

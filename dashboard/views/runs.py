@@ -63,6 +63,7 @@ def runs_table() -> None:
             "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f"),
             "lr": st.column_config.NumberColumn("lr", format="%g"),
+            "cost/usd": st.column_config.NumberColumn("cost ($)", format="$%.3g"),
         },
         column_order=["link", *[c for c in frame.columns if c != "link"]],
     )
@@ -85,6 +86,9 @@ def actions(selected: list[int]) -> None:
         st.switch_page("views/compare.py")
     if a2.button("Open", key="runs_open", disabled=len(selected) != 1):
         st.switch_page("views/run.py", query_params={"run": str(selected[0])})
+    if services.demo_mode():  # read-only: compare and open, nothing that changes runs
+        a3.caption("Read-only demo: tagging, archiving and deleting are off")
+        return
     new_tag = a3.text_input(
         "Tag selected",
         key="runs_new_tag",

@@ -34,6 +34,14 @@ class SplitDataModule(pl.LightningDataModule):
         # An attribute, not a config read, so Lightning's batch-size finder can change it.
         self.batch_size = config.data.batch_size
 
+    def limit_indices(self, strata: Sequence[str]) -> list[int] | None:
+        """The examples ``data.limit_samples`` keeps (a stratified subsample by ``strata``,
+        seeded by ``split_seed``), or None when every example is used."""
+        d = self.config.data
+        if not d.limit_samples:
+            return None
+        return stratified_subsample(strata, d.limit_samples, d.split_seed)
+
     def split_indices(self, strata: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
         """Train, val and test indices, stratified by ``strata`` (class labels or value bins).
 

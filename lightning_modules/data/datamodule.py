@@ -13,7 +13,6 @@ from torch.utils.data import Dataset
 from lightning_modules.data.augment import TokenNoise
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.sources import load_labelled_texts
-from lightning_modules.data.splits import stratified_subsample
 from lightning_modules.data.tokenization import (
     CLS,
     MASK,
@@ -88,10 +87,9 @@ class TextClassificationData(SplitDataModule):
         """Load, split, tokenize. Idempotent: the train entry calls it before building the model."""
         if self.splits:
             return
-        data = self.config.data
         texts, labels = load_labelled_texts(self.config)
-        if data.limit_samples:
-            keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
+        keep = self.limit_indices(labels)
+        if keep is not None:
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         self.class_names = sorted(set(labels))
         label_ids = [self.class_names.index(label) for label in labels]

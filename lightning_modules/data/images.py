@@ -11,7 +11,6 @@ from torch.utils.data import Dataset
 
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.sources import load_images
-from lightning_modules.data.splits import stratified_subsample
 from paretolab.config import AugmentConfig, RunConfig
 from paretolab.errors import UserError
 
@@ -89,8 +88,8 @@ class ImageClassificationData(SplitDataModule):
             return
         data = self.config.data
         images, labels = load_images(self.config)
-        if data.limit_samples:
-            keep = stratified_subsample(labels, data.limit_samples, data.split_seed)
+        keep = self.limit_indices(labels)
+        if keep is not None:
             images, labels = images[keep], [labels[i] for i in keep]
         self.image_shape = tuple(images.shape[1:])
         patch = self.config.model.patch_size

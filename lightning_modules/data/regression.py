@@ -15,7 +15,6 @@ from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.datamodule import encode_text_splits, pad_batch
 from lightning_modules.data.folds import quantile_strata
 from lightning_modules.data.sources import load_regression_texts
-from lightning_modules.data.splits import stratified_subsample
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
 
@@ -43,10 +42,8 @@ class TextRegressionData(SplitDataModule):
         data = self.config.data
         texts, values = load_regression_texts(self.config)
         values = [float(v) for v in values]
-        if data.limit_samples:
-            keep = stratified_subsample(
-                quantile_strata(values), data.limit_samples, data.split_seed
-            )
+        keep = self.limit_indices(quantile_strata(values))
+        if keep is not None:
             texts, values = [texts[i] for i in keep], [values[i] for i in keep]
         splits = self.split_indices(quantile_strata(values))
         parts = dict(zip(("train", "val", "test"), splits, strict=True))

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lightning_modules.models.rotary import Rotary
+
 
 class MultiHeadAttention(nn.Module):
     """Multi-head self-attention (or cross-attention when ``context`` is given).
@@ -22,9 +24,11 @@ class MultiHeadAttention(nn.Module):
         d_model: width of the residual stream.
         n_heads: number of heads; must divide ``d_model``.
         dropout: dropout on the attention probabilities (training only).
+        rotary_len: > 0 rotates queries and keys by position (RoPE) for sequences up to
+            this length; self-attention only (a cross-attention's keys are another sequence).
     """
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0):
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, rotary_len: int = 0):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(f"n_heads={n_heads} must divide d_model={d_model}")
@@ -34,6 +38,7 @@ class MultiHeadAttention(nn.Module):
         self.q_proj = nn.Linear(d_model, d_model)
         self.kv_proj = nn.Linear(d_model, 2 * d_model)
         self.out_proj = nn.Linear(d_model, d_model)
+        self.rotary = Rotary(self.d_head, rotary_len) if rotary_len else None
 
     def forward(
         self,
@@ -65,6 +70,10 @@ class MultiHeadAttention(nn.Module):
         k, v = self.kv_proj(source).split(C, dim=-1)
         k = k.view(B, T_k, self.n_heads, self.d_head).transpose(1, 2)  # (B, nh, T_k, hs)
         v = v.view(B, T_k, self.n_heads, self.d_head).transpose(1, 2)  # (B, nh, T_k, hs)
+        if self.rotary is not None:
+            if context is not None:
+                raise ValueError("rotary position embeddings apply to self-attention only")
+            q, k = self.rotary(q), self.rotary(k)
         mask = _allowed_mask(
             key_padding_mask, T_q, T_k, causal, x.device
         )  # (B|1, 1, T_q, T_k) or None

@@ -25,11 +25,17 @@ class TransformerBlock(nn.Module):
     """Pre-LN block: ``x + attn(LN(x))`` then ``x + ff(LN(x))``."""
 
     def __init__(
-        self, d_model: int, n_heads: int, d_ff: int, dropout: float, attention_dropout: float
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float,
+        attention_dropout: float,
+        rotary_len: int = 0,
     ):
         super().__init__()
         self.ln_attn = nn.LayerNorm(d_model)
-        self.attn = MultiHeadAttention(d_model, n_heads, attention_dropout)
+        self.attn = MultiHeadAttention(d_model, n_heads, attention_dropout, rotary_len)
         self.drop = nn.Dropout(dropout)
         self.ln_ff = nn.LayerNorm(d_model)
         self.ff = FeedForward(d_model, d_ff, dropout)

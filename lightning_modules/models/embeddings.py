@@ -1,4 +1,4 @@
-"""Token embeddings plus learned or sinusoidal position encodings."""
+"""Token embeddings plus learned or sinusoidal position encodings (RoPE adds none here)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 
 import torch
 from torch import nn
+
+ROTARY = "rope"  # `positional` value: attention rotates queries and keys instead
 
 
 def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
@@ -27,7 +29,8 @@ class Embeddings(nn.Module):
         vocab_size: number of token ids.
         d_model: embedding width.
         max_len: longest sequence the position encoding covers.
-        positional: ``learned`` (a trained table) or ``sinusoidal`` (fixed).
+        positional: ``learned`` (a trained table), ``sinusoidal`` (fixed), or ``rope``
+            (nothing added here: attention rotates queries and keys, see ``rotary.py``).
         dropout: dropout on the sum.
     """
 
@@ -44,6 +47,8 @@ class Embeddings(nn.Module):
                 "position_table", sinusoidal_table(max_len, d_model), persistent=False
             )
             self.position = None
+        elif positional == ROTARY:
+            self.position, self.position_table = None, None
         else:
             raise ValueError(f"unknown positional encoding {positional!r}")
         self.drop = nn.Dropout(dropout)
@@ -55,8 +60,12 @@ class Embeddings(nn.Module):
             raise ValueError(
                 f"sequence of {T} tokens is longer than the model's max_len={self.max_len}"
             )
-        pos = self.position.weight[:T] if self.position is not None else self.position_table[:T]
-        return self.drop(self.token(ids) + pos)  # (B, T, d_model)
+        x = self.token(ids)  # (B, T, d_model)
+        if self.position is not None:
+            x = x + self.position.weight[:T]
+        elif self.position_table is not None:
+            x = x + self.position_table[:T]
+        return self.drop(x)
 
 
 def init_weights(module: nn.Module) -> None:

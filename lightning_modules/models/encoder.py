@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lightning_modules.models.blocks import TransformerBlock, run_blocks
-from lightning_modules.models.embeddings import Embeddings
+from lightning_modules.models.embeddings import ROTARY, Embeddings
 
 
 class TransformerEncoder(nn.Module):
@@ -32,8 +32,9 @@ class TransformerEncoder(nn.Module):
         super().__init__()
         self.causal = causal
         self.embed = Embeddings(vocab_size, d_model, max_len, positional, dropout)
+        rotary_len = max_len if positional == ROTARY else 0
         self.blocks = nn.ModuleList(
-            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
+            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout, rotary_len)
             for _ in range(n_layers)
         )
         self.ln_final = nn.LayerNorm(d_model)

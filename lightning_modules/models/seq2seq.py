@@ -15,7 +15,7 @@ from torch import nn
 
 from lightning_modules.models.attention import MultiHeadAttention
 from lightning_modules.models.blocks import FeedForward
-from lightning_modules.models.embeddings import Embeddings, init_weights
+from lightning_modules.models.embeddings import ROTARY, Embeddings, init_weights
 from lightning_modules.models.encoder import TransformerEncoder
 
 
@@ -32,11 +32,17 @@ class DecoderBlock(nn.Module):
     """Pre-LN: ``x + self_attn(LN(x))`` (causal), ``x + cross_attn(LN(x), memory)``, ``x + ff(LN(x))``."""
 
     def __init__(
-        self, d_model: int, n_heads: int, d_ff: int, dropout: float, attention_dropout: float
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float,
+        attention_dropout: float,
+        rotary_len: int = 0,
     ):
         super().__init__()
         self.ln_self = nn.LayerNorm(d_model)
-        self.self_attn = MultiHeadAttention(d_model, n_heads, attention_dropout)
+        self.self_attn = MultiHeadAttention(d_model, n_heads, attention_dropout, rotary_len)
         self.ln_cross = nn.LayerNorm(d_model)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, attention_dropout)
         self.ln_ff = nn.LayerNorm(d_model)
@@ -107,8 +113,9 @@ class EncoderDecoder(nn.Module):
             positional,
         )
         self.target_embed = Embeddings(target_vocab, d_model, max_target_len, positional, dropout)
+        rotary_len = max_target_len if positional == ROTARY else 0
         self.decoder_blocks = nn.ModuleList(
-            DecoderBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
+            DecoderBlock(d_model, n_heads, d_ff, dropout, attention_dropout, rotary_len)
             for _ in range(n_decoder_layers)
         )
         self.ln_final = nn.LayerNorm(d_model)

@@ -12,7 +12,13 @@ from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config
 from tests.dashboard.conftest import open_page
 
-PAGES = ["views/runs.py", "views/launch.py", "views/run.py", "views/compare.py"]
+PAGES = [
+    "views/runs.py",
+    "views/launch.py",
+    "views/run.py",
+    "views/compare.py",
+    "views/business.py",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

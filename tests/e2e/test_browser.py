@@ -1,5 +1,6 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright):
-start the dashboard, launch a tiny run from the form, watch it finish, open it, compare.
+start the dashboard, launch a tiny run from the form, watch it finish, open it, compare,
+see what the runs cost.
 
 Screenshots go to $PARETOLAB_SCREENSHOTS (README's tour uses docs/img) or tmp_path.
 """
@@ -152,5 +153,11 @@ def test_launch_watch_and_compare_in_a_browser(dashboard: str, shots: Path, home
             page.get_by_text("val_acc").first.wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=shots / "compare.png", full_page=True)
+
+            page.goto(f"{dashboard}/business")  # both finished runs, what they cost
+            page.get_by_text("Pareto frontier").first.wait_for(timeout=60_000)
+            page.get_by_text("per 1M tokens").wait_for()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=shots / "business.png", full_page=True)
         finally:
             browser.close()

@@ -1,0 +1,280 @@
+"""What quality costs: the cost-vs-quality frontier, a classical baseline, scaling
+projections, serving cost, every assumption with its date — and a report to hand over."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import services
+from dashboard.components.cost_charts import frontier_figure, scaling_figure
+from dashboard.components.cost_columns import cost_columns
+
+st.title("What quality costs")
+state = st.session_state
+demo = services.demo_mode()
+if demo:
+    st.caption("Read-only demo: nothing here can be launched, changed or deleted.")
+export = st.container()  # filled at the end, once every section has added to the report
+
+frame = services.costs_frame()
+if frame.empty:
+    st.info(
+        "No finished runs yet. Every run records what it cost (FLOPs, device-hours, $, kWh, "
+        "CO₂e); finish a few runs of one task to see them against their quality here."
+    )
+    st.subheader("Assumptions")
+    st.dataframe(services.assumptions(), hide_index=True, width="stretch")
+    st.stop()
+
+choices = services.splits(frame)
+c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+key = c1.selectbox(
+    "Runs on the data split", list(choices), format_func=choices.get, key="biz_split"
+)
+runs = frame[frame["split_key"] == key].dropna(axis=1, how="all")
+metrics = services.quality_metrics(runs)
+if not metrics:
+    st.info("These runs logged no validation or test metric yet.")
+    st.stop()
+metric = c2.selectbox("Quality", metrics, key="biz_metric")
+axes = {k: v for k, v in services.COST_AXES.items() if k in runs}
+if not axes:
+    st.info("These runs have no cost figures: a run stores them when its training ends.")
+    st.stop()
+cost = c3.selectbox("Cost", list(axes), format_func=axes.get, key="biz_cost")
+log_x = c4.toggle("log x", True, key="biz_log_x")
+log_y = c4.toggle("log y", False, key="biz_log_y")
+NUMBER_FORMATS = cost_columns()
+report = services.Report(
+    "What quality costs", f"{choices[key]} · {metric} against {axes[cost]}", sections=[]
+)
+
+
+def frontier_section() -> pd.DataFrame:
+    result = services.frontier(runs, cost, metric)
+    points, steps = result["points"], result["steps"]
+    if points.empty:
+        st.info(f"No run has both {metric} and {axes[cost]}.")
+        return points
+    best = points.loc[
+        points[metric].idxmax() if result["higher_is_better"] else points[metric].idxmin()
+    ]
+    cheapest = points.loc[points[cost].idxmin()]
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(
+        "Runs",
+        len(points),
+        f"{int(points['on_frontier'].sum())} on the frontier",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    k2.metric(
+        f"Best {metric}",
+        f"{best[metric]:.4g}",
+        services.format_cost(best[cost], cost),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    k3.metric(
+        "Cheapest run",
+        services.format_cost(cheapest[cost], cost),
+        f"{metric} {cheapest[metric]:.4g}",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    if "usd" in points:
+        k4.metric("Spent on these runs", f"${points['usd'].sum():,.4g}")
+    fig = frontier_figure(points, cost, axes[cost], metric, services.baseline(key), log_x, log_y)
+    st.plotly_chart(fig, key="biz_frontier", width="stretch")
+    sentences = steps["sentence"].tolist() if not steps.empty else ["One run is on the frontier."]
+    st.markdown("\n".join(f"- {s}" for s in sentences))
+    wanted = ("name", cost, metric, "params", "flops_estimated", "device_hours", "usd")
+    wanted += ("energy_kwh", "energy_source", "co2_kg", "mfu", "flops_ratio")
+    shown = [c for c in dict.fromkeys(wanted) if c in points]
+    table = points[points["on_frontier"]][shown]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
+    report.sections.append(
+        (
+            "Cost against quality",
+            [
+                f"{len(points)} runs; the frontier holds the runs no other run "
+                "beats on both cost and quality.",
+                fig,
+                sentences,
+                table,
+            ],
+        )
+    )
+    return points
+
+
+def baseline_section(points: pd.DataFrame) -> None:
+    st.subheader("Is the Transformer worth it? A classical baseline on the same split")
+    found = services.baseline(key)
+    if found:
+        value = found["metrics"].get(metric)
+        text = (
+            f"{found['model']}: {metric} {value:.4g} for {services.usd(found['cost']['cost_usd'])} "
+            f"({found['wall_seconds']:.1f} s on {found['cost']['device_name']}; "
+            f"{found['examples']['train']} training examples)."
+            if value is not None
+            else f"{found['model']} has no {metric}."
+        )
+        if value is not None and not points.empty and metric in points:
+            beating = services.runs_beating(points[metric], metric, value)
+            text += f" {beating} of {len(points)} Transformer runs beat it."
+        st.markdown(text)
+        report.sections.append(("Classical baseline", [text]))
+    elif runs["task"].iloc[0] in services.BASELINE_TASKS:
+        st.caption("No baseline for this split yet.")
+    else:
+        st.caption(f"No classical baseline for task {runs['task'].iloc[0]} here.")
+        return
+    if not demo and st.button("Train the classical baseline on this split", key="biz_baseline"):
+        with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
+            try:
+                services.train_baseline(int(runs["id"].iloc[0]))
+            except services.UserError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+
+
+def scaling_section() -> None:
+    st.subheader("Scaling: what would a better model cost?")
+    fit_metrics = services.fittable_metrics(metrics)
+    if not fit_metrics or "flops_estimated" not in runs:
+        st.info("No metric to fit against compute.")
+        return
+    default = "val_loss" if "val_loss" in fit_metrics else fit_metrics[0]
+    s1, s2, s3, s4 = st.columns(4)
+    fit_metric = s1.selectbox(
+        "Fit", fit_metrics, index=fit_metrics.index(default), key="biz_fit_metric"
+    )
+    hw = services.hardware_choices()
+    hardware = s2.selectbox(
+        "On",
+        list(hw),
+        index=list(hw).index("h100-sxm") if "h100-sxm" in hw else 0,
+        format_func=hw.get,
+        key="biz_fit_hw",
+    )
+    devices = s3.number_input("Devices", 1, 4096, 8, key="biz_fit_devices")
+    mfu = s4.slider("Assumed MFU", 0.05, 0.8, 0.4, 0.05, key="biz_fit_mfu")
+    try:
+        fitted = services.scaling(runs, fit_metric)
+    except services.UserError as exc:
+        st.info(str(exc))
+        return
+    values = runs[fit_metric].dropna()
+    better_high = fitted["fitted_as"].startswith("1 −")
+    best = values.max() if better_high else values.min()
+    suggested = min(best + 0.02, 0.999) if better_high else best * 0.9
+    target = st.number_input(
+        f"Target {fit_metric}", value=float(round(suggested, 4)), format="%.4f", key="biz_target"
+    )
+    projection = services.project_target(fitted, target, hardware, int(devices), mfu)
+    grid = services.log_range(fitted["compute"], projection["flops"])
+    low, high = services.prediction_band(fitted["fit"], grid)
+    fig = scaling_figure(fitted, grid, low, high, projection)
+    st.plotly_chart(fig, key="biz_scaling", width="stretch")
+    setup = f"{devices} × {hw[hardware]} at {mfu:.0%} MFU"
+    lines = [
+        services.describe_fit(fitted),
+        services.describe_projection(projection, fit_metric, setup),
+    ]
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    chinchilla = services.chinchilla_table(runs)
+    if not chinchilla.empty:
+        st.caption(
+            "Chinchilla context: compute-optimal training uses about 20 tokens per parameter "
+            "(Hoffmann et al. 2022; their constants are debated — context, not truth)."
+        )
+        st.dataframe(chinchilla, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
+    report.sections.append(("Scaling projection", [fig, lines, chinchilla]))
+
+
+def serving_section(points: pd.DataFrame) -> None:
+    st.subheader("Serving: what does each answer cost?")
+    if points.empty:
+        return
+    ordered = points.sort_values("on_frontier", ascending=False)
+    names = dict(zip(ordered["id"].astype(int), ordered["name"], strict=True))
+    v1, v2, v3, v4 = st.columns(4)
+    run_id = v1.selectbox(
+        "Model of run", list(names), format_func=lambda i: f"{i} · {names[i]}", key="biz_serve_run"
+    )
+    hw = services.hardware_choices()
+    hardware = v2.selectbox(
+        "Served on",
+        list(hw),
+        index=list(hw).index("l4") if "l4" in hw else 0,
+        format_func=hw.get,
+        key="biz_serve_hw",
+    )
+    utilisation = v3.slider("Utilisation", 0.05, 1.0, 0.3, 0.05, key="biz_serve_util")
+    per_request = v4.number_input("Tokens per request", 1, 1_000_000, 500, key="biz_serve_tokens")
+    try:
+        result = services.serving(run_id, hardware, utilisation, int(per_request))
+    except services.UserError as exc:
+        st.error(str(exc))
+        return
+    m1, m2, m3 = st.columns(3)
+    m1.metric("per 1M tokens", services.usd(result["usd_per_million_tokens"]))
+    m2.metric("per 1,000 requests", services.usd(result["usd_per_thousand_requests"]))
+    m3.metric("tokens/s per device", f"{result['tokens_per_sec']:,.0f}")
+    note = services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
+    st.caption(note)
+    report.sections.append(("Serving cost", [note]))
+
+
+points = frontier_section()
+baseline_section(points)
+scaling_section()
+serving_section(points)
+
+st.subheader("Assumptions")
+table = services.assumptions()
+st.caption(
+    "Every price with its date and source. Energy is TDP × PUE unless a GPU reported its "
+    "power (then measured, and labelled so). Add your own prices and devices in "
+    "hardware.yaml in the paretolab home."
+)
+st.dataframe(table, hide_index=True, width="stretch")
+report.sections.append(
+    (
+        "Assumptions",
+        [
+            "FLOPs: exact per-layer count (backward = 2 × forward), checked against torch's "
+            "FlopCounterMode on one batch of every run.",
+            "Energy: TDP × PUE unless measured (NVML), CO₂e: kWh × grid intensity.",
+            table,
+        ],
+    )
+)
+
+with export:
+    e1, e2, e3 = st.columns([2, 1, 1])
+    if e1.button("Build the stakeholder report", key="biz_report", type="primary"):
+        state.biz_report_html = services.report_html(report)
+        state.biz_report_pdf = None
+    if state.get("biz_report_html"):
+        e2.download_button(
+            "HTML",
+            state.biz_report_html,
+            file_name="paretolab-report.html",
+            mime="text/html",
+            key="biz_report_html_dl",
+        )
+        if e3.button("PDF", key="biz_report_pdf_build"):
+            try:
+                state.biz_report_pdf = services.report_pdf(state.biz_report_html)
+            except services.UserError as exc:
+                st.error(str(exc))
+        if state.get("biz_report_pdf"):
+            e3.download_button(
+                "download PDF",
+                state.biz_report_pdf,
+                file_name="paretolab-report.pdf",
+                mime="application/pdf",
+                key="biz_report_pdf_dl",
+            )

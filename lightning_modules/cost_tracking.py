@@ -1,0 +1,258 @@
+"""What a run cost: a callback that counts tokens, FLOPs, time, dollars, energy and CO₂e.
+
+During training it counts the sequences and tokens of every batch and their FLOPs by the
+cost model's exact formula (pure arithmetic, cached per batch shape), and every
+``log_every_n_steps`` logs Lightning's ``Throughput`` figures (``throughput/*``: tokens/s,
+FLOP/s, MFU). Once, on the first training batch, it measures that batch's FLOPs with
+torch's FlopCounterMode, so each run carries measured ÷ estimated.
+
+At the end of fit (also when the run fails or is cancelled) it stores the run's figures as ``cost/*`` metrics and a ``cost.json``
+artifact that also holds every assumption (catalog entry, price quote with its date and
+source, PUE, grid intensity, peak FLOP/s and where it came from). Wall time is fit time;
+validation inside fit is billed (the machine is held) but left out of throughput and MFU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.fabric.utilities.throughput import Throughput
+
+from lightning_modules.flop_count import (
+    batch_shape,
+    count_training_flops,
+    real_token_count,
+    task_shape,
+)
+from paretolab.config import RunConfig
+from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
+from paretolab.costing.flops import flops_6nd, training_flops
+from paretolab.costing.params import total_params
+from paretolab.costing.peaks import peak_flops
+from paretolab.costing.pricing import spend
+from paretolab.costing.shapes import ModelShape
+from paretolab.errors import UserError
+
+log = logging.getLogger(__name__)
+COST_FILE = "cost.json"
+
+
+def resolve_profile(config: RunConfig, catalog: Catalog, trainer: pl.Trainer) -> str | None:
+    """The catalog entry a run is costed on: the configured one, else the one matching the
+    GPU's name, else ``cpu`` on a CPU; None for a device the catalog does not know."""
+    if config.hardware.profile != "auto":
+        return config.hardware.profile
+    device = trainer.strategy.root_device
+    if device.type == "cuda":
+        return catalog.match(torch.cuda.get_device_name(device))
+    return "cpu" if device.type == "cpu" else None
+
+
+class CostTracker(pl.Callback):
+    """Counts a run's work and stores what it cost (see the module docstring).
+
+    Args:
+        config: the run config (precision, hardware profile, pricing, logging interval).
+        out_dir: where ``cost.json`` is written (the run's or the fold's folder).
+    """
+
+    def __init__(self, config: RunConfig, out_dir: Path):
+        self.config, self.out_dir = config, Path(out_dir)
+        self.shape: ModelShape | None = None
+        self._flops_cache: dict[tuple[int, ...], float] = {}
+        self.flops = self.tokens = self.samples = self.batches = 0.0
+        self._flops_logged = 0.0
+        self.real_tokens: torch.Tensor | None = None
+        self.measured: dict[str, float] = {}
+        self._fit_start = self._val_start = 0.0
+        self.val_seconds = self.measure_seconds = 0.0
+        self.throughput: Throughput | None = None
+        self._stored = False
+
+    # ------------------------------------------------------------------ counting
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.shape = task_shape(self.config, pl_module.hparams)
+        self.peak, self.peak_source, self.profile = self._peak(trainer)
+        self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
+        self._fit_start = time.perf_counter()
+
+    def on_train_batch_start(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        if self.measured or trainer.global_step > 0:
+            return
+        start = time.perf_counter()
+        try:
+            measured = count_training_flops(pl_module, batch, backward=trainer.world_size == 1)
+        except Exception:  # a measurement must never fail the run
+            log.exception("could not measure FLOPs with FlopCounterMode")
+            measured = 0
+        estimated = training_flops(self.shape, batch_shape(self.shape, batch, exact=True))
+        self.measured = {"measured": float(measured), "estimated": estimated}
+        self.measure_seconds = time.perf_counter() - start
+
+    def on_train_batch_end(
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+    ) -> None:
+        b = batch_shape(self.shape, batch)
+        key = (b.sequences, b.seq_len, b.target_len)
+        if key not in self._flops_cache:
+            self._flops_cache[key] = training_flops(self.shape, b)
+        self.flops += self._flops_cache[key]
+        self.tokens += b.tokens
+        self.samples += b.sequences
+        self.batches += 1
+        real = real_token_count(batch)
+        if real is not None:
+            self.real_tokens = real if self.real_tokens is None else self.real_tokens + real
+        if int(self.batches) % self.config.trainer.log_every_n_steps == 0:
+            self._log_throughput(trainer)
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._val_start = time.perf_counter()
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._fit_start and not trainer.sanity_checking:
+            self.val_seconds += time.perf_counter() - self._val_start
+
+    def train_seconds(self) -> float:
+        """Fit time spent training: no validation, no FLOP measurement."""
+        fit = time.perf_counter() - self._fit_start
+        return max(fit - self.val_seconds - self.measure_seconds, 1e-9)
+
+    def _log_throughput(self, trainer: pl.Trainer) -> None:
+        self.throughput.update(
+            time=self.train_seconds(),
+            batches=int(self.batches),
+            samples=int(self.samples),
+            lengths=int(self.tokens),
+            # Since the last update, all devices: Throughput divides by the world size.
+            flops=int((self.flops - self._flops_logged) * trainer.world_size),
+        )
+        self._flops_logged = self.flops
+        figures = self.throughput.compute()
+        wanted = {
+            "device/items_per_sec": "throughput/tokens_per_sec",
+            "device/samples_per_sec": "throughput/samples_per_sec",
+            "device/flops_per_sec": "throughput/flops_per_sec",
+            "device/mfu": "throughput/mfu",
+        }
+        metrics = {name: figures[key] for key, name in wanted.items() if key in figures}
+        if metrics and trainer.is_global_zero:
+            for logger in trainer.loggers:
+                logger.log_metrics(metrics, step=trainer.global_step)
+
+    # ------------------------------------------------------------------ the bill
+
+    def _peak(self, trainer: pl.Trainer) -> tuple[float | None, str, str | None]:
+        try:
+            catalog = load_catalog()
+            profile = resolve_profile(self.config, catalog, trainer)
+            if profile is None:
+                return None, "this device is not in the hardware catalog", None
+            device = catalog.device(profile)
+            value, source = peak_flops(device, self.config.trainer.precision)
+            cores = os.cpu_count() or 1
+            if device.kind == "cpu" and value and torch.get_num_threads() < cores:
+                # A run held to some of the cores can reach only their share of the peak.
+                value *= torch.get_num_threads() / cores
+                source += f", × {torch.get_num_threads()}/{cores} cores used"
+            return value, source, profile
+        except UserError as exc:  # a catalog entry removed since launch: cost what we can
+            log.warning("hardware catalog: %s", exc)
+            return None, str(exc), None
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._store(trainer)
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
+        # A failed or cancelled run cost money too: store what it spent until it stopped.
+        if trainer.state.fn == "fit":
+            self._store(trainer)
+
+    def _store(self, trainer: pl.Trainer) -> None:
+        if not trainer.is_global_zero or self.shape is None or self._stored:
+            return
+        self._stored = True
+        report = self.report(trainer.world_size)
+        metrics = {f"cost/{k}": float(v) for k, v in report["figures"].items() if v is not None}
+        for logger in trainer.loggers:
+            logger.log_metrics(metrics, step=trainer.global_step)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.out_dir / f".{COST_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
+        os.replace(tmp, self.out_dir / COST_FILE)
+
+    def report(self, world_size: int = 1) -> dict[str, Any]:
+        """The run's figures (``figures``, stored as ``cost/*`` metrics) and assumptions."""
+        seconds = time.perf_counter() - self._fit_start
+        train_seconds = self.train_seconds()
+        n = total_params(self.shape)
+        flops = self.flops * world_size
+        ratio = (
+            self.measured["measured"] / self.measured["estimated"]
+            if self.measured.get("measured") and self.measured.get("estimated")
+            else None
+        )
+        achieved = flops / train_seconds
+        figures: dict[str, float | None] = {
+            "params": float(n),
+            "tokens": self.tokens * world_size,
+            "tokens_real": float(self.real_tokens) * world_size
+            if self.real_tokens is not None
+            else None,
+            "samples": self.samples * world_size,
+            "wall_seconds": seconds,
+            "train_seconds": train_seconds,
+            "tokens_per_sec": self.tokens * world_size / train_seconds,
+            "samples_per_sec": self.samples * world_size / train_seconds,
+            "flops_estimated": flops,
+            "flops_measured": flops * ratio if ratio else None,
+            "flops_ratio": ratio,
+            "flops_6nd": flops_6nd(n, self.tokens * world_size),
+            "flops_per_sec": achieved,
+            "peak_flops": self.peak,
+            "mfu": achieved / (self.peak * world_size) if self.peak else None,
+        }
+        assumptions: dict[str, Any] = {
+            "hardware": self.profile,
+            "precision": self.config.trainer.precision,
+            "dtype": PRECISION_DTYPES[self.config.trainer.precision],
+            "peak_source": self.peak_source,
+            "flops": "exact per-layer count of every training batch (backward = 2 × forward)",
+            "flops_measured": "FlopCounterMode on the first training batch, forward + "
+            "backward (forward × 3 under DDP); the run's total is the estimate × "
+            "measured/estimated",
+            "batch_measured": self.measured,
+            "tokens": "token positions processed, padding included",
+            "wall_seconds": "fit time, validation included (the device is held)",
+            "model_shape": dataclasses.asdict(self.shape),
+        }
+        if self.profile is not None:
+            bill = spend(
+                load_catalog(), self.profile, seconds, world_size, self.config.hardware.pricing
+            )
+            figures |= {
+                "device_hours": bill.device_hours,
+                "usd": bill.cost_usd,
+                "energy_kwh": bill.energy_kwh,
+                "co2_kg": bill.co2_kg,
+            }
+            assumptions |= {"spend": bill.as_dict(), "energy": "TDP × PUE estimate, not measured"}
+        return {"figures": figures, "assumptions": assumptions}

@@ -1,0 +1,13 @@
+"""The cost model: pure arithmetic on a model's shape, a hardware catalog, no torch.
+
+- ``shapes``: the numbers a cost is computed from (model and batch shapes);
+- ``params``: parameter counts per family, by block;
+- ``flops``: training FLOPs (6·N·D and an exact per-layer count), inference FLOPs per token;
+- ``memory``: training and serving memory;
+- ``catalog`` (+ ``hardware.yaml``): devices, peak FLOP/s, power, dated prices;
+- ``peaks``: the peak a device is measured against (a CPU's is measured);
+- ``pricing``: device-hours, dollars, kWh, CO₂e and projections;
+- ``estimate``: one training budget costed end to end (``paretolab cost estimate``);
+- ``frontier``: the cost-vs-quality Pareto frontier and its marginal costs;
+- ``scaling``: power-law fits of loss against compute, Chinchilla context (numpy, scipy).
+"""

@@ -1,0 +1,129 @@
+"""From time on a device to device-hours, dollars, kWh and kg CO₂e; projections.
+
+- device-hours = wall hours × devices;
+- $ = device-hours × the catalog's price for the device (with its date and source);
+- kWh = device-hours × TDP (kW) × PUE — an estimate from board power, not a measurement;
+- kg CO₂e = kWh × the grid's carbon intensity.
+
+A projection runs a FLOP budget on a catalog entry at an assumed MFU:
+wall seconds = FLOPs ÷ (devices × peak × MFU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from paretolab.costing.catalog import PRECISION_DTYPES, Catalog
+from paretolab.costing.peaks import peak_flops
+from paretolab.errors import UserError
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What time on hardware cost, and the assumptions behind each figure."""
+
+    hardware: str
+    device_name: str
+    devices: int
+    wall_seconds: float
+    device_hours: float
+    cost_usd: float | None
+    price_usd_per_hour: float | None
+    price_quote: str
+    """Provider, date and source of the price, or why there is none."""
+    energy_kwh: float
+    tdp_watts: float
+    pue: float
+    co2_kg: float
+    carbon_kg_per_kwh: float
+    grid: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def spend(
+    catalog: Catalog, hardware: str, wall_seconds: float, devices: int = 1, pricing: str = "auto"
+) -> Spend:
+    """Device-hours, dollars, energy and CO₂e of ``wall_seconds`` on ``devices`` of one entry.
+
+    Raises:
+        UserError: ``hardware`` is not in the catalog.
+    """
+    device = catalog.device(hardware)
+    defaults = catalog.defaults
+    hours = wall_seconds / 3600.0 * devices
+    price = device.price(pricing)
+    kwh = hours * device.tdp_watts / 1000.0 * defaults.pue
+    return Spend(
+        hardware=hardware,
+        device_name=device.name,
+        devices=devices,
+        wall_seconds=wall_seconds,
+        device_hours=hours,
+        cost_usd=hours * price.usd_per_hour if price else None,
+        price_usd_per_hour=price.usd_per_hour if price else None,
+        price_quote=(
+            f"{price.label()}, {price.source}"
+            if price
+            else f"no {pricing} price for {hardware} in the catalog"
+        ),
+        energy_kwh=kwh,
+        tdp_watts=device.tdp_watts,
+        pue=defaults.pue,
+        co2_kg=kwh * defaults.carbon_kg_per_kwh,
+        carbon_kg_per_kwh=defaults.carbon_kg_per_kwh,
+        grid=defaults.grid,
+    )
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A FLOP budget run on a catalog entry at an assumed MFU."""
+
+    flops: float
+    mfu: float
+    dtype: str
+    peak_flops: float
+    peak_source: str
+    spend: Spend
+
+    def as_dict(self) -> dict:
+        return {
+            "flops": self.flops,
+            "mfu": self.mfu,
+            "dtype": self.dtype,
+            "peak_flops": self.peak_flops,
+            "peak_source": self.peak_source,
+            **self.spend.as_dict(),
+        }
+
+
+def project(
+    catalog: Catalog,
+    flops: float,
+    hardware: str,
+    devices: int = 1,
+    mfu: float = 0.4,
+    precision: str = "bf16-mixed",
+    pricing: str = "auto",
+) -> Projection:
+    """Time, device-hours, dollars and energy to compute ``flops`` on ``devices`` × ``hardware``.
+
+    Raises:
+        UserError: an unknown entry, an MFU outside (0, 1], or no peak for the dtype.
+    """
+    if not 0 < mfu <= 1:
+        raise UserError(f"MFU must be in (0, 1], got {mfu} (0.3–0.5 is typical on GPUs)")
+    if devices < 1:
+        raise UserError(f"devices must be at least 1, got {devices}")
+    device = catalog.device(hardware)
+    peak, source = peak_flops(device, precision)
+    dtype = PRECISION_DTYPES.get(precision, precision)
+    if peak is None:
+        have = ", ".join(device.peak_flops) or "none"
+        raise UserError(f"{source}; choose a dtype it has ({have})")
+    seconds = flops / (devices * peak * mfu)
+    return Projection(
+        flops, mfu, dtype, peak, source, spend(catalog, hardware, seconds, devices, pricing)
+    )

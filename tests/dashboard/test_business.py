@@ -1,0 +1,209 @@
+"""The business page and its services: frontier, baseline, scaling, serving, report, demo."""
+
+import html.parser
+import json
+
+import pytest
+
+from dashboard import services
+from paretolab import settings
+from paretolab.store import RunStore
+from tests.conftest import queue_run, tiny_config
+from tests.dashboard.conftest import open_page
+
+# (d_model, usd, flops, val_acc, val_loss): run 3 is dominated by run 2 (dearer, worse).
+RUNS = [
+    (16, 0.01, 1e12, 0.60, 1.20),
+    (32, 0.02, 4e12, 0.70, 0.95),
+    (48, 0.05, 9e12, 0.65, 1.00),
+    (64, 0.08, 2e13, 0.80, 0.80),
+    (96, 0.20, 6e13, 0.84, 0.72),
+]
+
+
+@pytest.fixture
+def costed(store: RunStore) -> list[int]:
+    """Finished runs on one split with cost figures and quality, as CostTracker stores them."""
+    ids = []
+    for d, usd, flops, acc, loss in RUNS:
+        run_id = queue_run(store, tiny_config(f"model.d_model={d}", f"name=d{d}"))
+        store.mark_running(run_id, pid=1)
+        figures = {
+            "usd": usd,
+            "flops_estimated": flops,
+            "device_hours": usd / 0.0816,
+            "energy_kwh": usd / 10,
+            "co2_kg": usd / 20,
+            "tokens": 3e4,
+            "params": d * 1000.0,
+            "mfu": 0.05,
+            "flops_ratio": 1.01,
+        }
+        points = [(f"cost/{k}", 10, v, 1.0) for k, v in figures.items()]
+        points += [("val_acc", 10, acc, 1.0), ("val_loss", 10, loss, 1.0)]
+        store.log_metrics(run_id, points)
+        store.mark_finished(run_id)
+        ids.append(run_id)
+    return ids
+
+
+def test_frontier_service_marks_dominated_runs_and_prices_each_step(costed) -> None:
+    frame = services.costs_frame()
+    assert len(services.splits(frame)) == 1
+    result = services.frontier(frame, "usd", "val_acc")
+    on = result["points"].set_index("name")["on_frontier"]
+    assert not on["d48"] and on[["d16", "d32", "d64", "d96"]].all()
+    first = result["steps"].iloc[0]
+    assert (first["from"], first["to"]) == ("d16", "d32")
+    assert first["cost_per_point"] == pytest.approx(0.01 / 10)  # $0.01 for +10 points
+    assert "+1 point of val_acc costs $0.001" in first["sentence"]
+
+
+def test_scaling_projection_has_an_interval(costed) -> None:
+    fitted = services.scaling(services.costs_frame(), "val_loss")
+    answer = services.project_target(fitted, 0.6, "h100-sxm", 8, 0.4)
+    assert answer["flops"] > 6e13 and answer["usd"] > 0
+    assert answer["flops_low"] <= answer["flops"] <= answer["flops_high"]
+
+
+def test_business_page_renders_frontier_scaling_and_serving(costed) -> None:
+    at = open_page("views/business.py")
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Pareto frontier" in spec for spec in charts)
+    assert any("training FLOPs" in spec for spec in charts)  # the scaling fit
+    text = " ".join(m.value for m in at.markdown)
+    assert "+1 point of val_acc costs" in text
+    assert "needs about" in text
+    labels = [m.label for m in at.metric]
+    assert "per 1M tokens" in labels and "per 1,000 requests" in labels
+    at.selectbox(key="biz_cost").set_value("flops_estimated").run()
+    assert not at.exception
+
+
+def test_report_is_one_valid_html_file_with_its_figures_and_no_network(costed) -> None:
+    at = open_page("views/business.py")
+    at.button(key="biz_report").click().run()
+    assert not at.exception
+    document = at.session_state["biz_report_html"]
+    parser = html.parser.HTMLParser()
+    parser.feed(document)
+    parser.close()
+    assert document.startswith("<!DOCTYPE html>") and document.rstrip().endswith("</html>")
+    assert document.count('class="plotly-graph-div"') >= 2  # frontier and scaling
+    assert "Plotly" in document and "<script src=" not in document  # plotly.js inline
+    assert "2026-06" in document  # assumptions carry their dates
+
+
+def test_report_prints_to_pdf_with_chromium(costed) -> None:
+    figure = services.Report("t", "s", [("section", ["a paragraph", ["a bullet"]])])
+    pdf = services.report_pdf(services.report_html(figure))
+    assert pdf.startswith(b"%PDF")
+
+
+def test_baseline_result_shows_on_the_page(costed, store) -> None:
+    key = services.split_of_run(costed[0])
+    result = {
+        "split_key": key,
+        "model": "TF-IDF (word 1–2-grams) + logistic regression",
+        "metrics": {"val_acc": 0.9},
+        "cost": {"cost_usd": 0.0002, "device_hours": 0.003, "device_name": "CPU"},
+        "wall_seconds": 1.5,
+        "examples": {"train": 240, "val": 30, "test": 30},
+    }
+    from paretolab.baselines import save_baseline
+
+    save_baseline(key, result)
+    at = open_page("views/business.py")
+    assert "0 of 5 Transformer runs beat it" in " ".join(m.value for m in at.markdown)
+    assert any("classical baseline" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_run_page_cost_tab_shows_figures_and_what_ifs(costed) -> None:
+    at = open_page("views/run.py", run=str(costed[1]))
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Cost"] == "$0.02" and labels["Measured ÷ estimated FLOPs"] == "1.010"
+    what_if = at.dataframe[-1].value
+    assert {"h100-sxm", "cpu", "t4"} <= set(what_if["hardware"])
+
+
+def test_measured_energy_wins_over_the_tdp_estimate(store, costed) -> None:
+    store.log_metrics(costed[0], [("system/energy_kwh", 10, 0.5, 1.0)])
+    figures = services.run_cost(costed[0])["figures"]
+    assert figures["energy_kwh"] == 0.5 and figures["energy_source"].startswith("measured")
+    assert figures["energy_kwh_tdp_estimate"] == pytest.approx(0.001)
+    assert figures["co2_kg"] == pytest.approx(0.5 * 0.5)  # the run's own intensity (co2/kWh)
+
+
+def test_demo_mode_hides_and_refuses_every_change(costed, store, monkeypatch) -> None:
+    monkeypatch.setenv(settings.DEMO_ENV, "1")
+    config = tiny_config()
+    with pytest.raises(services.DemoModeError, match="read-only demo"):
+        services.launch(config, "k")
+    with pytest.raises(services.DemoModeError):
+        services.cancel(costed[0])
+    with pytest.raises(services.DemoModeError):
+        services.delete_runs([costed[0]])
+    with pytest.raises(services.DemoModeError):
+        services.set_notes(costed[0], "changed")
+    with pytest.raises(services.DemoModeError):
+        services.train_baseline(costed[0])
+    assert len(store.list_runs()) == len(RUNS) and store.get_run(costed[0]).notes == ""
+    runs = open_page("views/runs.py")
+    assert not [b for b in runs.button if b.key in ("runs_delete", "runs_archive")]
+    page = open_page("views/business.py")
+    assert not [b for b in page.button if b.key == "biz_baseline"]
+
+
+def test_demo_mode_run_page_has_no_cancel(store, monkeypatch) -> None:
+    monkeypatch.setenv(settings.DEMO_ENV, "1")
+    run_id = queue_run(store, tiny_config())
+    at = open_page("views/run.py", run=str(run_id))
+    assert not [b for b in at.button if b.key == "run_cancel"]
+    assert at.text_area(key="run_notes").disabled
+
+
+def test_train_baseline_on_the_runs_split(costed, monkeypatch) -> None:
+    from lightning_modules import baseline
+
+    config = tiny_config()
+    result = baseline.train_baseline(config)
+    assert result["split_key"] == services.split_of_run(costed[0])
+    assert result["examples"] == {"train": 240, "val": 30, "test": 30}  # the runs' split
+    assert 0.0 <= result["metrics"]["test_acc"] <= 1.0 and result["cost"]["cost_usd"] > 0
+    with pytest.raises(services.UserError, match="no classical baseline for task"):
+        baseline.train_baseline(tiny_config("task=masked_lm", "trainer.monitor=val_loss"))
+
+
+def test_cost_json_of_a_run_feeds_the_cost_tab(store, costed) -> None:
+    folder = settings.run_dir(costed[0])
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "assumptions": {"hardware": "cpu", "batch_measured": {"measured": 2.0, "estimated": 1.0}}
+    }
+    (folder / "cost.json").write_text(json.dumps(doc))
+    store.add_artifact(costed[0], "cost.json", "cost", 10)
+    assert services.run_cost(costed[0])["assumptions"]["hardware"] == "cpu"
+
+
+def test_cross_validated_runs_add_up_their_folds() -> None:
+    from paretolab.store import LatestMetric
+
+    latest = {
+        k: LatestMetric(k, 1, v, 1.0)
+        for k, v in {
+            "fold0/cost/usd": 0.1,
+            "fold1/cost/usd": 0.3,
+            "fold0/cost/mfu": 0.2,
+            "fold1/cost/mfu": 0.4,
+            "val_acc": 0.8,
+        }.items()
+    }
+    figures = services.cost_figures(latest)
+    assert figures["usd"] == pytest.approx(0.4) and figures["mfu"] == pytest.approx(0.3)
+
+
+def test_launch_form_flags_an_unknown_hardware_profile(store) -> None:
+    values = tiny_config("hardware.profile=v100").model_dump(mode="json")
+    config, problems = services.validate(values)
+    assert config is None
+    assert problems[0].startswith("hardware.profile: hardware 'v100' is not in the catalog")

@@ -1,0 +1,106 @@
+"""Measured FLOPs (FlopCounterMode) against the cost model for every family; a run's bill."""
+
+import json
+
+import pytest
+import torch
+
+from lightning_modules.flop_count import count_flops
+from lightning_modules.models import DecoderLM, EncoderClassifier, VisionTransformer
+from lightning_modules.models.masked_lm import MaskedLM
+from lightning_modules.models.seq2seq import EncoderDecoder
+from lightning_modules.train import run_training
+from paretolab import settings
+from paretolab.costing.flops import training_flops
+from paretolab.costing.shapes import BatchShape, ModelShape
+from paretolab.store import RunStore
+from tests.conftest import queue_run, tiny_config
+
+D, L, H, FF, V, B, T = 32, 2, 4, 128, 200, 4, 24
+
+
+def ids(length: int = T) -> torch.Tensor:
+    return torch.randint(1, V, (B, length))
+
+
+def shape(family: str, head: str, **extra) -> ModelShape:
+    return ModelShape(family, L, D, H, FF, vocab_size=V, max_len=64, head=head, **extra)
+
+
+def classifier():
+    net, x, mask = (
+        EncoderClassifier(V, 5, 64, D, L, H, FF),
+        ids(),
+        torch.ones(B, T, dtype=torch.bool),
+    )
+    return (
+        (lambda: net(x, mask)),
+        shape("encoder_classifier", "classes", num_classes=5),
+        BatchShape(B, T),
+    )
+
+
+def masked_lm():
+    net, x, mask = MaskedLM(V, 64, D, L, H, FF), ids(), torch.ones(B, T, dtype=torch.bool)
+    targets = torch.rand(B, T) < 0.15
+    targets[0, 0] = True
+    batch = BatchShape(B, T, predicted=int(targets.sum()))
+    return (lambda: net(x, mask, targets)), shape("encoder_classifier", "mlm"), batch
+
+
+def decoder():
+    net, x = DecoderLM(V, 64, D, L, H, FF), ids()
+    return (lambda: net(x)), shape("decoder_lm", "lm"), BatchShape(B, T)
+
+
+def encoder_decoder():
+    net = EncoderDecoder(V, 120, 64, 64, D, L, 3, H, FF)
+    source, target = ids(), torch.randint(1, 120, (B, 16))
+    mask = torch.ones(B, T, dtype=torch.bool)
+    extra = dict(n_decoder_layers=3, target_vocab=120)
+    return (
+        (lambda: net(source, mask, target)),
+        shape("encoder_decoder", "lm", **extra),
+        BatchShape(B, T, 16),
+    )
+
+
+def vit():
+    net, images = VisionTransformer((1, 28, 28), 4, 10, D, L, H, FF), torch.rand(B, 1, 28, 28)
+    s = shape("vit", "classes", num_classes=10, image_shape=(1, 28, 28), patch_size=4)
+    return (lambda: net(images)), s, BatchShape(B, s.image_tokens)
+
+
+@pytest.mark.parametrize("build", [classifier, masked_lm, decoder, encoder_decoder, vit])
+def test_estimate_within_ten_percent_of_flop_counter_mode(build) -> None:
+    forward, model_shape, batch = build()
+    measured = count_flops(lambda: forward().float().sum().backward())
+    estimated = training_flops(model_shape, batch)
+    assert measured == pytest.approx(estimated, rel=0.10), (measured, estimated)
+
+
+def test_a_run_stores_its_bill_as_metrics_and_cost_json(store: RunStore) -> None:
+    run_id = queue_run(store, tiny_config("trainer.max_epochs=1"))
+    assert run_training(store, run_id) == "finished"
+    latest = {k: v.value for k, v in store.latest_metrics(run_id).items()}
+    for key in (
+        "cost/flops_estimated",
+        "cost/flops_measured",
+        "cost/flops_ratio",
+        "cost/tokens",
+        "cost/train_seconds",
+        "cost/device_hours",
+        "cost/usd",
+        "cost/energy_kwh",
+        "cost/co2_kg",
+        "cost/mfu",
+    ):
+        assert latest.get(key, 0) > 0, key
+    assert 0.9 < latest["cost/flops_ratio"] < 1.1
+    assert latest["cost/tokens"] == latest["cost/samples"] * 64  # tiny texts fill max_length
+    assert latest["cost/usd"] == pytest.approx(latest["cost/device_hours"] * 0.0816)
+    assert any(k.startswith("throughput/") for k in latest)
+    doc = json.loads((settings.run_dir(run_id) / "cost.json").read_text())
+    assert doc["assumptions"]["hardware"] == "cpu"
+    assert "2026-06" in doc["assumptions"]["spend"]["price_quote"]
+    assert "cost.json" in {a.path for a in store.list_artifacts(run_id)}
