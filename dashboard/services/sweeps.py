@@ -13,7 +13,8 @@ import streamlit as st
 import yaml
 
 from dashboard.services.common import REPO, get_store, store
-from paretolab import launcher
+from dashboard.services.demo import refuse_in_demo
+from paretolab import launcher, settings
 from paretolab.config_io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
 from sweeps import analysis, study
@@ -46,11 +47,13 @@ def sweep_names() -> list[str]:
 
 
 def sweeps_frame() -> pd.DataFrame:
-    """The sweeps table (state, progress, best value), after failing trials of dead workers."""
-    launcher.reap_orphans(store())
+    """The sweeps table (state, progress, best value), after failing trials of dead workers
+    (not in a read-only demo: its workers' hosts do that)."""
     names = sweep_names()
-    for name in names:
-        optuna.storages.fail_stale_trials(_load(name)[0])
+    if not settings.demo_mode():
+        launcher.reap_orphans(store())
+        for name in names:
+            optuna.storages.fail_stale_trials(_load(name)[0])
     return analysis.summaries(_storage(storage_url()), names)
 
 
@@ -104,23 +107,27 @@ def optuna_dashboard_command() -> str:
 
 def stop(name: str, cancel_running: bool) -> list[int]:
     """Stop the sweep; returns the runs asked to cancel."""
+    refuse_in_demo("stop a sweep")
     return study.stop(_load(name)[0], store(), cancel_running)
 
 
 def resume(name: str, workers: int) -> None:
     """Resume the sweep with ``workers`` new worker processes on this server."""
+    refuse_in_demo("resume a sweep")
     study.resume(_load(name)[0])
     spawn_workers(name, storage_url(), workers, store())
 
 
 def enqueue(name: str, run_id: int) -> None:
     """Queue a trial with an existing run's search-space values (raises UserError)."""
+    refuse_in_demo("enqueue a trial")
     sweep, spec = _load(name)
     study.enqueue_from_run(sweep, spec, store(), run_id)
 
 
 def launch(spec: SweepSpec, workers: int) -> None:
     """Create the sweep and start ``workers`` worker processes (raises UserError)."""
+    refuse_in_demo("launch a sweep")
     study.create_sweep(spec, _storage(storage_url()))
     spawn_workers(spec.study, storage_url(), workers, store())
 

@@ -8,7 +8,8 @@ from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import sweeps as sweep_services
 
 st.title("Sweeps")
-studies_tab, new_tab = st.tabs(["Studies", "New sweep"])
+demo = services.demo_mode()  # read-only: studies and figures, nothing that changes them
+tabs = st.tabs(["Studies"] if demo else ["Studies", "New sweep"])
 TRIAL_COLUMNS = {
     "run": st.column_config.LinkColumn("run", display_text="open ↗"),
     "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
@@ -116,7 +117,22 @@ def figures(name: str) -> None:
                 st.plotly_chart(fig, key=f"sweeps_fig_{key}")
 
 
-with studies_tab:
+def render_new_sweep() -> None:
+    spec, problems = render_sweep_form()
+    for problem in problems:
+        st.error(problem)
+    workers = st.number_input("Workers on this server", 1, 64, 2, key="sweeps_workers")
+    if st.button("Launch sweep", type="primary", key="sweeps_launch", disabled=spec is None):
+        try:
+            sweep_services.launch(spec, int(workers))
+        except services.UserError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Sweep {spec.study} started with {workers} worker(s).")
+            st.query_params["study"] = spec.study
+
+
+with tabs[0]:
     names = sweep_services.sweep_names()
     if not names:
         st.info(
@@ -133,7 +149,8 @@ with studies_tab:
             key="sweeps_pick",
         )
         st.query_params["study"] = name
-        actions(name)
+        if not demo:
+            actions(name)
         study_progress(name)
         st.subheader("Figures")
         figures(name)
@@ -142,16 +159,6 @@ with studies_tab:
             st.caption("Optuna's own dashboard opens the same storage:")
             st.code(sweep_services.optuna_dashboard_command(), language="bash")
 
-with new_tab:
-    spec, problems = render_sweep_form()
-    for problem in problems:
-        st.error(problem)
-    workers = st.number_input("Workers on this server", 1, 64, 2, key="sweeps_workers")
-    if st.button("Launch sweep", type="primary", key="sweeps_launch", disabled=spec is None):
-        try:
-            sweep_services.launch(spec, int(workers))
-        except services.UserError as exc:
-            st.error(str(exc))
-        else:
-            st.success(f"Sweep {spec.study} started with {workers} worker(s).")
-            st.query_params["study"] = spec.study
+if not demo:
+    with tabs[1]:
+        render_new_sweep()

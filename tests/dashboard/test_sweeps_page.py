@@ -194,3 +194,22 @@ def test_search_space_rows_become_parameters() -> None:
             "when": {"optim.optimizer": ["sgd"]},
         },
     }
+
+
+def test_demo_mode_shows_sweeps_but_refuses_every_change(store: RunStore, monkeypatch) -> None:
+    from paretolab import settings
+
+    make_sweep(store)
+    monkeypatch.setenv(settings.DEMO_ENV, "1")
+    at = open_page(PAGE)
+    assert len(at.dataframe) == 3 and len(at.tabs) == 1 + len(FIGURES)  # Studies + figures
+    assert not [b for b in at.button if b.key.startswith("sweeps_")]
+    for action in (
+        lambda: sweep_services.stop("tiny", cancel_running=True),
+        lambda: sweep_services.resume("tiny", 1),
+        lambda: sweep_services.enqueue("tiny", 1),
+        lambda: sweep_services.launch(load_spec(TINY_SPEC, study="other"), 1),
+    ):
+        with pytest.raises(sweep_services.UserError, match="read-only demo"):
+            action()
+    assert sweep_services.sweep_names() == ["tiny"]
