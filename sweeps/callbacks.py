@@ -9,7 +9,6 @@ import time
 import lightning.pytorch as pl
 
 from paretolab.store import RunStore
-from sweeps.measures import training_cost
 
 
 class TrialFacts(pl.Callback):
@@ -25,12 +24,6 @@ class TrialFacts(pl.Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
         self.steps = trainer.global_step
-
-    def measure(self, name: str) -> float:
-        """``params`` or ``train_cost`` of this trial."""
-        if name == "params":
-            return float(self.params)
-        return training_cost(self.params, self.steps)
 
 
 class CancelOnRequest(pl.Callback):

@@ -1,17 +1,23 @@
-"""What a trial is worth besides its logged metrics: training cost, best metric values.
+"""What a trial is worth besides its val metrics: training cost, best metric values, steps.
 
-``training_cost`` is the one place that prices a trial; today it is optimiser steps ×
-parameters (a FLOPs proxy: training FLOPs grow with both), until paretolab's cost model
-offers a fuller estimate to swap in here.
+``training_cost`` is the one place that prices a trial: the training FLOPs the cost model
+counted for the run (``cost/flops_estimated``, logged by ``CostTracker``), or optimiser
+steps × parameters (a FLOPs proxy) for a run without that figure.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
+
+COST_METRIC = "cost/flops_estimated"
 
 
-def training_cost(params: int, steps: int) -> float:
-    """The estimated training cost of a trial: optimiser steps × parameters."""
+def training_cost(latest: dict[str, Any], params: int, steps: int) -> float:
+    """The estimated training cost of a trial's run, from its latest metrics
+    (``RunStore.latest_metrics``), its parameter count and its optimiser steps."""
+    if COST_METRIC in latest and math.isfinite(latest[COST_METRIC].value):
+        return latest[COST_METRIC].value
     return float(params) * float(steps)
 
 

@@ -18,9 +18,9 @@ from lightning_modules.train import run_training
 from paretolab.errors import ConfigError
 from paretolab.store import FINISHED, PRUNED, RunStore
 from sweeps.callbacks import CancelOnRequest, TrialFacts
-from sweeps.measures import best_value
+from sweeps.measures import best_value, training_cost
 from sweeps.space import suggest, trial_config
-from sweeps.spec import MEASURES, SweepSpec
+from sweeps.spec import SweepSpec
 
 
 class TrialFailed(Exception):
@@ -83,16 +83,20 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
 def objective_values(
     spec: SweepSpec, store: RunStore, run_id: int, facts: TrialFacts
 ) -> float | list[float]:
-    """Each objective: a measure (params, train_cost) or a val metric's best value in its
-    direction during the run (the epoch its best checkpoint comes from).
+    """Each objective: the parameter count, the training cost (see ``measures``), or a val
+    metric's best value in its direction during the run (its best checkpoint's epoch).
 
     Raises:
         TrialFailed: the run never logged an objective's metric.
     """
     values = []
     for objective in spec.objectives:
-        if objective.metric in MEASURES:
-            values.append(facts.measure(objective.metric))
+        if objective.metric == "params":
+            values.append(float(facts.params))
+            continue
+        if objective.metric == "train_cost":
+            latest = store.latest_metrics(run_id)
+            values.append(training_cost(latest, facts.params, facts.steps))
             continue
         history = store.metric_history(run_id, objective.metric)
         value = best_value(history.values, objective.direction)

@@ -63,7 +63,7 @@ Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator=
 class Objective(_Spec):
     metric: str
     """A val metric of the task (its best value during the run, e.g. `val_acc`), `params`
-    (parameter count) or `train_cost` (optimiser steps × parameters)."""
+    (parameter count) or `train_cost` (training FLOPs by the cost model)."""
     direction: Literal["minimize", "maximize"]
 
 
