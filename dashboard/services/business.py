@@ -6,21 +6,16 @@ the arithmetic lives in ``paretolab.costing``. Scaling and serving: ``projection
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pandas as pd
 
-from dashboard.services.common import REPO, store
+from dashboard.services.common import run_config_job, store
 from dashboard.services.demo import refuse_in_demo
-from paretolab import launcher
 from paretolab.baselines import load_baseline, split_key
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.frontier import higher_is_better, is_fraction, marginal_costs, pareto_front
-from paretolab.errors import UserError
 
 # Cost axes the frontier can use: column of the costs frame → label.
 COST_AXES = {
@@ -130,26 +125,7 @@ def train_baseline(run_id: int, timeout: float = 900) -> dict[str, Any]:
     """
     refuse_in_demo("train a baseline")
     config = parse_config(store().get_run(run_id).config)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "lightning_modules.baseline"],
-            input=config.model_dump_json(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=launcher.child_env(store()),
-            cwd=REPO,
-        )
-    except subprocess.TimeoutExpired:
-        raise UserError(f"the baseline took longer than {timeout:.0f} s and was stopped") from None
-    lines = done.stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else {}
-    except json.JSONDecodeError:
-        result = {}
-    if "error" in result or done.returncode != 0 or not result:
-        raise UserError(result.get("error") or f"the baseline failed: {done.stderr.strip()[-500:]}")
-    return result
+    return run_config_job("lightning_modules.baseline", config, "baseline", timeout)
 
 
 def hardware_choices() -> dict[str, str]:

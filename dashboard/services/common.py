@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from paretolab import executor, settings
+from paretolab import executor, launcher, settings
+from paretolab.config import RunConfig
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,3 +38,34 @@ def _executor_for(home: str) -> bool:
     # Checked at most every 10 s per server: start the executor if none serves this home.
     executor.ensure_executor(get_store())
     return True
+
+
+def run_config_job(
+    module: str, config: RunConfig, what: str, timeout: float, *args: str
+) -> dict[str, Any]:
+    """Run ``python -m module *args`` in its own process (torch stays out of the server),
+    the config as JSON on its stdin; return the JSON object on its last stdout line.
+
+    Raises:
+        UserError: it timed out, failed, or reported ``{"error": …}`` (``what`` names it).
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            input=config.model_dump_json(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=launcher.child_env(store()),
+            cwd=REPO,
+        )
+    except subprocess.TimeoutExpired:
+        raise UserError(f"the {what} took longer than {timeout:.0f} s and was stopped") from None
+    lines = done.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if "error" in result or done.returncode != 0 or not result:
+        raise UserError(result.get("error") or f"the {what} failed: {done.stderr.strip()[-500:]}")
+    return result

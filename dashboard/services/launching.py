@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-import sys
 from typing import Any
 
 from dashboard.services import user_data
-from dashboard.services.common import REPO, store
+from dashboard.services.common import REPO, run_config_job, store
 from dashboard.services.demo import refuse_in_demo
-from paretolab import launcher
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
 from paretolab.costing.catalog import check_profile
@@ -159,35 +155,9 @@ def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any
         UserError: the finder failed or found nothing to suggest.
     """
     refuse_in_demo("run a finder")
-    try:
-        done = _run_finder(config, what, timeout)
-    except subprocess.TimeoutExpired:
-        raise UserError(
-            f"the {what} finder took longer than {timeout:.0f} s and was stopped"
-        ) from None
-    lines = done.stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else {}
-    except json.JSONDecodeError:
-        result = {}
-    if "error" in result or done.returncode != 0 or not result:
-        raise UserError(
-            result.get("error") or f"the {what} finder failed: {done.stderr.strip()[-500:]}"
-        )
-    return result
-
-
-def _run_finder(config: RunConfig, what: str, timeout: float) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "lightning_modules.tune", "--what", what],
-        input=config.model_dump_json(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=launcher.child_env(store()),
-        cwd=REPO,
+    return run_config_job(
+        "lightning_modules.tune", config, f"{what} finder", timeout, "--what", what
     )
-    return done
 
 
 def run_label(run_id: int) -> str:
