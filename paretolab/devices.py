@@ -192,7 +192,7 @@ def hardware_problems(hardware: HardwareConfig, precision: str, machine: Machine
     problems = []
     most = machine.max_devices(acc)
     if hardware.devices > most:
-        unit = "CPU cores" if machine.resolve(acc) == "cpu" else f"{machine.resolve(acc)} devices"
+        unit = {"cpu": "CPU core(s)", "gpu": "GPU(s)", "mps": "MPS device"}[machine.resolve(acc)]
         problems.append(
             f"hardware.devices={hardware.devices}: this machine has {most} {unit}; "
             f"use at most {most}"
