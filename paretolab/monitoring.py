@@ -106,3 +106,15 @@ def low_util_note(mean_gpu_util: float | None) -> str | None:
     if mean_gpu_util is None or mean_gpu_util >= LOW_UTIL_PERCENT:
         return None
     return f"GPU utilisation averaged {mean_gpu_util:.0f}%: {LOW_UTIL_NOTE}"
+
+
+def describe_summary(summary: Mapping[str, Any]) -> str:
+    """A ``system_summary`` in one line ("" when it holds nothing): peaks, means, energy."""
+    parts = [
+        (summary["peak_rss_mb"], "peak process memory {:,.0f} MB"),
+        (summary["peak_gpu_memory_mb"], "peak GPU memory {:,.0f} MB"),
+        (summary["mean_gpu_util"], "mean GPU utilisation {:.0f}%"),
+        (summary["mean_cpu_percent"], "mean process CPU {:.0f}% of the cores"),
+        (summary["energy_kwh"], "measured GPU energy {:.3g} kWh"),
+    ]
+    return " · ".join(text.format(value) for value, text in parts if value is not None)

@@ -165,12 +165,6 @@ def system_summary(run_id: int) -> dict[str, Any]:
 
 def describe_system(summary: dict[str, Any]) -> str:
     """The run's system figures in one line, for a caption."""
-    parts = [
-        (summary["peak_rss_mb"], "peak process memory {:,.0f} MB"),
-        (summary["peak_gpu_memory_mb"], "peak GPU memory {:,.0f} MB"),
-        (summary["mean_gpu_util"], "mean GPU utilisation {:.0f}%"),
-        (summary["mean_cpu_percent"], "mean process CPU {:.0f}% of the cores"),
-        (summary["energy_kwh"], "measured GPU energy {:.3g} kWh"),
-    ]
-    shown = [text.format(value) for value, text in parts if value is not None]
-    return " · ".join(shown) or "The run's peaks and means are stored when its training ends."
+    return m.describe_summary(summary) or (
+        "The run's peaks and means are stored when its training ends."
+    )
