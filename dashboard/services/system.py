@@ -13,6 +13,7 @@ from dashboard.services.common import store
 from dashboard.services.runs import metric_series
 from paretolab import devices
 from paretolab import monitoring as m
+from paretolab.config import RunConfig
 
 
 @st.cache_resource(ttl=300)
@@ -35,7 +36,7 @@ def launch_limits(accelerator: str) -> dict[str, Any]:
     }
 
 
-def hardware_problems(config: Any) -> list[str]:
+def hardware_problems(config: RunConfig) -> list[str]:
     """Why a config cannot train on this machine, one message per field."""
     return devices.hardware_problems(config.hardware, config.trainer.precision, machine())
 
@@ -110,6 +111,9 @@ _SHORT = {
 }
 
 
+_SUMMARY_NAMES = {key.removeprefix(m.PREFIX) for key in m.SUMMARY_KEYS}
+
+
 def system_keys(run_id: int) -> list[str]:
     """The run's sampled system metrics (not its end-of-run figures)."""
     return [
@@ -117,9 +121,6 @@ def system_keys(run_id: int) -> list[str]:
         for k in store().metric_keys(run_id)
         if m.is_system_key(k) and m.parse_key(k)[2] not in _SUMMARY_NAMES
     ]
-
-
-_SUMMARY_NAMES = {key.removeprefix(m.PREFIX) for key in m.SUMMARY_KEYS}
 
 
 def system_panels(run_ids: list[int], labels: dict[int, str], x_axis: str) -> list[Panel]:
