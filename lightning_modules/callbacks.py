@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class StoreLogger(Logger):
     the points buffered for the next try; writes are upserts on (run, key, step), so a
     retry never duplicates a point. ``prefix`` goes before every key (``fold0/`` for the
     first fold of a cross-validation, whose steps restart at 0 like its own curves).
+
+    Thread-safe: the system-metrics sampler logs from its own thread. One flush writes at
+    a time, in the order the points were logged.
     """
 
     def __init__(
@@ -50,6 +54,8 @@ class StoreLogger(Logger):
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self._buffer: list[MetricPoint] = []
         self._last_flush = time.monotonic()
+        self._buffer_lock = threading.Lock()  # guards _buffer and _last_flush
+        self._write_lock = threading.Lock()  # one write to the store at a time, in order
 
     @property
     def name(self) -> str:
@@ -65,40 +71,46 @@ class StoreLogger(Logger):
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         now = time.time()
         step = int(step or 0)
-        for key, value in metrics.items():
-            if isinstance(value, torch.Tensor):
-                value = value.item()
-            self._buffer.append((self.prefix + key, step, float(value), now))
-        if (
-            len(self._buffer) >= self.flush_every
-            or time.monotonic() - self._last_flush >= self.flush_seconds
-        ):
+        points = [
+            (self.prefix + key, step, float(v.item() if isinstance(v, torch.Tensor) else v), now)
+            for key, v in metrics.items()
+        ]
+        with self._buffer_lock:
+            self._buffer += points
+            due = (
+                len(self._buffer) >= self.flush_every
+                or time.monotonic() - self._last_flush >= self.flush_seconds
+            )
+        if due:
             self.flush()
 
     def flush(self) -> bool:
         """Write buffered points. Returns False (and keeps them) if the store is unreachable."""
-        self._last_flush = time.monotonic()
-        if not self._buffer:
+        with self._write_lock:
+            with self._buffer_lock:
+                self._last_flush = time.monotonic()
+                batch, self._buffer = self._buffer, []
+            if not batch:
+                return True
+            try:
+                self.store.log_metrics(self.run_id, batch)
+            except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as exc:
+                # The database may be briefly unreachable: keep the points for the next
+                # flush, up to a cap, so a long outage cannot exhaust memory.
+                with self._buffer_lock:
+                    self._buffer = batch + self._buffer
+                    if len(self._buffer) > MAX_BUFFERED_POINTS:
+                        dropped = len(self._buffer) - MAX_BUFFERED_POINTS
+                        self._buffer = self._buffer[dropped:]
+                        log.error("metric buffer full: dropped the %d oldest points", dropped)
+                    kept = len(self._buffer)
+                log.warning("could not write %d metric points yet (%s); will retry", kept, exc)
+                return False
+            except Exception:
+                # Not a connectivity problem (e.g. a rejected key): retrying cannot help, and
+                # keeping the batch would block every later point.
+                log.exception("dropped %d metric points the store refused", len(batch))
             return True
-        try:
-            self.store.log_metrics(self.run_id, self._buffer)
-        except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as exc:
-            # The database may be briefly unreachable: keep the points for the next flush,
-            # up to a cap, so a long outage cannot exhaust memory.
-            if len(self._buffer) > MAX_BUFFERED_POINTS:
-                dropped = len(self._buffer) - MAX_BUFFERED_POINTS
-                self._buffer = self._buffer[dropped:]
-                log.error("metric buffer full: dropped the %d oldest points", dropped)
-            log.warning(
-                "could not write %d metric points yet (%s); will retry", len(self._buffer), exc
-            )
-            return False
-        except Exception:
-            # Not a connectivity problem (e.g. a rejected key): retrying cannot help, and
-            # keeping the batch would block every later point.
-            log.exception("dropped %d metric points the store refused", len(self._buffer))
-        self._buffer = []
-        return True
 
     def save(self) -> None:
         """Called by Lightning at checkpoints: a natural moment to flush."""

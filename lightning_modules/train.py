@@ -36,9 +36,11 @@ from lightning_modules.cross_validation import (
 from lightning_modules.data import build_data_module
 from lightning_modules.init_from import prepare_init_from
 from lightning_modules.lifecycle import RunLifecycle
+from lightning_modules.system_metrics import SystemMetrics
 from lightning_modules.tasks import build_task, write_samples
 from paretolab.config import RunConfig
 from paretolab.config_io import dump_config, parse_config
+from paretolab.devices import check_hardware
 from paretolab.errors import UserError
 from paretolab.launcher import prepare_run_dir
 from paretolab.store import CANCELLED, FINISHED, RunStore
@@ -49,26 +51,13 @@ EXIT_CODES = {FINISHED: 0, CANCELLED: 130}
 
 
 def resolve_accelerator(cfg: RunConfig) -> str:
-    """The accelerator Lightning will use, checked against the precision asked for.
+    """The accelerator Lightning will use, checked against this machine and the precision.
 
     Raises:
-        UserError: the device does not exist or does not support the precision.
+        UserError: the device does not exist here, there are fewer than
+            ``hardware.devices``, or it does not support the precision.
     """
-    acc = cfg.hardware.accelerator
-    if acc == "auto":
-        acc = "gpu" if torch.cuda.is_available() else "cpu"
-    if acc == "gpu" and not torch.cuda.is_available():
-        raise UserError("hardware.accelerator=gpu but no CUDA device is visible; use cpu or auto")
-    if acc == "mps" and not torch.backends.mps.is_available():
-        raise UserError("hardware.accelerator=mps but MPS is not available here; use cpu or auto")
-    precision = cfg.trainer.precision
-    if precision == "16-mixed" and acc == "cpu":
-        raise UserError("trainer.precision=16-mixed is not supported on CPU; use bf16-mixed or 32")
-    if precision == "bf16-mixed" and acc == "gpu" and not torch.cuda.is_bf16_supported():
-        raise UserError(
-            "trainer.precision=bf16-mixed is not supported by this GPU; use 16-mixed or 32"
-        )
-    return acc
+    return check_hardware(cfg.hardware, cfg.trainer.precision)
 
 
 def build_trainer(
@@ -96,6 +85,8 @@ def build_trainer(
         CostTracker(cfg, run_dir),
         *(extra_callbacks or []),
     ]
+    if cfg.monitoring.enabled:
+        callbacks.append(SystemMetrics(cfg.monitoring.interval_s))
     if t.early_stopping:
         callbacks.append(
             EarlyStopping(

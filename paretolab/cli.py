@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from paretolab import __version__, data_check, executor, launcher, run_views
+from paretolab import __version__, data_check, devices, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
 from paretolab.costing import cli_support as costing_cli
 from paretolab.costing.catalog import check_profile
@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_cost_commands(sub)
+
+    dev = sub.add_parser(
+        "devices",
+        help="what this machine can train on: CPU, memory, GPUs and their catalog entries",
+    )
+    dev.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     dbp = sub.add_parser("db", help="the run store's schema")
     dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
@@ -159,12 +165,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "cost":
         print(json.dumps(costing_cli.run(args), indent=2))
         return 0
+    if args.command == "devices":
+        machine = devices.detect()
+        print(
+            json.dumps(machine.as_dict(), indent=2) if args.json else devices.devices_table(machine)
+        )
+        return 0
     if args.command == "executor":
         limit = args.max_concurrent or executor.default_max_concurrent()
         return executor.main(["--max-concurrent", str(limit)])
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
         check_profile(config.hardware.profile)
+        devices.check_hardware(config.hardware, config.trainer.precision)  # runs on this host
         # The user's own data file: absolute (the executor may start it from elsewhere) and
         # read once now, so a bad file is one line and exit 2, with no run recorded.
         config = data_check.with_absolute_data_path(config, Path.cwd())

@@ -450,6 +450,18 @@ class HardwareConfig(_Section):
     entry has one, else the first on-demand quote."""
 
 
+class MonitoringConfig(_Section):
+    enabled: bool = True
+    """Sample system metrics while training, stored as `system/*` metrics beside the
+    training curves: CPU %, process RSS, system memory, disk and network I/O rates, and per
+    NVIDIA GPU utilisation, memory, power, temperature and clocks (through NVML); measured
+    power is integrated into `system/energy_kwh`. Off: none of these."""
+
+    interval_s: float = Field(5.0, ge=0.1, le=3600.0)
+    """Seconds between two samples. Each sample costs a few milliseconds on a background
+    thread (`benchmarks/system_metrics.py` measures it against the step time)."""
+
+
 class GenerateConfig(_Section):
     prompt: str = Field("\n", max_length=2000)
     """Text the sample generations start from (language models)."""
@@ -531,6 +543,9 @@ class RunConfig(_Section):
 
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
     """Where to train."""
+
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    """System metrics sampled during training (CPU, memory, I/O, GPUs, measured energy)."""
 
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     """Sample generations at the end of training (language models)."""

@@ -60,6 +60,12 @@ def curves_figure(
     return fig
 
 
+def system_figure(series: pd.DataFrame, title: str, x_axis: str) -> go.Figure:
+    """A system chart: one unsmoothed line per label in column ``line`` (a run, a GPU, a
+    measure), on the x-axis the training curves use."""
+    return curves_figure(series.assign(run=series["line"]), title, {}, 0.0, x_axis)
+
+
 def band_figure(
     series: pd.DataFrame, groups: dict[int, str], key: str, smoothing: float, x_axis: str
 ) -> go.Figure:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import types
+from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
@@ -29,6 +30,7 @@ SECTIONS = (
     "optim",
     "trainer",
     "hardware",
+    "monitoring",
     "generate",
     "wandb",
 )
@@ -41,17 +43,25 @@ def problem_path(problem: str) -> str:
     return match.group(1) if match else ""
 
 
-def render_config_form(base: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+def render_config_form(
+    base: dict[str, Any],
+    key: str,
+    problems: list[str],
+    limits: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Draw the form filled with ``base`` and return what the user entered (not validated).
 
     Args:
         base: a valid config as a plain dict (a preset, a cloned run, uploaded YAML).
         key: widget-key prefix; change it to reset every widget to ``base``.
         problems: validation messages from the last attempt, shown beside their fields.
+        limits: what this machine allows, by field path: a list narrows a choice's options
+            (``trainer.precision``), a number caps a count (``hardware.devices``).
     """
     by_path: dict[str, list[str]] = {}
     for problem in problems:
         by_path.setdefault(problem_path(problem), []).append(problem)
+    form = _Form(key, by_path, limits or {})
     values: dict[str, Any] = {}
     tabs = st.tabs(list(SECTIONS))
     for tab, section in zip(tabs, SECTIONS, strict=True):
@@ -59,19 +69,26 @@ def render_config_form(base: dict[str, Any], key: str, problems: list[str]) -> d
             if section == "run":
                 for name, field in RunConfig.model_fields.items():
                     if _section_class(field.annotation) is None:
-                        values[name] = _widget(name, field, base.get(name), key, by_path)
+                        values[name] = _widget(name, field, base.get(name), form)
             else:
                 field = RunConfig.model_fields[section]
                 values[section] = _render_section(
-                    section, _section_class(field.annotation), base.get(section) or {}, key, by_path
+                    section, _section_class(field.annotation), base.get(section) or {}, form
                 )
-    for message in by_path.get("", []):
+    for message in form.by_path.get("", []):
         st.error(message)
     return values
 
 
+@dataclass(frozen=True)
+class _Form:
+    key: str  # widget-key prefix
+    by_path: dict[str, list[str]]  # validation messages by field path
+    limits: dict[str, Any]  # see render_config_form
+
+
 def _render_section(
-    path: str, cls: type[BaseModel], base: dict[str, Any], key: str, by_path: dict[str, list[str]]
+    path: str, cls: type[BaseModel], base: dict[str, Any], form: _Form
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, field in cls.model_fields.items():
@@ -81,31 +98,39 @@ def _render_section(
             enabled = st.checkbox(
                 f"{name.replace('_', ' ')}",
                 value=base.get(name) is not None,
-                key=f"{key}.{sub}.enabled",
+                key=f"{form.key}.{sub}.enabled",
                 help=field.description,
             )
             if enabled:
                 with st.container(border=True):
-                    out[name] = _render_section(sub, inner, base.get(name) or {}, key, by_path)
+                    out[name] = _render_section(sub, inner, base.get(name) or {}, form)
             else:
                 out[name] = None
             continue
         out[name] = _widget(
-            sub, field, base.get(name, field.get_default(call_default_factory=True)), key, by_path
+            sub, field, base.get(name, field.get_default(call_default_factory=True)), form
         )
-    for message in by_path.get(path, []):
+    for message in form.by_path.get(path, []):
         st.error(message)
     return out
 
 
-def _widget(
-    path: str, field: FieldInfo, value: Any, key: str, by_path: dict[str, list[str]]
-) -> Any:
-    label, wkey, help_text = path.rsplit(".", 1)[-1], f"{key}.{path}", field.description
+def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
+    label, wkey, help_text = path.rsplit(".", 1)[-1], f"{form.key}.{path}", field.description
     annotation, optional = _strip_optional(field.annotation)
     lo, hi = _bounds(field)
+    limit = form.limits.get(path)
+    if isinstance(limit, int) and limit >= (lo or 0):
+        hi = limit if hi is None else min(hi, limit)
+        if value is not None and value > hi:
+            st.caption(f"{value} is more than this machine has; showing {hi}.")
+            value = hi
     if get_origin(annotation) is Literal:
         options = list(get_args(annotation))
+        if isinstance(limit, list):
+            options = [o for o in options if o in limit]
+            if value not in options:
+                st.caption(f"`{value}` cannot be used on this machine; showing `{options[0]}`.")
         result = st.selectbox(
             label,
             options,
@@ -155,7 +180,7 @@ def _widget(
             label, value="" if value is None else str(value), key=wkey, help=help_text
         )
         result = text if text or not optional else None
-    for message in by_path.get(path, []):
+    for message in form.by_path.get(path, []):
         st.error(message)
     return result
 

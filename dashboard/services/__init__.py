@@ -9,6 +9,7 @@ the executor, and shapes results into frames for the views.
 - ``business``: the stakeholder view (frontier, baselines, assumptions);
 - ``projections``: scaling fits and projections, Chinchilla context, serving cost;
 - ``report``: the stakeholder report as HTML and PDF;
+- ``system``: this machine's devices and launch limits, runs' system charts and summaries;
 - ``demo``: the read-only demo mode.
 """
 
@@ -64,6 +65,7 @@ from dashboard.services.projections import (
 )
 from dashboard.services.report import Report, report_html, report_pdf
 from dashboard.services.runs import (
+    SYSTEM_COLUMNS,
     add_tag,
     all_tags,
     archive_runs,
@@ -84,6 +86,17 @@ from dashboard.services.runs import (
     test_outputs,
     wandb_folder,
 )
+from dashboard.services.system import (
+    Panel,
+    describe_system,
+    devices_frame,
+    hardware_problems,
+    launch_limits,
+    machine,
+    system_keys,
+    system_panels,
+    system_summary,
+)
 from paretolab.baselines import BASELINE_TASKS
 from paretolab.costing.scaling import prediction_band
 from paretolab.errors import UserError
@@ -92,7 +105,9 @@ __all__ = [
     "BASELINE_TASKS",
     "COST_AXES",
     "DemoModeError",
+    "Panel",
     "Report",
+    "SYSTEM_COLUMNS",
     "UserError",
     "_executor_for",
     "add_tag",
@@ -112,21 +127,26 @@ __all__ = [
     "cost_preview",
     "costs_frame",
     "delete_runs",
+    "devices_frame",
     "demo_mode",
     "describe_fit",
     "describe_projection",
     "describe_serving",
+    "describe_system",
     "fittable_metrics",
     "format_cost",
     "frontier",
     "get_run",
     "get_store",
     "group_labels",
+    "hardware_problems",
     "hardware_choices",
     "launch",
     "launch_key",
+    "launch_limits",
     "log_range",
     "log_tail",
+    "machine",
     "metric_csv",
     "metric_keys",
     "metric_series",
@@ -156,6 +176,9 @@ __all__ = [
     "statuses",
     "store",
     "suggest",
+    "system_keys",
+    "system_panels",
+    "system_summary",
     "test_outputs",
     "train_baseline",
     "usd",

@@ -6,6 +6,20 @@ import pandas as pd
 
 from dashboard.services.common import store
 from dashboard.services.runs import _metric_order, metric_keys
+from paretolab import monitoring
+
+# The system figures worth a column: the run's peaks and means, and its measured energy
+# (each sampled reading's last value is not).
+_SYSTEM_FIGURES = {k.removeprefix(monitoring.PREFIX) for k in monitoring.SUMMARY_KEYS} | {
+    monitoring.ENERGY_KWH.removeprefix(monitoring.PREFIX)
+}
+
+
+def _in_table(key: str) -> bool:
+    parsed = monitoring.parse_key(key)
+    if parsed is not None:
+        return parsed[1] is None and parsed[2] in _SYSTEM_FIGURES
+    return not key.startswith(("trainer/", "lr", "epoch"))
 
 
 def compare_table(run_ids: list[int]) -> pd.DataFrame:
@@ -13,9 +27,7 @@ def compare_table(run_ids: list[int]) -> pd.DataFrame:
     s = store()
     runs = [s.get_run(r) for r in run_ids]
     latest = s.latest_metrics_of(run_ids)
-    keys = sorted(
-        {k for m in latest.values() for k in m if not k.startswith(("trainer/", "lr", "epoch"))}
-    )
+    keys = sorted({k for m in latest.values() for k in m if _in_table(k)})
     rows = [
         {
             "id": r.id,

@@ -3,7 +3,9 @@
 A run's figures are its ``cost/*`` metrics (``lightning_modules.cost_tracking``); a
 cross-validated run has them per fold (``fold0/cost/usd`` …) and its cost is their sum.
 Energy: a measured ``system/energy_kwh`` (NVML, when the GPU reports power) wins over the
-TDP × PUE estimate, and the figure says which it is.
+TDP × PUE estimate, and the figure says which it is. Both count what the data centre
+draws: the measured device energy is multiplied by the same PUE the estimate uses (its
+raw figure is ``energy_kwh_measured_device``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from dashboard.services.common import store
 from dashboard.services.runs import artifact_path, artifacts
+from paretolab import monitoring
 from paretolab.baselines import split_key, split_label
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
@@ -39,9 +42,9 @@ ADDITIVE = (
     "energy_kwh",
     "co2_kg",
 )
-MEASURED_ENERGY = "system/energy_kwh"
+MEASURED_ENERGY = monitoring.ENERGY_KWH
 _FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
-MEASURED, ESTIMATED = "measured (NVML power)", "estimate (TDP × PUE)"
+MEASURED, ESTIMATED = "measured (NVML power × PUE)", "estimate (TDP × PUE)"
 
 
 def cost_figures(latest: dict[str, LatestMetric]) -> dict[str, Any]:
@@ -62,11 +65,13 @@ def cost_figures(latest: dict[str, LatestMetric]) -> dict[str, Any]:
     if MEASURED_ENERGY in values:
         estimated = out.get("energy_kwh")
         intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
+        defaults = load_catalog().defaults
         out["energy_kwh_tdp_estimate"] = estimated
-        out["energy_kwh"] = sum(values[MEASURED_ENERGY])
+        out["energy_kwh_measured_device"] = sum(values[MEASURED_ENERGY])
+        out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
         out["energy_source"] = MEASURED
         if intensity is None:
-            intensity = load_catalog().defaults.carbon_kg_per_kwh
+            intensity = defaults.carbon_kg_per_kwh
         out["co2_kg"] = out["energy_kwh"] * intensity
     return out
 

@@ -8,6 +8,7 @@ from typing import Any
 from dashboard.services import user_data
 from dashboard.services.common import REPO, run_config_job, store
 from dashboard.services.demo import refuse_in_demo
+from dashboard.services.system import hardware_problems, machine
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
 from paretolab.costing.catalog import check_profile
@@ -51,6 +52,9 @@ def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
         check_profile(config.hardware.profile)
     except UserError as exc:
         return None, [str(exc)]
+    problems = hardware_problems(config)  # the local executor trains on this machine
+    if problems:
+        return None, problems
     try:
         return user_data.checked(config), []
     except UserError as exc:
@@ -67,10 +71,14 @@ def launch(config: RunConfig, launch_key: str) -> Run:
     """Queue a run (once per ``launch_key``) and make sure the executor will start it.
 
     Raises:
-        UserError: the config's own data file is unfit (checked again: it may have changed).
+        UserError: the config's own data file is unfit (checked again: it may have changed),
+            or the config asks for a device this machine lacks.
         DemoModeError: the dashboard is a read-only demo.
     """
     refuse_in_demo("launch a run")
+    problems = hardware_problems(config)
+    if problems:
+        raise UserError("; ".join(problems))
     config = user_data.checked(config)
     return store().create_run(
         config.model_dump(mode="json"),
@@ -120,7 +128,7 @@ def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any
     catalog = load_catalog()
     hardware = config.hardware.profile
     if hardware == "auto":
-        hardware = _local_device(catalog)
+        hardware = _local_device(config)
     t = config.trainer
     steps = t.max_steps if t.max_steps > 0 else steps_if_unset
     tokens = steps * t.accumulate_grad_batches * full_batch(shape, config.data.batch_size).tokens
@@ -138,12 +146,12 @@ def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any
     return {"steps": steps, "steps_from_config": t.max_steps > 0, **doc}
 
 
-def _local_device(catalog: Any) -> str:
-    """The catalog entry of this machine's first GPU, else ``cpu``."""
-    import torch
-
-    if torch.cuda.is_available():
-        return catalog.match(torch.cuda.get_device_name(0)) or "cpu"
+def _local_device(config: RunConfig) -> str:
+    """The catalog entry of the device the config trains on here: its first GPU's (``cpu``
+    when the catalog does not know that GPU), else ``cpu``."""
+    here = machine()
+    if here.resolve(config.hardware.accelerator) == "gpu":
+        return next(a.catalog for a in here.accelerators if a.kind == "cuda") or "cpu"
     return "cpu"
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.services.common import store
 from dashboard.services.demo import refuse_in_demo
-from paretolab import settings
+from paretolab import monitoring, settings
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
 
@@ -27,6 +27,14 @@ HEADLINE_METRICS = (
     "test_r2",  # regression
     "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
 )
+# The runs table's system columns (stored once per run when fit ends): column → figure
+# of ``monitoring.system_summary``.
+SYSTEM_COLUMNS = {
+    "peak_rss_mb": "peak_rss_mb",
+    "peak_gpu_mem_mb": "peak_gpu_memory_mb",
+    "mean_gpu_util": "mean_gpu_util",
+    "util_flag": "low_util",
+}
 TOTAL_STEPS_KEY = "trainer/total_steps"
 _COST_KEY = re.compile(r"(^|/)cost/")
 
@@ -55,6 +63,7 @@ def runs_frame(
         model, optim, data = (r.config.get(k, {}) for k in ("model", "optim", "data"))
         step = max((v.step for k, v in m.items() if not k.startswith("trainer/")), default=0)
         total_steps = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
+        system = monitoring.system_summary(m)
         rows.append(
             {
                 "id": r.id,
@@ -68,6 +77,7 @@ def runs_frame(
                 "d_model": model.get("d_model"),
                 "lr": optim.get("lr"),
                 **{k: (m[k].value if k in m else None) for k in HEADLINE_METRICS},
+                **{column: system[name] for column, name in SYSTEM_COLUMNS.items()},
                 "duration_s": r.duration(now),
                 "created": pd.Timestamp(r.created_at, unit="s"),
                 "tags": ", ".join(r.tags),
@@ -88,6 +98,7 @@ _RUN_COLUMNS = [
     "d_model",
     "lr",
     *HEADLINE_METRICS,
+    *SYSTEM_COLUMNS,
     "duration_s",
     "created",
     "tags",
@@ -159,12 +170,15 @@ def get_run(run_id: int) -> Run:
 
 
 def metric_keys(run_id: int) -> list[str]:
-    """The run's metrics, in reading order: validation, training, test, then the rest."""
-    # cost/* figures are one point each: the Cost tab shows them, not charts.
+    """The run's training metrics, in reading order: validation, training, test, the rest."""
+    # cost/* figures are one point each: the Cost tab shows them, not charts. system/*
+    # metrics have their own section (services.system).
     keys = [
         k
         for k in store().metric_keys(run_id)
-        if not k.startswith("trainer/") and not _COST_KEY.search(k)
+        if not k.startswith("trainer/")
+        and not _COST_KEY.search(k)
+        and not monitoring.is_system_key(k)
     ]
     return sorted(keys, key=_metric_order)
 

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import services
-from dashboard.components.charts import band_figure, curves_figure
+from dashboard.components.charts import band_figure, curves_figure, system_figure
 
 st.title("Compare runs")
 choices = services.run_choices(limit=1000)
@@ -58,6 +58,20 @@ with curves:
                 series, services.group_labels(run_ids, group_by), key, smoothing, x_axis
             )
         cols[i % 2].plotly_chart(fig, key=f"compare_chart_{key}", width="stretch")
+    panels = services.system_panels(run_ids, labels, x_axis)
+    if panels:
+        st.subheader("System")
+        for run_id in run_ids:
+            note = services.system_summary(run_id)["low_util"]
+            if note:
+                st.warning(f"{labels[run_id]}: {note}")
+        cols = st.columns(2)
+        for i, panel in enumerate(panels):
+            cols[i % 2].plotly_chart(
+                system_figure(panel.series, panel.title, x_axis),
+                key=f"compare_system_{panel.title}",
+                width="stretch",
+            )
 
 with diff_tab:
     show_all = st.toggle("Show all fields", key="compare_all_fields")

@@ -25,6 +25,30 @@ def load_base(config: dict) -> None:
     state.launch_problems = []
 
 
+with st.expander("Devices on this machine", expanded=False):
+    # What the executor can train on here; the form below offers only these.
+    st.dataframe(
+        services.devices_frame(),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "memory (GB)": st.column_config.NumberColumn(format="%.1f"),
+            "peak bf16 FLOP/s": st.column_config.NumberColumn(format="%.3g"),
+            "peak fp32 FLOP/s": st.column_config.NumberColumn(format="%.3g"),
+        },
+        key="launch_devices",
+    )
+    here = services.machine()
+    for acc in here.accelerator_choices()[1:]:
+        st.caption(
+            f"`{acc}`: up to {here.max_devices(acc)} device(s), precision "
+            f"{', '.join(here.precisions(acc))}"
+        )
+    st.caption(
+        "The catalog entry gives the cost model its peak FLOP/s and price; a CPU's peak is "
+        "measured on its first run. Same list: `paretolab devices`."
+    )
+
 with st.expander("Start from a preset, an earlier run, or YAML", expanded=False):
     source = st.radio(
         "Source", ["preset", "earlier run", "YAML"], horizontal=True, key="launch_source"
@@ -89,8 +113,14 @@ def _duration(seconds: float) -> str:
 
 form_col, side_col = st.columns([3, 2], gap="large")
 with form_col:
+    form_key = f"cfg{state.launch_form_version}"
+    # The form offers only what this machine has; the precisions follow the accelerator
+    # picked (its widget's value, once the user has touched it).
+    accelerator = state.get(
+        f"{form_key}.hardware.accelerator", state.launch_base["hardware"]["accelerator"]
+    )
     values = render_config_form(
-        state.launch_base, f"cfg{state.launch_form_version}", state.launch_problems
+        state.launch_base, form_key, state.launch_problems, services.launch_limits(accelerator)
     )
     config, problems = services.validate(values)
     launch = st.button("Launch", type="primary", key="launch_button", disabled=config is None)

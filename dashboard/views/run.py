@@ -6,7 +6,7 @@ import streamlit as st
 import yaml
 
 from dashboard import services
-from dashboard.components.charts import confusion_figure, curves_figure
+from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
 from paretolab.errors import RunNotFound, UserError
 
@@ -70,7 +70,8 @@ def live_status_and_charts() -> None:
         st.code(latest.error[-5000:], language="text")
     keys = services.metric_keys(run_id)
     if not keys:
-        st.info("No metrics yet.")
+        st.info("No training metrics yet.")
+        show_system()
         return
     confusion = services.confusion_matrix(run_id)
     if confusion is not None:
@@ -86,6 +87,26 @@ def live_status_and_charts() -> None:
                 key=f"run_chart_{key}",
                 width="stretch",
             )
+    show_system()
+
+
+def show_system() -> None:
+    """System metrics under the training curves, on their x-axis; the run's summary."""
+    panels = services.system_panels([run_id], {run_id: run.name}, x_axis)
+    summary = services.system_summary(run_id)
+    if not panels and summary["peak_rss_mb"] is None:
+        return
+    st.subheader("System")
+    if summary["low_util"]:
+        st.warning(summary["low_util"])
+    st.caption(services.describe_system(summary))
+    cols = st.columns(2)
+    for i, panel in enumerate(panels):
+        cols[i % 2].plotly_chart(
+            system_figure(panel.series, panel.title, x_axis),
+            key=f"run_system_{panel.title}",
+            width="stretch",
+        )
 
 
 def show_test_outputs() -> None:
@@ -109,7 +130,11 @@ with charts:
 with charts:
     # The full series is read only when asked for, not on every live refresh.
     d1, d2 = st.columns([3, 1])
-    csv_key = d1.selectbox("Full series as CSV", services.metric_keys(run_id), key="run_csv_key")
+    csv_key = d1.selectbox(
+        "Full series as CSV",
+        [*services.metric_keys(run_id), *services.system_keys(run_id)],
+        key="run_csv_key",
+    )
     if csv_key and d2.button("Prepare CSV", key="run_csv_prepare"):
         d2.download_button(
             "download",

@@ -10,13 +10,18 @@ PAGE = 500
 st.title("Runs")
 state = st.session_state
 
-f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 statuses = f1.multiselect(
     "Status", services.statuses(), key="runs_status", placeholder="all statuses"
 )
 text = f2.text_input("Search name, task, params", key="runs_text", placeholder="e.g. bbc, adamw")
 tag = f3.selectbox("Tag", ["", *services.all_tags()], key="runs_tag")
 archived = f4.toggle("Archived", key="runs_archived", help="Show archived runs instead")
+system_columns = f5.toggle(
+    "System",
+    key="runs_system",
+    help="Peak process and GPU memory, mean GPU utilisation (stored when training ends)",
+)
 with st.expander("Metric thresholds"):
     t1, t2 = st.columns(2)
     min_acc = t1.number_input("val_acc at least", 0.0, 1.0, 0.0, 0.01, key="runs_min_acc")
@@ -64,8 +69,19 @@ def runs_table() -> None:
             "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f"),
             "lr": st.column_config.NumberColumn("lr", format="%g"),
             "cost/usd": st.column_config.NumberColumn("cost ($)", format="$%.3g"),
+            "peak_rss_mb": st.column_config.NumberColumn("peak RSS (MB)", format="%.0f"),
+            "peak_gpu_mem_mb": st.column_config.NumberColumn("peak GPU mem (MB)", format="%.0f"),
+            "mean_gpu_util": st.column_config.NumberColumn("mean GPU util (%)", format="%.0f"),
+            "util_flag": st.column_config.TextColumn("utilisation"),
         },
-        column_order=["link", *[c for c in frame.columns if c != "link"]],
+        column_order=[
+            "link",
+            *[
+                c
+                for c in frame.columns
+                if c != "link" and (system_columns or c not in services.SYSTEM_COLUMNS)
+            ],
+        ],
     )
     selected = [int(frame.iloc[i]["id"]) for i in event.selection.rows] if event else []
     actions(selected)

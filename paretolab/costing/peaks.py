@@ -47,7 +47,7 @@ def measured_cpu_peak(size: int = 512, seconds: float = 0.5) -> float:
     Measured once per process and kept (the best of all measurements) in the home, so a
     reading taken while the machine was busy is replaced by a better one later.
     """
-    key = f"{socket.gethostname()}/{os.cpu_count()}"
+    key = _host_key()
     path = settings.home_dir() / CACHE_FILE
     cached = _read_cache(path)
     if f"{path}|{key}" in _measured_here and key in cached:
@@ -63,6 +63,16 @@ def measured_cpu_peak(size: int = 512, seconds: float = 0.5) -> float:
     except OSError:  # a read-only home: measure again next time
         pass
     return rate
+
+
+def cached_cpu_peak() -> float | None:
+    """This host's best measured fp32 rate so far, without measuring; None if never measured."""
+    value = _read_cache(settings.home_dir() / CACHE_FILE).get(_host_key())
+    return float(value) if value else None
+
+
+def _host_key() -> str:
+    return f"{socket.gethostname()}/{os.cpu_count()}"
 
 
 def _read_cache(path: Path) -> dict[str, float]:

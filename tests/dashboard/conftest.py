@@ -14,8 +14,10 @@ def dashboard_env(home, monkeypatch):
     monkeypatch.setattr(executor, "ensure_executor", lambda store: None)
     services.get_store.clear()
     services._executor_for.clear()
+    services.machine.clear()  # device detection is cached per server; tests may mock it
     yield
     services.get_store.clear()
+    services.machine.clear()
 
 
 def open_page(page: str, **query: str) -> AppTest:

@@ -129,9 +129,12 @@ def test_run_page_cost_tab_shows_figures_and_what_ifs(costed) -> None:
 def test_measured_energy_wins_over_the_tdp_estimate(store, costed) -> None:
     store.log_metrics(costed[0], [("system/energy_kwh", 10, 0.5, 1.0)])
     figures = services.run_cost(costed[0])["figures"]
-    assert figures["energy_kwh"] == 0.5 and figures["energy_source"].startswith("measured")
+    # Measured device energy × the catalog's PUE (1.1): facility energy, like the estimate.
+    assert figures["energy_kwh_measured_device"] == 0.5
+    assert figures["energy_kwh"] == pytest.approx(0.55)
+    assert figures["energy_source"] == "measured (NVML power × PUE)"
     assert figures["energy_kwh_tdp_estimate"] == pytest.approx(0.001)
-    assert figures["co2_kg"] == pytest.approx(0.5 * 0.5)  # the run's own intensity (co2/kWh)
+    assert figures["co2_kg"] == pytest.approx(0.55 * 0.5)  # the run's own intensity (co2/kWh)
 
 
 def test_demo_mode_hides_and_refuses_every_change(costed, store, monkeypatch) -> None:

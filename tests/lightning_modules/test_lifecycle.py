@@ -124,6 +124,8 @@ def test_sigterm_checkpoints_and_cancels(store: RunStore) -> None:
     assert run.status == "cancelled" and run.error is None
     ckpt = torch.load(settings.run_dir(run_id) / "checkpoints/last.ckpt", weights_only=True)
     assert ckpt["global_step"] >= store.metric_history(run_id, "train_loss").steps[-1]
+    # The system-metrics sampler stopped with the run and stored its figures on the way out.
+    assert "system/peak_rss_mb" in store.latest_metrics(run_id)
 
 
 def test_a_run_whose_process_died_is_reaped(store: RunStore) -> None:
