@@ -78,16 +78,13 @@ def run_report(store: RunStore, run_id: int) -> str:
         f"  tags      {', '.join(run.tags) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]
-<<<<<<< HEAD
     if run.study is not None:
         lines.append(f"  sweep     trial {run.trial_number} of {run.study}")
-=======
     system = monitoring.system_summary(metrics)
     if monitoring.describe_summary(system):
         lines.append(f"  system    {monitoring.describe_summary(system)}")
     if system["low_util"]:
         lines.append(f"  flag      {system['low_util']}")
->>>>>>> issue10
     if run.error:
         lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
     order = list(TASK_VAL_METRICS.get(run.task, ()))
