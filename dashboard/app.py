@@ -17,6 +17,12 @@ navigation = st.navigation(
                 "views/run.py", title="Run detail", icon=":material/monitoring:", url_path="run"
             ),
             st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+            st.Page(
+                "views/attention.py",
+                title="Look inside",
+                icon=":material/visibility:",
+                url_path="attention",
+            ),
         ],
     }
 )

@@ -4,9 +4,20 @@ the executor, and shapes results into frames for the views.
 - ``common``: the store and the executor of this server;
 - ``launching``: presets, validation, launch, model summary, LR / batch-size finders;
 - ``runs``: the runs table, run actions, series, artifacts, logs;
-- ``comparing``: final metrics, config diffs, parameters, groups.
+- ``comparing``: final metrics, config diffs, parameters, groups;
+- ``attention``: inspectable runs, loaded checkpoints, attention maps of an input.
 """
 
+from dashboard.services.attention import (
+    checkpoints,
+    image_maps,
+    inspectable_runs,
+    loaded_run,
+    npz_file,
+    sample_count,
+    sample_maps,
+    text_maps,
+)
 from dashboard.services.common import _executor_for, get_store, store
 from dashboard.services.comparing import (
     compare_table,
@@ -53,6 +64,14 @@ from dashboard.services.runs import (
 from paretolab.errors import UserError
 
 __all__ = [
+    "text_maps",
+    "sample_maps",
+    "sample_count",
+    "npz_file",
+    "loaded_run",
+    "inspectable_runs",
+    "image_maps",
+    "checkpoints",
     "UserError",
     "_executor_for",
     "add_tag",

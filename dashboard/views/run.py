@@ -1,4 +1,5 @@
-"""One run: live curves, config, artifacts, log, error, W&B files, tags and notes; cancel."""
+"""One run: live curves, config, artifacts, log, error, W&B files, tags and notes; cancel;
+a link to look inside its model."""
 
 import json
 
@@ -38,6 +39,12 @@ except RunNotFound as exc:
     st.stop()
 
 st.title(f"Run {run.id}: {run.name}")
+st.page_link(
+    "views/attention.py",
+    label="Look inside: attention, rollout, saliency",
+    icon=":material/visibility:",
+    query_params={"run": str(run.id)},
+)
 c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")

@@ -44,6 +44,7 @@ rows and columns).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -98,6 +99,15 @@ def save_npz(maps: AttentionMaps, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(npz_bytes(maps))
+    tmp.replace(path)
+    return path
+
+
+def npz_bytes(maps: AttentionMaps) -> bytes:
+    """The ``.npz`` file's contents (for a download)."""
     arrays = {}
     for f in fields(maps):
         value = getattr(maps, f.name)
@@ -108,12 +118,9 @@ def save_npz(maps: AttentionMaps, path: str | Path) -> Path:
         elif isinstance(value, list):  # token and note lists: fixed-width unicode, no pickle
             value = np.asarray(value, dtype=str) if value else np.zeros(0, dtype="<U1")
         arrays[f.name] = np.asarray(value)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    tmp.replace(path)
-    return path
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
 
 
 def load_npz(path: str | Path) -> AttentionMaps:
