@@ -48,7 +48,8 @@ def attention_heatmap(
             text=hover,
             hovertemplate="%{text}<br>weight %{z:.4f}<extra></extra>",
             colorscale=SCALE,
-            zmin=0.0,
+            zmin=0.0,  # both ends set: plotly ignores one alone
+            zmax=max(float(matrix.max()), 1e-6),
             colorbar={"title": "weight", "thickness": 12},
         )
     )
@@ -200,8 +201,8 @@ def token_bars(
             x=list(range(len(values))),
             y=values,
             marker_color=colors,
-            text=list(tokens),
-            hovertemplate="%{text}: %{y:.4f}<extra></extra>",
+            customdata=list(tokens),
+            hovertemplate="%{customdata}: %{y:.4f}<extra></extra>",
         )
     )
     fig.update_layout(title=title, height=320, margin=_MARGIN, yaxis_title=value_title)
@@ -226,6 +227,7 @@ def patch_overlay(
         z=per_pixel,
         colorscale="Inferno",
         opacity=opacity,
+        showscale=opacity > 0,
         colorbar={"thickness": 12},
         hovertemplate="row %{y}, column %{x}: %{z:.4f}<extra></extra>",
     )

@@ -136,7 +136,11 @@ def render_head_view(stack: Stack, key: str) -> None:
     attention, queries, keys = stack.shown()
     c1, c2, c3 = st.columns([1, 2, 2])
     layer = c1.selectbox(
-        "Layer", list(range(layers)), format_func=lambda i: f"layer {i + 1}", key=f"{key}_layer"
+        "Layer",
+        list(range(layers)),
+        index=layers - 1,
+        format_func=lambda i: f"layer {i + 1}",
+        key=f"{key}_layer",
     )
     chosen = c2.multiselect(
         "Heads",
@@ -207,13 +211,18 @@ def render_rollout(maps, show_special: bool, key: str) -> None:
                 key=f"{key}_saliency",
                 width="stretch",
             )
-    st.caption(
+    caption = (
         "Rollout (Abnar & Zuidema 2020): per layer the heads' mean plus the residual identity, "
-        "0.5·A + 0.5·I, rows renormalised, multiplied through the layers. Saliency: the "
-        "embedding output times the gradient of the predicted score; the signed sum is the "
-        "first-order change of the score when a token's embedding shrinks."
-        + ("" if show_special else " With special tokens hidden, bars no longer sum to 1.")
+        "0.5·A + 0.5·I, rows renormalised, multiplied through the layers."
     )
+    if maps.saliency is not None:
+        caption += (
+            " Saliency: the embedding output times the gradient of the predicted score; the "
+            "signed sum is the first-order change of the score when a token's embedding shrinks."
+        )
+    if not show_special:
+        caption += " With special tokens hidden, the rollout bars no longer sum to 1."
+    st.caption(caption)
     with st.expander("Full rollout matrix"):
         full = maps.rollout[keep][:, keep]
         st.plotly_chart(
@@ -277,14 +286,16 @@ def render_image(maps, key: str) -> None:
     cls_row = _pick(maps.attention, layer, head)[0, 1:].reshape(rows, cols)
     which = MEAN if head is None else f"head {head + 1}"
     panels = [
+        (None, "the image"),
         (cls_row, f"[CLS] attention, layer {layer + 1}, {which}"),
         (maps.rollout[0, 1:].reshape(rows, cols), "[CLS] rollout"),
         (maps.saliency[1:].reshape(rows, cols), "input × gradient (L2)"),
     ]
-    for column, (values, title) in zip(st.columns(3), panels, strict=True):
+    for column, (values, title) in zip(st.columns(4), panels, strict=True):
         with column:
+            overlaid = values if values is not None else np.zeros((rows, cols))
             st.plotly_chart(
-                patch_overlay(maps.image, values, title, opacity),
+                patch_overlay(maps.image, overlaid, title, opacity if values is not None else 0.0),
                 key=f"{key}_{title}",
                 width="stretch",
             )

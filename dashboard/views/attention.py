@@ -104,7 +104,8 @@ show_special = st.toggle("Show special tokens ([CLS], [SEP])", value=True, key="
 views = panels.stacks(maps, show_special)
 names = list(views)
 if len(names) > 1:
-    stack = views[st.radio("Attention", names, horizontal=True, key="attn_stack")]
+    label = "Attention in the heat map, model and head views"
+    stack = views[st.radio(label, names, horizontal=True, key="attn_stack")]
 else:
     stack = views[names[0]]
 
