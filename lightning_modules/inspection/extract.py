@@ -5,7 +5,8 @@ The probabilities come from the explicit softmax path (``return_weights=True``) 
 the checkpoint's weights; training runs the fast SDPA path, which never materialises them.
 The same inputs also go through the fast path, and the largest difference between the two
 paths' outputs is reported with the maps (``fast_path_max_diff``), so a view never shows
-weights of a computation other than the model's own.
+weights of a computation other than the model's own (``check_fast_path=False`` skips that
+second pass: NaN is reported).
 
 Examples are batched with padding, and every map is cut back to the example's own tokens;
 padded keys get exactly zero weight, which is checked, so nothing is lost by the cut.
@@ -32,14 +33,20 @@ from lightning_modules.models.seq2seq_decoding import greedy_decode
 SPECIAL = (CLS, SEP)  # what the views can hide; [MASK] and [UNK] stand for real content
 
 
-def extract(run: LoadedRun, example: Example) -> AttentionMaps:
+def extract(run: LoadedRun, example: Example, check_fast_path: bool = True) -> AttentionMaps:
     """All views' data for one input (see ``maps`` for the fields)."""
-    return extract_batch(run, [example])[0]
+    return extract_batch(run, [example], check_fast_path)[0]
 
 
 @torch.no_grad()
-def extract_batch(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
+def extract_batch(
+    run: LoadedRun, examples: Sequence[Example], check_fast_path: bool = True
+) -> list[AttentionMaps]:
     """All views' data for several inputs of one run, in one padded batch.
+
+    Args:
+        check_fast_path: also run the fast path and report how far its outputs are from
+            the explicit path's (one more forward pass).
 
     Raises:
         ValueError: no examples, or an example of the wrong kind for the run (text for a
@@ -51,34 +58,34 @@ def extract_batch(run: LoadedRun, examples: Sequence[Example]) -> list[Attention
     if any((ex.pixels is not None) != wants_pixels for ex in examples):
         raise ValueError(f"a {run.family} run needs {'images' if wants_pixels else 'token ids'}")
     if run.family == "vit":
-        return _vit(run, examples)
+        return _vit(run, examples, check_fast_path)
     if run.family == "encoder_decoder":
-        return _seq2seq(run, examples)
-    return _text(run, examples)
+        return _seq2seq(run, examples, check_fast_path)
+    return _text(run, examples, check_fast_path)
 
 
-def _text(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
+def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     """Encoder classifiers, regressors, masked LMs and decoder-only LMs."""
     model, task = run.model, run.task_name
     ids, mask = _pad([ex.ids for ex in examples])
     saliency = None
     if task == "language_modeling":
         hidden, weights = model.stack(ids, return_weights=True)
-        outputs, fast = model.head(hidden), model(ids)
+        outputs, fast = model.head(hidden), _fast(check, model, ids)
     elif task == "masked_lm":
         hidden, weights = model.encoder(ids, mask, return_weights=True)
-        outputs, fast = model.mlm_head(hidden), model(ids, mask)
+        outputs, fast = model.mlm_head(hidden), _fast(check, model, ids, mask)
     else:
         with captured_output(model.encoder.embed) as embedded, torch.enable_grad():
             hidden, weights = model.encoder(ids, mask, return_weights=True)
             outputs = model.head(model.pool(hidden, mask))  # (B, classes)
             saliency = input_x_gradient(embedded["output"], _score(outputs))
-        outputs, fast = outputs.detach(), model(ids, mask)
+        outputs, fast = outputs.detach(), _fast(check, model, ids, mask)
     stacked = torch.stack(weights)  # (L, B, H, T, T)
     results = []
     for b, ex in enumerate(examples):
         n = len(ex.ids)
-        diff = _max_diff(outputs[b], fast[b], n if outputs.dim() == 3 else None)
+        diff = _max_diff(outputs, fast, b, n if outputs.dim() == 3 else None)
         tokens = [run.tokenizer.id_to_token(i) for i in ex.ids.tolist()]
         maps = _maps(run, ex, tokens, _trim(stacked, b, n, n), diff)
         maps.prediction = _text_prediction(run, outputs[b], ex.ids, n)
@@ -88,7 +95,7 @@ def _text(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
     return results
 
 
-def _vit(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
+def _vit(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     model = run.model
     pixels = torch.stack([ex.pixels for ex in examples]).float()  # (B, C, H, W)
     # The ViT's embedding output — [CLS] and patches plus positions — leaves its dropout.
@@ -96,7 +103,7 @@ def _vit(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
         hidden, weights = model.encode(pixels, return_weights=True)
         logits = model.head(hidden[:, 0])  # (B, classes)
         l2, signed = input_x_gradient(embedded["output"], _score(logits))
-    logits, fast = logits.detach(), model(pixels)
+    logits, fast = logits.detach(), _fast(check, model, pixels)
     stacked = torch.stack(weights)  # (L, B, H, 1 + P, 1 + P)
     patch = run.config.model.patch_size
     rows, cols = pixels.shape[2] // patch, pixels.shape[3] // patch
@@ -105,7 +112,7 @@ def _vit(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
     results = []
     for b, ex in enumerate(examples):
         n = len(tokens)
-        maps = _maps(run, ex, tokens, _trim(stacked, b, n, n), _max_diff(logits[b], fast[b]))
+        maps = _maps(run, ex, tokens, _trim(stacked, b, n, n), _max_diff(logits, fast, b))
         maps.prediction = _class_prediction(logits[b], names)
         maps.saliency, maps.saliency_signed = l2[b].numpy(), signed[b].numpy()
         maps.image, maps.patch_grid = ex.pixels.numpy(), (rows, cols)
@@ -113,7 +120,7 @@ def _vit(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
     return results
 
 
-def _seq2seq(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]:
+def _seq2seq(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     model, h = run.model, run.task.hparams
     source, source_mask = _pad([ex.ids for ex in examples])
     generated = greedy_decode(model, source, source_mask, h.bos_id, h.eos_id, h.max_target_tokens)
@@ -121,7 +128,7 @@ def _seq2seq(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]
     target_in = torch.cat([bos, generated[:, :-1]], dim=1)  # (B, U): teacher forcing
     attention = Seq2SeqAttention()
     logits = model(source, source_mask, target_in, attention)
-    fast = model(source, source_mask, target_in)
+    fast = _fast(check, model, source, source_mask, target_in)
     encoder, decoder, cross = (
         torch.stack(w) for w in (attention.encoder, attention.decoder, attention.cross)
     )  # (L, B, H, T_q, T_k) each
@@ -132,7 +139,7 @@ def _seq2seq(run: LoadedRun, examples: Sequence[Example]) -> list[AttentionMaps]
         n_out = out.index(h.eos_id) + 1 if h.eos_id in out else len(out)
         out = out[:n_out]
         tokens = [run.tokenizer.id_to_token(i) for i in ex.ids.tolist()]
-        diff = _max_diff(logits[b], fast[b], n_out)
+        diff = _max_diff(logits, fast, b, n_out)
         maps = _maps(run, ex, tokens, _trim(encoder, b, n_src, n_src), diff)
         maps.target_tokens = [target_tok.id_to_token(i) for i in [h.bos_id, *out[:-1]]]
         maps.output_tokens = [target_tok.id_to_token(i) for i in out]
@@ -196,8 +203,19 @@ def _score(outputs: torch.Tensor) -> torch.Tensor:
     return outputs.gather(1, outputs.argmax(dim=-1, keepdim=True))[:, 0]
 
 
-def _max_diff(explicit: torch.Tensor, fast: torch.Tensor, n: int | None = None) -> float:
-    """Largest absolute difference of the two paths' outputs (over the first ``n`` positions)."""
+def _fast(check: bool, model: torch.nn.Module, *inputs: torch.Tensor) -> torch.Tensor | None:
+    """The model's outputs on its own (fast) path, if asked for."""
+    return model(*inputs) if check else None
+
+
+def _max_diff(
+    explicit: torch.Tensor, fast: torch.Tensor | None, b: int, n: int | None = None
+) -> float:
+    """Largest absolute difference of example ``b``'s outputs on the two paths (over its first
+    ``n`` positions); NaN when the fast path was not run."""
+    if fast is None:
+        return float("nan")
+    explicit, fast = explicit[b], fast[b]
     if n is not None:
         explicit, fast = explicit[:n], fast[:n]
     return float((explicit.float() - fast.float()).abs().max())

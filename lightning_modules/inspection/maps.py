@@ -24,6 +24,7 @@ array                 shape, dtype      meaning
 ``notes``             (k,) str          what changed on the way in (truncation, resizing)
 ``fast_path_max_diff`` () f32           largest difference between the explicit path's
                                         outputs and the fast path's (training's) outputs
+                                        (NaN: not checked)
 ====================  ================  ==================================================
 
 Classification, regression and ViT runs add ``saliency`` (T,) f32, the L2 norm of input ×

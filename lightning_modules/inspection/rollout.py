@@ -28,14 +28,14 @@ def attention_rollout(attention: np.ndarray, residual: float = 0.5) -> np.ndarra
         ``(T, T)`` float32, rows summing to 1: row ``i`` is how much of position ``i``'s last
         layer output comes from each input token.
     """
-    attention = np.asarray(attention, dtype=np.float64)
+    attention = np.asarray(attention, dtype=np.float32)
     if attention.ndim != 4 or attention.shape[-1] != attention.shape[-2]:
         raise ValueError(f"attention must be (layers, heads, T, T), not {attention.shape}")
     T = attention.shape[-1]
-    identity = np.eye(T)
+    identity = np.eye(T, dtype=np.float32)
     rollout = identity
     for layer in attention:
         mixed = (1.0 - residual) * layer.mean(axis=0) + residual * identity  # (T, T)
         mixed /= mixed.sum(axis=-1, keepdims=True)
         rollout = mixed @ rollout  # later layers on the left
-    return rollout.astype(np.float32)
+    return rollout

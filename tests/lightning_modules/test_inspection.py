@@ -85,6 +85,9 @@ def test_padding_gets_zero_weight_and_is_cut_without_changing_anything(
     assert batched.tokens == alone.tokens and len(alone.tokens) == len(short.ids)
     np.testing.assert_allclose(batched.attention, alone.attention, atol=1e-6)
     np.testing.assert_allclose(batched.saliency, alone.saliency, rtol=1e-4, atol=1e-6)
+    unchecked = extract(run, short, check_fast_path=False)  # the same maps, no second pass
+    assert np.isnan(unchecked.fast_path_max_diff) and not np.isnan(alone.fast_path_max_diff)
+    np.testing.assert_array_equal(unchecked.attention, alone.attention)
 
 
 def test_rollout_matches_a_two_layer_example_by_hand() -> None:
