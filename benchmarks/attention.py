@@ -63,7 +63,17 @@ def build_run(task: str):
         model = ClassificationTask(plain, VOCAB, ["a", "b", "c", "d", "e"])
     words = [*SPECIAL_TOKENS, *(f"w{i}" for i in range(VOCAB - len(SPECIAL_TOKENS)))]
     tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token=UNK))
-    return LoadedRun(0, "random", Path("."), 0, config, model.eval(), Path("."), None, tokenizer)
+    return LoadedRun(
+        run_id=0,
+        checkpoint="random weights",
+        checkpoint_path=Path("."),
+        step=0,
+        config=config,
+        task=model.eval(),
+        work_dir=Path("."),
+        fold=None,
+        tokenizer=tokenizer,
+    )
 
 
 def time_extraction(task: str, repeats: int, check: bool) -> tuple[float, list[float], object]:

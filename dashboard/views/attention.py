@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import services
 from dashboard.components import attention_panels as panels
+from dashboard.components import attention_summaries as summaries
 from paretolab.errors import RunNotFound, UserError
 
 st.title("Look inside")
@@ -119,9 +120,9 @@ if maps.image is not None:
 for name, tab in zip(tabs, st.tabs(tabs), strict=True):
     with tab:
         if name == "Image":
-            panels.render_image(maps, "attn_image_view")
+            summaries.render_image(maps, "attn_image_view")
         elif name == "Alignment":
-            panels.render_alignment(views["cross-attention"], "attn_alignment")
+            summaries.render_alignment(views["cross-attention"], "attn_alignment")
         elif name == "Heat map":
             panels.render_heatmap(stack, "attn_heatmap")
         elif name == "Model view":
@@ -129,4 +130,4 @@ for name, tab in zip(tabs, st.tabs(tabs), strict=True):
         elif name == "Head view":
             panels.render_head_view(stack, "attn_head")
         else:
-            panels.render_rollout(maps, show_special, "attn_rollout")
+            summaries.render_rollout(maps, show_special, "attn_rollout")

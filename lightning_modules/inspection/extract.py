@@ -57,11 +57,12 @@ def extract_batch(
     wants_pixels = run.family == "vit"
     if any((ex.pixels is not None) != wants_pixels for ex in examples):
         raise ValueError(f"a {run.family} run needs {'images' if wants_pixels else 'token ids'}")
-    if run.family == "vit":
-        return _vit(run, examples, check_fast_path)
-    if run.family == "encoder_decoder":
-        return _seq2seq(run, examples, check_fast_path)
-    return _text(run, examples, check_fast_path)
+    with run.lock:
+        if run.family == "vit":
+            return _vit(run, examples, check_fast_path)
+        if run.family == "encoder_decoder":
+            return _seq2seq(run, examples, check_fast_path)
+        return _text(run, examples, check_fast_path)
 
 
 def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:

@@ -6,7 +6,8 @@ checkpoint carries and the weights are read with ``weights_only`` (no pickled co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenizers import Tokenizer
@@ -47,6 +48,9 @@ class LoadedRun:
     """The run's tokenizer (seq2seq: the source side); None for images."""
     target_tokenizer: Tokenizer | None = None
     """seq2seq only: the target side's tokenizer."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while the model runs: extraction hooks the model's modules, so two threads (two
+    dashboard sessions sharing the loaded run) must take turns."""
 
     @property
     def family(self) -> str:
