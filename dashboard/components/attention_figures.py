@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 SCALE = "Blues"
+THUMBNAIL_TOKENS = 64  # the model view's thumbnails show at most this many blocks a side
 HEAD_COLORS = (
     "#1f77b4",
     "#ff7f0e",
@@ -61,8 +62,19 @@ def attention_heatmap(
     return fig
 
 
-def model_view(attention: np.ndarray, tokens: Sequence[str], title: str) -> go.Figure:
-    """Thumbnails of every layer (rows) × head (columns) on one 0–1 colour scale."""
+def model_view(
+    attention: np.ndarray,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    title: str,
+    max_side: int = THUMBNAIL_TOKENS,
+) -> go.Figure:
+    """Thumbnails of every layer (rows) × head (columns) on one 0–1 colour scale.
+
+    Longer inputs are shown as means over blocks of consecutive tokens, at most
+    ``max_side`` blocks a side (the hover names each block's tokens): 48 full 256 × 256 maps
+    would be millions of cells for the browser.
+    """
     layers, heads = attention.shape[:2]
     fig = make_subplots(
         rows=layers,
@@ -72,13 +84,16 @@ def model_view(attention: np.ndarray, tokens: Sequence[str], title: str) -> go.F
         horizontal_spacing=0.01,
         vertical_spacing=0.02,
     )
-    labels = np.asarray(tokens)
-    hover = np.char.add(np.char.add(labels[:, None], " → "), labels[None, :])
+    row_blocks = _blocks(len(row_labels), max_side)
+    col_blocks = _blocks(len(column_labels), max_side)
+    rows = np.asarray([_block_label(row_labels, b) for b in row_blocks])
+    cols = np.asarray([_block_label(column_labels, b) for b in col_blocks])
+    hover = np.char.add(np.char.add(rows[:, None], " → "), cols[None, :])
     for layer in range(layers):
         for head in range(heads):
             fig.add_trace(
                 go.Heatmap(
-                    z=attention[layer, head],
+                    z=_block_means(attention[layer, head], row_blocks, col_blocks),
                     text=hover,
                     hovertemplate=f"L{layer + 1} H{head + 1}: %{{text}}<br>weight %{{z:.4f}}"
                     "<extra></extra>",
@@ -95,6 +110,26 @@ def model_view(attention: np.ndarray, tokens: Sequence[str], title: str) -> go.F
     fig.update_yaxes(showticklabels=False, autorange="reversed")
     fig.update_layout(title=title, height=max(300, 130 * layers + 60), margin=_MARGIN)
     return fig
+
+
+def _blocks(n: int, max_side: int) -> list[range]:
+    """``n`` positions cut into at most ``max_side`` runs of consecutive positions."""
+    size = -(-n // max_side)  # ceil
+    return [range(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _block_label(labels: Sequence[str], block: range) -> str:
+    if len(block) == 1:
+        return labels[block[0]]
+    return f"{block[0]}–{block[-1]} ({labels[block[0]]} … {labels[block[-1]]})"
+
+
+def _block_means(matrix: np.ndarray, rows: list[range], cols: list[range]) -> np.ndarray:
+    if len(rows) == matrix.shape[0] and len(cols) == matrix.shape[1]:
+        return matrix
+    return np.array(
+        [[matrix[r.start : r.stop, c.start : c.stop].mean() for c in cols] for r in rows]
+    )
 
 
 def head_view(

@@ -10,12 +10,14 @@ import numpy as np
 import streamlit as st
 
 from dashboard.components.attention_figures import (
+    THUMBNAIL_TOKENS,
     attention_heatmap,
     head_view,
     model_view,
 )
 
 MEAN = "mean of heads"
+HEAD_VIEW_TOKENS = 64  # longer inputs open the head view on one token's lines
 _VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}  # white-space tokens, made visible
 
 
@@ -124,9 +126,17 @@ def render_heatmap(stack: Stack, key: str) -> None:
 
 def render_model_view(stack: Stack, key: str) -> None:
     """Every layer × head at once (BertViz's model view), as thumbnails."""
-    attention, queries, _ = stack.shown()
-    st.caption("Rows are layers, columns heads; hover a cell for its tokens and weight.")
-    st.plotly_chart(model_view(attention, queries, stack.name), key=f"{key}_chart", width="stretch")
+    attention, queries, keys = stack.shown()
+    caption = "Rows are layers, columns heads; hover a cell for its tokens and weight."
+    if max(len(queries), len(keys)) > THUMBNAIL_TOKENS:
+        caption += (
+            f" With more than {THUMBNAIL_TOKENS} tokens a thumbnail cell is the mean over a "
+            "block of consecutive tokens; the heat map shows one head in full."
+        )
+    st.caption(caption)
+    st.plotly_chart(
+        model_view(attention, queries, keys, stack.name), key=f"{key}_chart", width="stretch"
+    )
 
 
 def render_head_view(stack: Stack, key: str) -> None:
@@ -148,9 +158,12 @@ def render_head_view(stack: Stack, key: str) -> None:
         format_func=lambda h: f"head {h + 1}",
         key=f"{key}_heads",
     )
+    # Long inputs start with one token's lines: every line of 256 tokens × 8 heads is
+    # hundreds of thousands of segments, unreadable and slow in the browser.
     focus = c3.selectbox(
         "Lines from",
         [None, *range(len(queries))],
+        index=0 if len(queries) <= HEAD_VIEW_TOKENS else 1,
         format_func=lambda i: "every token" if i is None else f"{i}: {queries[i]}",
         key=f"{key}_focus",
     )
