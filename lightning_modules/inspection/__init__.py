@@ -6,35 +6,41 @@
     save_npz(maps, "attention.npz")
 
 ``loading`` (run + checkpoint → model and tokenizers), ``inputs`` (samples, text,
-images), ``extract`` (the explicit-path pass), ``rollout``, ``saliency``, ``maps``
+images), ``extraction`` (``extract``: the explicit-path pass), ``rollout``, ``saliency``, ``maps``
 (the result and its ``.npz`` arrays), ``cli`` (``paretolab attention``).
+
+The names below load on first use: ``paretolab`` imports ``inspection.cli`` to build its
+parser, and that must not pull in torch (every command, ``--help`` included, would wait).
 """
 
-from lightning_modules.inspection.extract import extract, extract_batch
-from lightning_modules.inspection.inputs import (
-    SPLITS,
-    DatasetSamples,
-    Example,
-    image_example,
-    text_example,
-)
-from lightning_modules.inspection.loading import CHECKPOINTS, LoadedRun, load_run
-from lightning_modules.inspection.maps import AttentionMaps, load_npz, save_npz
-from lightning_modules.inspection.rollout import attention_rollout
+from __future__ import annotations
 
-__all__ = [
-    "CHECKPOINTS",
-    "SPLITS",
-    "AttentionMaps",
-    "DatasetSamples",
-    "Example",
-    "LoadedRun",
-    "attention_rollout",
-    "extract",
-    "extract_batch",
-    "image_example",
-    "load_npz",
-    "load_run",
-    "save_npz",
-    "text_example",
-]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "extract": "extraction",
+    "extract_batch": "extraction",
+    "SPLITS": "inputs",
+    "DatasetSamples": "inputs",
+    "Example": "inputs",
+    "image_example": "inputs",
+    "text_example": "inputs",
+    "CHECKPOINTS": "loading",
+    "LoadedRun": "loading",
+    "load_run": "loading",
+    "AttentionMaps": "maps",
+    "load_npz": "maps",
+    "save_npz": "maps",
+    "attention_rollout": "rollout",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -1,5 +1,8 @@
 """`paretolab attention`: the command writes the documented .npz arrays."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -83,3 +86,13 @@ def test_bad_input_is_one_line_and_exit_code_2(trained_home: TrainedRuns, tmp_pa
         err = capsys.readouterr().err
         assert err.startswith("paretolab: error:") and message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_registering_the_command_does_not_load_torch() -> None:
+    # Every `paretolab` command builds the parser, plugins included: it must stay light.
+    code = (
+        "import sys, paretolab.cli as cli; cli.build_parser(); "
+        "assert 'torch' not in sys.modules and 'lightning' not in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
