@@ -19,7 +19,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup system-deps run test lint format bench-quality bench-dashboard screenshots clean
+.PHONY: setup system-deps run test lint format bench-quality bench-dashboard bench-attention screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -70,6 +70,9 @@ bench-quality: setup
 
 bench-dashboard: setup
 	$(PY) benchmarks/dashboard_queries.py
+
+bench-attention: setup
+	$(PY) benchmarks/attention.py
 
 # Re-take the README's screenshots (docs/img) with the browser test.
 screenshots: setup system-deps
