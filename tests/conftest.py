@@ -64,18 +64,20 @@ def any_store(request, home: Path) -> RunStore:
     database.dispose_engine(url)
 
 
-# One tiny trained run per model family, trained once per test session (attention tests).
+# One tiny trained run per model family (and a masked LM), trained once per test session
+# (attention tests).
 FAMILY_RUNS = {
     "encoder_classifier": ("tiny.yaml", ["data.limit_samples=200"]),
     "decoder_lm": ("shakespeare_tiny.yaml", ["data.limit_samples=200"]),
     "vit": ("digits_tiny.yaml", ["data.limit_samples=300"]),
     "encoder_decoder": ("num2words_tiny.yaml", ["data.num_examples=300", "generate.num_beams=1"]),
+    "masked_lm": ("bbc_mlm_tiny.yaml", ["data.limit_samples=100"]),  # an encoder's other head
 }
 
 
 @dataclass(frozen=True)
 class TrainedRuns:
-    """A paretolab home holding one finished tiny run per model family."""
+    """A paretolab home holding one finished tiny run per model family, and a masked LM."""
 
     home: Path
     ids: dict[str, int]

@@ -4,9 +4,9 @@ rollout, saliency (classifiers) and the model's prediction.
 The probabilities come from the explicit softmax path (``return_weights=True``) run on
 the checkpoint's weights; training runs the fast SDPA path, which never materialises them.
 The same inputs also go through the fast path, and the largest difference between the two
-paths' outputs is reported with the maps (``fast_path_max_diff``), so a view never shows
-weights of a computation other than the model's own (``check_fast_path=False`` skips that
-second pass: NaN is reported).
+paths' outputs (language models: their final hidden states) is reported with the maps
+(``fast_path_max_diff``), so a view never shows weights of a computation other than the
+model's own (``check_fast_path=False`` skips that second pass: NaN is reported).
 
 Examples are batched with padding, and every map is cut back to the example's own tokens;
 padded keys get exactly zero weight, which is checked, so nothing is lost by the cut.
@@ -70,12 +70,14 @@ def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atte
     model, task = run.model, run.task_name
     ids, mask = _pad([ex.ids for ex in examples])
     saliency = None
-    if task == "language_modeling":
-        hidden, weights = model.stack(ids, return_weights=True)
-        outputs, fast = model.head(hidden), _fast(check, model, ids)
-    elif task == "masked_lm":
-        hidden, weights = model.encoder(ids, mask, return_weights=True)
-        outputs, fast = model.mlm_head(hidden), _fast(check, model, ids, mask)
+    if task in ("language_modeling", "masked_lm"):
+        # Compared: the stack's hidden states at every position. The vocabulary head (the
+        # costliest layer) then runs only where a prediction is shown.
+        stack = model.stack if task == "language_modeling" else model.encoder
+        inputs = (ids,) if task == "language_modeling" else (ids, mask)
+        outputs, weights = stack(*inputs, return_weights=True)  # (B, T, d)
+        fast = _fast(check, stack, *inputs)
+        fast = fast[0] if fast is not None else None
     else:
         with captured_output(model.encoder.embed) as embedded, torch.enable_grad():
             hidden, weights = model.encoder(ids, mask, return_weights=True)
@@ -229,15 +231,20 @@ def _class_prediction(logits: torch.Tensor, names: Sequence[str]) -> str:
 
 
 def _text_prediction(run: LoadedRun, outputs: torch.Tensor, ids: torch.Tensor, n: int) -> str:
-    """Class, value, next token, or the tokens guessed at [MASK] positions."""
-    task, tok = run.task_name, run.tokenizer
+    """Class, value, next token, or the tokens guessed at [MASK] positions.
+
+    ``outputs`` are the logits of classifiers and regressors, the hidden states ``(T, d)``
+    of language models.
+    """
+    task, tok, model = run.task_name, run.tokenizer, run.model
     if task == "classification":
         return _class_prediction(outputs, run.task.hparams.class_names)
     if task == "regression":
         return f"{float(outputs[0]) * run.task.target_std + run.task.target_mean:.4g}"
     if task == "language_modeling":
-        return tok.id_to_token(int(outputs[n - 1].argmax()))
+        return tok.id_to_token(int(model.head(outputs[n - 1]).argmax()))
     masked = (ids == tok.token_to_id(MASK)).nonzero().flatten().tolist()
     if not masked:
         return "no [MASK] in the input: type [MASK] where the model should guess a token"
-    return ", ".join(f"{i}: {tok.id_to_token(int(outputs[i].argmax()))}" for i in masked)
+    guesses = model.mlm_head(outputs[masked]).argmax(dim=-1).tolist()  # (M,)
+    return ", ".join(f"{i}: {tok.id_to_token(g)}" for i, g in zip(masked, guesses, strict=True))

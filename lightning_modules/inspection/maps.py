@@ -23,8 +23,9 @@ array                 shape, dtype      meaning
 ``family``, ``task``  () str            model family and task of the run
 ``notes``             (k,) str          what changed on the way in (truncation, resizing)
 ``fast_path_max_diff`` () f32           largest difference between the explicit path's
-                                        outputs and the fast path's (training's) outputs
-                                        (NaN: not checked)
+                                        outputs and the fast path's (training's): logits,
+                                        or a language model's final hidden states (NaN:
+                                        not checked)
 ====================  ================  ==================================================
 
 Classification, regression and ViT runs add ``saliency`` (T,) f32, the L2 norm of input ×

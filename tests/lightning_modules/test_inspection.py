@@ -183,6 +183,18 @@ def test_text_and_images_as_the_run_reads_them(trained_home: TrainedRuns) -> Non
         image_example(vit, b"not an image")
 
 
+def test_a_masked_lm_guesses_the_masked_tokens_and_matches_its_fast_path(
+    trained_home: TrainedRuns,
+) -> None:
+    run = load_run(trained_home.ids["masked_lm"], "best")
+    maps = extract(run, text_example(run, "the [MASK] said on monday"))
+    assert maps.tokens[1] == "[MASK]" and maps.prediction.startswith("1: ")
+    assert maps.fast_path_max_diff < 1e-4 and maps.saliency is None
+    sample = extract(run, DatasetSamples(run).example("val", 0))
+    assert sample.reference  # the tokens the masks hide, by position
+    np.testing.assert_allclose(sample.attention.sum(-1), 1.0, atol=1e-5)
+
+
 def test_seq2seq_maps_align_generated_tokens_with_the_source(trained_home: TrainedRuns) -> None:
     run, maps = sample_maps(trained_home, "encoder_decoder")
     U, T = len(maps.output_tokens), len(maps.tokens)
