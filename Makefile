@@ -19,7 +19,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup system-deps run test lint format bench-quality bench-dashboard bench-system screenshots clean
+.PHONY: setup system-deps run test lint format bench-quality bench-dashboard bench-system bench-attention screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -73,6 +73,9 @@ bench-dashboard: setup
 
 bench-system: setup
 	$(PY) benchmarks/system_metrics.py
+
+bench-attention: setup
+	$(PY) benchmarks/attention.py
 
 # Re-take the README's screenshots (docs/img) with the browser test.
 screenshots: setup system-deps

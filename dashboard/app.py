@@ -26,6 +26,12 @@ navigation = st.navigation(
             ),
             st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
             st.Page("views/sweeps.py", title="Sweeps", icon=":material/tune:"),
+            st.Page(
+                "views/attention.py",
+                title="Look inside",
+                icon=":material/visibility:",
+                url_path="attention",
+            ),
         ],
         "Business": [
             st.Page(

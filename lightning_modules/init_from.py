@@ -66,7 +66,7 @@ class InitSource:
             UserError: a shared module's tensor is missing or has another shape, the
                 attention heads differ, or no weight fits at all.
         """
-        saved = torch.load(self.checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+        saved = read_checkpoint(self.checkpoint)["state_dict"]
         own = task.state_dict()
         loaded = self._match(own, saved, task.config)
         self._check_heads(task.config)
@@ -154,16 +154,9 @@ def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> Init
     if run.status != FINISHED:
         raise UserError(f"{field}: run {n} is {run.status}, not finished; {_WHY_NOT[run.status]}")
     folder = settings.run_dir(n)
-    kind = config.model.init_checkpoint
-    checkpoint = folder / "checkpoints" / f"{kind}.ckpt"
-    if not checkpoint.is_file():
-        other = "last" if kind == "best" else "best"
-        hint = (
-            f"use model.init_checkpoint={other}"
-            if (folder / "checkpoints" / f"{other}.ckpt").is_file()
-            else "its run folder has no checkpoints left"
-        )
-        raise UserError(f"{field}: run {n} has no {kind} checkpoint ({checkpoint}); {hint}")
+    checkpoint = find_checkpoint(
+        folder, n, config.model.init_checkpoint, field, "model.init_checkpoint"
+    )
     for tokenizer in sorted(folder.glob("*tokenizer.json")):
         shutil.copyfile(tokenizer, Path(run_dir) / tokenizer.name)
     log.info(
@@ -171,9 +164,40 @@ def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> Init
         "tokenizer settings are ignored)",
         field,
         n,
-        kind,
+        config.model.init_checkpoint,
     )
     return InitSource(n, parse_config(run.config), checkpoint)
+
+
+def find_checkpoint(folder: Path, run_id: int, kind: str, field: str, option: str) -> Path:
+    """The run folder's ``best`` or ``last`` checkpoint file.
+
+    Args:
+        folder: the run's (or a cross-validation fold's) folder.
+        kind: ``best`` or ``last``.
+        field: how error messages name the request, e.g. ``model.init_from=3`` ("": not at all).
+        option: the setting that picks the other checkpoint, for the hint.
+
+    Raises:
+        UserError: the checkpoint is missing, with a hint to the other one if it exists.
+    """
+    checkpoint = folder / "checkpoints" / f"{kind}.ckpt"
+    if not checkpoint.is_file():
+        other = "last" if kind == "best" else "best"
+        hint = (
+            f"use {option}={other}"
+            if (folder / "checkpoints" / f"{other}.ckpt").is_file()
+            else "its run folder has no checkpoints left"
+        )
+        prefix = f"{field}: " if field else ""
+        raise UserError(f"{prefix}run {run_id} has no {kind} checkpoint ({checkpoint}); {hint}")
+    return checkpoint
+
+
+def read_checkpoint(path: Path) -> dict:
+    """A Lightning checkpoint's contents on the CPU, read without unpickling code
+    (``weights_only``: tensors, numbers, strings and containers only)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _first_difference(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,56 @@ def any_store(request, home: Path) -> RunStore:
     url = request.getfixturevalue("postgres").new_database()
     yield RunStore(url)
     database.dispose_engine(url)
+
+
+# One tiny trained run per model family (and a masked LM), trained once per test session
+# (attention tests).
+FAMILY_RUNS = {
+    "encoder_classifier": ("tiny.yaml", ["data.limit_samples=200"]),
+    "decoder_lm": ("shakespeare_tiny.yaml", ["data.limit_samples=200"]),
+    "vit": ("digits_tiny.yaml", ["data.limit_samples=300"]),
+    "encoder_decoder": ("num2words_tiny.yaml", ["data.num_examples=300", "generate.num_beams=1"]),
+    "masked_lm": ("bbc_mlm_tiny.yaml", ["data.limit_samples=100"]),  # an encoder's other head
+}
+
+
+@dataclass(frozen=True)
+class TrainedRuns:
+    """A paretolab home holding one finished tiny run per model family, and a masked LM."""
+
+    home: Path
+    ids: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory: pytest.TempPathFactory) -> TrainedRuns:
+    """Trains each family's tiny config for a few steps (validation at the last step, so
+    both checkpoints exist); about 20 s for all four."""
+    from lightning_modules.train import run_training
+
+    home = tmp_path_factory.mktemp("trained") / "home"
+    ids = {}
+    with pytest.MonkeyPatch.context() as mp:
+        _use_home(mp, home)
+        store = RunStore()
+        for family, (name, overrides) in FAMILY_RUNS.items():
+            steps = ["trainer.max_steps=3", "trainer.val_every_n_steps=3"]
+            config = load_config(
+                REPO / "configs" / name, ["wandb.mode=disabled", *steps, *overrides]
+            )
+            ids[family] = queue_run(store, config)
+            assert run_training(store, ids[family]) == "finished", store.get_run(ids[family]).error
+    return TrainedRuns(home, ids)
+
+
+@pytest.fixture
+def trained_home(trained_runs: TrainedRuns, monkeypatch: pytest.MonkeyPatch) -> TrainedRuns:
+    """Point this test's paretolab home at the trained runs (read them, add nothing)."""
+    _use_home(monkeypatch, trained_runs.home)
+    return trained_runs
+
+
+def _use_home(mp: pytest.MonkeyPatch, home: Path) -> None:
+    mp.setenv("PARETOLAB_HOME", str(home))
+    mp.delenv("PARETOLAB_DB_URL", raising=False)
+    mp.setenv("WANDB_SILENT", "true")

@@ -10,9 +10,20 @@ the executor, and shapes results into frames for the views.
 - ``projections``: scaling fits and projections, Chinchilla context, serving cost;
 - ``report``: the stakeholder report as HTML and PDF;
 - ``system``: this machine's devices and launch limits, runs' system charts and summaries;
-- ``demo``: the read-only demo mode.
+- ``demo``: the read-only demo mode;
+- ``attention``: inspectable runs, loaded checkpoints, attention maps of an input.
 """
 
+from dashboard.services.attention import (
+    checkpoints,
+    image_maps,
+    inspectable_runs,
+    loaded_run,
+    npz_file,
+    sample_count,
+    sample_maps,
+    text_maps,
+)
 from dashboard.services.business import (
     COST_AXES,
     assumptions,
@@ -108,6 +119,14 @@ __all__ = [
     "Panel",
     "Report",
     "SYSTEM_COLUMNS",
+    "text_maps",
+    "sample_maps",
+    "sample_count",
+    "npz_file",
+    "loaded_run",
+    "inspectable_runs",
+    "image_maps",
+    "checkpoints",
     "UserError",
     "_executor_for",
     "add_tag",

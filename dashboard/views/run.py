@@ -1,4 +1,5 @@
-"""One run: live curves, cost, config, artifacts, log, error, W&B files, tags and notes; cancel."""
+"""One run: live curves, cost, config, artifacts, log, error, W&B files, tags and notes; cancel;
+a link to look inside its model."""
 
 import json
 
@@ -46,6 +47,12 @@ if run.study is not None:
         icon=":material/tune:",
         query_params={"study": run.study},
     )
+st.page_link(
+    "views/attention.py",
+    label="Look inside: attention, rollout, saliency",
+    icon=":material/visibility:",
+    query_params={"run": str(run.id)},
+)
 c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")

@@ -31,6 +31,29 @@ def build_task(config: RunConfig, data: Any) -> OptimizedTask:
     raise ValueError(f"unknown task {config.task!r}")
 
 
+TASK_CLASSES: dict[str, type[OptimizedTask]] = {
+    "classification": ClassificationTask,
+    "image_classification": ClassificationTask,
+    "regression": RegressionTask,
+    "language_modeling": LanguageModelTask,
+    "masked_lm": MaskedLMTask,
+    "seq2seq": Seq2SeqTask,
+}
+
+
+def restore_task(checkpoint: dict[str, Any]) -> OptimizedTask:
+    """The trained task of a checkpoint read with ``init_from.read_checkpoint``, in eval mode.
+
+    Every task saves its constructor arguments (``save_hyperparameters``), so the model is
+    rebuilt without preparing the data; the weights must then fit it key for key.
+    """
+    hparams = dict(checkpoint["hyper_parameters"])
+    task_cls = TASK_CLASSES[hparams["config"]["task"]]
+    task = task_cls(**hparams)
+    task.load_state_dict(checkpoint["state_dict"])
+    return task.eval()
+
+
 def _seq2seq_task(plain: dict[str, Any], data: Any) -> Seq2SeqTask:
     task = Seq2SeqTask(
         plain,
@@ -47,6 +70,7 @@ def _seq2seq_task(plain: dict[str, Any], data: Any) -> Seq2SeqTask:
 
 
 __all__ = [
+    "TASK_CLASSES",
     "ClassificationTask",
     "LanguageModelTask",
     "MaskedLMTask",
@@ -54,5 +78,6 @@ __all__ = [
     "RegressionTask",
     "Seq2SeqTask",
     "build_task",
+    "restore_task",
     "write_samples",
 ]

@@ -1,0 +1,146 @@
+"""A run and one of its checkpoints → the trained model, its tokenizers and its family.
+
+Nothing is trained or written here: the task is rebuilt from the hyper-parameters every
+checkpoint carries and the weights are read with ``weights_only`` (no pickled code runs).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+from lightning_modules.cross_validation import fold_dir
+from lightning_modules.data.tokenization import (
+    TARGET_TOKENIZER_FILE,
+    TOKENIZER_FILE,
+    load_tokenizer,
+)
+from lightning_modules.init_from import find_checkpoint, read_checkpoint
+from lightning_modules.tasks import OptimizedTask, restore_task
+from paretolab import settings
+from paretolab.config import RunConfig
+from paretolab.config_io import parse_config
+from paretolab.errors import UserError
+from paretolab.store import RunStore
+
+CHECKPOINTS = ("best", "last")
+
+
+@dataclass
+class LoadedRun:
+    """A run's trained model, ready for inspection (CPU, eval mode)."""
+
+    run_id: int
+    checkpoint: str
+    """``best`` or ``last``."""
+    checkpoint_path: Path
+    step: int
+    """The training step the checkpoint was saved at."""
+    config: RunConfig
+    task: OptimizedTask
+    work_dir: Path
+    """The folder the checkpoint and tokenizers came from (the run's, or a fold's)."""
+    fold: int | None
+    tokenizer: Tokenizer | None
+    """The run's tokenizer (seq2seq: the source side); None for images."""
+    target_tokenizer: Tokenizer | None = None
+    """seq2seq only: the target side's tokenizer."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while the model runs: extraction hooks the model's modules, so two threads (two
+    dashboard sessions sharing the loaded run) must take turns."""
+
+    @property
+    def family(self) -> str:
+        """``encoder_classifier``, ``decoder_lm``, ``encoder_decoder`` or ``vit``."""
+        return self.config.model.family
+
+    @property
+    def task_name(self) -> str:
+        """The run's task (``classification``, ``seq2seq``…)."""
+        return self.config.task
+
+    @property
+    def model(self):
+        """The network inside the task (``EncoderClassifier``, ``DecoderLM``…)."""
+        return self.task.model
+
+    def describe(self) -> str:
+        """``run 3, best checkpoint (step 120)`` (and the fold, for cross-validated runs)."""
+        fold = f", fold {self.fold}" if self.fold is not None else ""
+        return f"run {self.run_id}{fold}, {self.checkpoint} checkpoint (step {self.step})"
+
+
+def load_run(
+    run_id: int, checkpoint: str = "best", store: RunStore | None = None, fold: int | None = None
+) -> LoadedRun:
+    """Load run ``run_id``'s ``best`` or ``last`` checkpoint with its tokenizers.
+
+    Any run whose folder holds the checkpoint can be inspected, finished or not (a running
+    run's ``last`` checkpoint shows the model as it is now).
+
+    Args:
+        fold: a cross-validated run's fold (default 0); must be None for other runs.
+
+    Raises:
+        UserError: no such run, no such checkpoint or fold, or a tokenizer file is missing.
+    """
+    if checkpoint not in CHECKPOINTS:
+        raise UserError(f"checkpoint must be best or last, not {checkpoint!r}")
+    run = (store or RunStore()).get_run(run_id)
+    config = parse_config(run.config)
+    fold = _checked_fold(run_id, config, fold)
+    folder = settings.run_dir(run_id)
+    work_dir = folder if fold is None else fold_dir(folder, fold)
+    path = find_checkpoint(work_dir, run_id, checkpoint, "", "--checkpoint")
+    saved = read_checkpoint(path)
+    task = restore_task(saved)
+    loaded = LoadedRun(
+        run_id=run_id,
+        checkpoint=checkpoint,
+        checkpoint_path=path,
+        step=int(saved.get("global_step", 0)),
+        config=config,
+        task=task,
+        work_dir=work_dir,
+        fold=fold,
+        tokenizer=None if config.model.family == "vit" else _tokenizer(work_dir, TOKENIZER_FILE),
+    )
+    if config.task == "seq2seq":
+        loaded.target_tokenizer = _tokenizer(work_dir, TARGET_TOKENIZER_FILE)
+        task.source_tokenizer, task.target_tokenizer = loaded.tokenizer, loaded.target_tokenizer
+    return loaded
+
+
+def available_checkpoints(run_id: int, fold: int | None = None) -> list[str]:
+    """Which of ``best`` and ``last`` the run's folder (or fold 0's, when cross-validated and
+    ``fold`` is None) holds."""
+    folder = settings.run_dir(run_id)
+    if fold is None and (folder / "folds").is_dir():
+        fold = 0
+    work_dir = folder if fold is None else fold_dir(folder, fold)
+    return [c for c in CHECKPOINTS if (work_dir / "checkpoints" / f"{c}.ckpt").is_file()]
+
+
+def _checked_fold(run_id: int, config: RunConfig, fold: int | None) -> int | None:
+    folds = config.data.cv_folds
+    if not folds:
+        if fold is not None:
+            raise UserError(f"run {run_id} is not cross-validated; leave out the fold")
+        return None
+    fold = 0 if fold is None else fold
+    if not 0 <= fold < folds:
+        raise UserError(f"run {run_id} has folds 0–{folds - 1}; fold {fold} does not exist")
+    return fold
+
+
+def _tokenizer(work_dir: Path, name: str) -> Tokenizer:
+    path = work_dir / name
+    if not path.is_file():
+        raise UserError(
+            f"{path} is missing: the run's tokenizer is needed to read its inputs; "
+            "was the run folder cleaned up?"
+        )
+    return load_tokenizer(path)
