@@ -10,7 +10,8 @@ Three runs of `paretolab train` in one fresh temporary home (the path a user tak
 (c) the same config with `model.init_from=null`: the same recipe from random weights.
 
 (b) and (c) are tested on the same full-size test split. Prints the side-by-side table and
-writes it to benchmarks/results/. About 10 minutes on an idle 2-core CPU.
+writes it to benchmarks/results/. Step budgets, not time budgets, so the figures do not
+depend on how busy the machine is; about 15 minutes on an idle 2-core CPU.
 """
 
 from __future__ import annotations
