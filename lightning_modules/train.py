@@ -76,8 +76,10 @@ def build_trainer(
     run_dir: Path,
     loggers: list[Logger],
     extra_callbacks: list[Callback] | None = None,
+    progress_bar: bool | None = None,
 ) -> pl.Trainer:
-    """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``."""
+    """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``; with a
+    progress bar when ``progress_bar`` says so (default: when stderr is a terminal)."""
     t = cfg.trainer
     ckpt_dir = run_dir / "checkpoints"
     callbacks: list[Callback] = [
@@ -123,7 +125,7 @@ def build_trainer(
         logger=loggers,
         callbacks=callbacks,
         plugins=[AtomicCheckpointIO()],
-        enable_progress_bar=sys.stderr.isatty(),
+        enable_progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
     )
 
 
