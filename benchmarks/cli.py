@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--quick", action="store_true", help="small sizes: a smoke check, not a figure to quote"
     )
-    bench.add_argument("script_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    bench.add_argument("script_args", nargs="*", metavar="-- ARGS", help="arguments for the script")
     bench.set_defaults(handler=run_bench)
 
 
