@@ -135,7 +135,9 @@ def main() -> int:
     model = build_model(**s).cuda()
     n_params = sum(p.numel() for p in model.parameters())
     gen = torch.Generator(device="cuda").manual_seed(0)
-    tokens = torch.randint(0, s["vocab"], (args.batch, s["seq_len"] + 1), device="cuda", generator=gen)
+    tokens = torch.randint(
+        0, s["vocab"], (args.batch, s["seq_len"] + 1), device="cuda", generator=gen
+    )
     with torch.autocast("cuda", dtype=torch.bfloat16):
         step_flops = measured_step_flops(model, tokens)
     formula = formula_step_flops(

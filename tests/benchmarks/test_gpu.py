@@ -27,4 +27,7 @@ def test_mfu_is_achieved_model_flops_over_the_peak() -> None:
 def test_bf16_peak_comes_from_the_catalog() -> None:
     peak, source = gpu.bf16_peak("NVIDIA H200")
     assert peak == pytest.approx(9.895e14) and "bf16" in source
-    assert gpu.bf16_peak("Imaginary GPU 9000") == (None, "Imaginary GPU 9000 is not in the hardware catalog")
+    assert gpu.bf16_peak("Imaginary GPU 9000") == (
+        None,
+        "Imaginary GPU 9000 is not in the hardware catalog",
+    )
