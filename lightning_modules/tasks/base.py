@@ -56,8 +56,11 @@ class OptimizedTask(pl.LightningModule):
         self.log_lr()
 
     def is_logging_step(self) -> bool:
-        """Whether the loggers take on-step values at this training step."""
-        trainer = self.trainer
+        """Whether the loggers take on-step values at this training step (always, for a
+        step called outside a Trainer, where ``self.log`` itself only warns)."""
+        trainer = self._trainer  # the public property raises when there is none
+        if trainer is None:
+            return True
         return (trainer.global_step + 1) % trainer.log_every_n_steps == 0 or trainer.should_stop
 
     def log_lr(self) -> None:
