@@ -19,7 +19,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup system-deps run test lint format bench-quality bench-dashboard bench-system bench-attention screenshots clean
+.PHONY: setup system-deps run test lint format bench bench-quality bench-dashboard bench-system bench-attention screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -64,6 +64,11 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Every benchmark in sequence (BENCH_ARGS=--quick for a smoke check).
+BENCH_ARGS ?=
+bench: setup
+	$(VENV)/bin/paretolab bench all $(BENCH_ARGS)
 
 bench-quality: setup
 	$(PY) benchmarks/quality.py
