@@ -42,11 +42,12 @@ class LanguageModelTask(OptimizedTask):
         self.chars_per_token = chars_per_token
         self.mean_loss = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.model(input_ids)
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Next-token logits ``(B, T, vocab)`` (a batch dict, like every task's forward)."""
+        return self.model(batch["input_ids"])
 
     def _loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        logits = self(batch["input_ids"])  # (B, T, vocab)
+        logits = self(batch)  # (B, T, vocab)
         return F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten())
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:

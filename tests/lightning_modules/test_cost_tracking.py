@@ -104,3 +104,13 @@ def test_a_run_stores_its_bill_as_metrics_and_cost_json(store: RunStore) -> None
     assert doc["assumptions"]["hardware"] == "cpu"
     assert "2026-06" in doc["assumptions"]["spend"]["price_quote"]
     assert "cost.json" in {a.path for a in store.list_artifacts(run_id)}
+
+
+def test_every_family_measures_its_flops_on_a_real_batch(trained_home) -> None:
+    # The measurement calls the task on a real batch; a task whose forward takes something
+    # else would log an error and store no measured FLOPs.
+    store = RunStore()
+    for family, run_id in trained_home.ids.items():
+        latest = {k: v.value for k, v in store.latest_metrics(run_id).items()}
+        assert latest.get("cost/flops_measured", 0) > 0, family
+        assert 0.9 < latest["cost/flops_ratio"] < 1.1, family
