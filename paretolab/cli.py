@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("config")
     cfg.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
-    runs = sub.add_parser("runs", help="list, show, export and cancel runs")
+    runs = sub.add_parser("runs", help="list, show, export, cancel and resume runs")
     rsub = runs.add_subparsers(dest="runs_command", required=True, parser_class=_Parser)
     ls = rsub.add_parser("list", help="runs, newest first")
     ls.add_argument("--status", action="append", help="only runs in this status (repeatable)")
@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     cancel = rsub.add_parser("cancel", help="stop a run (it checkpoints first)")
     cancel.add_argument("run_id", type=int)
+    resume = rsub.add_parser(
+        "resume", help="continue a cancelled or failed run from its last checkpoint"
+    )
+    resume.add_argument("run_id", type=int)
+    resume.add_argument(
+        "--detach", action="store_true", help="queue it for the background executor"
+    )
 
     ex = sub.add_parser("executor", help="start queued runs as slots free up (foreground)")
     ex.add_argument(
@@ -204,7 +211,20 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
     elif args.runs_command == "cancel":
         print(f"run {args.run_id}: {launcher.cancel_run(store, args.run_id)}")
+    elif args.runs_command == "resume":
+        return _resume(store, args.run_id, args.detach)
     return 0
+
+
+def _resume(store: RunStore, run_id: int, detach: bool) -> int:
+    ckpt = launcher.requeue_for_resume(store, run_id)
+    print(f"run {run_id}: resuming from {ckpt}", file=sys.stderr)
+    if detach:
+        executor.ensure_executor(store)
+        return 0
+    code = launcher.run_in_foreground(store, run_id)
+    print(run_views.run_summary(store, run_id), file=sys.stderr)
+    return code
 
 
 def _db(args: argparse.Namespace) -> int:
