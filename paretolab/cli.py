@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from paretolab import __version__, data_check, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
@@ -228,10 +229,19 @@ def _resume(store: RunStore, run_id: int, detach: bool) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
     from paretolab import settings
 
-    engine = db.get_engine(settings.db_url())
     where = settings.redact_url(settings.db_url())
+    try:
+        return _db_command(args, db.get_engine(settings.db_url()), where)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, sa.exc.DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise UserError(f"cannot reach the database at {where}: {reason}") from None
+
+
+def _db_command(args: argparse.Namespace, engine: Any, where: str) -> int:
     if args.db_command == "upgrade":
         db.upgrade(engine)
         print(f"{where}: at schema revision {db.current_revision(engine)}")
