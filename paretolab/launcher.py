@@ -139,12 +139,17 @@ def requeue_for_resume(store: RunStore, run_id: int) -> Path:
     random generators). Returns the checkpoint's path.
 
     Raises:
-        UserError: the run is not cancelled/failed, has no last checkpoint, or is a
-            cross-validation run (its folds restart; train it again instead).
+        UserError: the run is not cancelled/failed, has no last checkpoint, is a sweep's
+            trial (its sweep retries it) or a cross-validation run (train it again).
     """
     run = store.get_run(run_id)
     if run.status not in ("cancelled", "failed"):
         raise UserError(f"run {run_id} is {run.status}; only a cancelled or failed run resumes")
+    if run.study is not None:
+        raise UserError(
+            f"run {run_id} is trial {run.trial_number} of sweep {run.study}; "
+            f"resume the sweep instead (`paretolab sweep resume {run.study}`)"
+        )
     if (run.config.get("data") or {}).get("cv_folds"):
         raise UserError(
             f"run {run_id} is a cross-validation run; resuming one is not supported, "

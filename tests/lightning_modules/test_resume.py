@@ -85,10 +85,18 @@ def test_rng_state_round_trips_through_a_weights_only_checkpoint(tmp_path) -> No
     [
         ("finished", "only a cancelled or failed run resumes"),
         ("cancelled", "has no checkpoint to resume from"),
+        ("trial", "resume the sweep instead"),
     ],
 )
 def test_resume_refuses_what_it_cannot_continue(store, status, message, capsys) -> None:
-    run_id = queue_run(store, tiny_config())
+    if status == "trial":
+        config = tiny_config()
+        run_id = store.create_run(
+            config.model_dump(mode="json"), "t", config.task, study="s1", trial_number=3
+        ).id
+        status = "cancelled"
+    else:
+        run_id = queue_run(store, tiny_config())
     store.mark_running(run_id, pid=os.getpid())
     store.mark_finished(run_id) if status == "finished" else store.mark_cancelled(run_id)
     assert main(["runs", "resume", str(run_id)]) == 2
