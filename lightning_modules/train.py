@@ -24,6 +24,7 @@ from lightning_modules.callbacks import (
     ConfusionMatrixArtifact,
     PredictionsArtifact,
     ReportStepBudget,
+    RngState,
     StoreLogger,
 )
 from lightning_modules.cost_tracking import CostTracker
@@ -83,6 +84,7 @@ def build_trainer(
             save_last=True,
         ),
         CheckpointOnCancel(ckpt_dir),
+        RngState(),
         ReportStepBudget(),
         ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
         PredictionsArtifact(run_dir / "predictions.csv"),
@@ -248,7 +250,13 @@ def fit_and_test(
         "" if fold is None else f", fold {fold}",
         f"{sum(p.numel() for p in task.parameters()):,}",
     )
-    trainer.fit(task, datamodule=data)
+    # A resumed run (`paretolab runs resume`) finds its own last checkpoint in its folder:
+    # a new run's folder never holds one (prepare_run_dir moves strangers' folders aside).
+    last = work_dir / "checkpoints" / "last.ckpt"
+    resume_from = last if fold is None and last.is_file() else None
+    if resume_from:
+        log.info("run %s: resuming from %s", run_id, resume_from)
+    trainer.fit(task, datamodule=data, ckpt_path=resume_from)
     lifecycle.check_cancelled()
     # The best checkpoint by trainer.monitor; the current weights if validation never ran.
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""

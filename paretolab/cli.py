@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from paretolab import __version__, data_check, devices, executor, launcher, run_views
 from paretolab.config_io import dump_config, load_config
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("config")
     cfg.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
-    runs = sub.add_parser("runs", help="list, show, export and cancel runs")
+    runs = sub.add_parser("runs", help="list, show, export, cancel and resume runs")
     rsub = runs.add_subparsers(dest="runs_command", required=True, parser_class=_Parser)
     ls = rsub.add_parser("list", help="runs, newest first")
     ls.add_argument("--status", action="append", help="only runs in this status (repeatable)")
@@ -67,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     cancel = rsub.add_parser("cancel", help="stop a run (it checkpoints first)")
     cancel.add_argument("run_id", type=int)
+    resume = rsub.add_parser(
+        "resume", help="continue a cancelled or failed run from its last checkpoint"
+    )
+    resume.add_argument("run_id", type=int)
+    resume.add_argument(
+        "--detach", action="store_true", help="queue it for the background executor"
+    )
 
     ex = sub.add_parser("executor", help="start queued runs as slots free up (foreground)")
     ex.add_argument(
@@ -217,14 +225,36 @@ def _dispatch(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
     elif args.runs_command == "cancel":
         print(f"run {args.run_id}: {launcher.cancel_run(store, args.run_id)}")
+    elif args.runs_command == "resume":
+        return _resume(store, args.run_id, args.detach)
     return 0
 
 
+def _resume(store: RunStore, run_id: int, detach: bool) -> int:
+    ckpt = launcher.requeue_for_resume(store, run_id)
+    print(f"run {run_id}: resuming from {ckpt}", file=sys.stderr)
+    if detach:
+        executor.ensure_executor(store)
+        return 0
+    code = launcher.run_in_foreground(store, run_id)
+    print(run_views.run_summary(store, run_id), file=sys.stderr)
+    return code
+
+
 def _db(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
     from paretolab import settings
 
-    engine = db.get_engine(settings.db_url())
     where = settings.redact_url(settings.db_url())
+    try:
+        return _db_command(args, db.get_engine(settings.db_url()), where)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, sa.exc.DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise UserError(f"cannot reach the database at {where}: {reason}") from None
+
+
+def _db_command(args: argparse.Namespace, engine: Any, where: str) -> int:
     if args.db_command == "upgrade":
         db.upgrade(engine)
         print(f"{where}: at schema revision {db.current_revision(engine)}")

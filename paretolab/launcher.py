@@ -131,6 +131,38 @@ def settle_exit(store: RunStore, run_id: int, returncode: int, cancelled: bool =
     store.mark_failed(run_id, f"training process ended ({how}) without reporting an outcome")
 
 
+def requeue_for_resume(store: RunStore, run_id: int) -> Path:
+    """Put a cancelled or failed run back in the queue to continue from ``last.ckpt``.
+
+    The training process finds the checkpoint in the run's folder and lets Lightning
+    restore global step, optimiser, scheduler and loops from it (and our RNG callback the
+    random generators). Returns the checkpoint's path.
+
+    Raises:
+        UserError: the run is not cancelled/failed, has no last checkpoint, is a sweep's
+            trial (its sweep retries it) or a cross-validation run (train it again).
+    """
+    run = store.get_run(run_id)
+    if run.status not in ("cancelled", "failed"):
+        raise UserError(f"run {run_id} is {run.status}; only a cancelled or failed run resumes")
+    if run.study is not None:
+        raise UserError(
+            f"run {run_id} is trial {run.trial_number} of sweep {run.study}; "
+            f"resume the sweep instead (`paretolab sweep resume {run.study}`)"
+        )
+    if (run.config.get("data") or {}).get("cv_folds"):
+        raise UserError(
+            f"run {run_id} is a cross-validation run; resuming one is not supported, "
+            "train its config again"
+        )
+    ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
+    if not ckpt.is_file():
+        raise UserError(f"run {run_id} has no checkpoint to resume from ({ckpt} is missing)")
+    if not store.requeue(run_id):
+        raise UserError(f"run {run_id} changed status meanwhile; look at it again")
+    return ckpt
+
+
 def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str:
     """Cancel a run: a queued one at once; one running here by SIGTERM to its process group
     (it checkpoints and marks itself cancelled), then SIGKILL after ``grace_seconds``; one

@@ -30,8 +30,19 @@ def preset_config(name: str) -> dict[str, Any]:
     return load_config(PRESETS_DIR / f"{name}.yaml").model_dump(mode="json")
 
 
+# A run config is a few hundred bytes; anything far bigger is the wrong file (Streamlit's
+# own upload limit, 50 MB, is for data files).
+MAX_CONFIG_BYTES = 100_000
+
+
 def yaml_config(text: str) -> dict[str, Any]:
     """Pasted or uploaded YAML, validated (raises ConfigError with every problem)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [f"the YAML is {size:,} bytes; a run config is at most {MAX_CONFIG_BYTES:,} bytes"],
+            "uploaded YAML",
+        )
     return parse_config(load_yaml_text(text, "uploaded YAML")).model_dump(mode="json")
 
 

@@ -236,11 +236,18 @@ def artifact_path(run_id: int, relative: str) -> Path:
     Raises:
         UserError: the path is not a recorded artifact or escapes the run folder.
     """
-    recorded = {a.path for a in artifacts(run_id)}
+    refused = UserError(f"{relative!r} is not a file of run {run_id}")
+    if relative not in {a.path for a in artifacts(run_id)}:
+        raise refused
     root = settings.run_dir(run_id).resolve()
-    target = (root / relative).resolve()
-    if relative not in recorded or not target.is_relative_to(root) or not target.is_file():
-        raise UserError(f"{relative!r} is not a file of run {run_id}")
+    try:
+        # resolve() follows symlinks, so a link inside the folder to a file outside is
+        # judged by where it points.
+        target = (root / relative).resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise refused from exc
+    if not target.is_relative_to(root) or not target.is_file():
+        raise refused
     return target
 
 

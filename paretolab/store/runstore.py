@@ -233,6 +233,22 @@ class RunStore:
         """queued → cancelled (a queued run has no process to stop)."""
         return self._transition(run_id, CANCELLED, (QUEUED,), ended_at=time.time())
 
+    def requeue(self, run_id: int) -> bool:
+        """cancelled/failed → queued, to resume from the run's last checkpoint.
+
+        Clears what the earlier attempt recorded about its end; keeps its metrics, which
+        the resumed attempt extends (rewritten steps overwrite, never duplicate).
+        """
+        return self._transition(
+            run_id,
+            QUEUED,
+            (CANCELLED, FAILED),
+            ended_at=None,
+            error=None,
+            cancel_requested_at=None,
+            pid=None,
+        )
+
     def heartbeat(self, run_id: int) -> None:
         """Record that the run's process is alive."""
         with self.engine.begin() as conn:

@@ -1,0 +1,77 @@
+"""Artifact downloads come only from inside the run's folder, whatever path is asked for."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dashboard import services
+from lightning_modules.lifecycle import record_artifacts
+from paretolab import settings
+from paretolab.errors import UserError
+from tests.conftest import queue_run, tiny_config
+
+CANARY = "canary: must never be served or changed\n"
+
+TRAVERSALS = [
+    "../secret.txt",
+    "../../secret.txt",
+    "./../secret.txt",
+    "checkpoints/../../secret.txt",
+    "..%2fsecret.txt",
+    "%2e%2e%2fsecret.txt",
+    "%2e%2e/secret.txt",
+    "%252e%252e%252fsecret.txt",
+    "..%252fsecret.txt",
+    "..\\secret.txt",
+    "..\\..\\secret.txt",
+    "checkpoints\\..\\..\\secret.txt",
+    "....//secret.txt",
+    "..;/secret.txt",
+    "~/secret.txt",
+    "/etc/passwd",
+    "/etc/shadow",
+    "ABSOLUTE_CANARY",
+    "link-to-canary.log",
+    "linked-dir/secret.txt",
+    "config.yaml\x00.png",
+    "",
+    ".",
+    "checkpoints",
+]
+
+
+@pytest.fixture
+def run_with_canaries(store, home, tmp_path):
+    """A run with one genuine artifact, canaries outside its folder, and symlinks to them."""
+    run_id = queue_run(store, tiny_config())
+    run_dir = settings.run_dir(run_id)
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "config.yaml").write_text("model: {}\n")
+    canaries = [home / "runs" / "secret.txt", home / "secret.txt", tmp_path / "secret.txt"]
+    for canary in canaries:
+        canary.write_text(CANARY)
+    os.symlink(tmp_path / "secret.txt", run_dir / "link-to-canary.log")
+    os.symlink(tmp_path, run_dir / "linked-dir")
+    record_artifacts(store, run_id, run_dir)
+    return run_id, canaries
+
+
+def test_a_recorded_file_inside_the_folder_is_served(run_with_canaries) -> None:
+    run_id, _ = run_with_canaries
+    assert services.artifact_path(run_id, "config.yaml").read_text() == "model: {}\n"
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_is_refused_even_when_recorded(run_with_canaries, store, tmp_path, path) -> None:
+    run_id, canaries = run_with_canaries
+    if path == "ABSOLUTE_CANARY":
+        path = str(tmp_path / "secret.txt")
+    with pytest.raises(UserError, match="is not a file of run"):
+        services.artifact_path(run_id, path)  # not recorded: refused
+    # A tampered store that records the path anyway is refused too.
+    store.add_artifact(run_id, path, "log", 1)
+    with pytest.raises(UserError, match="is not a file of run"):
+        services.artifact_path(run_id, path)
+    assert all(c.read_text() == CANARY for c in canaries)
