@@ -87,13 +87,7 @@ def layer_and_head(
 ) -> tuple[int, int | None]:
     layers, heads = stack.attention.shape[:2]
     c1, c2 = st.columns(2)
-    layer = c1.selectbox(
-        "Layer",
-        list(range(layers)),
-        index=layers - 1 if default_layer is None else default_layer,
-        format_func=lambda i: f"layer {i + 1}",
-        key=f"{key}_layer",
-    )
+    layer = pick_layer(c1, layers, key, default_layer)
     head = c2.selectbox(
         "Head",
         [None, *range(heads)],
@@ -144,13 +138,7 @@ def render_head_view(stack: Stack, key: str) -> None:
     layers, heads = stack.attention.shape[:2]
     attention, queries, keys = stack.shown()
     c1, c2, c3 = st.columns([1, 2, 2])
-    layer = c1.selectbox(
-        "Layer",
-        list(range(layers)),
-        index=layers - 1,
-        format_func=lambda i: f"layer {i + 1}",
-        key=f"{key}_layer",
-    )
+    layer = pick_layer(c1, layers, key)
     chosen = c2.multiselect(
         "Heads",
         list(range(heads)),
@@ -175,4 +163,15 @@ def render_head_view(stack: Stack, key: str) -> None:
         head_view(attention[layer], queries, chosen, focus, keys),
         key=f"{key}_chart",
         width="stretch",
+    )
+
+
+def pick_layer(container, layers: int, key: str, default: int | None = None) -> int:
+    """A "Layer" select box in ``container`` (numbered from 1), the last layer by default."""
+    return container.selectbox(
+        "Layer",
+        list(range(layers)),
+        index=layers - 1 if default is None else default,
+        format_func=lambda i: f"layer {i + 1}",
+        key=f"{key}_layer",
     )

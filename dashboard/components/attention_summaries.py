@@ -7,7 +7,14 @@ import numpy as np
 import streamlit as st
 
 from dashboard.components.attention_figures import attention_heatmap, patch_overlay, token_bars
-from dashboard.components.attention_panels import MEAN, Stack, display, layer_and_head, pick
+from dashboard.components.attention_panels import (
+    MEAN,
+    Stack,
+    display,
+    layer_and_head,
+    pick,
+    pick_layer,
+)
 
 
 def _rollout_source(maps) -> int | None:
@@ -113,13 +120,7 @@ def render_image(maps, key: str) -> None:
     rows, cols = maps.patch_grid
     layers, heads = maps.attention.shape[:2]
     c1, c2, c3 = st.columns(3)
-    layer = c1.selectbox(
-        "Layer",
-        list(range(layers)),
-        index=layers - 1,
-        format_func=lambda i: f"layer {i + 1}",
-        key=f"{key}_layer",
-    )
+    layer = pick_layer(c1, layers, key)
     head = c2.selectbox(
         "Head",
         [None, *range(heads)],
