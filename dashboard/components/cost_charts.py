@@ -28,18 +28,19 @@ def frontier_figure(
     hover = (
         "<b>%{text}</b><br>" + cost_label + ": %{x:.3g}<br>" + metric + ": %{y:.4g}<extra></extra>"
     )
-    fig.add_trace(
-        go.Scatter(
-            x=dominated[cost],
-            y=dominated[metric],
-            text=dominated["name"],
-            mode="markers",
-            name="dominated runs",
-            marker={"color": DOMINATED_COLOR, "size": 9},
-            opacity=0.45,
-            hovertemplate=hover,
+    if len(dominated):
+        fig.add_trace(
+            go.Scatter(
+                x=dominated[cost],
+                y=dominated[metric],
+                text=dominated["name"],
+                mode="markers",
+                name="dominated runs",
+                marker={"color": DOMINATED_COLOR, "size": 9},
+                opacity=0.45,
+                hovertemplate=hover,
+            )
         )
-    )
     fig.add_trace(
         go.Scatter(
             x=front[cost],
@@ -83,6 +84,9 @@ def frontier_figure(
         yaxis_type="log" if log_y else "linear",
         height=440,
         margin=_MARGIN,
+        # Plotly hides a one-trace legend; when every run is on the frontier the reader
+        # still needs to know what the line is.
+        showlegend=True,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
     return fig

@@ -3,9 +3,11 @@
 import html.parser
 import json
 
+import pandas as pd
 import pytest
 
 from dashboard import services
+from dashboard.components.cost_charts import frontier_figure
 from paretolab import settings
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
@@ -210,3 +212,13 @@ def test_launch_form_flags_an_unknown_hardware_profile(store) -> None:
     config, problems = services.validate(values)
     assert config is None
     assert problems[0].startswith("hardware.profile: hardware 'v100' is not in the catalog")
+
+
+def test_frontier_legend_shows_even_when_every_run_is_on_the_frontier() -> None:
+    """Plotly hides a one-trace legend by default; the frontier must stay labelled."""
+    points = pd.DataFrame(
+        {"name": ["a", "b"], "usd": [1.0, 2.0], "acc": [0.5, 0.7], "on_frontier": [True, True]}
+    )
+    fig = frontier_figure(points, "usd", "training cost ($)", "acc")
+    assert fig.layout.showlegend is True
+    assert [trace.name for trace in fig.data] == ["Pareto frontier"]

@@ -155,10 +155,8 @@ def test_launch_watch_and_compare_in_a_browser(dashboard: str, shots: Path, home
             page.screenshot(path=shots / "compare.png", full_page=True)
 
             page.goto(f"{dashboard}/business")  # both finished runs, what they cost
-            # The frontier chart itself is checked by AppTest (tests/dashboard/test_business.py);
-            # in the browser it did not appear in two runs on 2026-11-30 (open question in the
-            # closing note), so here the page must render its controls.
-            page.get_by_text("Build the stakeholder report").first.wait_for(timeout=60_000)
+            page.get_by_text("Pareto frontier").first.wait_for(timeout=60_000)
+            page.get_by_text("per 1M tokens").first.wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=shots / "business.png", full_page=True)
         finally:
