@@ -26,8 +26,9 @@ def test_spend_by_hand(home) -> None:
 
 def test_spot_pricing_and_a_device_without_prices(home) -> None:
     assert spend(load_catalog(), "h100-sxm", 3600, pricing="spot").cost_usd == pytest.approx(2.25)
-    no_price = spend(load_catalog(), "t4", 3600)
-    assert no_price.cost_usd is None and "no auto price for t4" in no_price.price_quote
+    assert spend(load_catalog(), "h200", 3600, pricing="spot").cost_usd == pytest.approx(1.65)
+    no_price = spend(load_catalog(), "t4", 3600, pricing="spot")  # no dated T4 spot quote
+    assert no_price.cost_usd is None and "no spot price for t4" in no_price.price_quote
 
 
 def test_projection_time_from_flops_peak_and_mfu(home) -> None:
