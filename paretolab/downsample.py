@@ -10,6 +10,17 @@ import numpy as np
 from tsdownsample import MinMaxLTTBDownsampler
 
 MAX_POINTS = 2000
+# Points one chart may draw in all: a browser draws an SVG line of 80,000 points (20 runs,
+# raw and smoothed) in seconds on a small CPU, while ~600 points per run already fill a
+# chart's width.
+CHART_POINTS = 12_000
+MIN_POINTS_PER_SERIES = 600
+
+
+def points_per_series(n_series: int) -> int:
+    """How many points each of ``n_series`` lines on one chart keeps: all ~2,000 for a few
+    runs, fewer (never under 600) as runs are added, so the chart stays quick to draw."""
+    return max(MIN_POINTS_PER_SERIES, min(MAX_POINTS, CHART_POINTS // max(n_series, 1)))
 
 
 def downsample_indices(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:

@@ -14,6 +14,7 @@ import pandas as pd
 from dashboard.services.common import store
 from dashboard.services.demo import refuse_in_demo
 from paretolab import monitoring, settings
+from paretolab.downsample import downsample_indices, points_per_series
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
 
@@ -191,19 +192,24 @@ def _metric_order(key: str) -> tuple[int, str]:
 
 
 def metric_series(run_ids: list[int], key: str, x_axis: str = "step") -> pd.DataFrame:
-    """One metric for several runs, each at most ~2,000 points (the store's chart previews).
+    """One metric for several runs, from the store's chart previews (~2,000 points each),
+    thinned further when many runs share the chart (``points_per_series``).
 
     Columns: run, x, value. ``x_axis`` is ``step``, ``wall`` (timestamp) or ``relative``
     (seconds since the run's first point).
     """
     s = store()
+    budget = points_per_series(len(run_ids))
     parts = []
     for run_id in run_ids:
         h = s.metric_preview(run_id, key)
         if not len(h):
             continue
-        x = _x_values(h, x_axis)
-        parts.append(pd.DataFrame({"run": run_id, "x": x, "value": h.values}))
+        x, values = _x_values(h, x_axis), np.asarray(h.values, dtype=np.float64)
+        if len(h) > budget:
+            keep = downsample_indices(np.asarray(h.steps, dtype=np.float64), values, budget)
+            x, values = x[keep], values[keep]
+        parts.append(pd.DataFrame({"run": run_id, "x": x, "value": values}))
     if not parts:
         return pd.DataFrame(columns=["run", "x", "value"])
     return pd.concat(parts, ignore_index=True)
@@ -214,7 +220,7 @@ def _x_values(history: MetricHistory, x_axis: str) -> Any:
         return np.asarray(history.steps, dtype=np.int64)
     walls = np.asarray(history.wall_times, dtype=np.float64)
     if x_axis == "wall":
-        return pd.to_datetime(walls, unit="s")
+        return pd.to_datetime(walls, unit="s").to_numpy()
     return walls - walls.min()
 
 
