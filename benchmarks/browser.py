@@ -37,17 +37,9 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
 from benchmarks.dashboard_queries import populate  # noqa: E402
+from dashboard.services.report import CHROMIUM_ARGS  # noqa: E402
 
 GOAL_S = 1.5
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Streamlit marks its app root with the script's state; "notRunning" = the run has finished.
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 READY = {
@@ -64,7 +56,12 @@ def free_port() -> int:
 
 def start_dashboard(home: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     """A Streamlit server for ``home`` on 127.0.0.1, once it answers its health check."""
-    env = dict(os.environ, PARETOLAB_HOME=str(home), PARETOLAB_EXECUTOR_IDLE_EXIT="30")
+    env = dict(
+        os.environ,
+        PARETOLAB_HOME=str(home),
+        PARETOLAB_EXECUTOR_IDLE_EXIT="30",
+        WANDB_SILENT="true",
+    )
     env.pop("PARETOLAB_DB_URL", None)
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py"]

@@ -83,6 +83,19 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
+# Headless Chromium the quiet way: no GPU, no sandbox (containers run as root), and no
+# calls home (this machine has no internet). The browser test and benchmark use these too.
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
 def chromium_path() -> str:
     """The Chromium (or Chrome) binary that prints PDFs.
 
@@ -111,13 +124,7 @@ def report_pdf(document: str, timeout: float = 120) -> bytes:
         page.write_text(document, encoding="utf-8")
         argv = [
             binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={Path(folder) / 'profile'}",
             "--no-pdf-header-footer",
             "--virtual-time-budget=10000",  # let plotly draw before printing

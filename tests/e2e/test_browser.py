@@ -7,92 +7,27 @@ Screenshots go to $PARETOLAB_SCREENSHOTS (README's tour uses docs/img) or tmp_pa
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from benchmarks.browser import start_dashboard, stop_dashboard
+from dashboard.services.report import CHROMIUM_ARGS
 from paretolab.store import RunStore
 from tests.conftest import REPO
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def dashboard(home: Path, tmp_path: Path):
     """A Streamlit server on 127.0.0.1 over an empty home; stopped (with its executor) after."""
     home.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ, PARETOLAB_HOME=str(home), WANDB_SILENT="true", PARETOLAB_EXECUTOR_IDLE_EXIT="30"
-    )
-    env.pop("PARETOLAB_DB_URL", None)
-    with open(tmp_path / "streamlit.log", "wb") as log:
-        yield from _serve(home, tmp_path, env, log)
-
-
-def _serve(home: Path, tmp_path: Path, env: dict, log):
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_dashboard(home, tmp_path / "streamlit.log")
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, (tmp_path / "streamlit.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "dashboard did not start"
-            time.sleep(0.5)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        pid_file = home / "executor.pid"
-        if pid_file.exists():
-            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        stop_dashboard(proc, home)
 
 
 @pytest.fixture
