@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from paretolab import settings
-from paretolab.costing.catalog import PRECISION_DTYPES, Device
+from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, Device
+from paretolab.errors import UserError
 
 CACHE_FILE = "cpu_peak.json"
 
@@ -36,6 +37,21 @@ def peak_flops(device: Device, precision: str = "32") -> tuple[float | None, str
     if device.kind == "cpu":
         return measured_cpu_peak(), "measured on this host (fp32 matrix products)"
     return None, f"the catalog has no {dtype} peak for {device.name}"
+
+
+def required_peak(catalog: Catalog, hardware: str, precision: str) -> tuple[Device, float, str]:
+    """The catalog entry ``hardware`` with its peak FLOP/s at ``precision`` and the figure's
+    source, for projections that cannot go on without one.
+
+    Raises:
+        UserError: an unknown entry, or no peak for the precision's dtype.
+    """
+    device = catalog.device(hardware)
+    peak, source = peak_flops(device, precision)
+    if peak is None:
+        have = ", ".join(device.peak_flops) or "none"
+        raise UserError(f"{source}; choose a dtype it has ({have})")
+    return device, peak, source
 
 
 _measured_here: dict[str, float] = {}  # once per process and home

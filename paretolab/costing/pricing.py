@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog
-from paretolab.costing.peaks import peak_flops
+from paretolab.costing.peaks import required_peak
 from paretolab.errors import UserError
 
 
@@ -117,12 +117,8 @@ def project(
         raise UserError(f"MFU must be in (0, 1], got {mfu} (0.3–0.5 is typical on GPUs)")
     if devices < 1:
         raise UserError(f"devices must be at least 1, got {devices}")
-    device = catalog.device(hardware)
-    peak, source = peak_flops(device, precision)
+    _, peak, source = required_peak(catalog, hardware, precision)
     dtype = PRECISION_DTYPES.get(precision, precision)
-    if peak is None:
-        have = ", ".join(device.peak_flops) or "none"
-        raise UserError(f"{source}; choose a dtype it has ({have})")
     seconds = flops / (devices * peak * mfu)
     return Projection(
         flops, mfu, dtype, peak, source, spend(catalog, hardware, seconds, devices, pricing)

@@ -14,7 +14,7 @@ from typing import Any
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog
 from paretolab.costing.flops import inference_flops_per_token
 from paretolab.costing.memory import serving_memory
-from paretolab.costing.peaks import peak_flops
+from paretolab.costing.peaks import required_peak
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
@@ -39,10 +39,7 @@ def serving_cost(
         raise UserError(f"utilisation must be in (0, 1], got {utilisation}")
     if tokens_per_request < 1:
         raise UserError(f"tokens per request must be at least 1, got {tokens_per_request}")
-    device = catalog.device(hardware)
-    peak, source = peak_flops(device, precision)
-    if peak is None:
-        raise UserError(source)
+    device, peak, source = required_peak(catalog, hardware, precision)
     per_token = inference_flops_per_token(shape, context)
     tokens_per_sec = peak * utilisation / per_token
     price = device.price(pricing)
