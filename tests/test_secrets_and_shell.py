@@ -15,7 +15,10 @@ SECRET = "s3cret-Pa55word"
 def test_no_code_runs_a_shell() -> None:
     shell = re.compile(r"shell\s*=\s*True|os\.system\(|os\.popen\(|commands\.getoutput")
     for package in ("paretolab", "lightning_modules", "sweeps", "dashboard", "benchmarks"):
+        # Our code only: not the benchmark's own MLflow environment under benchmarks/.
         for path in (REPO / package).rglob("*.py"):
+            if "site-packages" in path.parts:
+                continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 assert not shell.search(line), f"{path}:{number}: {line.strip()}"
 

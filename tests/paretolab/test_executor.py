@@ -20,8 +20,10 @@ def fake_training(monkeypatch):
     script = (
         "import os, signal, sys, time;"
         "from paretolab.store import RunStore;"
-        "s = RunStore(); rid = int(sys.argv[-1]); s.mark_running(rid, os.getpid());"
+        "s = RunStore(); rid = int(sys.argv[-1]);"
         "signal.signal(signal.SIGTERM, lambda *a: (s.mark_cancelled(rid), sys.exit(130)));"
+        "s.mark_running(rid, os.getpid());"
+        "ready = os.environ.get('FAKE_TRAIN_READY'); ready and open(ready, 'w').close();"
         "time.sleep(float(os.environ.get('FAKE_TRAIN_SECONDS', '30'))); s.mark_finished(rid)"
     )
     monkeypatch.setattr(
@@ -56,14 +58,16 @@ def test_queue_is_fifo_under_the_concurrency_limit(store, fake_training, monkeyp
     assert [store.get_run(i).status for i in ids] == ["finished"] * 3
 
 
-def test_cancel_request_stops_the_process_group(store, fake_training) -> None:
+def test_cancel_request_stops_the_process_group(
+    store, fake_training, tmp_path, monkeypatch
+) -> None:
+    ready = tmp_path / "handler-installed"
+    monkeypatch.setenv("FAKE_TRAIN_READY", str(ready))
     run_id = queue_run(store, tiny_config())
     ex = LocalExecutor(store, max_concurrent=1, grace_seconds=10)
     try:
         ex.tick()
-        pid = store.get_run(run_id).pid
-        wait_until(lambda: store.get_run(run_id).pid == pid and os.path.exists(f"/proc/{pid}"))
-        time.sleep(1.0)  # let the child install its handler
+        wait_until(ready.exists)  # the child's SIGTERM handler is in place
         assert store.request_cancel(run_id)
         ex.tick()
         wait_until(lambda: (ex.tick(), store.get_run(run_id).status)[1] == "cancelled")
