@@ -43,10 +43,8 @@ group_by = c3.selectbox(
     "Group by (mean ± std)", ["(none)", *services.config_fields(run_ids)], key="compare_group"
 )
 
-curves, diff_tab, final_tab, parallel_tab = st.tabs(
-    ["Curves", "Config diff", "Final metrics", "Params → metric"]
-)
-with curves:
+
+def show_curves() -> None:
     keys = services.shared_metric_keys(run_ids)
     cols = st.columns(2)
     for i, key in enumerate(keys):
@@ -73,7 +71,8 @@ with curves:
                 width="stretch",
             )
 
-with diff_tab:
+
+def show_config_diff() -> None:
     show_all = st.toggle("Show all fields", key="compare_all_fields")
     diff = services.config_diff(run_ids, only_different=not show_all)
     if diff.empty:
@@ -81,19 +80,17 @@ with diff_tab:
     else:
         st.dataframe(diff, width="stretch")
 
-with final_tab:
+
+def show_final_metrics() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
-    metric = st.selectbox(
-        "Metric",
-        metric_columns,
-        key="compare_bar_metric",
-    )
+    metric = st.selectbox("Metric", metric_columns, key="compare_bar_metric")
     bars = table.assign(run=table["id"].map(labels))
     st.plotly_chart(
         px.bar(bars, x="run", y=metric, title=metric), key="compare_bar", width="stretch"
     )
 
-with parallel_tab:
+
+def show_params_to_metric() -> None:
     params = services.numeric_params(run_ids)
     target = st.selectbox("Colour by", metric_columns, key="compare_parallel_metric")
     frame = params.merge(table[["id", target]], on="id")
@@ -106,3 +103,18 @@ with parallel_tab:
         fig = px.parallel_coordinates(frame.dropna(subset=[target]), dimensions=dims, color=target)
         st.plotly_chart(fig, key="compare_parallel", width="stretch")
         st.dataframe(pd.DataFrame(frame), hide_index=True)
+
+
+# Lazy tabs: only the open tab's content runs and is drawn. Every chart costs the browser
+# time on load, and hidden tabs' charts would be drawn for nothing.
+TABS = {
+    "Curves": show_curves,
+    "Config diff": show_config_diff,
+    "Final metrics": show_final_metrics,
+    "Params → metric": show_params_to_metric,
+}
+tabs = st.tabs(list(TABS), key="compare_tab", on_change="rerun")
+for tab, show in zip(tabs, TABS.values(), strict=True):
+    if tab.open:
+        with tab:
+            show()

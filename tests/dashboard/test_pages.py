@@ -223,3 +223,14 @@ def test_run_page_lists_test_translations_and_filters_mistakes(store: RunStore) 
     assert len(at.dataframe[0].value) == 2
     at.checkbox(key="run_outputs_mistakes").check().run()
     assert at.dataframe[0].value["prediction"].tolist() == ["trois"]
+
+
+def test_compare_tabs_run_only_when_open(populated: list[int]) -> None:
+    at = open_page("views/compare.py", runs=",".join(map(str, populated)))
+    assert "Metric" not in [box.label for box in at.selectbox]  # Final metrics has not run
+    assert len(at.get("plotly_chart")) >= 2  # the curves
+    at.session_state["compare_tab"] = "Final metrics"
+    at.run()
+    assert not at.exception, at.exception
+    assert "Metric" in [box.label for box in at.selectbox]
+    assert len(at.get("plotly_chart")) == 1  # the bar chart only: the curves are not drawn
