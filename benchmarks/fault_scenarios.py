@@ -107,13 +107,19 @@ def wait_for(predicate, timeout: float, what: str) -> float:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def queue_endless_tiny_run(store) -> int:
-    """Queue the tiny config, training until stopped, logging every step; return its id."""
+def queue_endless_tiny_run(store, *overrides: str) -> int:
+    """Queue the tiny config, training until stopped (or ``overrides`` say otherwise),
+    logging every step; return its id."""
     from paretolab.config_io import load_config
 
     config = load_config(
         REPO / "configs" / "tiny.yaml",
-        ["wandb.mode=disabled", "trainer.max_epochs=10000", "trainer.log_every_n_steps=1"],
+        [
+            "wandb.mode=disabled",
+            "trainer.max_epochs=10000",
+            "trainer.log_every_n_steps=1",
+            *overrides,
+        ],
     )
     return store.create_run(
         config.model_dump(mode="json"), config.display_name(), config.task, config.tags
@@ -156,6 +162,73 @@ def sigkill_training(store, run_id: int, reap_bound: float = 5.0) -> Outcome:
         f"failed within {reap_bound:.0f} s, metrics kept",
         f"{run.status} after {took:.1f} s; {kept} train_loss points kept ({logged} before the kill)",
         run.status == "failed" and took <= reap_bound and kept >= logged,
+    )
+
+
+def sigterm_then_resume(store, max_steps: int = 60, term_after: int = 10) -> Outcome:
+    """Train a tiny run as its own process, SIGTERM it (as `paretolab runs cancel` does) after
+    ``term_after`` logged steps, then `paretolab runs resume` it in the foreground.
+
+    Ok when the run ends cancelled with a ``last.ckpt`` at the step it stopped, the resumed
+    process starts from that step and finishes at ``max_steps``, and its loss curve is one
+    curve: every step once. (tests/lightning_modules/test_resume.py checks in-process that
+    the optimiser, scheduler and RNG states are the saved ones.)
+    """
+    import torch
+
+    from paretolab import launcher, settings
+
+    run_id = queue_endless_tiny_run(store, f"trainer.max_steps={max_steps}")
+    proc = subprocess.Popen(
+        launcher.train_argv(run_id),
+        env=launcher.child_env(store),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(
+            lambda: len(store.metric_history(run_id, "train_loss")) >= term_after,
+            180,
+            "training steps",
+        )
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    status_after_term = store.get_run(run_id).status
+    ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
+    saved_step = int(torch.load(ckpt, weights_only=True)["global_step"]) if ckpt.is_file() else -1
+    logged_before = store.metric_history(run_id, "train_loss").steps
+    resume = subprocess.run(
+        [sys.executable, "-m", "paretolab.cli", "runs", "resume", str(run_id)],
+        env=launcher.child_env(store),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    steps = store.metric_history(run_id, "train_loss").steps
+    resumed_from = next((s for s in steps if s not in set(logged_before)), None)
+    final = store.get_run(run_id).status
+    ok = (
+        status_after_term == "cancelled"
+        and saved_step >= max(logged_before, default=0)
+        and resume.returncode == 0
+        and final == "finished"
+        and steps == sorted(set(steps))
+        and steps[-1] == max_steps - 1
+        and resumed_from is not None
+        and resumed_from >= saved_step
+    )
+    return Outcome(
+        "SIGTERM a training process, then `paretolab runs resume`",
+        "checkpoint at the step boundary; resumes from that step, one curve",
+        f"{status_after_term}, last.ckpt at step {saved_step} (last logged "
+        f"{max(logged_before, default=-1)}); resume exit {resume.returncode}, {final}, "
+        f"first new step {resumed_from}, {len(steps)} steps, "
+        f"{len(steps) - len(set(steps))} repeated",
+        ok,
     )
 
 

@@ -9,11 +9,11 @@ size) in a fresh temporary home, PostgreSQL ones against a throwaway server on l
 - 8 processes × 1,000 metric writes, one point per transaction, on SQLite and PostgreSQL;
 - 8 sweep workers × 20 trials on one PostgreSQL study;
 - a training process killed with SIGKILL, then the reaper;
+- SIGTERM, then `paretolab runs resume` (tests/lightning_modules/test_resume.py also checks
+  in-process that the optimiser, scheduler and RNG states are the saved ones);
 - SIGKILL during checkpoint writes, 20 times;
 - the database unreachable for 30 s while a run logs metrics (a proxy cuts the line).
 
-The SIGTERM → checkpoint → `paretolab runs resume` scenario is the test
-tests/lightning_modules/test_resume.py (it drives Lightning in-process).
 `--quick` shrinks every scenario (2 processes, fewer writes and kills, a 3 s outage): a
 smoke check, about a minute. Exits 1 if any scenario failed.
 """
@@ -51,6 +51,7 @@ def run_all(home: Path, quick: bool) -> list[faults.Outcome]:
         ]
         store = RunStore()
         outcomes.append(faults.sigkill_training(store, faults.queue_endless_tiny_run(store)))
+        outcomes.append(faults.sigterm_then_resume(store, *((30, 5) if quick else (60, 10))))
         outcomes.append(faults.sigkill_during_checkpoint_writes(home, repeats=5 if quick else 20))
         url = server.new_database()
         RunStore(url)

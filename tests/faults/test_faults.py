@@ -29,6 +29,11 @@ def test_a_sigkilled_training_process_is_failed_with_its_metrics_kept(store: Run
     assert "died without reporting" in store.get_run(run_id).error
 
 
+def test_sigterm_checkpoints_and_runs_resume_continues_the_curve(store: RunStore) -> None:
+    outcome = faults.sigterm_then_resume(store, max_steps=30, term_after=5)
+    assert outcome.ok, outcome.observed
+
+
 def test_sigkill_during_checkpoint_writes_never_breaks_last_ckpt(tmp_path) -> None:
     outcome = faults.sigkill_during_checkpoint_writes(tmp_path, repeats=20)
     assert outcome.ok, outcome.observed
