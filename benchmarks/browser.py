@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
+from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
 from benchmarks.dashboard_queries import populate  # noqa: E402
 from dashboard.services.report import CHROMIUM_ARGS  # noqa: E402
 
@@ -212,9 +212,7 @@ def main() -> int:
         "session, cached scripts). Interactive = content present and the script run "
         f"finished. OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}."
     )
-    print(f"machine: {machine()}\n\n{table}\n\n{notes}")
-    path = write_result("browser-quick" if args.quick else "browser", table, notes)
-    print(f"\nwritten to {path}")
+    publish("browser", table, notes, args.quick)
     return 0
 
 

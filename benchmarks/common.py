@@ -111,3 +111,12 @@ def write_result(name: str, table: str, notes: str = "") -> Path:
         text += f"\n{notes}\n"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def publish(name: str, table: str, notes: str = "", quick: bool = False) -> Path:
+    """Print the machine, ``table`` and ``notes``, and write them to results/ as ``name``
+    (``name-quick`` for a smoke run, so a quick run never replaces the figures README quotes)."""
+    print(f"machine: {machine()}\n\n{table}" + (f"\n\n{notes}" if notes else ""))
+    path = write_result(f"{name}-quick" if quick else name, table, notes)
+    print(f"\nwritten to {path}")
+    return path

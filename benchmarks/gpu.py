@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
+from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
 
 GOAL_MFU = 0.45
 GPT2_SMALL = dict(n_layers=12, d_model=768, n_heads=12, d_ff=3072, seq_len=1024, vocab=50_304)
@@ -173,9 +173,7 @@ def main() -> int:
         f"{args.steps} timed steps after {args.warmup} warm-up steps ({warm_s:.0f} s). "
         f"Peak: {source}."
     )
-    print(f"machine: {machine()}\n\n{table}\n\n{notes}")
-    path = write_result("gpu-quick" if args.quick else "gpu", table, notes)
-    print(f"\nwritten to {path}")
+    publish("gpu", table, notes, args.quick)
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
+from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
 
 CONFIG = "configs/shakespeare_char.yaml"
 VOCAB = 65  # Shakespeare's characters
@@ -196,9 +196,7 @@ def main() -> int:
         f"{args.reps} alternating pairs; steps {args.warmup}..{args.steps} timed; batch "
         f"{cfg.data.batch_size} × {cfg.data.max_length} tokens; compile={args.compile}."
     )
-    print(f"machine: {machine()}\n\n{table}\n\n{notes}")
-    path = write_result("overhead-quick" if args.quick else "overhead", table, notes)
-    print(f"\nwritten to {path}")
+    publish("overhead", table, notes, args.quick)
     return 0
 
 

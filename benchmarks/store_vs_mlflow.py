@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import machine, markdown_table, remember_commit, write_result  # noqa: E402
+from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
 from benchmarks.store_workload import (  # noqa: E402
     HEADLINE,
     SERIES_KEY,
@@ -237,9 +237,7 @@ def main() -> int:
         text=True,
     ).stdout.strip()
     notes = f"MLflow {version} (SqlAlchemyStore); ratio = how many times faster paretolab is."
-    print(f"machine: {machine()}\n\n{table}\n\n{notes}")
-    path = write_result("store_vs_mlflow-quick" if args.quick else "store_vs_mlflow", table, notes)
-    print(f"\nwritten to {path}")
+    publish("store_vs_mlflow", table, notes, args.quick)
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import REPO, machine, markdown_table, remember_commit, write_result  # noqa: E402
+from benchmarks.common import REPO, markdown_table, publish, remember_commit  # noqa: E402
 
 DEFAULT_INTERVAL = 5.0
 AGGRESSIVE_INTERVAL = 0.1
@@ -193,10 +193,7 @@ def main() -> int:
         blocks = Blocks(schedule(rounds), block_s)
         train(blocks, args.accelerator, Path(home))
     table, notes = summarize(blocks)
-    print(f"machine: {machine()}\n\n{table}\n\n{notes}")
-    name = "system_metrics-quick" if args.quick else "system_metrics"
-    path = write_result(name, table, notes)
-    print(f"\nwritten to {path}")
+    publish("system_metrics", table, notes, args.quick)
     return 0
 
 
