@@ -7,6 +7,7 @@ table shows exactly what the tests check.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -107,6 +108,32 @@ def wait_for(predicate, timeout: float, what: str) -> float:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+@contextlib.contextmanager
+def training_process(store, run_id: int):
+    """The queued run ``run_id`` trained by its own process, as the executor starts it
+    (its own session, so signals reach the whole group); killed on the way out if alive."""
+    from paretolab import launcher
+
+    proc = subprocess.Popen(
+        launcher.train_argv(run_id),
+        env=launcher.child_env(store),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+def wait_for_steps(store, run_id: int, steps: int, key: str = "train_loss") -> None:
+    """Wait (up to 3 minutes) until the run has logged ``steps`` points of ``key``."""
+    wait_for(lambda: len(store.metric_history(run_id, key)) >= steps, 180, f"{steps} {key} points")
+
+
 def queue_endless_tiny_run(store, *overrides: str) -> int:
     """Queue the tiny config, training until stopped (or ``overrides`` say otherwise),
     logging every step; return its id."""
@@ -132,24 +159,12 @@ def sigkill_training(store, run_id: int, reap_bound: float = 5.0) -> Outcome:
     ``reap_bound`` seconds of the kill and the metrics logged before it are kept."""
     from paretolab import launcher
 
-    proc = subprocess.Popen(
-        launcher.train_argv(run_id),
-        env=launcher.child_env(store),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(
-            lambda: len(store.metric_history(run_id, "train_loss")) >= 2, 180, "training steps"
-        )
+    with training_process(store, run_id) as proc:
+        wait_for_steps(store, run_id, 2)
         logged = len(store.metric_history(run_id, "train_loss"))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         killed_at = time.monotonic()
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
     # The executor calls the reaper every tick (about once a second); so does `runs list`.
     while store.get_run(run_id).status == "running" and time.monotonic() - killed_at < reap_bound:
         launcher.reap_orphans(store)
@@ -179,24 +194,10 @@ def sigterm_then_resume(store, max_steps: int = 60, term_after: int = 10) -> Out
     from paretolab import launcher, settings
 
     run_id = queue_endless_tiny_run(store, f"trainer.max_steps={max_steps}")
-    proc = subprocess.Popen(
-        launcher.train_argv(run_id),
-        env=launcher.child_env(store),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(
-            lambda: len(store.metric_history(run_id, "train_loss")) >= term_after,
-            180,
-            "training steps",
-        )
+    with training_process(store, run_id) as proc:
+        wait_for_steps(store, run_id, term_after)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
     status_after_term = store.get_run(run_id).status
     ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
     saved_step = int(torch.load(ckpt, weights_only=True)["global_step"]) if ckpt.is_file() else -1

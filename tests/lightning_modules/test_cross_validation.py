@@ -5,24 +5,23 @@ import os
 import re
 import signal
 import statistics
-import subprocess
 from collections import Counter
 
 import lightning.pytorch as pl
 import pytest
 
+from benchmarks.fault_scenarios import training_process, wait_for_steps
 from lightning_modules.cross_validation import ValidationRecord, cross_validate, summarize
 from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.folds import kfold_assignment
 from lightning_modules.data.regression import TextRegressionData, target_stats
 from lightning_modules.lifecycle import CancelRequested
 from lightning_modules.train import run_training
-from paretolab import launcher, settings
+from paretolab import settings
 from paretolab.cli import main
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
-from tests.lightning_modules.test_lifecycle import wait_for
 from tests.lightning_modules.test_regression import number_csv, regression_config
 
 LABELS = ["a"] * 50 + ["b"] * 31 + ["c"] * 12 + ["d"] * 7
@@ -170,24 +169,10 @@ def test_a_failing_fold_fails_the_run(store: RunStore) -> None:
 
 def test_sigterm_during_a_fold_cancels_the_run(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("data.cv_folds=3", "trainer.max_epochs=10000"))
-    proc = subprocess.Popen(
-        launcher.train_argv(run_id),
-        env=launcher.child_env(store),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(
-            lambda: len(store.metric_history(run_id, "fold0/train_loss").values) >= 3,
-            120,
-            "training steps of fold 0",
-        )
+    with training_process(store, run_id) as proc:
+        wait_for_steps(store, run_id, 3, key="fold0/train_loss")
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
     assert store.get_run(run_id).status == "cancelled"
     assert not any(k.startswith(("fold1/", "cv_")) for k in store.metric_keys(run_id))
     assert (settings.run_dir(run_id) / "folds/fold_0/checkpoints/last.ckpt").is_file()

@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import lightning.pytorch as pl
 import pytest
 import torch
 
+from benchmarks.fault_scenarios import training_process, wait_for_steps
 from lightning_modules.callbacks import AtomicCheckpointIO, StoreLogger
 from lightning_modules.train import run_training
 from paretolab import launcher, settings
@@ -93,33 +93,12 @@ def test_a_run_that_already_ended_is_not_restarted(store: RunStore) -> None:
         run_training(store, run_id)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def test_sigterm_checkpoints_and_cancels(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("trainer.max_epochs=10000"))
-    proc = subprocess.Popen(
-        launcher.train_argv(run_id),
-        env=launcher.child_env(store),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(
-            lambda: len(store.metric_history(run_id, "train_loss")) >= 3, 120, "training steps"
-        )
+    with training_process(store, run_id) as proc:
+        wait_for_steps(store, run_id, 3)
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
     run = store.get_run(run_id)
     assert run.status == "cancelled" and run.error is None
     ckpt = torch.load(settings.run_dir(run_id) / "checkpoints/last.ckpt", weights_only=True)
