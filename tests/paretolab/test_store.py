@@ -305,3 +305,11 @@ def test_downgrading_below_sweeps_turns_pruned_runs_into_failed_ones(store: RunS
     assert tuple(row) == ("failed", "pruned by its sweep")
     database.upgrade(store.engine)
     assert store.get_run(trial).study is None
+
+
+def test_a_run_records_its_owner_and_older_runs_have_none(store: RunStore) -> None:
+    mine = store.create_run({}, "mine", "classification", owner="alice").id
+    database.downgrade(store.engine, "0004")  # before owners: the column goes, runs stay
+    database.upgrade(store.engine)
+    assert store.get_run(mine).owner is None
+    assert store.create_run({}, "again", "classification", owner="bob").owner == "bob"
