@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import getpass
 import hashlib
 import hmac
 import os
@@ -149,6 +150,15 @@ def oidc_user(users: Users, claims: Mapping[str, Any]) -> User:
         raise AccessDenied("the identity provider sent no e-mail or subject: cannot sign in")
     roles = {key.lower(): entry["role"] for key, entry in users.items()}
     return User(name, roles.get(name.lower(), OIDC_DEFAULT_ROLE))
+
+
+def os_user() -> str | None:
+    """The operating-system user running this process: the owner of a run launched from
+    the command line without ``--owner`` (None when the system cannot say)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name, no passwd entry
+        return None
 
 
 def sign_in_mode(users_path: str | None, oidc_configured: bool) -> str:
