@@ -57,6 +57,8 @@ class _Nothing(enum.Enum):
 
 NEW = _Nothing.NEW
 """``owner`` of an action that makes something new (launch a run or a sweep)."""
+Owner = str | None | _Nothing
+"""Who owns what an action acts on: a name, None (nobody recorded) or ``NEW``."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def signed_in_user(
     return User(session_user.name, entry["role"])
 
 
-def authorize(user: User | None, action: str, owner: str | None | _Nothing = NEW) -> None:
+def authorize(user: User | None, action: str, owner: Owner = NEW) -> None:
     """Raise ``AccessDenied`` unless ``user`` may do ``action``.
 
     Args:

@@ -105,6 +105,9 @@ def actions(selected: list[int]) -> None:
     if services.demo_mode():  # read-only: compare and open, nothing that changes runs
         a3.caption("Read-only demo: tagging, archiving and deleting are off")
         return
+    if services.read_only():  # a viewer: members may change their own runs, admins all
+        a3.caption("Your role can look, not tag, archive or delete")
+        return
     new_tag = a3.text_input(
         "Tag selected",
         key="runs_new_tag",
@@ -113,8 +116,12 @@ def actions(selected: list[int]) -> None:
         disabled=not selected,
     )
     if new_tag and selected and a3.button("Add tag", key="runs_add_tag"):
-        services.add_tag(selected, new_tag)
-        st.rerun()
+        try:
+            services.add_tag(selected, new_tag)
+        except services.UserError as exc:  # a member tagging someone else's run
+            st.error(str(exc))
+        else:
+            st.rerun()
     if a4.button("Unarchive" if archived else "Archive", key="runs_archive", disabled=not selected):
         confirm("archive", selected)
     if a5.button("Delete", key="runs_delete", disabled=not selected):
