@@ -33,9 +33,10 @@ from typing import Any
 
 import yaml
 
+from paretolab import settings
 from paretolab.errors import UserError
 
-USERS_ENV = "PARETOLAB_USERS"
+USERS_ENV = settings.USERS_ENV
 ROLES = ("viewer", "member", "admin")
 OFF, PASSWORD, OIDC = "off", "password", "oidc"
 OIDC_DEFAULT_ROLE = "viewer"  # an OIDC user the users file does not name only looks

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from pathlib import Path
 
 import yaml
 
-from paretolab import auth
+from paretolab import auth, settings
 from paretolab.errors import UserError
 from paretolab.run_views import write_atomically
 
@@ -54,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _path(args: argparse.Namespace) -> Path:
-    path = args.file or os.environ.get(auth.USERS_ENV)
+    path = args.file or settings.users_file()
     if not path:
         raise UserError(f"say which users file: --file PATH, or set {auth.USERS_ENV}")
     return Path(path)

@@ -14,7 +14,6 @@ With neither, everything is allowed, as before sign-in existed.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def demo_mode() -> bool:
 
 def sign_in_mode() -> str:
     """``off``, ``password`` or ``oidc`` (see ``paretolab.auth.sign_in_mode``)."""
-    return auth.sign_in_mode(os.environ.get(auth.USERS_ENV), _oidc_configured())
+    return auth.sign_in_mode(settings.users_file(), _oidc_configured())
 
 
 def _oidc_configured() -> bool:
@@ -59,7 +58,7 @@ def users() -> auth.Users:
     Raises:
         UserError: the users file is set but missing or malformed.
     """
-    path = os.environ.get(auth.USERS_ENV)
+    path = settings.users_file()
     return auth.load_users(path) if path else {}
 
 
