@@ -14,7 +14,9 @@ f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 statuses = f1.multiselect(
     "Status", services.statuses(), key="runs_status", placeholder="all statuses"
 )
-text = f2.text_input("Search name, task, params", key="runs_text", placeholder="e.g. bbc, adamw")
+text = f2.text_input(
+    "Search name, owner, task, params", key="runs_text", placeholder="e.g. bbc, adamw, alice"
+)
 tag = f3.selectbox("Tag", ["", *services.all_tags()], key="runs_tag")
 archived = f4.toggle("Archived", key="runs_archived", help="Show archived runs instead")
 system_columns = f5.toggle(
