@@ -1,20 +1,24 @@
 """The paretolab dashboard: `streamlit run dashboard/app.py` (or `make run`).
 
-This file only builds the navigation; each page is a short script under views/ (not pages/, which
-Streamlit would also list as a legacy multipage app while the navigation loads).
+This file only passes the sign-in gate and builds the navigation; each page is a short script
+under views/ (not pages/, which Streamlit would also list as a legacy multipage app while the
+navigation loads).
 """
 
 import streamlit as st
 
-from paretolab.settings import demo_mode
+from dashboard import services
+from dashboard.components.sign_in import gate
 
 st.set_page_config(page_title="paretolab", page_icon="📈", layout="wide")
+gate()  # with sign-in on (PARETOLAB_USERS or OIDC), nothing below runs until someone signs in
 
-# A read-only demo (PARETOLAB_DEMO=1) has no Launch page; its services refuse writes too.
+# No Launch page for whoever may not launch (a read-only demo, a viewer): the services
+# refuse their launches too.
 launch = (
-    []
-    if demo_mode()
-    else [st.Page("views/launch.py", title="Launch", icon=":material/rocket_launch:")]
+    [st.Page("views/launch.py", title="Launch", icon=":material/rocket_launch:")]
+    if services.permitted("launch a run")
+    else []
 )
 navigation = st.navigation(
     {

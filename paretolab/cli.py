@@ -13,7 +13,16 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from paretolab import __version__, data_check, devices, executor, launcher, run_views
+from paretolab import (
+    __version__,
+    auth,
+    data_check,
+    devices,
+    executor,
+    launcher,
+    run_views,
+    users_cli,
+)
 from paretolab.config_io import dump_config, load_config
 from paretolab.costing import cli_support as costing_cli
 from paretolab.costing.catalog import check_profile
@@ -48,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="queue the run for the background executor (output in the run folder's output.log)",
     )
+    train.add_argument("--owner", help="who the run belongs to (default: your OS user name)")
 
     cfg = sub.add_parser(
         "config", help="validate a config and print it resolved, defaults included"
@@ -96,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     dsub.add_parser("upgrade", help="migrate the database to this paretolab's schema")
     dsub.add_parser("check", help="print the database's schema revision and whether it fits")
+    users_cli.register(sub)
     _add_plugin_commands(sub)
     return p
 
@@ -199,6 +210,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             config.task,
             config.tags,
             config.notes,
+            owner=args.owner or auth.os_user(),
         )
         if args.detach:
             executor.ensure_executor(store)

@@ -26,7 +26,8 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
         return "no runs yet: start one with `paretolab train configs/tiny.yaml`"
     latest = store.latest_metrics_of([r.id for r in runs])
     now = time.time()
-    header = ["ID", "STATUS", "NAME", "CREATED", "DURATION", "VAL_LOSS", "VAL_ACC", "TEST_ACC"]
+    header = ["ID", "STATUS", "NAME", "OWNER", "CREATED", "DURATION"]
+    header += ["VAL_LOSS", "VAL_ACC", "TEST_ACC"]
     rows = []
     for r in runs:
         m = latest.get(r.id, {})
@@ -35,6 +36,7 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
                 str(r.id),
                 r.status,
                 r.name[:40],
+                (r.owner or "-")[:20],
                 _when(r.created_at),
                 _duration(r.duration(now)),
                 *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc")),
@@ -75,6 +77,7 @@ def run_report(store: RunStore, run_id: int) -> str:
         f"  created   {_when(run.created_at)}",
         f"  duration  {_duration(run.duration(time.time()))}",
         f"  process   {run.host or '-'}:{run.pid or '-'}",
+        f"  owner     {run.owner or '-'}",
         f"  tags      {', '.join(run.tags) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]

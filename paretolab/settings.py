@@ -5,6 +5,8 @@
 - ``PARETOLAB_DB_URL``: a SQLAlchemy URL for the run store, e.g.
   ``postgresql+psycopg://user:pass@host/db`` in team mode (default: SQLite in the home).
 - ``PARETOLAB_DEMO``: ``1`` makes the dashboard read-only (no launch, cancel, delete, edits).
+- ``PARETOLAB_USERS``: the dashboard's users file (``paretolab.auth``); sign-in is off
+  without it (unless ``.streamlit/secrets.toml`` configures OIDC).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 HOME_ENV = "PARETOLAB_HOME"
 DB_URL_ENV = "PARETOLAB_DB_URL"
 DEMO_ENV = "PARETOLAB_DEMO"
+USERS_ENV = "PARETOLAB_USERS"
 
 
 def home_dir() -> Path:
@@ -43,6 +46,11 @@ def run_dir(run_id: int) -> Path:
 def demo_mode() -> bool:
     """True when the dashboard must only show, never change (``PARETOLAB_DEMO=1``)."""
     return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def users_file() -> str | None:
+    """The dashboard's users file, or None when ``PARETOLAB_USERS`` is not set."""
+    return os.environ.get(USERS_ENV) or None
 
 
 def redact_url(url: str) -> str:

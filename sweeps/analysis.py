@@ -19,7 +19,7 @@ from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
-from sweeps.study import load_sweep, progress, state
+from sweeps.study import load_sweep, owner_of, progress, state
 
 FIGURES = {
     "history": "Optimisation history",
@@ -49,6 +49,7 @@ def summary(study: optuna.Study, spec: SweepSpec) -> dict[str, Any]:
     return {
         "study": study.study_name,
         "state": state(study, spec),
+        "owner": owner_of(study) or "",
         "done": p.counted - p.running,  # may pass the budget: trials enqueued by hand
         "budget": p.budget,
         "running": p.running,

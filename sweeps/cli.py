@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--detach", action="store_true", help="start the workers in the background and return"
     )
+    run.add_argument("--owner", help="who the sweep belongs to (default: your OS user name)")
     storage_option(run)
     run.set_defaults(handler=_run)
 
@@ -98,6 +99,7 @@ def _check_workers(count: int) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from paretolab.auth import os_user
     from paretolab.config_io import apply_overrides
     from sweeps.spec import load_spec, parse_spec
     from sweeps.storage import printable
@@ -110,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         flat = {**spec.fixed, **_flatten(fixed)}
         spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
     store, storage, url = _open(args)
-    create_sweep(spec, storage)
+    create_sweep(spec, storage, owner=args.owner or os_user())
     print(
         f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), "
         f"storage {printable(url)}"

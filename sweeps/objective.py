@@ -1,7 +1,7 @@
 """One trial: sample a config, record it as a run, train it in this process, report back.
 
 Every trial is an ordinary run (named ``STUDY#N``, tagged ``sweep:STUDY``, linked to its
-study and trial number), trained by ``lightning_modules.train.run_training`` with Optuna's
+study and trial number, owned by the sweep's owner), trained by ``lightning_modules.train.run_training`` with Optuna's
 pruning callback among its callbacks. The run ends finished, pruned (the pruner stopped
 it; its curves so far are kept), failed or cancelled, and the trial follows it.
 """
@@ -21,6 +21,7 @@ from sweeps.callbacks import CancelOnRequest, TrialFacts
 from sweeps.measures import best_value, training_cost
 from sweeps.space import suggest, trial_config
 from sweeps.spec import SweepSpec
+from sweeps.study import owner_of
 
 
 class TrialFailed(Exception):
@@ -62,6 +63,7 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
         config.notes,
         study=spec.study,
         trial_number=trial.number,
+        owner=owner_of(trial.study),  # the sweep's owner owns its trials
     )
     trial.set_user_attr("run_id", run.id)
     facts = TrialFacts()

@@ -1,8 +1,9 @@
 """Studies: create, load, stop, resume, enqueue, and how far each has come.
 
-A sweep is an Optuna study whose user attributes hold its spec (``paretolab:spec``) and
-state (``paretolab:state``: running or stopped), so any worker, page or machine that
-reaches the storage knows everything about it. A trial's run id is a trial user attribute.
+A sweep is an Optuna study whose user attributes hold its spec (``paretolab:spec``),
+state (``paretolab:state``: running or stopped) and owner (``paretolab:owner``, who
+launched it; its trials' runs are theirs), so any worker, page or machine that reaches the
+storage knows everything about it. A trial's run id is a trial user attribute.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sweeps.storage import set_heartbeat
 
 SPEC_ATTR = "paretolab:spec"
 STATE_ATTR = "paretolab:state"
+OWNER_ATTR = "paretolab:owner"
 RUNNING, STOPPED = "running", "stopped"
 
 # Heartbeats, stale-trial retries and metric names are "experimental" in Optuna: the same
@@ -49,8 +51,8 @@ class Progress:
         return self.waiting > 0 or self.counted < self.budget
 
 
-def create_sweep(spec: SweepSpec, storage: BaseStorage) -> optuna.Study:
-    """Create the study for ``spec`` (state running).
+def create_sweep(spec: SweepSpec, storage: BaseStorage, owner: str | None = None) -> optuna.Study:
+    """Create the study for ``spec`` (state running), launched by ``owner``.
 
     Raises:
         UserError: a study of that name exists.
@@ -73,7 +75,14 @@ def create_sweep(spec: SweepSpec, storage: BaseStorage) -> optuna.Study:
     study.set_metric_names([o.metric for o in spec.objectives])
     study.set_user_attr(SPEC_ATTR, spec.model_dump(mode="json"))
     study.set_user_attr(STATE_ATTR, RUNNING)
+    if owner is not None:
+        study.set_user_attr(OWNER_ATTR, owner)
     return study
+
+
+def owner_of(study: optuna.Study) -> str | None:
+    """Who launched the sweep (None: nobody recorded)."""
+    return study.user_attrs.get(OWNER_ATTR)
 
 
 def load_sweep(

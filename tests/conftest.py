@@ -20,6 +20,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty paretolab home; the store defaults to SQLite inside it."""
     monkeypatch.setenv("PARETOLAB_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("PARETOLAB_DB_URL", raising=False)
+    monkeypatch.delenv("PARETOLAB_USERS", raising=False)  # sign-in off unless a test sets it
     monkeypatch.setenv("WANDB_SILENT", "true")
     return tmp_path / "home"
 

@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from paretolab import settings
+from paretolab import auth, settings
 from paretolab.cli import main
 from paretolab.store import RunStore
 from tests.conftest import REPO, TINY, queue_run, tiny_config
@@ -35,6 +35,7 @@ def test_train_end_to_end_leaves_a_finished_run_with_metrics_checkpoint_and_wand
     store = RunStore()
     run = store.get_run(1)
     assert run.status == "finished" and run.config["trainer"]["max_epochs"] == 3
+    assert run.owner == auth.os_user()  # no --owner: the OS user launched it
     assert store.metric_history(1, "val_acc").steps, "no validation metrics recorded"
     run_dir = settings.run_dir(1)
     torch.load(run_dir / "checkpoints" / "best.ckpt", weights_only=True)
@@ -114,8 +115,20 @@ def test_runs_list_reaps_dead_processes(store, capsys) -> None:
 
 
 def test_db_check_reports_the_revision(store, capsys) -> None:
+    from paretolab.store import database
+
+    head = database.head_revision()  # 0005 (run owners) at the time of writing
     assert main(["db", "check"]) == 0
-    assert "schema revision 0004, this paretolab needs 0004" in capsys.readouterr().out
+    assert f"schema revision {head}, this paretolab needs {head}" in capsys.readouterr().out
+
+
+def test_train_records_the_owner_it_is_given(home, monkeypatch) -> None:
+    from paretolab import executor
+
+    monkeypatch.setattr(executor, "ensure_executor", lambda store: None)  # queue, train nothing
+    assert main(["train", str(TINY), "--detach", "--owner", "alice"]) == 0
+    run = RunStore().get_run(1)
+    assert (run.status, run.owner) == ("queued", "alice")
 
 
 def test_core_imports_without_torch_streamlit_or_optuna() -> None:

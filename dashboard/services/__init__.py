@@ -10,10 +10,22 @@ the executor, and shapes results into frames for the views.
 - ``projections``: scaling fits and projections, Chinchilla context, serving cost;
 - ``report``: the stakeholder report as HTML and PDF;
 - ``system``: this machine's devices and launch limits, runs' system charts and summaries;
-- ``demo``: the read-only demo mode;
+- ``access``: who may change what (the read-only demo, sign-in and roles), signing in;
 - ``attention``: inspectable runs, loaded checkpoints, attention maps of an input.
 """
 
+from dashboard.services.access import (
+    AccessDenied,
+    DemoModeError,
+    current_user,
+    demo_mode,
+    oidc_providers,
+    permitted,
+    read_only,
+    sign_in,
+    sign_in_mode,
+    sign_out,
+)
 from dashboard.services.attention import (
     checkpoints,
     image_maps,
@@ -48,7 +60,6 @@ from dashboard.services.comparing import (
     shared_metric_keys,
 )
 from dashboard.services.costs import cost_figures, costs_frame, run_cost, what_if
-from dashboard.services.demo import DemoModeError, demo_mode, refuse_in_demo
 from dashboard.services.launching import (
     cost_preview,
     launch,
@@ -115,6 +126,7 @@ from paretolab.errors import UserError
 __all__ = [
     "BASELINE_TASKS",
     "COST_AXES",
+    "AccessDenied",
     "DemoModeError",
     "Panel",
     "Report",
@@ -142,6 +154,7 @@ __all__ = [
     "config_diff",
     "config_fields",
     "confusion_matrix",
+    "current_user",
     "cost_figures",
     "cost_preview",
     "costs_frame",
@@ -176,7 +189,12 @@ __all__ = [
     "preset_names",
     "project_target",
     "quality_metrics",
-    "refuse_in_demo",
+    "oidc_providers",
+    "permitted",
+    "read_only",
+    "sign_in",
+    "sign_in_mode",
+    "sign_out",
     "report_html",
     "report_pdf",
     "run_choices",

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.services.access import require
 from dashboard.services.common import run_config_job, store
-from dashboard.services.demo import refuse_in_demo
 from paretolab.baselines import load_baseline, split_key
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
@@ -122,8 +122,9 @@ def train_baseline(run_id: int, timeout: float = 900) -> dict[str, Any]:
     Raises:
         UserError: the task has no baseline, training failed or took too long.
         DemoModeError: the dashboard is a read-only demo.
+        AccessDenied: the signed-in user may not train (a viewer).
     """
-    refuse_in_demo("train a baseline")
+    require("train a baseline")
     config = parse_config(store().get_run(run_id).config)
     return run_config_job("lightning_modules.baseline", config, "baseline", timeout)
 

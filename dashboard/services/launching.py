@@ -6,8 +6,8 @@ import hashlib
 from typing import Any
 
 from dashboard.services import user_data
+from dashboard.services.access import owner_name, require
 from dashboard.services.common import REPO, run_config_job, store
-from dashboard.services.demo import refuse_in_demo
 from dashboard.services.system import hardware_problems, machine
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
@@ -85,8 +85,9 @@ def launch(config: RunConfig, launch_key: str) -> Run:
         UserError: the config's own data file is unfit (checked again: it may have changed),
             or the config asks for a device this machine lacks.
         DemoModeError: the dashboard is a read-only demo.
+        AccessDenied: the signed-in user may not launch runs (a viewer).
     """
-    refuse_in_demo("launch a run")
+    user = require("launch a run")
     problems = hardware_problems(config)
     if problems:
         raise UserError("; ".join(problems))
@@ -98,6 +99,7 @@ def launch(config: RunConfig, launch_key: str) -> Run:
         config.tags,
         config.notes,
         launch_key=launch_key,
+        owner=owner_name(user),
     )
 
 
@@ -173,7 +175,7 @@ def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any
     Raises:
         UserError: the finder failed or found nothing to suggest.
     """
-    refuse_in_demo("run a finder")
+    require("run a finder")
     return run_config_job(
         "lightning_modules.tune", config, f"{what} finder", timeout, "--what", what
     )

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.services.access import require
 from dashboard.services.common import store
-from dashboard.services.demo import refuse_in_demo
 from paretolab import monitoring, settings
 from paretolab.downsample import downsample_indices, points_per_series
 from paretolab.errors import UserError
@@ -70,6 +70,7 @@ def runs_frame(
                 "id": r.id,
                 "name": r.name,
                 "status": r.status,
+                "owner": r.owner,
                 "progress": min(step / total_steps, 1.0) if total_steps else None,
                 "eta_s": _eta(r, step, total_steps, now),
                 "task": r.task,
@@ -91,6 +92,7 @@ _RUN_COLUMNS = [
     "id",
     "name",
     "status",
+    "owner",
     "progress",
     "eta_s",
     "task",
@@ -117,14 +119,22 @@ def all_tags() -> list[str]:
     return store().all_tags()
 
 
+def require_for_runs(action: str, run_ids: list[int]) -> None:
+    """Check ``action`` on every run before any is changed (all or nothing): a member may
+    change only their own runs (see ``access.require``).
+
+    Raises:
+        DemoModeError, AccessDenied: not allowed; RunNotFound: a run is gone.
+    """
+    s = store()
+    for run_id in run_ids:
+        require(action, s.get_run(run_id).owner)
+
+
 def cancel(run_id: int) -> str:
     """Ask the run to stop (SIGTERM via the executor, SIGKILL after the grace period)."""
-    refuse_in_demo("cancel a run")
-    s = store()
-    try:
-        requested = s.request_cancel(run_id)
-    except UserError as exc:  # deleted in another tab
-        return str(exc)
+    require_for_runs("cancel a run", [run_id])
+    requested = store().request_cancel(run_id)
     if not requested:
         return f"run {run_id} had already ended"
     return f"run {run_id}: cancel requested"
@@ -132,7 +142,7 @@ def cancel(run_id: int) -> str:
 
 def delete_runs(run_ids: list[int]) -> None:
     """Delete runs that are not running (cancel those first)."""
-    refuse_in_demo("delete runs")
+    require_for_runs("delete runs", run_ids)
     s = store()
     for run_id in run_ids:
         if s.get_run(run_id).status == RUNNING:
@@ -143,26 +153,26 @@ def delete_runs(run_ids: list[int]) -> None:
 
 def archive_runs(run_ids: list[int], archived: bool = True) -> None:
     """Hide runs from the default table (or show them again)."""
-    refuse_in_demo("archive runs")
+    require_for_runs("archive runs", run_ids)
     for run_id in run_ids:
         store().set_archived(run_id, archived)
 
 
 def add_tag(run_ids: list[int], tag: str) -> None:
     """Add ``tag`` to each run."""
-    refuse_in_demo("tag runs")
+    require_for_runs("tag runs", run_ids)
     s = store()
     for run_id in run_ids:
         s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
 
 
 def set_tags(run_id: int, tags: list[str]) -> None:
-    refuse_in_demo("change tags")
+    require_for_runs("change tags", [run_id])
     store().set_tags(run_id, tags)
 
 
 def set_notes(run_id: int, notes: str) -> None:
-    refuse_in_demo("change notes")
+    require_for_runs("change notes", [run_id])
     store().set_notes(run_id, notes)
 
 

@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from dashboard.services.access import owner_name, require
 from dashboard.services.common import REPO, get_store, store
-from dashboard.services.demo import refuse_in_demo
 from paretolab import launcher, settings
 from paretolab.config_io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
@@ -105,30 +105,38 @@ def optuna_dashboard_command() -> str:
 # ------------------------------------------------------------------ actions
 
 
+def owner(name: str) -> str | None:
+    """Who launched the sweep (None: nobody recorded)."""
+    return study.owner_of(_load(name)[0])
+
+
 def stop(name: str, cancel_running: bool) -> list[int]:
     """Stop the sweep; returns the runs asked to cancel."""
-    refuse_in_demo("stop a sweep")
-    return study.stop(_load(name)[0], store(), cancel_running)
+    sweep, _spec = _load(name)
+    require("stop a sweep", study.owner_of(sweep))
+    return study.stop(sweep, store(), cancel_running)
 
 
 def resume(name: str, workers: int) -> None:
     """Resume the sweep with ``workers`` new worker processes on this server."""
-    refuse_in_demo("resume a sweep")
-    study.resume(_load(name)[0])
+    sweep, _spec = _load(name)
+    require("resume a sweep", study.owner_of(sweep))
+    study.resume(sweep)
     spawn_workers(name, storage_url(), workers, store())
 
 
 def enqueue(name: str, run_id: int) -> None:
     """Queue a trial with an existing run's search-space values (raises UserError)."""
-    refuse_in_demo("enqueue a trial")
     sweep, spec = _load(name)
+    require("enqueue a trial", study.owner_of(sweep))
     study.enqueue_from_run(sweep, spec, store(), run_id)
 
 
 def launch(spec: SweepSpec, workers: int) -> None:
-    """Create the sweep and start ``workers`` worker processes (raises UserError)."""
-    refuse_in_demo("launch a sweep")
-    study.create_sweep(spec, _storage(storage_url()))
+    """Create the sweep, owned by the signed-in user, and start ``workers`` worker
+    processes (raises UserError)."""
+    user = require("launch a sweep")
+    study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
     spawn_workers(spec.study, storage_url(), workers, store())
 
 

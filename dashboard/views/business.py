@@ -10,9 +10,9 @@ from dashboard.components.cost_columns import cost_columns
 
 st.title("What quality costs")
 state = st.session_state
-demo = services.demo_mode()
-if demo:
+if services.demo_mode():
     st.caption("Read-only demo: nothing here can be launched, changed or deleted.")
+can_train = services.permitted("train a baseline")  # not in a demo, not for a viewer
 export = st.container()  # filled at the end, once every section has added to the report
 
 frame = services.costs_frame()
@@ -129,7 +129,7 @@ def baseline_section(points: pd.DataFrame) -> None:
     else:
         st.caption(f"No classical baseline for task {runs['task'].iloc[0]} here.")
         return
-    if not demo and st.button("Train the classical baseline on this split", key="biz_baseline"):
+    if can_train and st.button("Train the classical baseline on this split", key="biz_baseline"):
         with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
             try:
                 services.train_baseline(int(runs["id"].iloc[0]))

@@ -57,7 +57,9 @@ c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
 
-demo = services.demo_mode()
+# Cancel, tags and notes only for who may change this run (not in a read-only demo, not a
+# viewer, a member only on their own runs); the services check it again.
+can_change = services.permitted("change this run", run.owner)
 charts, cost_tab, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
     ["Charts", "Cost", "Config", "Artifacts", "Log", "Notes & tags"]
 )
@@ -70,8 +72,11 @@ def live_status_and_charts() -> None:
     head.markdown(
         f"status: **{latest.status}** · {latest.task} · tags: {', '.join(latest.tags) or '—'}"
     )
-    if not latest.is_terminal and not demo and button.button("Cancel run", key="run_cancel"):
-        st.toast(services.cancel(run_id))
+    if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
+        try:
+            st.toast(services.cancel(run_id))
+        except services.UserError as exc:
+            st.error(str(exc))
     if latest.error:
         st.error("This run failed:")
         st.code(latest.error[-5000:], language="text")
@@ -255,12 +260,18 @@ with log_tab:
 
 with notes_tab:
     tags = st.text_input(
-        "Tags (comma-separated)", ", ".join(run.tags), key="run_tags", disabled=demo
+        "Tags (comma-separated)", ", ".join(run.tags), key="run_tags", disabled=not can_change
     )
-    notes = st.text_area("Notes (Markdown)", run.notes, key="run_notes", height=160, disabled=demo)
-    if not demo and st.button("Save", key="run_save_notes"):
-        services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
-        services.set_notes(run_id, notes)
-        st.toast("saved")
+    notes = st.text_area(
+        "Notes (Markdown)", run.notes, key="run_notes", height=160, disabled=not can_change
+    )
+    if can_change and st.button("Save", key="run_save_notes"):
+        try:
+            services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
+            services.set_notes(run_id, notes)
+        except services.UserError as exc:
+            st.error(str(exc))
+        else:
+            st.toast("saved")
     if run.notes:
         st.markdown(run.notes)

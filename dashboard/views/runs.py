@@ -14,7 +14,9 @@ f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 statuses = f1.multiselect(
     "Status", services.statuses(), key="runs_status", placeholder="all statuses"
 )
-text = f2.text_input("Search name, task, params", key="runs_text", placeholder="e.g. bbc, adamw")
+text = f2.text_input(
+    "Search name, owner, task, params", key="runs_text", placeholder="e.g. bbc, adamw, alice"
+)
 tag = f3.selectbox("Tag", ["", *services.all_tags()], key="runs_tag")
 archived = f4.toggle("Archived", key="runs_archived", help="Show archived runs instead")
 system_columns = f5.toggle(
@@ -105,6 +107,9 @@ def actions(selected: list[int]) -> None:
     if services.demo_mode():  # read-only: compare and open, nothing that changes runs
         a3.caption("Read-only demo: tagging, archiving and deleting are off")
         return
+    if services.read_only():  # a viewer: members may change their own runs, admins all
+        a3.caption("Your role can look, not tag, archive or delete")
+        return
     new_tag = a3.text_input(
         "Tag selected",
         key="runs_new_tag",
@@ -113,8 +118,12 @@ def actions(selected: list[int]) -> None:
         disabled=not selected,
     )
     if new_tag and selected and a3.button("Add tag", key="runs_add_tag"):
-        services.add_tag(selected, new_tag)
-        st.rerun()
+        try:
+            services.add_tag(selected, new_tag)
+        except services.UserError as exc:  # a member tagging someone else's run
+            st.error(str(exc))
+        else:
+            st.rerun()
     if a4.button("Unarchive" if archived else "Archive", key="runs_archive", disabled=not selected):
         confirm("archive", selected)
     if a5.button("Delete", key="runs_delete", disabled=not selected):

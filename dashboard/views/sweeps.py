@@ -8,8 +8,10 @@ from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import sweeps as sweep_services
 
 st.title("Sweeps")
-demo = services.demo_mode()  # read-only: studies and figures, nothing that changes them
-tabs = st.tabs(["Studies"] if demo else ["Studies", "New sweep"])
+# A read-only demo or a viewer sees studies and figures, nothing that changes them (the
+# services refuse it too).
+can_launch = services.permitted("launch a sweep")
+tabs = st.tabs(["Studies", "New sweep"] if can_launch else ["Studies"])
 TRIAL_COLUMNS = {
     "run": st.column_config.LinkColumn("run", display_text="open ↗"),
     "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
@@ -73,13 +75,22 @@ def actions(name: str) -> None:
             help="No new trials start either way.",
         )
         if st.button("Stop the sweep", key="sweeps_stop", type="primary"):
-            cancelled = sweep_services.stop(name, cancel_running=how == "cancel")
-            st.toast(f"{name} stopped" + (f"; cancelling runs {cancelled}" if cancelled else ""))
+            try:
+                cancelled = sweep_services.stop(name, cancel_running=how == "cancel")
+            except services.UserError as exc:
+                st.error(str(exc))
+            else:
+                note = f"; cancelling runs {cancelled}" if cancelled else ""
+                st.toast(f"{name} stopped{note}")
     with a2.popover("Resume", icon=":material/play_arrow:"):
         workers = st.number_input("Workers", 1, 64, 1, key="sweeps_resume_workers")
         if st.button("Resume the sweep", key="sweeps_resume", type="primary"):
-            sweep_services.resume(name, int(workers))
-            st.toast(f"{name}: {workers} worker(s) started")
+            try:
+                sweep_services.resume(name, int(workers))
+            except services.UserError as exc:
+                st.error(str(exc))
+            else:
+                st.toast(f"{name}: {workers} worker(s) started")
     with a3.popover("Enqueue a trial", icon=":material/playlist_add:"):
         choices = services.run_choices()
         run_id = st.selectbox(
@@ -149,7 +160,7 @@ with tabs[0]:
             key="sweeps_pick",
         )
         st.query_params["study"] = name
-        if not demo:
+        if services.permitted("change a sweep", sweep_services.owner(name)):
             actions(name)
         study_progress(name)
         st.subheader("Figures")
@@ -159,6 +170,6 @@ with tabs[0]:
             st.caption("Optuna's own dashboard opens the same storage:")
             st.code(sweep_services.optuna_dashboard_command(), language="bash")
 
-if not demo:
+if can_launch:
     with tabs[1]:
         render_new_sweep()

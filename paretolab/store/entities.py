@@ -40,6 +40,7 @@ class Run:
     archived: bool = False
     study: str | None = None  # the sweep (Optuna study) this run is a trial of
     trial_number: int | None = None  # its trial number in that study
+    owner: str | None = None  # who launched it (None: sign-in was off, or an older run)
 
     @property
     def is_terminal(self) -> bool:

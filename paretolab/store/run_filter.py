@@ -19,7 +19,7 @@ class RunFilter:
     """What the runs table searches for, evaluated in SQL.
 
     Attributes:
-        text: a case-insensitive substring of the run's name or config.
+        text: a case-insensitive substring of the run's name, owner or config.
         tag: a tag the run must carry.
         metric_min: metric key → lowest allowed latest value.
         metric_max: metric key → highest allowed latest value.
@@ -53,6 +53,7 @@ def filter_runs(
         query = query.where(
             sa.or_(
                 sa.func.lower(runs.c.name).like(needle, escape="\\"),
+                sa.func.lower(runs.c.owner).like(needle, escape="\\"),
                 sa.func.lower(sa.cast(runs.c.config, sa.Text)).like(needle, escape="\\"),
             )
         )

@@ -77,12 +77,14 @@ class RunStore:
         launch_key: str | None = None,
         study: str | None = None,
         trial_number: int | None = None,
+        owner: str | None = None,
     ) -> Run:
         """Record a new run in status ``queued`` and return it.
 
         With a ``launch_key``, creating again with the same key returns the run the first
         call made (a double-clicked launch button makes one run). A sweep trial names its
         ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
+        ``owner`` is who launched it (see ``paretolab.auth``).
         """
         values = dict(
             name=name,
@@ -95,6 +97,7 @@ class RunStore:
             launch_key=launch_key,
             study=study,
             trial_number=trial_number,
+            owner=owner,
         )
         stmt = self._insert(runs).values(**values).returning(runs.c.id)
         if launch_key is not None:
@@ -425,4 +428,5 @@ def _run_entity(row: Any) -> Run:
         archived=bool(row["archived"]),
         study=row["study"],
         trial_number=row["trial_number"],
+        owner=row["owner"],
     )

@@ -34,6 +34,10 @@ runs = sa.Table(
     sa.Column("study", sa.String(200)),
     sa.Column("trial_number", sa.Integer),
     sa.Index("ix_runs_study", "study"),
+    # Who launched the run: a dashboard user, `--owner` or the OS user of the CLI (NULL when
+    # sign-in was off). Members may change only their own runs (paretolab.auth).
+    sa.Column("owner", sa.String(200)),
+    sa.Index("ix_runs_owner", "owner"),
 )
 
 

@@ -305,3 +305,15 @@ def test_downgrading_below_sweeps_turns_pruned_runs_into_failed_ones(store: RunS
     assert tuple(row) == ("failed", "pruned by its sweep")
     database.upgrade(store.engine)
     assert store.get_run(trial).study is None
+
+
+def test_a_run_records_its_owner_and_older_runs_have_none(store: RunStore) -> None:
+    from paretolab.store import RunFilter
+
+    mine = store.create_run({}, "mine", "classification", owner="alice").id
+    database.downgrade(store.engine, "0004")  # before owners: the column goes, runs stay
+    database.upgrade(store.engine)
+    assert store.get_run(mine).owner is None
+    bob = store.create_run({}, "again", "classification", owner="bob").id
+    assert store.get_run(bob).owner == "bob"
+    assert [r.id for r in store.list_runs(search=RunFilter(text="BOB"))] == [bob]

@@ -10,6 +10,7 @@ import time
 import optuna
 from optuna.trial import TrialState
 
+from paretolab.auth import os_user
 from paretolab.store import RunStore
 from sweeps.analysis import best_trials, figure, trials_frame
 from sweeps.storage import default_storage_url, open_storage
@@ -46,6 +47,7 @@ def test_six_trials_with_two_workers_are_six_runs(store: RunStore, home) -> None
     for t in trials:
         run = runs[t.user_attrs["run_id"]]
         assert (run.study, run.trial_number, run.status) == ("tiny", t.number, "finished")
+        assert run.owner == os_user()  # the sweep's owner (`sweep run` without --owner)
         assert run.config["optim"]["lr"] == t.params["optim.lr"]
     assert len({t.params["optim.lr"] for t in trials}) == 6  # the workers did not repeat
     logs = "".join(p.read_text() for p in workers_dir("tiny").glob("worker-*.log"))

@@ -1,0 +1,145 @@
+"""Who may change what: the one guard every service that changes something calls first.
+
+Two things refuse a change, here on the server (a hidden button is not a guard):
+
+- a read-only demo (``PARETOLAB_DEMO=1``) refuses every change to everyone
+  (``DemoModeError``);
+- with sign-in on — a users file in ``PARETOLAB_USERS``, or an ``[auth]`` section in
+  ``.streamlit/secrets.toml`` (OIDC through ``st.login``) — the signed-in user's role
+  (``paretolab.auth``): a viewer changes nothing, a member launches and changes their own
+  runs and sweeps, an admin anything (``AccessDenied``).
+
+With neither, everything is allowed, as before sign-in existed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from paretolab import auth, settings
+from paretolab.auth import NEW, AccessDenied, User
+from paretolab.errors import UserError
+
+SESSION_USER = "paretolab_user"  # st.session_state key of the password-signed-in User
+FAILED_SIGN_IN_DELAY_S = 1.0  # every wrong password costs the guesser this long
+_throttle = auth.SignInThrottle()  # one per server process: shared by all browser sessions
+
+
+class DemoModeError(UserError):
+    """An action that changes something, asked of a read-only (demo) dashboard."""
+
+
+def demo_mode() -> bool:
+    """True when this dashboard is read-only."""
+    return settings.demo_mode()
+
+
+def sign_in_mode() -> str:
+    """``off``, ``password`` or ``oidc`` (see ``paretolab.auth.sign_in_mode``)."""
+    return auth.sign_in_mode(settings.users_file(), _oidc_configured())
+
+
+def _oidc_configured() -> bool:
+    if st.secrets.load_if_toml_exists():
+        return "auth" in st.secrets
+    # A secrets file that exists but cannot be read must not leave the dashboard open.
+    broken = [p for p in st.get_option("secrets.files") if Path(p).is_file()]
+    if broken:
+        raise UserError(f"cannot read {broken[0]}: fix its TOML (sign-in may be set there)")
+    return False
+
+
+def users() -> auth.Users:
+    """The users file's entries, read now (none when OIDC runs without a users file).
+
+    Raises:
+        UserError: the users file is set but missing or malformed.
+    """
+    path = settings.users_file()
+    return auth.load_users(path) if path else {}
+
+
+def current_user() -> User | None:
+    """The signed-in user; None when sign-in is off (everything allowed).
+
+    Raises:
+        AccessDenied: sign-in is on and nobody is signed in.
+    """
+    mode = sign_in_mode()
+    claims = st.user.to_dict() if mode == auth.OIDC else {}
+    return auth.signed_in_user(mode, users(), st.session_state.get(SESSION_USER), claims)
+
+
+def require(action: str, owner: auth.Owner = NEW) -> User | None:
+    """Raise unless the current user may do ``action``; return that user (None: sign-in off).
+
+    Args:
+        action: what was asked, for the message (e.g. "launch a run").
+        owner: who launched the run or sweep acted on (see ``paretolab.auth.authorize``).
+
+    Raises:
+        DemoModeError: the dashboard is a read-only demo.
+        AccessDenied: nobody is signed in, or the user's role does not allow it.
+    """
+    if settings.demo_mode():
+        raise DemoModeError(
+            f"this dashboard is a read-only demo ({settings.DEMO_ENV}=1): it cannot {action}"
+        )
+    user = current_user()
+    auth.authorize(user, action, owner)
+    return user
+
+
+def permitted(action: str, owner: auth.Owner = NEW) -> bool:
+    """True when ``require`` would allow it: pages show only the buttons that work."""
+    try:
+        require(action, owner)
+    except UserError:
+        return False
+    return True
+
+
+def read_only() -> bool:
+    """True when nothing can be changed here: a read-only demo, a viewer, nobody signed in."""
+    return not permitted("change anything")
+
+
+def owner_name(user: User | None) -> str | None:
+    """What a launch records as its owner: the user's name (None with sign-in off)."""
+    return user.name if user else None
+
+
+def sign_in(name: str, password: str) -> User:
+    """Check a name and password against the users file; remember the user in this
+    browser session.
+
+    Raises:
+        AccessDenied: wrong name or password (after a delay), or too many failures.
+    """
+    name = name.strip()
+    _throttle.check(name)
+    user = auth.sign_in(users(), name, password)
+    if user is None:
+        _throttle.failed(name)
+        time.sleep(FAILED_SIGN_IN_DELAY_S)
+        raise AccessDenied("wrong user name or password")
+    _throttle.succeeded(name)
+    st.session_state[SESSION_USER] = user
+    return user
+
+
+def sign_out() -> None:
+    """Forget the signed-in user (OIDC: remove the identity cookie and start a new session)."""
+    st.session_state.pop(SESSION_USER, None)
+    if sign_in_mode() == auth.OIDC:
+        st.logout()
+
+
+def oidc_providers() -> list[str]:
+    """The named providers of secrets.toml's ``[auth]`` (``[auth.google]`` …); empty when
+    ``[auth]`` itself holds the one provider (``st.login()`` without a name)."""
+    section = st.secrets.get("auth", {})
+    return [key for key, value in section.items() if hasattr(value, "items")]
