@@ -9,7 +9,6 @@ reads the full history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -20,23 +19,24 @@ from paretolab.store.schema import metric_previews, metrics
 
 
 def update_previews(
-    conn: sa.Connection, insert: Callable, run_id: int, rows: list[dict[str, Any]]
+    conn: sa.Connection,
+    insert: Callable,
+    run_id: int,
+    by_key: dict[str, list[tuple[int, float | None, float]]],
 ) -> None:
-    """Fold freshly written metric rows (dicts with key/step/value/wall_time) into previews."""
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_key.setdefault(row["key"], []).append(row)
+    """Fold freshly written points — per key, (step, value, wall time) in step order, NaN
+    as None — into the previews."""
     for key, new in by_key.items():
-        new.sort(key=lambda r: r["step"])
         old = conn.execute(
             sa.select(metric_previews).where(
                 metric_previews.c.run_id == run_id, metric_previews.c.key == key
             )
         ).first()
-        if old is not None and new[0]["step"] > old.last_step:
-            steps = np.concatenate([_array(old.steps), [r["step"] for r in new]])
-            values = np.concatenate([_array(old.values), [_nan(r["value"]) for r in new]])
-            walls = np.concatenate([_array(old.wall_times), [r["wall_time"] for r in new]])
+        if old is not None and new[0][0] > old.last_step:
+            fresh = np.array(new, dtype=np.float64)  # None → NaN
+            steps = np.concatenate([_array(old.steps), fresh[:, 0]])
+            values = np.concatenate([_array(old.values), fresh[:, 1]])
+            walls = np.concatenate([_array(old.wall_times), fresh[:, 2]])
             total = old.n_points + len(new)
         else:  # first points, or an older step rewritten: rebuild from the full history
             steps, values, walls = _full_history(conn, run_id, key)

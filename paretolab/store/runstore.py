@@ -32,12 +32,14 @@ from paretolab.store.entities import (
     from_db_float,
     to_db_float,
 )
+from paretolab.store.metric_writes import upsert_points
 from paretolab.store.previews import read_preview, update_previews
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.schema import artifacts, latest_metrics, metric_previews, metrics, runs
 
-# Rows per INSERT batch: well under SQLite's bind-parameter limit (5 columns × 500).
-_BATCH = 500
+# Points per upsert statement: PostgreSQL gets each batch as five arrays in one statement;
+# bounded so that one huge import does not build one huge statement.
+_BATCH = 5000
 
 MetricPoint = tuple[str, int, float, float]
 """(key, step, value, wall_time) — what a logger hands to ``log_metrics``."""
@@ -308,42 +310,36 @@ class RunStore:
 
         NaN and ±inf are kept. Returns the number of points written.
         """
-        rows = [
-            {
-                "run_id": run_id,
-                "key": k,
-                "step": int(s),
-                "value": to_db_float(v),
-                "wall_time": float(t),
-            }
-            for k, s, v, t in points
-        ]
-        if not rows:
-            return 0
-        # One row per (key, step), the last one winning: Lightning logs `epoch` with every
+        # One point per (key, step), the last one winning: Lightning logs `epoch` with every
         # call, and PostgreSQL refuses an upsert that touches one row twice.
-        rows = list({(r["key"], r["step"]): r for r in rows}.values())
-        latest: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            if row["key"] not in latest or row["step"] >= latest[row["key"]]["step"]:
-                latest[row["key"]] = row
+        unique = {(k, int(s)): (to_db_float(v), float(t)) for k, s, v, t in points}
+        if not unique:
+            return 0
+        by_key: dict[str, list[tuple[int, float | None, float]]] = {}
+        for (key, step), (value, wall) in unique.items():
+            by_key.setdefault(key, []).append((step, value, wall))
+        latest = []
+        for key, series in by_key.items():
+            series.sort()
+            step, value, wall = series[-1]
+            latest.append(
+                {"run_id": run_id, "key": key, "step": step, "value": value, "wall_time": wall}
+            )
+        keys, steps = zip(*unique, strict=True)
+        values, walls = zip(*unique.values(), strict=True)
         with self.engine.begin() as conn:
-            for i in range(0, len(rows), _BATCH):
-                stmt = self._insert(metrics)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["run_id", "key", "step"],
-                    set_={"value": stmt.excluded.value, "wall_time": stmt.excluded.wall_time},
-                )
-                conn.execute(stmt, rows[i : i + _BATCH])
-            update_previews(conn, self._insert, run_id, rows)
+            for i in range(0, len(keys), _BATCH):
+                part = slice(i, i + _BATCH)
+                upsert_points(conn, run_id, keys[part], steps[part], values[part], walls[part])
+            update_previews(conn, self._insert, run_id, by_key)
             stmt = self._insert(latest_metrics)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "key"],
                 set_={c: stmt.excluded[c] for c in ("step", "value", "wall_time")},
                 where=latest_metrics.c.step <= stmt.excluded.step,
             )
-            conn.execute(stmt, list(latest.values()))
-        return len(rows)
+            conn.execute(stmt, latest)
+        return len(unique)
 
     def latest_metrics(self, run_id: int) -> dict[str, LatestMetric]:
         """Each metric's value at its highest step, by key."""
