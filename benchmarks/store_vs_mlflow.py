@@ -44,6 +44,8 @@ from benchmarks.store_workload import (  # noqa: E402
 MLFLOW_VENV = REPO / "benchmarks" / ".mlflow-venv"
 MLFLOW_PACKAGES = ["mlflow", "psycopg[binary]"]
 GOAL = 20.0
+# Issue 9's goal covers ingest, the runs table and chart histories; these rows add context.
+UNGOALED = ("create runs", "full histories")
 
 
 def mlflow_python() -> Path:
@@ -142,6 +144,8 @@ def rows_for(backend: str, spec: dict, ours: dict, theirs: dict) -> list[list[st
     """Table rows: each figure of both sides and paretolab's advantage as a ratio."""
 
     def row(what: str, data: str, p: str, m: str, ratio: float) -> list[str]:
+        if what.startswith(UNGOALED):  # shown for context: the issue sets no goal on them
+            return [backend, what, data, p, m, f"{ratio:.1f}×", "—", "—"]
         met = "yes" if ratio >= GOAL else "NO"
         return [backend, what, data, p, m, f"{ratio:.1f}×", f"≥ {GOAL:.0f}×", met]
 
