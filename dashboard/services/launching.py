@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from dashboard.services import user_data
@@ -14,7 +16,7 @@ from paretolab.config_io import load_config, load_yaml_text, parse_config
 from paretolab.costing.catalog import check_profile
 from paretolab.costing.params import model_params
 from paretolab.costing.shapes import ModelShape
-from paretolab.errors import ConfigError, UserError
+from paretolab.errors import ConfigError, RunNotFound, UserError
 from paretolab.store import Run
 
 PRESETS_DIR = REPO / "configs"
@@ -187,6 +189,14 @@ def run_label(run_id: int) -> str:
     return f"{r.id} · {r.name} · {r.status}"
 
 
-def run_choices(limit: int = 200) -> dict[int, str]:
-    """Recent runs as ``{id: "id · name · status"}``, for pickers."""
-    return {r.id: f"{r.id} · {r.name} · {r.status}" for r in store().list_runs(limit=limit)}
+def run_choices(limit: int = 200, include: Iterable[int] = ()) -> dict[int, str]:
+    """The ``limit`` most recent runs as ``{id: "id · name · status"}``, for pickers, plus
+    the runs in ``include`` however old (a link's ``?runs=``); unknown ids are left out."""
+    s = store()
+    runs = s.list_runs(limit=limit)
+    listed = {r.id for r in runs}
+    for run_id in dict.fromkeys(include):
+        if run_id not in listed:
+            with contextlib.suppress(RunNotFound):
+                runs.append(s.get_run(run_id))
+    return {r.id: f"{r.id} · {r.name} · {r.status}" for r in runs}

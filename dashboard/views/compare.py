@@ -8,11 +8,11 @@ from dashboard import services
 from dashboard.components.charts import band_figure, curves_figure, system_figure
 
 st.title("Compare runs")
-choices = services.run_choices(limit=1000)
 requested = st.query_params.get("runs", "")
 preset = st.session_state.get("compare_ids") or [
     int(x) for x in requested.split(",") if x.isdigit()
 ]
+choices = services.run_choices(limit=1000, include=preset)
 run_ids = st.multiselect(
     "Runs (2 to 20)",
     list(choices),

@@ -11,13 +11,11 @@ from dashboard.components.charts import confusion_figure, curves_figure, system_
 from dashboard.components.cost_columns import cost_columns
 from paretolab.errors import RunNotFound, UserError
 
-choices = services.run_choices()
 requested = st.query_params.get("run", "")
-if requested.isdigit() and int(requested) not in choices:  # an older run, linked directly
-    try:
-        choices = {int(requested): services.run_label(int(requested)), **choices}
-    except RunNotFound:
-        st.warning(f"There is no run {requested}.")
+linked = [int(requested)] if requested.isdigit() else []  # however old the linked run is
+choices = services.run_choices(include=linked)
+if linked and linked[0] not in choices:
+    st.warning(f"There is no run {requested}.")
 if not choices:
     st.title("Run")
     st.info("No runs yet. Launch one on the Launch page.")

@@ -234,3 +234,16 @@ def test_compare_tabs_run_only_when_open(populated: list[int]) -> None:
     assert not at.exception, at.exception
     assert "Metric" in [box.label for box in at.selectbox]
     assert len(at.get("plotly_chart")) == 1  # the bar chart only: the curves are not drawn
+
+
+def test_links_open_old_runs_beyond_the_pickers_recent_list(store: RunStore) -> None:
+    """?runs= and ?run= name runs older than the newest 1,000 the pickers list."""
+    from benchmarks.dashboard_queries import populate
+
+    oldest = populate(store, 1005, 2, 50)  # the two long runs are the first made
+    at = open_page("views/compare.py", runs=",".join(map(str, oldest)))
+    assert at.multiselect(key="compare_runs").value == oldest
+    assert len(at.get("plotly_chart")) >= 1
+    at = open_page("views/run.py", run=str(oldest[0]))
+    assert at.selectbox(key="run_pick").value == oldest[0]
+    assert not at.warning
