@@ -19,6 +19,7 @@ import torch
 from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from sqlalchemy import exc as sa_exc
 
@@ -70,6 +71,7 @@ class StoreLogger(Logger):
     def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
         """The config is already in the store with the run; nothing more to write."""
 
+    @rank_zero_only  # under DDP, rank 0 alone writes: one point per key and step
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         now = time.time()
         step = int(step or 0)
@@ -144,9 +146,11 @@ class ConfusionMatrixArtifact(pl.Callback):
             return
         doc = {
             "labels": list(pl_module.hparams.get("class_names", [])),
-            "matrix": confusion.compute().int().tolist(),
+            "matrix": confusion.compute().int().tolist(),  # every rank: a collective
         }
         confusion.reset()
+        if not trainer.is_global_zero:
+            return
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc), encoding="utf-8")
         os.replace(tmp, self.path)

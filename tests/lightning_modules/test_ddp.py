@@ -1,0 +1,135 @@
+"""DDP from the config: a real 2-process CPU run (gloo), and what only rank 0 may do."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import torch
+from lightning.pytorch.utilities import rank_zero_only
+
+from lightning_modules import distributed
+from lightning_modules.callbacks import StoreLogger
+from lightning_modules.data import build_data_module
+from lightning_modules.lifecycle import RunLifecycle
+from paretolab import settings
+from paretolab.cli import main
+from paretolab.config_io import parse_config
+from paretolab.errors import UserError
+from paretolab.store import RunStore
+from tests.conftest import TINY, queue_run, tiny_config
+
+DDP = [
+    "hardware.accelerator=cpu",
+    "hardware.devices=2",
+    "hardware.strategy=ddp",
+    "hardware.num_threads=1",
+    "data.limit_samples=200",
+    "trainer.max_steps=4",
+    "trainer.val_every_n_steps=2",
+    "trainer.log_every_n_steps=1",
+    "trainer.monitor=val_loss",  # improves at both validations: last.ckpt follows best
+    "trainer.monitor_mode=min",
+    "monitoring.enabled=false",
+    "wandb.mode=disabled",
+]
+
+
+def test_a_two_process_cpu_ddp_run_trains_tests_and_ends_once(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gloo's sockets on loopback only (its default is the address the hostname resolves to)
+    monkeypatch.setenv("GLOO_SOCKET_IFNAME", "lo")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    argv = ["train", str(TINY)]
+    for override in DDP:
+        argv += ["--set", override]
+    assert main(argv) == 0
+
+    [run] = store.list_runs()
+    assert run.status == "finished" and run.error is None
+    folder = settings.run_dir(run.id)
+    assert "GLOBAL_RANK: 1, MEMBER: 2/2" in (folder / "train.rank1.log").read_text()
+    ckpt = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)
+    assert ckpt["global_step"] == 4
+    assert (folder / "checkpoints" / "best.ckpt").is_file()
+
+    # One point per step: steps 0..3 once each, whoever logged them.
+    assert store.metric_history(run.id, "train_loss").steps == [0, 1, 2, 3]
+    latest = store.latest_metrics(run.id)
+    assert {"val_acc", "test_acc", "cost/device_hours"} <= set(latest)
+
+    # Rank 0 tested alone: the confusion matrix counts each test example exactly once
+    # (DDP's sampler would have split the set and padded it with repeats).
+    config = parse_config(run.config)
+    data = build_data_module(config, folder)
+    data.setup("fit")
+    matrix = json.loads((folder / "confusion_matrix.json").read_text())["matrix"]
+    assert sum(map(sum, matrix)) == len(data.splits["test"])
+
+    # Two processes share one CPU: billed as one machine, each credited half its peak.
+    cost = json.loads((folder / "cost.json").read_text())
+    assert cost["assumptions"]["spend"]["devices"] == 1
+    assert "1/2 cores per process" in cost["assumptions"]["peak_source"]
+
+
+def test_only_rank_zero_writes_metrics(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_id = queue_run(store, tiny_config())
+    logger = StoreLogger(store, run_id, flush_every=1)
+    monkeypatch.setattr(rank_zero_only, "rank", 1)
+    logger.log_metrics({"train_loss": 1.0}, step=0)
+    logger.flush()
+    assert store.metric_keys(run_id) == []
+    monkeypatch.setattr(rank_zero_only, "rank", 0)
+    logger.log_metrics({"train_loss": 1.0}, step=0)
+    assert store.metric_keys(run_id) == ["train_loss"]
+
+
+def test_a_rank_other_than_zero_leaves_the_run_alone(store: RunStore, tmp_path) -> None:
+    run_id = queue_run(store, tiny_config())
+    (tmp_path / "train.rank1.log").write_text("x")
+    with RunLifecycle(store, run_id, tmp_path, rank=1) as lifecycle:
+        pass
+    assert lifecycle.final_status == "finished"
+    run = store.get_run(run_id)
+    assert run.status == "queued" and run.pid is None and run.heartbeat_at is None
+    assert store.list_artifacts(run_id) == []
+    with RunLifecycle(store, run_id, tmp_path, rank=1):
+        raise RuntimeError("a rank's crash is rank 0's to report")
+    assert store.get_run(run_id).status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("env", "rank"),
+    [
+        ({}, 0),
+        ({"LOCAL_RANK": "1"}, 1),
+        ({"LOCAL_RANK": "1", "NODE_RANK": "1"}, 5),
+        ({"SLURM_PROCID": "3"}, 3),
+        ({"SLURM_PROCID": "0", "LOCAL_RANK": "1"}, 1),  # Lightning's launcher in an allocation
+        ({"RANK": "6", "LOCAL_RANK": "2"}, 6),  # torchrun
+    ],
+)
+def test_launch_rank_reads_what_the_launcher_set(
+    env: dict[str, str], rank: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert distributed.launch_rank(devices_per_node=4) == rank
+
+
+def test_many_nodes_need_a_cluster_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("SLURM_")] + ["RANK", "LOCAL_RANK"]:
+        monkeypatch.delenv(key, raising=False)
+    hardware = tiny_config("hardware.num_nodes=2").hardware
+    with pytest.raises(UserError, match="hardware.num_nodes=2: a multi-node run is started"):
+        distributed.check_launcher(hardware)
+    monkeypatch.setenv("SLURM_NTASKS", "2")
+    monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "1")
+    monkeypatch.setenv("SLURM_JOB_NAME", "pl-7")
+    distributed.check_launcher(hardware)  # srun started it: fine
+    [env] = distributed.parallel_kwargs(hardware)["plugins"]
+    assert type(env).__name__ == "SLURMEnvironment" and env.auto_requeue is False
