@@ -18,6 +18,7 @@ from lightning.fabric.plugins.environments import SLURMEnvironment, TorchElastic
 
 from paretolab.config import HardwareConfig
 from paretolab.errors import UserError
+from paretolab.slurm import multi_node_refusal
 
 
 def launch_rank(devices_per_node: int) -> int:
@@ -55,11 +56,7 @@ def check_launcher(hardware: HardwareConfig) -> None:
         UserError: ``hardware.num_nodes`` is above 1 outside Slurm and torchrun.
     """
     if hardware.num_nodes > 1 and not (under_slurm() or TorchElasticEnvironment.detect()):
-        raise UserError(
-            f"hardware.num_nodes={hardware.num_nodes}: a multi-node run is started on every "
-            "node by Slurm (PARETOLAB_EXECUTOR=slurm, see `paretolab slurm --help`), not "
-            "on one machine; use num_nodes=1 here"
-        )
+        raise UserError(multi_node_refusal(hardware.num_nodes))
 
 
 def parallel_kwargs(hardware: HardwareConfig) -> dict[str, Any]:

@@ -174,8 +174,9 @@ class RunLifecycle:
             self.store.mark_cancelled(self.run_id)
         elif self.final_status == PRUNED:
             self.store.mark_pruned(self.run_id)
-        elif self.final_status == QUEUED and not self.store.release(self.run_id):
-            self.store.mark_cancelled(self.run_id)  # a cancel came first: it wins
+        elif self.final_status == QUEUED:
+            if not self.store.release(self.run_id):
+                self.store.mark_cancelled(self.run_id)  # a cancel came first: it wins
         else:
             self.store.mark_failed(self.run_id, error or "failed")
 

@@ -86,7 +86,7 @@ class SlurmRequeue(pl.Callback):
             return
         self.signalled = False
         path = self.checkpoint_dir / "last.ckpt"
-        trainer.save_checkpoint(path)  # every rank: a collective under DDP
+        trainer.save_checkpoint(path, weights_only=False)  # every rank: a collective under DDP
         requeued = self._requeue() if trainer.is_global_zero else False
         requeued = trainer.strategy.broadcast(requeued, src=0)
         if requeued:

@@ -38,11 +38,11 @@ from paretolab.config import RunConfig
 from paretolab.config_io import dump_config, parse_config
 from paretolab.errors import UserError
 from paretolab.launcher import prepare_run_dir
-from paretolab.store import CANCELLED, FINISHED, RunStore
+from paretolab.store import CANCELLED, FINISHED, QUEUED, RunStore
 
 log = logging.getLogger("paretolab.train")
 
-EXIT_CODES = {FINISHED: 0, CANCELLED: 130}
+EXIT_CODES = {FINISHED: 0, QUEUED: 0, CANCELLED: 130}  # queued: a requeued Slurm job
 
 
 def run_training(
@@ -200,7 +200,7 @@ def _detach_log(handler: logging.Handler) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; exit code 0 finished, 130 cancelled, 1 failed, 2 bad input."""
+    """Entry point; exit code 0 finished (or requeued), 130 cancelled, 1 failed, 2 bad input."""
     parser = argparse.ArgumentParser(prog="python -m lightning_modules.train")
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)

@@ -5,6 +5,8 @@
 - ``PARETOLAB_DB_URL``: a SQLAlchemy URL for the run store, e.g.
   ``postgresql+psycopg://user:pass@host/db`` in team mode (default: SQLite in the home).
 - ``PARETOLAB_DEMO``: ``1`` makes the dashboard read-only (no launch, cancel, delete, edits).
+- ``PARETOLAB_EXECUTOR``: who trains queued runs: ``local`` (default: processes on this
+  host) or ``slurm`` (sbatch jobs; ``PARETOLAB_SLURM_*`` in ``paretolab.slurm``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from paretolab.errors import UserError
+
 HOME_ENV = "PARETOLAB_HOME"
 DB_URL_ENV = "PARETOLAB_DB_URL"
 DEMO_ENV = "PARETOLAB_DEMO"
+EXECUTOR_ENV = "PARETOLAB_EXECUTOR"
+EXECUTORS = ("local", "slurm")
 
 
 def home_dir() -> Path:
@@ -43,6 +49,18 @@ def run_dir(run_id: int) -> Path:
 def demo_mode() -> bool:
     """True when the dashboard must only show, never change (``PARETOLAB_DEMO=1``)."""
     return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def executor() -> str:
+    """Who trains queued runs: ``local`` or ``slurm`` (``PARETOLAB_EXECUTOR``).
+
+    Raises:
+        UserError: another value.
+    """
+    value = os.environ.get(EXECUTOR_ENV, "").strip().lower() or "local"
+    if value not in EXECUTORS:
+        raise UserError(f"{EXECUTOR_ENV}={value!r}: choose {' or '.join(EXECUTORS)}")
+    return value
 
 
 def redact_url(url: str) -> str:
