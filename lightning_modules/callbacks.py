@@ -200,7 +200,7 @@ class CheckpointOnCancel(pl.Callback):
     ) -> None:
         if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
             path = self.checkpoint_dir / "last.ckpt"
-            trainer.save_checkpoint(path)
+            trainer.save_checkpoint(path, weights_only=False)
             log.info("cancelled: saved %s at global step %d", path, trainer.global_step)
 
 

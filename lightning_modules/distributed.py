@@ -65,7 +65,7 @@ def parallel_kwargs(hardware: HardwareConfig) -> dict[str, Any]:
 
     Lightning's own Slurm auto-requeue is off: it checkpoints inside the SIGUSR1 handler,
     wherever the step happens to be (and our store logger's flush may hold its lock
-    there); ``slurm_requeue.SlurmRequeue`` does it at the next step boundary instead.
+    there); ``stop_signals.StopSignals`` does it at the next step boundary instead.
     """
     kwargs: dict[str, Any] = {
         "devices": hardware.devices,

@@ -9,7 +9,6 @@ every rank runs it (see ``distributed``); rank 0 alone records the run and tests
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import WandbLogger
+from lightning.pytorch.utilities import rank_zero_only
 
 from lightning_modules.callbacks import StoreLogger
 from lightning_modules.cross_validation import ValidationRecord, cross_validate, fold_dir
@@ -30,7 +30,7 @@ from lightning_modules.distributed import (
 )
 from lightning_modules.init_from import prepare_init_from
 from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.slurm_requeue import SlurmRequeue
+from lightning_modules.stop_signals import StopSignals
 from lightning_modules.tasks import build_task, write_samples
 from lightning_modules.trainers import build_tester, build_trainer, make_loggers
 from paretolab import settings
@@ -138,10 +138,10 @@ def fit_and_test(
     if uses_wandb and _finish_wandb not in lifecycle.exit_hooks:
         lifecycle.exit_hooks.append(_finish_wandb)
     record = ValidationRecord()
-    job = slurm_job_id()
-    requeue = SlurmRequeue(work_dir / "checkpoints", job) if job and fold is None else None
-    callbacks = [*(extra_callbacks or []), record, *([requeue] if requeue else [])]
-    trainer = build_trainer(cfg, work_dir, loggers, callbacks)
+    # SIGTERM under DDP, and SIGUSR1 in a Slurm job, stop at a step boundary (a fold of a
+    # cross-validation is not requeued: such a run is trained again, not resumed).
+    stops = StopSignals(work_dir / "checkpoints", slurm_job_id() if fold is None else None)
+    trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record, stops])
     log.info(
         "run %s: training %s%s (%s parameters)",
         run_id,
@@ -155,7 +155,7 @@ def fit_and_test(
     resume_from = last if fold is None and last.is_file() else None
     if resume_from:
         log.info("run %s: resuming from %s", run_id, resume_from)
-    with requeue or contextlib.nullcontext():
+    with stops:
         trainer.fit(task, datamodule=data, ckpt_path=resume_from)
     lifecycle.check_cancelled()
     if trainer.world_size > 1:
@@ -200,7 +200,11 @@ def _detach_log(handler: logging.Handler) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; exit code 0 finished (or requeued), 130 cancelled, 1 failed, 2 bad input."""
+    """Entry point; exit code 0 finished (or requeued), 130 cancelled, 1 failed, 2 bad input.
+
+    A DDP rank other than 0 exits 0 unless it failed: a non-zero exit makes Lightning's
+    launcher (and ``srun --kill-on-bad-exit``) kill rank 0, maybe before it records the end.
+    """
     parser = argparse.ArgumentParser(prog="python -m lightning_modules.train")
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)
@@ -209,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
-    return EXIT_CODES.get(status, 1)
+    code = EXIT_CODES.get(status, 1)
+    return 0 if code == 130 and rank_zero_only.rank != 0 else code
 
 
 if __name__ == "__main__":

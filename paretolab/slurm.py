@@ -5,7 +5,7 @@ its script (``slurm.sbatch`` in the run's folder) asks for ``hardware.num_nodes`
 with ``hardware.devices`` tasks each (GPUs through ``--gres``) and starts every rank with
 ``srun python -m lightning_modules.train --run-id ID``; Lightning reads the ranks from
 Slurm. Slurm signals ``USR1`` 90 s before the time limit: the run checkpoints, requeues
-its job and resumes when it starts again (``lightning_modules.slurm_requeue``). The job
+its job and resumes when it starts again (``lightning_modules.stop_signals``). The job
 id is kept in ``slurm.json`` beside the script; cancel is ``scancel``.
 
 Settings (environment):

@@ -1,9 +1,12 @@
-"""DDP from the config: a real 2-process CPU run (gloo), and what only rank 0 may do."""
+"""DDP from the config: a real 2-process CPU run (gloo) cancelled, resumed and finished;
+what only rank 0 may do."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 
 import pytest
 import torch
@@ -13,12 +16,12 @@ from lightning_modules import distributed
 from lightning_modules.callbacks import StoreLogger
 from lightning_modules.data import build_data_module
 from lightning_modules.lifecycle import RunLifecycle
-from paretolab import settings
+from paretolab import launcher, settings
 from paretolab.cli import main
 from paretolab.config_io import parse_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
-from tests.conftest import TINY, queue_run, tiny_config
+from tests.conftest import queue_run, tiny_config
 
 DDP = [
     "hardware.accelerator=cpu",
@@ -26,39 +29,55 @@ DDP = [
     "hardware.strategy=ddp",
     "hardware.num_threads=1",
     "data.limit_samples=200",
-    "trainer.max_steps=4",
-    "trainer.val_every_n_steps=2",
+    "trainer.max_epochs=10000",
+    "trainer.max_time_minutes=0.1",  # 6 s of training, before and after the cancel together
     "trainer.log_every_n_steps=1",
-    "trainer.monitor=val_loss",  # improves at both validations: last.ckpt follows best
-    "trainer.monitor_mode=min",
     "monitoring.enabled=false",
     "wandb.mode=disabled",
 ]
 
 
-def test_a_two_process_cpu_ddp_run_trains_tests_and_ends_once(
+def test_a_two_process_cpu_ddp_run_cancels_resumes_and_ends_once(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # gloo's sockets on loopback only (its default is the address the hostname resolves to)
     monkeypatch.setenv("GLOO_SOCKET_IFNAME", "lo")
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
-    argv = ["train", str(TINY)]
-    for override in DDP:
-        argv += ["--set", override]
-    assert main(argv) == 0
-
-    [run] = store.list_runs()
-    assert run.status == "finished" and run.error is None
+    run_id = queue_run(store, tiny_config(*DDP))
+    first = subprocess.Popen(  # what the executor starts
+        launcher.train_argv(run_id),
+        env=launcher.child_env(store),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(lambda: store.metric_keys(run_id), 120)  # training has begun
+        assert main(["runs", "cancel", str(run_id)]) == 0  # SIGTERM to both ranks
+        cancelled_at = time.time()
+        assert first.wait(timeout=60) == 130
+    finally:
+        first.kill()
+    run = store.get_run(run_id)
+    assert run.status == "cancelled"
     folder = settings.run_dir(run.id)
-    assert "GLOBAL_RANK: 1, MEMBER: 2/2" in (folder / "train.rank1.log").read_text()
-    ckpt = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)
-    assert ckpt["global_step"] == 4
-    assert (folder / "checkpoints" / "best.ckpt").is_file()
+    step = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    for log in ("train.log", "train.rank1.log"):  # both ranks stopped at the same step
+        assert f"cancelled: saved {folder / 'checkpoints' / 'last.ckpt'} at global step {step}" in (
+            (folder / log).read_text()
+        )
 
-    # One point per step: steps 0..3 once each, whoever logged them.
-    assert store.metric_history(run.id, "train_loss").steps == [0, 1, 2, 3]
-    latest = store.latest_metrics(run.id)
-    assert {"val_acc", "test_acc", "cost/device_hours"} <= set(latest)
+    assert main(["runs", "resume", str(run.id)]) == 0
+    run = store.get_run(run.id)
+    assert run.status == "finished" and run.error is None
+    assert "GLOBAL_RANK: 1, MEMBER: 2/2" in (folder / "train.rank1.log").read_text()
+    # One curve, each step once: the steps before the cancel were written before it, and
+    # never again (the resumed run went on from the checkpoint's step).
+    history = store.metric_history(run.id, "train_loss")
+    assert history.steps == sorted(set(history.steps)) and history.steps[-1] > step
+    for s, wall in zip(history.steps, history.wall_times, strict=True):
+        assert (wall < cancelled_at) == (s < step), (s, step)
+    assert {"val_acc", "test_acc", "cost/device_hours"} <= set(store.latest_metrics(run.id))
 
     # Rank 0 tested alone: the confusion matrix counts each test example exactly once
     # (DDP's sampler would have split the set and padded it with repeats).
@@ -72,6 +91,13 @@ def test_a_two_process_cpu_ddp_run_trains_tests_and_ends_once(
     cost = json.loads((folder / "cost.json").read_text())
     assert cost["assumptions"]["spend"]["devices"] == 1
     assert "1/2 cores per process" in cost["assumptions"]["peak_source"]
+
+
+def _wait(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
 
 
 def test_only_rank_zero_writes_metrics(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:

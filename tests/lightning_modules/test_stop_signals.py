@@ -1,4 +1,4 @@
-"""Slurm auto-requeue inside the training process: the run's outcome, a refused requeue."""
+"""Stop signals inside the training process: a requeued run's outcome, a refused requeue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 import pytest
 
 from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.slurm_requeue import SlurmRequeued
+from lightning_modules.stop_signals import SlurmRequeued
 from lightning_modules.train import run_training
 from paretolab import settings
 from paretolab.store import RunStore
