@@ -19,7 +19,6 @@ import torch
 from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
-from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from sqlalchemy import exc as sa_exc
 
@@ -38,7 +37,8 @@ class StoreLogger(Logger):
     Lightning calls ``finalize`` on every exit path. A failed write (database down) keeps
     the points buffered for the next try; writes are upserts on (run, key, step), so a
     retry never duplicates a point. ``prefix`` goes before every key (``fold0/`` for the
-    first fold of a cross-validation, whose steps restart at 0 like its own curves).
+    first fold of a cross-validation, whose steps restart at 0 like its own curves). Under
+    DDP only ``rank`` 0 writes: one point per key and step.
 
     Thread-safe: the system-metrics sampler logs from its own thread. One flush writes at
     a time, in the order the points were logged.
@@ -51,9 +51,10 @@ class StoreLogger(Logger):
         flush_every: int = 500,
         flush_seconds: float = 5.0,
         prefix: str = "",
+        rank: int = 0,
     ):
         super().__init__()
-        self.store, self.run_id, self.prefix = store, run_id, prefix
+        self.store, self.run_id, self.prefix, self.rank = store, run_id, prefix, rank
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self._buffer: list[MetricPoint] = []
         self._last_flush = time.monotonic()
@@ -71,8 +72,9 @@ class StoreLogger(Logger):
     def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
         """The config is already in the store with the run; nothing more to write."""
 
-    @rank_zero_only  # under DDP, rank 0 alone writes: one point per key and step
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if self.rank != 0:
+            return
         now = time.time()
         step = int(step or 0)
         points = [

@@ -34,6 +34,15 @@ def launch_rank(devices_per_node: int) -> int:
     return int(env.get("SLURM_PROCID", 0))
 
 
+def run_rank(config: dict[str, Any]) -> int:
+    """This process's global rank in a run with this (stored) config: 0 for a one-process
+    run whatever the environment says (a sweep worker that ``srun -n 8`` started is rank 0
+    of its own trials), else ``launch_rank``."""
+    hardware = config.get("hardware") or {}
+    devices = hardware.get("devices", 1)
+    return launch_rank(devices) if devices * hardware.get("num_nodes", 1) > 1 else 0
+
+
 def under_slurm() -> bool:
     """True when ``srun`` started this process in a Slurm job: Lightning's rule (an
     allocation whose job is named ``bash`` or ``interactive`` starts its own processes),

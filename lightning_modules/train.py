@@ -17,7 +17,6 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import WandbLogger
-from lightning.pytorch.utilities import rank_zero_only
 
 from lightning_modules.callbacks import StoreLogger
 from lightning_modules.cross_validation import ValidationRecord, cross_validate, fold_dir
@@ -25,7 +24,7 @@ from lightning_modules.data import build_data_module
 from lightning_modules.distributed import (
     check_launcher,
     end_process_group,
-    launch_rank,
+    run_rank,
     slurm_job_id,
 )
 from lightning_modules.init_from import prepare_init_from
@@ -61,7 +60,7 @@ def run_training(
     ends ``pruned``, its metrics so far kept.
     """
     run = store.get_run(run_id)
-    rank = launch_rank((run.config.get("hardware") or {}).get("devices", 1))
+    rank = run_rank(run.config)
     # Rank 0 owns the folder; the other ranks start once it exists (Lightning's launcher
     # starts them from rank 0's fit; a Slurm executor makes it before submitting).
     run_dir = prepare_run_dir(run) if rank == 0 else settings.run_dir(run_id)
@@ -132,7 +131,7 @@ def fit_and_test(
     task = build_task(cfg, data)
     if init is not None:
         init.load_into(task, store, run_id)
-    loggers = make_loggers(cfg, store, run_id, run_dir, fold)
+    loggers = make_loggers(cfg, store, run_id, run_dir, fold, rank=lifecycle.rank)
     lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
     uses_wandb = any(isinstance(lg, WandbLogger) for lg in loggers)
     if uses_wandb and _finish_wandb not in lifecycle.exit_hooks:
@@ -209,12 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)
     try:
-        status = run_training(RunStore(), args.run_id, raise_user_errors=True)
+        store = RunStore()
+        rank = run_rank(store.get_run(args.run_id).config)
+        status = run_training(store, args.run_id, raise_user_errors=True)
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
     code = EXIT_CODES.get(status, 1)
-    return 0 if code == 130 and rank_zero_only.rank != 0 else code
+    return 0 if code == 130 and rank != 0 else code
 
 
 if __name__ == "__main__":

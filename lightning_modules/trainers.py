@@ -141,15 +141,21 @@ def build_tester(trainer: pl.Trainer, cfg: RunConfig, work_dir: Path) -> pl.Trai
 
 
 def make_loggers(
-    cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path, fold: int | None = None
+    cfg: RunConfig,
+    store: RunStore,
+    run_id: int,
+    run_dir: Path,
+    fold: int | None = None,
+    rank: int = 0,
 ) -> list[Logger]:
-    """The store logger, plus W&B (offline by default: files in the run folder).
+    """The store logger (writing on rank 0 only), plus W&B (offline by default: files in
+    the run folder).
 
     For cross-validation fold ``fold`` the store keys get the fold's prefix, and W&B gets
     one run per fold, grouped under the run (W&B's own way to show k-fold runs).
     """
     prefix = fold_prefix(fold) if fold is not None else ""
-    loggers: list[Logger] = [StoreLogger(store, run_id, prefix=prefix)]
+    loggers: list[Logger] = [StoreLogger(store, run_id, prefix=prefix, rank=rank)]
     if cfg.wandb.mode != "disabled":
         os.environ.setdefault("WANDB_SILENT", "true")
         suffix = f"-fold{fold}" if fold is not None else ""

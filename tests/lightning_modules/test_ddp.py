@@ -10,7 +10,6 @@ import time
 
 import pytest
 import torch
-from lightning.pytorch.utilities import rank_zero_only
 
 from lightning_modules import distributed
 from lightning_modules.callbacks import StoreLogger
@@ -100,16 +99,20 @@ def _wait(condition, timeout: float) -> None:
         time.sleep(0.2)
 
 
-def test_only_rank_zero_writes_metrics(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_rank_zero_writes_metrics(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())
-    logger = StoreLogger(store, run_id, flush_every=1)
-    monkeypatch.setattr(rank_zero_only, "rank", 1)
-    logger.log_metrics({"train_loss": 1.0}, step=0)
-    logger.flush()
+    StoreLogger(store, run_id, flush_every=1, rank=1).log_metrics({"train_loss": 1.0}, step=0)
     assert store.metric_keys(run_id) == []
-    monkeypatch.setattr(rank_zero_only, "rank", 0)
-    logger.log_metrics({"train_loss": 1.0}, step=0)
+    StoreLogger(store, run_id, flush_every=1, rank=0).log_metrics({"train_loss": 1.0}, step=0)
     assert store.metric_keys(run_id) == ["train_loss"]
+
+
+def test_a_one_process_run_is_rank_zero_wherever_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLURM_PROCID", "3")  # e.g. `srun -n 8 paretolab sweep worker …`
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.delenv("RANK", raising=False)
+    assert distributed.run_rank(tiny_config().model_dump()) == 0
+    assert distributed.run_rank(tiny_config("hardware.devices=2").model_dump()) == 3
 
 
 def test_a_rank_other_than_zero_leaves_the_run_alone(store: RunStore, tmp_path) -> None:
