@@ -18,7 +18,7 @@ from lightning.fabric.plugins.environments import SLURMEnvironment, TorchElastic
 
 from paretolab.config import HardwareConfig
 from paretolab.errors import UserError
-from paretolab.slurm import multi_node_refusal
+from paretolab.slurm import is_job_of, multi_node_refusal
 
 
 def launch_rank(devices_per_node: int) -> int:
@@ -53,9 +53,12 @@ def under_slurm() -> bool:
     )
 
 
-def slurm_job_id() -> str | None:
-    """The Slurm job this process trains in, or None outside Slurm."""
-    return os.environ.get("SLURM_JOB_ID") if under_slurm() else None
+def slurm_job_id(run_id: int) -> str | None:
+    """The Slurm job paretolab submitted for the run, if this process trains in it; None
+    outside Slurm or in a job of someone else's making (sweep workers ``srun`` started)."""
+    if under_slurm() and is_job_of(os.environ.get("SLURM_JOB_NAME", ""), run_id):
+        return os.environ.get("SLURM_JOB_ID")
+    return None
 
 
 def check_launcher(hardware: HardwareConfig) -> None:

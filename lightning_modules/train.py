@@ -139,7 +139,7 @@ def fit_and_test(
     record = ValidationRecord()
     # SIGTERM under DDP, and SIGUSR1 in a Slurm job, stop at a step boundary (a fold of a
     # cross-validation is not requeued: such a run is trained again, not resumed).
-    stops = StopSignals(work_dir / "checkpoints", slurm_job_id() if fold is None else None)
+    stops = StopSignals(work_dir / "checkpoints", slurm_job_id(run_id) if fold is None else None)
     trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record, stops])
     log.info(
         "run %s: training %s%s (%s parameters)",

@@ -102,6 +102,11 @@ def job_name(run: Run) -> str:
     return name
 
 
+def is_job_of(name: str, run_id: int) -> bool:
+    """True if a Slurm job named ``name`` is the one paretolab submitted for the run."""
+    return name == f"pl-{run_id}" or name.startswith(f"pl-{run_id}-")
+
+
 def check_config(cfg: RunConfig) -> None:
     """Refuse what a Slurm job cannot ask for.
 

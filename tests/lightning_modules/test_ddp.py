@@ -162,3 +162,15 @@ def test_many_nodes_need_a_cluster_launcher(monkeypatch: pytest.MonkeyPatch) -> 
     distributed.check_launcher(hardware)  # srun started it: fine
     [env] = distributed.parallel_kwargs(hardware)["plugins"]
     assert type(env).__name__ == "SLURMEnvironment" and env.auto_requeue is False
+
+
+def test_only_the_job_paretolab_submitted_for_a_run_is_requeued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLURM_NTASKS", "8")
+    monkeypatch.setenv("SLURM_JOB_ID", "99")
+    monkeypatch.setenv("SLURM_JOB_NAME", "pl-7-tiny-bbc")
+    assert distributed.slurm_job_id(7) == "99"
+    assert distributed.slurm_job_id(70) is None and distributed.slurm_job_id(8) is None
+    monkeypatch.setenv("SLURM_JOB_NAME", "sweep-workers")  # `srun -n 8 paretolab sweep worker`
+    assert distributed.slurm_job_id(7) is None
