@@ -23,6 +23,7 @@ from paretolab import (
     settings,
     slurm,
     slurm_cli,
+    slurm_script,
 )
 from paretolab.config_io import dump_config, load_config
 from paretolab.costing import cli_support as costing_cli
@@ -198,10 +199,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         check_profile(config.hardware.profile)
         on_slurm = settings.executor() == "slurm"
         if on_slurm:  # it trains on the cluster's nodes, not here
-            slurm.check_config(config)
-            slurm.SlurmOptions.from_env()
+            slurm_script.check_config(config)
+            slurm_script.SlurmOptions.from_env()
         elif config.hardware.num_nodes > 1:
-            raise UserError(slurm.multi_node_refusal(config.hardware.num_nodes))
+            raise UserError(slurm_script.multi_node_refusal(config.hardware.num_nodes))
         else:
             devices.check_hardware(config.hardware, config.trainer.precision)
         # The user's own data file: absolute (the executor may start it from elsewhere) and

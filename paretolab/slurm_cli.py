@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import settings, slurm
+from paretolab import settings, slurm, slurm_script
 from paretolab.store import RunStore
 
 
@@ -32,9 +32,13 @@ def run(args: argparse.Namespace) -> int:
     """Carry out ``paretolab slurm …``; returns the exit code."""
     store = RunStore()
     if args.slurm_command == "script":
-        written = settings.run_dir(args.run_id) / slurm.SCRIPT_FILE
+        written = settings.run_dir(args.run_id) / slurm_script.SCRIPT_FILE
         store.get_run(args.run_id)  # a missing run is an error, not an empty script
-        text = written.read_text() if written.is_file() else slurm.script_for(store, args.run_id)
+        text = (
+            written.read_text()
+            if written.is_file()
+            else slurm_script.script_for(store, args.run_id)
+        )
         sys.stdout.write(text)
         return 0
     print(submitted_line(store, args.run_id, slurm.submit(store, args.run_id)))

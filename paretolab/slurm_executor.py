@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from paretolab import slurm
+from paretolab import slurm, slurm_script
 from paretolab.errors import UserError
 from paretolab.executor import Executor
 from paretolab.store import CANCELLED, QUEUED, RUNNING, RunStore
@@ -29,9 +29,9 @@ class SlurmExecutor(Executor):
         options: partition, account, time (default: from the environment).
     """
 
-    def __init__(self, store: RunStore, options: slurm.SlurmOptions | None = None):
+    def __init__(self, store: RunStore, options: slurm_script.SlurmOptions | None = None):
         self.store = store
-        self.options = options or slurm.SlurmOptions.from_env()
+        self.options = options or slurm_script.SlurmOptions.from_env()
 
     def tick(self) -> list[int]:
         """Submit, check, cancel; returns the ids of the runs submitted."""

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.services.common import store
 from dashboard.services.runs import metric_series
-from paretolab import devices, settings, slurm
+from paretolab import devices, settings, slurm_script
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
@@ -45,13 +45,13 @@ def hardware_problems(config: RunConfig) -> list[str]:
     message per field."""
     if settings.executor() == "slurm":
         try:
-            slurm.check_config(config)
+            slurm_script.check_config(config)
         except UserError as exc:
             return [str(exc)]
         return []
     problems = devices.hardware_problems(config.hardware, config.trainer.precision, machine())
     if config.hardware.num_nodes > 1:
-        problems.insert(0, slurm.multi_node_refusal(config.hardware.num_nodes))
+        problems.insert(0, slurm_script.multi_node_refusal(config.hardware.num_nodes))
     return problems
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paretolab import slurm
+from paretolab import slurm_script
 from tests.slurm.cluster import TestSlurm
 
 
@@ -23,6 +23,6 @@ def on_slurm(slurm_cluster: TestSlurm, home: Path, monkeypatch: pytest.MonkeyPat
     for key, value in slurm_cluster.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PARETOLAB_EXECUTOR", "slurm")
-    for env in (slurm.PARTITION_ENV, slurm.ACCOUNT_ENV, slurm.TIME_ENV):
+    for env in (slurm_script.PARTITION_ENV, slurm_script.ACCOUNT_ENV, slurm_script.TIME_ENV):
         monkeypatch.delenv(env, raising=False)
     return slurm_cluster

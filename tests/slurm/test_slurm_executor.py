@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from paretolab import launcher, settings, slurm
+from paretolab import launcher, settings, slurm, slurm_script
 from paretolab.cli import main
 from paretolab.executor import LocalExecutor, make_executor
 from paretolab.slurm_executor import SlurmExecutor
@@ -20,7 +20,7 @@ from tests.slurm.cluster import TestSlurm, _wait
 
 @pytest.fixture
 def pending(on_slurm: TestSlurm, monkeypatch: pytest.MonkeyPatch) -> TestSlurm:
-    monkeypatch.setenv(slurm.PARTITION_ENV, "closed")
+    monkeypatch.setenv(slurm_script.PARTITION_ENV, "closed")
     return on_slurm
 
 
@@ -40,7 +40,7 @@ def test_the_executor_submits_each_queued_run_once(store: RunStore, pending: Tes
         assert slurm.job_state(job.job_id) == "PENDING"
         assert store.get_run(run_id).status == "queued"
         folder = settings.run_dir(run_id)
-        assert (folder / slurm.SCRIPT_FILE).read_text().startswith("#!/bin/bash")
+        assert (folder / slurm_script.SCRIPT_FILE).read_text().startswith("#!/bin/bash")
         assert json.loads((folder / slurm.JOB_FILE).read_text())["job_id"] == job.job_id
         name = pending.run("squeue", "--noheader", f"--jobs={job.job_id}", "--format=%j")
         assert name.stdout.strip() == f"pl-{run_id}-tiny-bbc"
@@ -78,7 +78,7 @@ def test_a_queued_run_whose_job_ended_is_failed(store: RunStore, pending: TestSl
 def test_a_refused_submission_fails_the_run_with_sbatch_s_reason(
     store: RunStore, on_slurm: TestSlurm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(slurm.PARTITION_ENV, "nosuchpartition")
+    monkeypatch.setenv(slurm_script.PARTITION_ENV, "nosuchpartition")
     run_id = cpu_run(store)
     assert SlurmExecutor(store).tick() == []
     run = store.get_run(run_id)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from paretolab import settings, slurm
+from paretolab import settings, slurm_script
 from paretolab.cli import main
 from paretolab.errors import UserError
 from paretolab.store import RunStore
@@ -17,8 +17,8 @@ from tests.conftest import queue_run, tiny_config
 def test_the_script_asks_for_nodes_tasks_gpus_time_and_requeue(
     store: RunStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    monkeypatch.setenv(slurm.PARTITION_ENV, "gpu")
-    monkeypatch.setenv(slurm.ACCOUNT_ENV, "my-lab")
+    monkeypatch.setenv(slurm_script.PARTITION_ENV, "gpu")
+    monkeypatch.setenv(slurm_script.ACCOUNT_ENV, "my-lab")
     config = tiny_config(
         "hardware.accelerator=gpu",
         "hardware.devices=4",
@@ -52,13 +52,13 @@ def test_the_script_asks_for_nodes_tasks_gpus_time_and_requeue(
     # The store URL (and its password) travels in the job's environment, not the script.
     assert "PARETOLAB_DB_URL" not in script and "sqlite" not in script
 
-    monkeypatch.setenv(slurm.TIME_ENV, "2-00:00:00")
-    assert "#SBATCH --time=2-00:00:00" in slurm.script_for(store, run_id)
+    monkeypatch.setenv(slurm_script.TIME_ENV, "2-00:00:00")
+    assert "#SBATCH --time=2-00:00:00" in slurm_script.script_for(store, run_id)
 
 
 def test_a_cpu_run_asks_for_no_gpu_and_no_time_without_a_limit(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("hardware.accelerator=cpu", "hardware.devices=2"))
-    script = slurm.script_for(store, run_id)
+    script = slurm_script.script_for(store, run_id)
     assert "#SBATCH --ntasks-per-node=2" in script
     assert "--gres" not in script and "--time" not in script and "--partition" not in script
 
@@ -66,7 +66,7 @@ def test_a_cpu_run_asks_for_no_gpu_and_no_time_without_a_limit(store: RunStore) 
 def test_no_user_string_reaches_the_script_unchecked(store: RunStore) -> None:
     config = tiny_config("hardware.accelerator=cpu", "name='x; rm -rf ~ $(id) `id`\nnext'")
     run_id = queue_run(store, config)
-    script = slurm.script_for(store, run_id)
+    script = slurm_script.script_for(store, run_id)
     [name] = [line for line in script.splitlines() if line.startswith("#SBATCH --job-name=")]
     assert re.fullmatch(rf"#SBATCH --job-name=pl-{run_id}-x-rm-+rf-id-id-+next", name), name
     assert "rm -rf" not in script and "$(" not in script and "`" not in script
@@ -75,9 +75,9 @@ def test_no_user_string_reaches_the_script_unchecked(store: RunStore) -> None:
 @pytest.mark.parametrize(
     ("env", "value", "message"),
     [
-        (slurm.PARTITION_ENV, "gpu --wrap=id", "PARETOLAB_SLURM_PARTITION='gpu --wrap=id'"),
-        (slurm.ACCOUNT_ENV, "a\nb", "is not a Slurm account"),
-        (slurm.TIME_ENV, "forever", "PARETOLAB_SLURM_TIME='forever' is not a Slurm time"),
+        (slurm_script.PARTITION_ENV, "gpu --wrap=id", "PARETOLAB_SLURM_PARTITION='gpu --wrap=id'"),
+        (slurm_script.ACCOUNT_ENV, "a\nb", "is not a Slurm account"),
+        (slurm_script.TIME_ENV, "forever", "PARETOLAB_SLURM_TIME='forever' is not a Slurm time"),
     ],
 )
 def test_bad_options_are_refused(
@@ -85,13 +85,13 @@ def test_bad_options_are_refused(
 ) -> None:
     monkeypatch.setenv(env, value)
     with pytest.raises(UserError, match=message):
-        slurm.SlurmOptions.from_env()
+        slurm_script.SlurmOptions.from_env()
 
 
 def test_a_job_must_say_which_devices_it_wants(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())  # accelerator: auto
     with pytest.raises(UserError, match="hardware.accelerator=auto: a Slurm job asks"):
-        slurm.script_for(store, run_id)
+        slurm_script.script_for(store, run_id)
 
 
 def test_a_home_slurm_cannot_read_is_refused(
@@ -100,7 +100,7 @@ def test_a_home_slurm_cannot_read_is_refused(
     run_id = queue_run(store, tiny_config("hardware.accelerator=cpu"))
     monkeypatch.setenv("PARETOLAB_HOME", str(tmp_path / "my home"))
     with pytest.raises(UserError, match="cannot go into an sbatch script"):
-        slurm.script_for(store, run_id)
+        slurm_script.script_for(store, run_id)
 
 
 def test_the_executor_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
