@@ -37,7 +37,8 @@ class StoreLogger(Logger):
     Lightning calls ``finalize`` on every exit path. A failed write (database down) keeps
     the points buffered for the next try; writes are upserts on (run, key, step), so a
     retry never duplicates a point. ``prefix`` goes before every key (``fold0/`` for the
-    first fold of a cross-validation, whose steps restart at 0 like its own curves).
+    first fold of a cross-validation, whose steps restart at 0 like its own curves). Under
+    DDP only ``rank`` 0 writes: one point per key and step.
 
     Thread-safe: the system-metrics sampler logs from its own thread. One flush writes at
     a time, in the order the points were logged.
@@ -50,9 +51,10 @@ class StoreLogger(Logger):
         flush_every: int = 500,
         flush_seconds: float = 5.0,
         prefix: str = "",
+        rank: int = 0,
     ):
         super().__init__()
-        self.store, self.run_id, self.prefix = store, run_id, prefix
+        self.store, self.run_id, self.prefix, self.rank = store, run_id, prefix, rank
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self._buffer: list[MetricPoint] = []
         self._last_flush = time.monotonic()
@@ -71,6 +73,8 @@ class StoreLogger(Logger):
         """The config is already in the store with the run; nothing more to write."""
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if self.rank != 0:
+            return
         now = time.time()
         step = int(step or 0)
         points = [
@@ -144,9 +148,11 @@ class ConfusionMatrixArtifact(pl.Callback):
             return
         doc = {
             "labels": list(pl_module.hparams.get("class_names", [])),
-            "matrix": confusion.compute().int().tolist(),
+            "matrix": confusion.compute().int().tolist(),  # every rank: a collective
         }
         confusion.reset()
+        if not trainer.is_global_zero:
+            return
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc), encoding="utf-8")
         os.replace(tmp, self.path)
@@ -196,7 +202,7 @@ class CheckpointOnCancel(pl.Callback):
     ) -> None:
         if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
             path = self.checkpoint_dir / "last.ckpt"
-            trainer.save_checkpoint(path)
+            trainer.save_checkpoint(path, weights_only=False)
             log.info("cancelled: saved %s at global step %d", path, trainer.global_step)
 
 

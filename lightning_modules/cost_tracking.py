@@ -10,6 +10,10 @@ At the end of fit (also when the run fails or is cancelled) it stores the run's 
 artifact that also holds every assumption (catalog entry, price quote with its date and
 source, PUE, grid intensity, peak FLOP/s and where it came from). Wall time is fit time;
 validation inside fit is billed (the machine is held) but left out of throughput and MFU.
+
+Under DDP the bill counts every device: GPU-hours are wall time × devices × nodes. The
+processes of a CPU run share their machine, so a CPU run is billed per node, and each
+process is credited with its share of the CPU's peak.
 """
 
 from __future__ import annotations
@@ -167,10 +171,13 @@ class CostTracker(pl.Callback):
             device = catalog.device(profile)
             value, source = peak_flops(device, self.config.trainer.precision)
             cores = os.cpu_count() or 1
-            if device.kind == "cpu" and value and torch.get_num_threads() < cores:
-                # A run held to some of the cores can reach only their share of the peak.
-                value *= torch.get_num_threads() / cores
-                source += f", × {torch.get_num_threads()}/{cores} cores used"
+            # This process's cores: its threads, at most its share of the machine's cores.
+            per_process = cores / (trainer.world_size // trainer.num_nodes)
+            used = min(torch.get_num_threads(), per_process)
+            if device.kind == "cpu" and value and used < cores:
+                # A process held to some of the cores can reach only their share of the peak.
+                value *= used / cores
+                source += f", × {used:g}/{cores} cores per process"
             return value, source, profile
         except UserError as exc:  # a catalog entry removed since launch: cost what we can
             log.warning("hardware catalog: %s", exc)
@@ -190,7 +197,7 @@ class CostTracker(pl.Callback):
         if not trainer.is_global_zero or self.shape is None or self._stored:
             return
         self._stored = True
-        report = self.report(trainer.world_size)
+        report = self.report(trainer.world_size, trainer.num_nodes)
         metrics = {f"cost/{k}": float(v) for k, v in report["figures"].items() if v is not None}
         for logger in trainer.loggers:
             logger.log_metrics(metrics, step=trainer.global_step)
@@ -199,8 +206,9 @@ class CostTracker(pl.Callback):
         tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
         os.replace(tmp, self.out_dir / COST_FILE)
 
-    def report(self, world_size: int = 1) -> dict[str, Any]:
-        """The run's figures (``figures``, stored as ``cost/*`` metrics) and assumptions."""
+    def report(self, world_size: int = 1, num_nodes: int = 1) -> dict[str, Any]:
+        """The run's figures (``figures``, stored as ``cost/*`` metrics) and assumptions,
+        for ``world_size`` processes on ``num_nodes`` machines."""
         seconds = time.perf_counter() - self._fit_start
         train_seconds = self.train_seconds()
         n = total_params(self.shape)
@@ -245,9 +253,11 @@ class CostTracker(pl.Callback):
             "model_shape": dataclasses.asdict(self.shape),
         }
         if self.profile is not None:
-            bill = spend(
-                load_catalog(), self.profile, seconds, world_size, self.config.hardware.pricing
-            )
+            catalog = load_catalog()
+            # A GPU entry prices one device; the CPU entry prices the machine, shared by its
+            # processes.
+            billed = num_nodes if catalog.device(self.profile).kind == "cpu" else world_size
+            bill = spend(catalog, self.profile, seconds, billed, self.config.hardware.pricing)
             figures |= {
                 "device_hours": bill.device_hours,
                 "usd": bill.cost_usd,

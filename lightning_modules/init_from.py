@@ -17,6 +17,7 @@ Two steps, both before training starts, every problem a ``UserError`` naming the
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -158,7 +159,11 @@ def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> Init
         folder, n, config.model.init_checkpoint, field, "model.init_checkpoint"
     )
     for tokenizer in sorted(folder.glob("*tokenizer.json")):
-        shutil.copyfile(tokenizer, Path(run_dir) / tokenizer.name)
+        # Temp file, then rename: the ranks of a DDP run may copy and read it at once.
+        target = Path(run_dir) / tokenizer.name
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(tokenizer, tmp)
+        tmp.replace(target)
     log.info(
         "%s: starting from run %s's %s checkpoint with its tokenizer (this config's "
         "tokenizer settings are ignored)",

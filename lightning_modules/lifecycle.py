@@ -4,7 +4,11 @@
 process's pid, starts a heartbeat thread and turns SIGTERM/SIGINT into a cancel request.
 On exit it flushes metrics, records the run's files as artifacts and sets the final status:
 an exception → failed with its text, SIGTERM → cancelled, one of ``pruned_exceptions``
-(a sweep's pruner stopping the trial) → pruned, else finished.
+(a sweep's pruner stopping the trial) → pruned, a requeued Slurm job → queued again (its
+next start resumes), else finished.
+
+Under DDP every process enters a lifecycle, but only global rank 0 touches the store: the
+others keep the graceful SIGTERM and nothing else, so a run starts, beats and ends once.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from types import TracebackType
 
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+from lightning_modules.stop_signals import SlurmRequeued
 from paretolab.errors import UserError
-from paretolab.store import CANCELLED, FAILED, FINISHED, PRUNED, RunStore
+from paretolab.store import CANCELLED, FAILED, FINISHED, PRUNED, QUEUED, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,7 @@ class RunLifecycle:
         heartbeat_seconds: how often the heartbeat thread records that the process lives.
         pruned_exceptions: exceptions that mean "stopped early by a pruner" (a sweep passes
             ``optuna.TrialPruned``; this package imports no optuna).
+        rank: this process's global rank under DDP; only rank 0 records anything.
     """
 
     def __init__(
@@ -68,8 +74,10 @@ class RunLifecycle:
         run_dir: Path,
         heartbeat_seconds: float = 10.0,
         pruned_exceptions: tuple[type[BaseException], ...] = (),
+        rank: int = 0,
     ):
         self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
+        self.rank = rank
         self.heartbeat_seconds = heartbeat_seconds
         self.pruned_exceptions = pruned_exceptions
         self.cancel_requested = False
@@ -81,7 +89,7 @@ class RunLifecycle:
         self._old_handlers: dict[int, object] = {}
 
     def __enter__(self) -> RunLifecycle:
-        if not self.store.mark_running(self.run_id, os.getpid()):
+        if self.rank == 0 and not self.store.mark_running(self.run_id, os.getpid()):
             run = self.store.get_run(self.run_id)
             raise RunAlreadyEnded(f"run {self.run_id} is {run.status}; start a new run instead")
         if threading.current_thread() is threading.main_thread():
@@ -90,8 +98,11 @@ class RunLifecycle:
                 # Ctrl-C in a terminal: the same graceful stop as a cancel.
                 signal.SIGINT: signal.signal(signal.SIGINT, self._on_sigint),
             }
-        self._thread = threading.Thread(target=self._beat, name="paretolab-heartbeat", daemon=True)
-        self._thread.start()
+        if self.rank == 0:
+            self._thread = threading.Thread(
+                target=self._beat, name="paretolab-heartbeat", daemon=True
+            )
+            self._thread.start()
         return self
 
     def check_cancelled(self) -> None:
@@ -126,11 +137,14 @@ class RunLifecycle:
                 hook()
             except Exception:
                 log.exception("an exit hook failed")
-        try:
-            record_artifacts(self.store, self.run_id, self.run_dir)
-        except Exception:
-            log.exception("recording artifacts failed")
-        if exc is None:
+        if self.rank == 0:
+            try:
+                record_artifacts(self.store, self.run_id, self.run_dir)
+            except Exception:
+                log.exception("recording artifacts failed")
+        if isinstance(exc, SlurmRequeued):
+            self.final_status = QUEUED
+        elif exc is None:
             self.final_status = CANCELLED if self.cancel_requested else FINISHED
         elif isinstance(exc, (SIGTERMException, CancelRequested, KeyboardInterrupt)):
             self.final_status = CANCELLED
@@ -145,7 +159,8 @@ class RunLifecycle:
                 str(exc) if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
             )
             log.error("run %s failed:\n%s", self.run_id, error)
-        _with_retries(lambda: self._record_outcome(error))
+        if self.rank == 0:
+            _with_retries(lambda: self._record_outcome(error))
         for signum, handler in self._old_handlers.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
         # Swallow the exception: the outcome is in the store and in final_status, and
@@ -159,6 +174,9 @@ class RunLifecycle:
             self.store.mark_cancelled(self.run_id)
         elif self.final_status == PRUNED:
             self.store.mark_pruned(self.run_id)
+        elif self.final_status == QUEUED:
+            if not self.store.release(self.run_id):
+                self.store.mark_cancelled(self.run_id)  # a cancel came first: it wins
         else:
             self.store.mark_failed(self.run_id, error or "failed")
 

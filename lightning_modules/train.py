@@ -2,157 +2,46 @@
 
 Reads the run's config from the store, builds data, tokenizer and model, fits, tests
 the best checkpoint, and leaves the run finished, failed or cancelled. Launchers start
-this module as its own process; nothing in the UI depends on it staying alive.
+this module as its own process; nothing in the UI depends on it staying alive. Under DDP
+every rank runs it (see ``distributed``); rank 0 alone records the run and tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
-from lightning.pytorch.loggers import Logger, WandbLogger
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import WandbLogger
 
-from lightning_modules.callbacks import (
-    AtomicCheckpointIO,
-    CheckpointOnCancel,
-    ConfusionMatrixArtifact,
-    PredictionsArtifact,
-    ReportStepBudget,
-    RngState,
-    StoreLogger,
-)
-from lightning_modules.cost_tracking import CostTracker
-from lightning_modules.cross_validation import (
-    ValidationRecord,
-    cross_validate,
-    fold_dir,
-    fold_prefix,
-)
+from lightning_modules.callbacks import StoreLogger
+from lightning_modules.cross_validation import ValidationRecord, cross_validate, fold_dir
 from lightning_modules.data import build_data_module
+from lightning_modules.distributed import (
+    check_launcher,
+    end_process_group,
+    run_rank,
+    slurm_job_id,
+)
 from lightning_modules.init_from import prepare_init_from
 from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.system_metrics import SystemMetrics
+from lightning_modules.stop_signals import StopSignals
 from lightning_modules.tasks import build_task, write_samples
+from lightning_modules.trainers import build_tester, build_trainer, make_loggers
+from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config_io import dump_config, parse_config
-from paretolab.devices import check_hardware
 from paretolab.errors import UserError
 from paretolab.launcher import prepare_run_dir
-from paretolab.store import CANCELLED, FINISHED, RunStore
+from paretolab.store import CANCELLED, FINISHED, QUEUED, RunStore
 
 log = logging.getLogger("paretolab.train")
 
-EXIT_CODES = {FINISHED: 0, CANCELLED: 130}
-# Redrawing the bar every step cost ~3 ms per step (tqdm, plus W&B's console capture).
-PROGRESS_REFRESH_STEPS = 10
-
-
-def resolve_accelerator(cfg: RunConfig) -> str:
-    """The accelerator Lightning will use, checked against this machine and the precision.
-
-    Raises:
-        UserError: the device does not exist here, there are fewer than
-            ``hardware.devices``, or it does not support the precision.
-    """
-    return check_hardware(cfg.hardware, cfg.trainer.precision)
-
-
-def build_trainer(
-    cfg: RunConfig,
-    run_dir: Path,
-    loggers: list[Logger],
-    extra_callbacks: list[Callback] | None = None,
-    progress_bar: bool | None = None,
-) -> pl.Trainer:
-    """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``; with a
-    progress bar when ``progress_bar`` says so (default: when stderr is a terminal)."""
-    t = cfg.trainer
-    ckpt_dir = run_dir / "checkpoints"
-    callbacks: list[Callback] = [
-        ModelCheckpoint(
-            dirpath=ckpt_dir,
-            filename="best",
-            monitor=t.monitor,
-            mode=t.monitor_mode,
-            save_top_k=1,
-            save_last=True,
-        ),
-        CheckpointOnCancel(ckpt_dir),
-        RngState(),
-        ReportStepBudget(),
-        ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
-        PredictionsArtifact(run_dir / "predictions.csv"),
-        CostTracker(cfg, run_dir),
-        *(extra_callbacks or []),
-    ]
-    if cfg.monitoring.enabled:
-        callbacks.append(SystemMetrics(cfg.monitoring.interval_s))
-    show_progress = sys.stderr.isatty() if progress_bar is None else progress_bar
-    if show_progress:
-        callbacks.append(TQDMProgressBar(refresh_rate=PROGRESS_REFRESH_STEPS))
-    if t.early_stopping:
-        callbacks.append(
-            EarlyStopping(
-                monitor=t.monitor,
-                mode=t.monitor_mode,
-                patience=t.early_stopping.patience,
-                min_delta=t.early_stopping.min_delta,
-            )
-        )
-    return pl.Trainer(
-        accelerator=resolve_accelerator(cfg),
-        devices=cfg.hardware.devices,
-        precision="32-true" if t.precision == "32" else t.precision,
-        max_epochs=t.max_epochs,
-        max_steps=t.max_steps,
-        max_time={"minutes": t.max_time_minutes} if t.max_time_minutes else None,
-        gradient_clip_val=t.gradient_clip_val,
-        accumulate_grad_batches=t.accumulate_grad_batches,
-        log_every_n_steps=t.log_every_n_steps,
-        # Step-based validation counts batches across epochs, so an interval longer than an
-        # epoch is valid too (Lightning needs check_val_every_n_epoch=None for that).
-        check_val_every_n_epoch=None if t.val_every_n_steps else t.check_val_every_n_epoch,
-        val_check_interval=t.val_every_n_steps,
-        default_root_dir=run_dir,
-        logger=loggers,
-        callbacks=callbacks,
-        plugins=[AtomicCheckpointIO()],
-        enable_progress_bar=show_progress,
-    )
-
-
-def make_loggers(
-    cfg: RunConfig, store: RunStore, run_id: int, run_dir: Path, fold: int | None = None
-) -> list[Logger]:
-    """The store logger, plus W&B (offline by default: files in the run folder).
-
-    For cross-validation fold ``fold`` the store keys get the fold's prefix, and W&B gets
-    one run per fold, grouped under the run (W&B's own way to show k-fold runs).
-    """
-    prefix = fold_prefix(fold) if fold is not None else ""
-    loggers: list[Logger] = [StoreLogger(store, run_id, prefix=prefix)]
-    if cfg.wandb.mode != "disabled":
-        os.environ.setdefault("WANDB_SILENT", "true")
-        suffix = f"-fold{fold}" if fold is not None else ""
-        loggers.append(
-            WandbLogger(
-                project=cfg.wandb.project,
-                name=cfg.display_name() + suffix,
-                id=f"paretolab-{run_id}{suffix}",
-                group=f"paretolab-{run_id}" if fold is not None else None,
-                save_dir=str(run_dir),
-                offline=cfg.wandb.mode == "offline",
-                config=cfg.model_dump(mode="json"),
-                log_model=False,
-            )
-        )
-    return loggers
+EXIT_CODES = {FINISHED: 0, QUEUED: 0, CANCELLED: 130}  # queued: a requeued Slurm job
 
 
 def run_training(
@@ -170,9 +59,13 @@ def run_training(
     ``extra_callbacks`` and the exception it raises in ``pruned_exceptions``: the run then
     ends ``pruned``, its metrics so far kept.
     """
-    run_dir = prepare_run_dir(store.get_run(run_id))
-    handler = _log_to_file(run_dir / "train.log")
-    lifecycle = RunLifecycle(store, run_id, run_dir, pruned_exceptions=pruned_exceptions)
+    run = store.get_run(run_id)
+    rank = run_rank(run.config)
+    # Rank 0 owns the folder; the other ranks start once it exists (Lightning's launcher
+    # starts them from rank 0's fit; a Slurm executor makes it before submitting).
+    run_dir = prepare_run_dir(run) if rank == 0 else settings.run_dir(run_id)
+    handler = _log_to_file(run_dir / ("train.log" if rank == 0 else f"train.rank{rank}.log"))
+    lifecycle = RunLifecycle(store, run_id, run_dir, pruned_exceptions=pruned_exceptions, rank=rank)
     try:
         _train(store, run_id, run_dir, lifecycle, extra_callbacks)
     finally:
@@ -191,7 +84,9 @@ def _train(
 ) -> None:
     with lifecycle:
         cfg = parse_config(store.get_run(run_id).config)
-        (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
+        check_launcher(cfg.hardware)
+        if lifecycle.rank == 0:
+            (run_dir / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
         if cfg.hardware.num_threads:
             torch.set_num_threads(cfg.hardware.num_threads)
         if not cfg.data.cv_folds:
@@ -236,13 +131,16 @@ def fit_and_test(
     task = build_task(cfg, data)
     if init is not None:
         init.load_into(task, store, run_id)
-    loggers = make_loggers(cfg, store, run_id, run_dir, fold)
+    loggers = make_loggers(cfg, store, run_id, run_dir, fold, rank=lifecycle.rank)
     lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
     uses_wandb = any(isinstance(lg, WandbLogger) for lg in loggers)
     if uses_wandb and _finish_wandb not in lifecycle.exit_hooks:
         lifecycle.exit_hooks.append(_finish_wandb)
     record = ValidationRecord()
-    trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record])
+    # SIGTERM under DDP, and SIGUSR1 in a Slurm job, stop at a step boundary (a fold of a
+    # cross-validation is not requeued: such a run is trained again, not resumed).
+    stops = StopSignals(work_dir / "checkpoints", slurm_job_id(run_id) if fold is None else None)
+    trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record, stops])
     log.info(
         "run %s: training %s%s (%s parameters)",
         run_id,
@@ -256,11 +154,17 @@ def fit_and_test(
     resume_from = last if fold is None and last.is_file() else None
     if resume_from:
         log.info("run %s: resuming from %s", run_id, resume_from)
-    trainer.fit(task, datamodule=data, ckpt_path=resume_from)
+    with stops:
+        trainer.fit(task, datamodule=data, ckpt_path=resume_from)
     lifecycle.check_cancelled()
+    if trainer.world_size > 1:
+        end_process_group()
+        if not trainer.is_global_zero:
+            return {}  # rank 0 tests alone
     # The best checkpoint by trainer.monitor; the current weights if validation never ran.
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    results = trainer.test(task, datamodule=data, ckpt_path="best" if best else None, verbose=False)
+    tester = build_tester(trainer, cfg, work_dir)
+    results = tester.test(task, datamodule=data, ckpt_path=best or None, verbose=False)
     if cfg.task == "language_modeling":
         write_samples(
             task, data.tokenizer, cfg.generate, work_dir / "samples.txt", cfg.trainer.seed
@@ -295,16 +199,23 @@ def _detach_log(handler: logging.Handler) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; exit code 0 finished, 130 cancelled, 1 failed, 2 bad input."""
+    """Entry point; exit code 0 finished (or requeued), 130 cancelled, 1 failed, 2 bad input.
+
+    A DDP rank other than 0 exits 0 unless it failed: a non-zero exit makes Lightning's
+    launcher (and ``srun --kill-on-bad-exit``) kill rank 0, maybe before it records the end.
+    """
     parser = argparse.ArgumentParser(prog="python -m lightning_modules.train")
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)
     try:
-        status = run_training(RunStore(), args.run_id, raise_user_errors=True)
+        store = RunStore()
+        rank = run_rank(store.get_run(args.run_id).config)
+        status = run_training(store, args.run_id, raise_user_errors=True)
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
-    return EXIT_CODES.get(status, 1)
+    code = EXIT_CODES.get(status, 1)
+    return 0 if code == 130 and rank != 0 else code
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ from paretolab import (
     executor,
     launcher,
     run_views,
+    settings,
+    slurm,
+    slurm_cli,
+    slurm_script,
     users_cli,
 )
 from paretolab.config_io import dump_config, load_config
@@ -107,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("upgrade", help="migrate the database to this paretolab's schema")
     dsub.add_parser("check", help="print the database's schema revision and whether it fits")
     users_cli.register(sub)
+    slurm_cli.register(sub)
     _add_plugin_commands(sub)
     return p
 
@@ -196,7 +201,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         config = load_config(args.config, args.overrides)  # validate before anything is stored
         check_profile(config.hardware.profile)
-        devices.check_hardware(config.hardware, config.trainer.precision)  # runs on this host
+        on_slurm = settings.executor() == "slurm"
+        if on_slurm:  # it trains on the cluster's nodes, not here
+            slurm_script.check_config(config)
+            slurm_script.SlurmOptions.from_env()
+        elif config.hardware.num_nodes > 1:
+            raise UserError(slurm_script.multi_node_refusal(config.hardware.num_nodes))
+        else:
+            devices.check_hardware(config.hardware, config.trainer.precision)
         # The user's own data file: absolute (the executor may start it from elsewhere) and
         # read once now, so a bad file is one line and exit 2, with no run recorded.
         config = data_check.with_absolute_data_path(config, Path.cwd())
@@ -218,6 +230,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                 f"run {run.id} queued; the background executor starts it when a slot is free "
                 f"(follow it with `paretolab runs show {run.id}`)"
             )
+            return 0
+        if on_slurm:
+            print(slurm_cli.submitted_line(store, run.id, slurm.submit(store, run.id)))
             return 0
         print(f"run {run.id}: {run.name}", file=sys.stderr)
         code = launcher.run_in_foreground(store, run.id)
@@ -245,6 +260,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _resume(store: RunStore, run_id: int, detach: bool) -> int:
     ckpt = launcher.requeue_for_resume(store, run_id)
     print(f"run {run_id}: resuming from {ckpt}", file=sys.stderr)
+    if settings.executor() == "slurm" and not detach:
+        print(slurm_cli.submitted_line(store, run_id, slurm.submit(store, run_id)))
+        return 0
     if detach:
         executor.ensure_executor(store)
         return 0

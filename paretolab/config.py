@@ -49,6 +49,19 @@ FAMILY_TASKS: dict[str, tuple[str, ...]] = {
 }
 # Tasks whose examples carry one label or value each, so k-fold cross-validation applies.
 CV_TASKS = ("classification", "regression", "image_classification")
+# Lightning strategies a run config cannot choose, and why.
+UNSUPPORTED_STRATEGIES: dict[str, str] = {
+    **dict.fromkeys(
+        ("ddp_spawn", "ddp_fork", "ddp_notebook"),
+        "a run's side effects (store, checkpoints) live in processes Lightning's script "
+        "launcher or srun starts; use ddp",
+    ),
+    **dict.fromkeys(
+        ("fsdp", "deepspeed"),
+        "paretolab's models fit one device; shard them with your own code, or use ddp",
+    ),
+    "dp": "Lightning 2 removed DataParallel; use ddp",
+}
 
 
 class _Section(BaseModel):
@@ -435,7 +448,16 @@ class HardwareConfig(_Section):
     """Device type; `auto` picks a GPU when one is present."""
 
     devices: int = Field(1, ge=1, le=1024)
-    """Number of devices on this node."""
+    """Devices per node: GPUs, or on a CPU training processes. Above 1, Lightning trains
+    with DDP, one process per device."""
+
+    num_nodes: int = Field(1, ge=1, le=1024)
+    """Machines the run trains on (DDP across nodes). Above 1 needs a cluster launcher:
+    the Slurm executor (`PARETOLAB_EXECUTOR=slurm`) starts one process per device on each."""
+
+    strategy: Literal["auto", "ddp"] = "auto"
+    """How the devices share the work: `auto` is one device for one, DDP for more; `ddp`
+    asks for DistributedDataParallel (gloo on CPUs, NCCL on GPUs) explicitly."""
 
     num_threads: int | None = Field(None, ge=1, le=1024)
     """CPU threads for torch. Empty: torch's default (all cores)."""
@@ -448,6 +470,33 @@ class HardwareConfig(_Section):
     pricing: Literal["auto", "on_demand", "spot", "internal"] = "auto"
     """Which of the entry's prices the run's dollars use. `auto`: your internal rate if the
     entry has one, else the first on-demand quote."""
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _known_strategy(cls, value: Any) -> Any:
+        # Lightning's other strategies get a reason, not just "should be 'auto' or 'ddp'".
+        if isinstance(value, str) and value in UNSUPPORTED_STRATEGIES:
+            raise ValueError(f"{value!r} is not supported: {UNSUPPORTED_STRATEGIES[value]}")
+        return value
+
+    @model_validator(mode="after")
+    def _ddp_needs_processes(self) -> HardwareConfig:
+        if self.strategy == "ddp" and self.world_size() == 1:
+            raise ValueError(
+                "hardware.strategy=ddp needs more than one process: set hardware.devices or "
+                "hardware.num_nodes above 1, or hardware.strategy=auto"
+            )
+        if self.accelerator == "mps" and self.world_size() > 1:
+            raise ValueError(
+                f"hardware.accelerator=mps trains on one device; hardware.devices="
+                f"{self.devices} × hardware.num_nodes={self.num_nodes} ask for "
+                f"{self.world_size()} (use cpu or gpu)"
+            )
+        return self
+
+    def world_size(self) -> int:
+        """Training processes in all: devices per node × nodes."""
+        return self.devices * self.num_nodes
 
 
 class MonitoringConfig(_Section):
@@ -583,6 +632,12 @@ class RunConfig(_Section):
                 if self.data.path is None
                 else f"data.path is only read with data.dataset=file, not "
                 f"{self.data.dataset!r}; set data.dataset=file or remove data.path"
+            )
+        if self.data.cv_folds and self.hardware.world_size() > 1:
+            raise ValueError(
+                f"data.cv_folds trains its folds one after another in one process; with "
+                f"hardware.devices={self.hardware.devices} and hardware.num_nodes="
+                f"{self.hardware.num_nodes} use devices=1 and num_nodes=1, or remove cv_folds"
             )
         if self.data.cv_folds and self.task not in CV_TASKS:
             raise ValueError(

@@ -1,9 +1,10 @@
-"""The local executor: a small daemon that starts queued runs as slots free up.
+"""The executor: a small daemon that hands queued runs to whatever trains them.
 
-One executor per paretolab home (a lock file makes sure). It polls the store: queued runs
-start oldest first (FIFO) while fewer than ``max_concurrent`` run on this host; cancel
-requests become SIGTERM to the run's process group, then SIGKILL after a grace period;
-processes that died are reaped. The dashboard starts it on demand
+One executor per paretolab home (a lock file makes sure). It polls the store. The local
+one (default) starts queued runs oldest first (FIFO) while fewer than ``max_concurrent``
+run on this host; cancel requests become SIGTERM to the run's process group, then SIGKILL
+after a grace period; processes that died are reaped. With ``PARETOLAB_EXECUTOR=slurm``
+it submits them to Slurm instead (``slurm_executor``). The dashboard starts it on demand
 (``ensure_executor``); ``paretolab executor`` runs it in the foreground.
 
 It is the only scheduler paretolab writes; sweeps and clusters use Optuna and Slurm.
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import launcher, settings
+from paretolab import launcher, settings, slurm
 from paretolab.store import QUEUED, RUNNING, RunStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,37 @@ def default_max_concurrent() -> int:
     return max(1, int(os.environ.get(MAX_CONCURRENT_ENV, "1")))
 
 
-class LocalExecutor:
+class Executor:
+    """Polls the store and acts on it, one ``tick`` at a time."""
+
+    store: RunStore
+
+    def tick(self) -> list[int]:
+        """One round; returns the ids of the runs started (or submitted)."""
+        raise NotImplementedError
+
+    def busy(self) -> bool:
+        """True while there is work: runs queued or running."""
+        return bool(self.store.list_runs([QUEUED, RUNNING], limit=1))
+
+    def serve(self, poll_seconds: float = 1.0, stop_when_idle: float | None = None) -> None:
+        """Tick until killed, or until nothing was queued or running for ``stop_when_idle`` s."""
+        idle_since = time.monotonic()
+        while True:
+            try:
+                self.tick()
+                busy = self.busy()
+            except Exception:  # the database may be briefly unreachable: try again
+                log.exception("executor tick failed")
+                busy = True
+            if busy:
+                idle_since = time.monotonic()
+            elif stop_when_idle is not None and time.monotonic() - idle_since > stop_when_idle:
+                return
+            time.sleep(poll_seconds)
+
+
+class LocalExecutor(Executor):
     """Starts, cancels and reaps training processes on this host.
 
     Args:
@@ -66,8 +97,13 @@ class LocalExecutor:
         free = self.max_concurrent - len(running)
         started = []
         if free > 0:
-            # A sweep trial is trained by its sweep worker, in that worker's process.
-            queued = [r for r in self.store.list_runs([QUEUED]) if r.study is None]
+            # A sweep trial is trained by its sweep worker, in that worker's process; a
+            # run submitted to Slurm waits for its job.
+            queued = [
+                r
+                for r in self.store.list_runs([QUEUED])
+                if r.study is None and not slurm.submission_claimed(r.id)
+            ]
             for run in sorted(queued, key=lambda r: r.id)[:free]:
                 proc = launcher.spawn_detached(self.store, run.id)
                 if proc is not None:  # None: another launcher claimed it first
@@ -98,21 +134,17 @@ class LocalExecutor:
                 launcher.signal_group(run.pid, signal.SIGKILL)
                 self.store.mark_cancelled(run.id)
 
-    def serve(self, poll_seconds: float = 1.0, stop_when_idle: float | None = None) -> None:
-        """Tick until killed, or until nothing was queued or running for ``stop_when_idle`` s."""
-        idle_since = time.monotonic()
-        while True:
-            try:
-                self.tick()
-                busy = self._children or self.store.list_runs([QUEUED, RUNNING], limit=1)
-            except Exception:  # the database may be briefly unreachable: try again
-                log.exception("executor tick failed")
-                busy = True
-            if busy:
-                idle_since = time.monotonic()
-            elif stop_when_idle is not None and time.monotonic() - idle_since > stop_when_idle:
-                return
-            time.sleep(poll_seconds)
+    def busy(self) -> bool:
+        return bool(self._children) or super().busy()
+
+
+def make_executor(store: RunStore, max_concurrent: int = 1) -> Executor:
+    """The executor ``PARETOLAB_EXECUTOR`` names: local (default) or slurm."""
+    if settings.executor() == "slurm":
+        from paretolab.slurm_executor import SlurmExecutor
+
+        return SlurmExecutor(store)
+    return LocalExecutor(store, max_concurrent)
 
 
 def _lock_path() -> Path:
@@ -180,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     pid_file = settings.home_dir() / "executor.pid"
     pid_file.write_text(str(os.getpid()))
     try:
-        LocalExecutor(RunStore(), args.max_concurrent).serve(stop_when_idle=args.stop_when_idle)
+        make_executor(RunStore(), args.max_concurrent).serve(stop_when_idle=args.stop_when_idle)
     finally:
         pid_file.unlink(missing_ok=True)
         os.close(fd)

@@ -158,6 +158,9 @@ def requeue_for_resume(store: RunStore, run_id: int) -> Path:
     ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
     if not ckpt.is_file():
         raise UserError(f"run {run_id} has no checkpoint to resume from ({ckpt} is missing)")
+    from paretolab import slurm  # it imports this module
+
+    slurm.archive_job(run_id)  # its next start is a new job, where the executor says
     if not store.requeue(run_id):
         raise UserError(f"run {run_id} changed status meanwhile; look at it again")
     return ckpt
@@ -168,11 +171,17 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
     (it checkpoints and marks itself cancelled), then SIGKILL after ``grace_seconds``; one
     running on another host by a request its host's executor carries out.
 
+    A run submitted to Slurm is cancelled with ``scancel`` (see ``slurm.cancel_run``).
+
     Returns the run's status afterwards.
     """
+    from paretolab import slurm  # it imports this module
+
     run = store.get_run(run_id)
     if run.is_terminal:
         return run.status
+    if slurm.job_of(run_id) is not None:
+        return slurm.cancel_run(store, run_id)
     store.request_cancel(run_id)
     if run.status == RUNNING and run.pid and run.host == socket.gethostname():
         signal_group(run.pid, signal.SIGTERM)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from paretolab import monitoring, settings
+from paretolab import monitoring, settings, slurm
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import dump_config, parse_config
 from paretolab.store import LatestMetric, Run, RunStore
@@ -83,6 +83,9 @@ def run_report(store: RunStore, run_id: int) -> str:
     ]
     if run.study is not None:
         lines.append(f"  sweep     trial {run.trial_number} of {run.study}")
+    job = slurm.job_of(run.id)
+    if job is not None:
+        lines.append(f"  slurm     job {job.job_id}, output in slurm-{job.job_id}.out")
     system = monitoring.system_summary(metrics)
     if monitoring.describe_summary(system):
         lines.append(f"  system    {monitoring.describe_summary(system)}")

@@ -7,6 +7,8 @@
 - ``PARETOLAB_DEMO``: ``1`` makes the dashboard read-only (no launch, cancel, delete, edits).
 - ``PARETOLAB_USERS``: the dashboard's users file (``paretolab.auth``); sign-in is off
   without it (unless ``.streamlit/secrets.toml`` configures OIDC).
+- ``PARETOLAB_EXECUTOR``: who trains queued runs: ``local`` (default: processes on this
+  host) or ``slurm`` (sbatch jobs; ``PARETOLAB_SLURM_*`` in ``paretolab.slurm``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from paretolab.errors import UserError
+
 HOME_ENV = "PARETOLAB_HOME"
 DB_URL_ENV = "PARETOLAB_DB_URL"
 DEMO_ENV = "PARETOLAB_DEMO"
 USERS_ENV = "PARETOLAB_USERS"
+EXECUTOR_ENV = "PARETOLAB_EXECUTOR"
+EXECUTORS = ("local", "slurm")
 
 
 def home_dir() -> Path:
@@ -51,6 +57,18 @@ def demo_mode() -> bool:
 def users_file() -> str | None:
     """The dashboard's users file, or None when ``PARETOLAB_USERS`` is not set."""
     return os.environ.get(USERS_ENV) or None
+
+
+def executor() -> str:
+    """Who trains queued runs: ``local`` or ``slurm`` (``PARETOLAB_EXECUTOR``).
+
+    Raises:
+        UserError: another value.
+    """
+    value = os.environ.get(EXECUTOR_ENV, "").strip().lower() or "local"
+    if value not in EXECUTORS:
+        raise UserError(f"{EXECUTOR_ENV}={value!r}: choose {' or '.join(EXECUTORS)}")
+    return value
 
 
 def redact_url(url: str) -> str:

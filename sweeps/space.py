@@ -135,6 +135,13 @@ def grid_size(spec: SweepSpec) -> int:
 # ------------------------------------------------------------------ checks
 
 
+# A trial trains in its worker's own process: DDP would start more copies of the worker.
+ONE_PROCESS = (
+    "a sweep trial trains in its worker's process, on one device: keep hardware.devices=1 "
+    "and hardware.num_nodes=1 (start more workers to use more devices)"
+)
+
+
 def check_parameters(spec: SweepSpec, base: RunConfig) -> list[str]:
     """Problems of the fixed fields and parameters, one line each: unknown fields, empty
     ranges, values a field refuses, conditions on unknown or later fields."""
@@ -144,15 +151,20 @@ def check_parameters(spec: SweepSpec, base: RunConfig) -> list[str]:
         if not unknown_field(path):
             set_path(data, path, value)
     try:
-        parse_config(data)
+        fixed = parse_config(data)
     except ConfigError as exc:
         return problems + [f"base with fixed: {p}" for p in exc.problems]
+    if fixed.hardware.world_size() > 1:
+        problems.append(f"base with fixed: {ONE_PROCESS}")
     earlier: list[str] = []
     for path, param in spec.parameters.items():
         where = f"parameters.{path}"
         msg = unknown_field(path)
         if msg:
             problems.append(f"{where}: {msg}")
+            continue
+        if path in ("hardware.devices", "hardware.num_nodes", "hardware.strategy"):
+            problems.append(f"{where}: {ONE_PROCESS}")
             continue
         problems += [f"{where}: {p}" for p in _range_problems(param)]
         for value in _probe_values(param):

@@ -146,13 +146,17 @@ def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any
         hardware = _local_device(config)
     t = config.trainer
     steps = t.max_steps if t.max_steps > 0 else steps_if_unset
-    tokens = steps * t.accumulate_grad_batches * full_batch(shape, config.data.batch_size).tokens
+    # Under DDP every rank takes a batch per step; a CPU's processes share one machine.
+    world = config.hardware.world_size()
+    batch_tokens = full_batch(shape, config.data.batch_size).tokens
+    tokens = steps * t.accumulate_grad_batches * batch_tokens * world
+    devices = config.hardware.num_nodes if catalog.device(hardware).kind == "cpu" else world
     doc = estimate(
         catalog,
         shape,
         tokens,
         hardware,
-        devices=config.hardware.devices,
+        devices=devices,
         precision=t.precision,
         pricing=config.hardware.pricing,
         batch=config.data.batch_size,

@@ -11,9 +11,10 @@ import streamlit as st
 
 from dashboard.services.common import store
 from dashboard.services.runs import metric_series
-from paretolab import devices
+from paretolab import devices, settings, slurm_script
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
+from paretolab.errors import UserError
 
 
 @st.cache_resource(ttl=300)
@@ -24,7 +25,10 @@ def machine() -> devices.Machine:
 
 def launch_limits(accelerator: str) -> dict[str, Any]:
     """What the launch form may offer here, by field: the accelerators that exist, the most
-    devices and the precisions ``accelerator`` supports."""
+    devices and the precisions ``accelerator`` supports. Runs sent to Slurm train on the
+    cluster's nodes: only what a job can ask for is offered."""
+    if settings.executor() == "slurm":
+        return {"hardware.accelerator": ["gpu", "cpu"]}
     here = machine()
     choices = here.accelerator_choices()
     if accelerator not in choices:
@@ -37,8 +41,18 @@ def launch_limits(accelerator: str) -> dict[str, Any]:
 
 
 def hardware_problems(config: RunConfig) -> list[str]:
-    """Why a config cannot train on this machine, one message per field."""
-    return devices.hardware_problems(config.hardware, config.trainer.precision, machine())
+    """Why a config cannot train on this machine (or, sent to Slurm, as a Slurm job), one
+    message per field."""
+    if settings.executor() == "slurm":
+        try:
+            slurm_script.check_config(config)
+        except UserError as exc:
+            return [str(exc)]
+        return []
+    problems = devices.hardware_problems(config.hardware, config.trainer.precision, machine())
+    if config.hardware.num_nodes > 1:
+        problems.insert(0, slurm_script.multi_node_refusal(config.hardware.num_nodes))
+    return problems
 
 
 def devices_frame() -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -100,7 +102,7 @@ def _split_cjk() -> pre_tokenizers.Split:
 
 def save_tokenizer(tok: Tokenizer, path: Path) -> None:
     """Write the tokenizer as one JSON file (atomically: temp file, then rename)."""
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tok.save(str(tmp))
     tmp.replace(path)
 
@@ -128,20 +130,25 @@ def tokenizer_for_run(
     when a tokenizer has to be trained. ``filename`` and ``kind`` (default: ``cfg.kind``)
     serve a second tokenizer, e.g. the target side of a seq2seq run; ``decodable`` is
     for runs that decode ids back to text (see ``train_tokenizer``).
+
+    The ranks of a DDP run that Slurm starts together all get here at once: a lock file
+    lets the first train and save the tokenizer while the others wait, then read it.
     """
     path = Path(run_dir) / filename
-    if path.exists():
-        return load_tokenizer(path)
-    tok = train_tokenizer(
-        training_texts(),
-        kind or cfg.kind,
-        cfg.vocab_size,
-        cfg.min_frequency,
-        cfg.lowercase,
-        decodable,
-    )
-    save_tokenizer(tok, path)
-    return tok
+    with open(path.with_name(f".{filename}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return load_tokenizer(path)
+        tok = train_tokenizer(
+            training_texts(),
+            kind or cfg.kind,
+            cfg.vocab_size,
+            cfg.min_frequency,
+            cfg.lowercase,
+            decodable,
+        )
+        save_tokenizer(tok, path)
+        return tok
 
 
 def encode_texts(tok: Tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:

@@ -254,6 +254,21 @@ class RunStore:
             pid=None,
         )
 
+    def release(self, run_id: int) -> bool:
+        """running → queued: its process stopped so that a scheduler starts it again (a
+        requeued Slurm job), to resume from the run's last checkpoint.
+
+        Returns False, changing nothing, if the run is not running or a cancel was asked for.
+        """
+        return self._transition(
+            run_id,
+            QUEUED,
+            (RUNNING,),
+            extra=runs.c.cancel_requested_at.is_(None),
+            pid=None,
+            heartbeat_at=None,
+        )
+
     def heartbeat(self, run_id: int) -> None:
         """Record that the run's process is alive."""
         with self.engine.begin() as conn:

@@ -133,3 +133,18 @@ def test_runs_table_has_system_columns_and_the_flag(store: RunStore) -> None:
     assert {"peak_rss_mb", "peak_gpu_mem_mb", "mean_gpu_util", "util_flag"} <= set(
         at.dataframe[0].proto.column_order
     )
+
+
+def test_runs_sent_to_slurm_are_checked_as_jobs_not_against_this_machine(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(devices, "detect", lambda: CPU_ONLY)  # a login node without GPUs
+    many_nodes = tiny_config("hardware.accelerator=gpu", "hardware.num_nodes=2")
+    assert services.hardware_problems(many_nodes)[0].startswith(
+        "hardware.num_nodes=2: a multi-node run is started on every node by Slurm"
+    )
+    monkeypatch.setenv("PARETOLAB_EXECUTOR", "slurm")
+    assert services.launch_limits("auto") == {"hardware.accelerator": ["gpu", "cpu"]}
+    assert services.hardware_problems(many_nodes) == []
+    [problem] = services.hardware_problems(tiny_config())  # accelerator: auto
+    assert problem.startswith("hardware.accelerator=auto: a Slurm job asks for its devices")

@@ -114,3 +114,22 @@ def test_every_family_measures_its_flops_on_a_real_batch(trained_home) -> None:
         latest = {k: v.value for k, v in store.latest_metrics(run_id).items()}
         assert latest.get("cost/flops_measured", 0) > 0, family
         assert 0.9 < latest["cost/flops_ratio"] < 1.1, family
+
+
+@pytest.mark.parametrize(("profile", "billed"), [("h200", 8), ("cpu", 2)])
+def test_ddp_bills_every_gpu_but_each_cpu_machine_once(profile: str, billed: int, tmp_path) -> None:
+    """4 processes on each of 2 nodes: 8 GPUs are 8 device-hours an hour; the CPU entry
+    prices a whole machine, which its 4 processes share."""
+    import time
+
+    from lightning_modules.cost_tracking import CostTracker
+
+    tracker = CostTracker(tiny_config(), tmp_path)
+    tracker.shape = shape("encoder_classifier", "classes", num_classes=5)
+    tracker.flops, tracker.tokens, tracker.samples = 1e12, 1e6, 1e4
+    tracker.peak, tracker.peak_source, tracker.profile = 1e14, "test", profile
+    tracker._fit_start = time.perf_counter() - 3600.0  # one hour of fit
+    report = tracker.report(world_size=8, num_nodes=2)
+    assert report["assumptions"]["spend"]["devices"] == billed
+    assert report["figures"]["device_hours"] == pytest.approx(billed, rel=1e-3)
+    assert report["figures"]["tokens"] == 8e6  # every rank's tokens

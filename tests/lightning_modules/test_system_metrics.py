@@ -44,7 +44,7 @@ def test_a_tiny_cpu_run_writes_system_metrics(store: RunStore) -> None:
 
 
 def test_monitoring_is_on_by_default_and_can_be_switched_off(tmp_path) -> None:
-    from lightning_modules.train import build_trainer
+    from lightning_modules.trainers import build_trainer
 
     def samplers(*overrides: str) -> list:
         trainer = build_trainer(tiny_config(*overrides), tmp_path, [])

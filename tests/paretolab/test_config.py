@@ -131,3 +131,25 @@ def test_every_field_has_help_text() -> None:
 
     walk(RunConfig)
     assert "must divide" in ModelConfig.model_fields["n_heads"].description
+
+
+@pytest.mark.parametrize(
+    ("hardware", "expected"),
+    [
+        ({"strategy": "ddp"}, "hardware.strategy=ddp needs more than one process"),
+        ({"strategy": "ddp_spawn", "devices": 2}, "'ddp_spawn' is not supported"),
+        ({"strategy": "fsdp", "devices": 2}, "'fsdp' is not supported"),
+        ({"strategy": "dp", "devices": 2}, "Lightning 2 removed DataParallel; use ddp"),
+        ({"num_nodes": 0}, "hardware.num_nodes=0: Input should be greater than or equal to 1"),
+        ({"accelerator": "mps", "devices": 2}, "hardware.accelerator=mps trains on one device"),
+    ],
+)
+def test_parallel_hardware_is_checked(hardware: dict, expected: str) -> None:
+    assert any(expected in p for p in problems({"hardware": hardware})), expected
+
+
+def test_ddp_settings_and_the_world_size() -> None:
+    cfg = parse_config({"hardware": {"devices": 4, "num_nodes": 2, "strategy": "ddp"}})
+    assert cfg.hardware.world_size() == 8
+    folds = {"hardware": {"devices": 2}, "data": {"cv_folds": 3}}
+    assert any("data.cv_folds trains its folds one after another" in p for p in problems(folds))

@@ -87,6 +87,14 @@ def test_the_study_name_defaults_to_the_file_stem(tmp_path) -> None:
         ({"sampler": {"name": "grid"}}, "the grid sampler needs a step for a float"),
         ({"fixed": {"trainer.max_epoch": 3}}, "fixed.trainer.max_epoch: unknown field"),
         ({"sampler": {"name": "anneal"}}, "sampler.name='anneal'"),
+        (
+            {"fixed": {"hardware.devices": 2}},
+            "base with fixed: a sweep trial trains in its worker's process, on one device",
+        ),
+        (
+            {"parameters": {"hardware.num_nodes": {"type": "int", "low": 1, "high": 2}}},
+            "parameters.hardware.num_nodes: a sweep trial trains in its worker's process",
+        ),
     ],
 )
 def test_bad_specs_get_one_clear_line_each(changes, message) -> None:
