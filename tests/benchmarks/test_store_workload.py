@@ -26,4 +26,11 @@ def test_paretolab_side_runs_the_workload_and_the_table_gives_ratios(tmp_path: P
     rows = bench.rows_for("sqlite", spec, ours, theirs)
     assert [r[1] for r in rows][0] == "ingest (points/s)"
     assert {r[5] for r in rows if r[1] != "chart histories (s)"} == {"2.0×"}
-    assert {r[7] for r in rows if r[1] != "chart histories (s)"} == {"NO"}
+    # Run creation and full reads are context; the goal marks the others.
+    met = {r[1]: r[7] for r in rows if r[1] != "chart histories (s)"}
+    assert met == {
+        "ingest (points/s)": "NO",
+        "create runs (runs/s)": "—",
+        "runs table (s)": "NO",
+        "full histories (s)": "—",
+    }
