@@ -14,8 +14,9 @@ from paretolab.store.entities import (
     MetricHistory,
     Run,
 )
+from paretolab.store.metric_store import MetricPoint
 from paretolab.store.run_filter import RunFilter
-from paretolab.store.runstore import MetricPoint, RunStore
+from paretolab.store.runstore import RunStore
 
 __all__ = [
     "CANCELLED",

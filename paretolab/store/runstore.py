@@ -1,5 +1,8 @@
 """RunStore: the one API to runs, metrics and artifacts, on SQLite or PostgreSQL.
 
+This module holds the runs and their life; ``store.metric_store`` the metric and artifact
+calls RunStore inherits.
+
 Each public call is one transaction on its own connection; it returns plain entities
 (``paretolab.store.entities``), never rows. Status changes are conditional updates
 (``UPDATE … WHERE status IN …``), so two processes can never both move a run.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,27 +28,14 @@ from paretolab.store.entities import (
     PRUNED,
     QUEUED,
     RUNNING,
-    Artifact,
-    LatestMetric,
-    MetricHistory,
     Run,
-    from_db_float,
-    to_db_float,
 )
-from paretolab.store.metric_writes import upsert_points
-from paretolab.store.previews import read_preview, update_previews
+from paretolab.store.metric_store import MetricsAndArtifacts
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.schema import artifacts, latest_metrics, metric_previews, metrics, runs
 
-# Points per upsert statement: PostgreSQL gets each batch as five arrays in one statement;
-# bounded so that one huge import does not build one huge statement.
-_BATCH = 5000
 
-MetricPoint = tuple[str, int, float, float]
-"""(key, step, value, wall_time) — what a logger hands to ``log_metrics``."""
-
-
-class RunStore:
+class RunStore(MetricsAndArtifacts):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:
@@ -317,106 +307,6 @@ class RunStore:
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
                 raise RunNotFound(f"no run with id {run_id}")
-
-    # ------------------------------------------------------------------ metrics
-
-    def log_metrics(self, run_id: int, points: Iterable[MetricPoint]) -> int:
-        """Write metric points in batches; the same (key, step) again overwrites, never duplicates.
-
-        NaN and ±inf are kept. Returns the number of points written.
-        """
-        # One point per (key, step), the last one winning: Lightning logs `epoch` with every
-        # call, and PostgreSQL refuses an upsert that touches one row twice.
-        unique = {(k, int(s)): (to_db_float(v), float(t)) for k, s, v, t in points}
-        if not unique:
-            return 0
-        by_key: dict[str, list[tuple[int, float | None, float]]] = {}
-        for (key, step), (value, wall) in unique.items():
-            by_key.setdefault(key, []).append((step, value, wall))
-        latest = []
-        for key, series in by_key.items():
-            series.sort()
-            step, value, wall = series[-1]
-            latest.append(
-                {"run_id": run_id, "key": key, "step": step, "value": value, "wall_time": wall}
-            )
-        keys, steps = zip(*unique, strict=True)
-        values, walls = zip(*unique.values(), strict=True)
-        with self.engine.begin() as conn:
-            for i in range(0, len(keys), _BATCH):
-                part = slice(i, i + _BATCH)
-                upsert_points(conn, run_id, keys[part], steps[part], values[part], walls[part])
-            update_previews(conn, self._insert, run_id, by_key)
-            stmt = self._insert(latest_metrics)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["run_id", "key"],
-                set_={c: stmt.excluded[c] for c in ("step", "value", "wall_time")},
-                where=latest_metrics.c.step <= stmt.excluded.step,
-            )
-            conn.execute(stmt, latest)
-        return len(unique)
-
-    def latest_metrics(self, run_id: int) -> dict[str, LatestMetric]:
-        """Each metric's value at its highest step, by key."""
-        return self.latest_metrics_of([run_id]).get(run_id, {})
-
-    def latest_metrics_of(self, run_ids: Sequence[int]) -> dict[int, dict[str, LatestMetric]]:
-        """Latest metrics for many runs in one query (for run tables)."""
-        result: dict[int, dict[str, LatestMetric]] = {}
-        query = sa.select(latest_metrics).where(latest_metrics.c.run_id.in_(list(run_ids)))
-        with self.engine.connect() as conn:
-            for r in conn.execute(query):
-                result.setdefault(r.run_id, {})[r.key] = LatestMetric(
-                    r.key, r.step, from_db_float(r.value), r.wall_time
-                )
-        return result
-
-    def metric_keys(self, run_id: int) -> list[str]:
-        """The names of the metrics the run has logged."""
-        query = sa.select(latest_metrics.c.key).where(latest_metrics.c.run_id == run_id)
-        with self.engine.connect() as conn:
-            return sorted(conn.execute(query).scalars())
-
-    def metric_history(self, run_id: int, key: str) -> MetricHistory:
-        """Every point of one metric, ordered by step."""
-        query = (
-            sa.select(metrics.c.step, metrics.c.value, metrics.c.wall_time)
-            .where(metrics.c.run_id == run_id, metrics.c.key == key)
-            .order_by(metrics.c.step)
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return MetricHistory(
-            key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows], [r[2] for r in rows]
-        )
-
-    def metric_preview(self, run_id: int, key: str) -> MetricHistory:
-        """One metric downsampled to at most ~2,000 points (extremes kept), for charts."""
-        with self.engine.begin() as conn:
-            return read_preview(conn, self._insert, run_id, key)
-
-    # ------------------------------------------------------------------ artifacts
-
-    def add_artifact(self, run_id: int, path: str, kind: str, size_bytes: int) -> None:
-        """Record (or refresh) a file of the run, by its path relative to the run folder."""
-        stmt = self._insert(artifacts).values(
-            run_id=run_id, path=path, kind=kind, size_bytes=size_bytes, created_at=time.time()
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["run_id", "path"],
-            set_={c: stmt.excluded[c] for c in ("kind", "size_bytes", "created_at")},
-        )
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
-
-    def list_artifacts(self, run_id: int) -> list[Artifact]:
-        """The run's recorded files, by path."""
-        query = sa.select(artifacts).where(artifacts.c.run_id == run_id).order_by(artifacts.c.path)
-        with self.engine.connect() as conn:
-            return [
-                Artifact(r.run_id, r.path, r.kind, r.size_bytes, r.created_at)
-                for r in conn.execute(query)
-            ]
 
 
 def _run_entity(row: Any) -> Run:
