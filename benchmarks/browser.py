@@ -13,6 +13,10 @@ interactive when Streamlit's script run has finished and its content is there:
 - Runs: the runs table (the data grid's canvas);
 - Compare (``?runs=`` the 20 long runs): the metric chart's SVG.
 
+A bare Streamlit page (benchmarks/pages/streamlit_floor.py: a title and a table; with a
+Plotly chart for Compare) is timed the same way in the same run, and each page's ratio to
+it says how much of its time is ours rather than Streamlit's and the browser's.
+
 Prints the median and best of ``--loads`` loads. Goal (issue 9): ≤ 1.5 s each. Writes its
 table to benchmarks/results/.
 """
@@ -44,10 +48,11 @@ GOAL_S = 1.5
 # Streamlit marks its app root with the script's state; "notRunning" = the run has finished.
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 VIEWPORT = {"width": 1440, "height": 1000}
-READY = {
-    "Runs": "[data-testid='stDataFrame'] canvas",
-    "Compare": ".js-plotly-plot svg.main-svg",
-}
+TABLE_READY = "[data-testid='stDataFrame'] canvas"  # the data grid has drawn
+CHART_READY = ".js-plotly-plot svg.main-svg"  # a Plotly chart has drawn
+# A bare Streamlit page (a table; with ?chart=1 also a Plotly chart), timed the same way in
+# the same run: the part of a page's time that is Streamlit's and the browser's, not ours.
+FLOOR_SCRIPT = "benchmarks/pages/streamlit_floor.py"
 
 
 def free_port() -> int:
@@ -56,8 +61,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(home: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """A Streamlit server for ``home`` on 127.0.0.1, once it answers its health check."""
+def start_dashboard(
+    home: Path, log_path: Path, script: str = "dashboard/app.py"
+) -> tuple[subprocess.Popen, str]:
+    """A Streamlit server of ``script`` for ``home`` on 127.0.0.1, once it answers its health
+    check."""
     env = dict(
         os.environ,
         PARETOLAB_HOME=str(home),
@@ -66,7 +74,7 @@ def start_dashboard(home: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     )
     env.pop("PARETOLAB_DB_URL", None)
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py"]
+    cmd = [sys.executable, "-m", "streamlit", "run", script]
     cmd += ["--server.address", "127.0.0.1", "--server.port", str(port)]
     cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:
@@ -132,6 +140,32 @@ def return_visits(browser, url: str, ready: str, loads: int) -> list[float]:
         context.close()
 
 
+def measure_server(
+    chromium: str, home: Path, script: str, pages: dict[str, tuple[str, str]], loads: int
+) -> dict[str, dict[str, list[float]]]:
+    """Serve ``script`` and time each of ``pages`` (name → path and the selector that shows
+    its content) as first and return visits."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_dashboard(home, home / "streamlit.log", script)
+    times: dict[str, dict[str, list[float]]] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            try:
+                for name, (path, ready) in pages.items():
+                    first_visit(browser, url + path, ready)  # warm the server
+                    times[name] = {
+                        "first": [first_visit(browser, url + path, ready) for _ in range(loads)],
+                        "return": return_visits(browser, url + path, ready, loads),
+                    }
+            finally:
+                browser.close()
+    finally:
+        stop_dashboard(proc, home)
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -147,8 +181,6 @@ def main() -> int:
     chromium = shutil.which("chromium")
     if not chromium:
         raise SystemExit("browser benchmark: Debian's chromium is needed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
     remember_commit()
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as tmp:
         home = Path(tmp)
@@ -158,41 +190,46 @@ def main() -> int:
 
         long_ids = populate(RunStore(), args.runs, args.long_runs, args.steps)
         pages = {
-            "Runs": "/",
-            "Compare": f"/compare?runs={','.join(map(str, long_ids))}",
+            "Runs": ("/", TABLE_READY),
+            "Compare": (f"/compare?runs={','.join(map(str, long_ids))}", CHART_READY),
         }
-        proc, url = start_dashboard(home, home / "streamlit.log")
-        times: dict[str, dict[str, list[float]]] = {}
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=chromium, args=CHROMIUM_ARGS, headless=True
-                )
-                try:
-                    for name, path in pages.items():
-                        first_visit(browser, url + path, READY[name])  # warm the server
-                        times[name] = {
-                            "first": [
-                                first_visit(browser, url + path, READY[name])
-                                for _ in range(args.loads)
-                            ],
-                            "return": return_visits(browser, url + path, READY[name], args.loads),
-                        }
-                finally:
-                    browser.close()
-        finally:
-            stop_dashboard(proc, home)
-    header = ["page", "data", "visit", "interactive, median (s)", "best (s)", "goal", "met"]
+        times = measure_server(chromium, home, "dashboard/app.py", pages, args.loads)
+        floor = {"table": ("/", TABLE_READY), "table + chart": ("/?chart=1", CHART_READY)}
+        times |= {
+            f"Streamlit floor: {name}": samples
+            for name, samples in measure_server(
+                chromium, home, FLOOR_SCRIPT, floor, args.loads
+            ).items()
+        }
+    header = [
+        "page",
+        "data",
+        "visit",
+        "interactive, median (s)",
+        "best (s)",
+        "÷ floor",
+        "goal",
+        "met",
+    ]
     data = {
         "Runs": f"{args.runs:,} runs (first page of the table)",
         "Compare": f"{args.long_runs} runs × {args.steps:,} steps",
+        "Streamlit floor: table": "a title and a 20-row table",
+        "Streamlit floor: table + chart": "the same and one 600-point Plotly line",
     }
+    floors = {"Runs": "Streamlit floor: table", "Compare": "Streamlit floor: table + chart"}
     visits = {"first": "first (empty cache)", "return": "return (cached scripts)"}
     rows = []
     for name, by_visit in times.items():
         for visit, samples in by_visit.items():
             med = statistics.median(samples)
-            met = "yes" if med <= GOAL_S else "NO"
+            floor_med = statistics.median(times[floors[name]][visit]) if name in floors else None
+            ratio = f"{med / floor_med:.2f}×" if floor_med else "—"
+            goal, met = (
+                (f"≤ {GOAL_S} s", "yes" if med <= GOAL_S else "NO")
+                if name in floors
+                else ("—", "—")
+            )
             rows.append(
                 [
                     name,
@@ -200,7 +237,8 @@ def main() -> int:
                     visits[visit],
                     f"{med:.2f}",
                     f"{min(samples):.2f}",
-                    f"≤ {GOAL_S} s",
+                    ratio,
+                    goal,
                     met,
                 ]
             )
@@ -210,7 +248,8 @@ def main() -> int:
         "one untimed load; a first visit opens a fresh browser context (nothing cached), a "
         "return visit a new tab in a context that loaded the page before (a new Streamlit "
         "session, cached scripts). Interactive = content present and the script run "
-        f"finished. OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}."
+        "finished. ÷ floor: the page's median over a bare Streamlit page's (same visit kind, "
+        f"same run). OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}."
     )
     publish("browser", table, notes, args.quick)
     return 0
