@@ -202,6 +202,8 @@ class CheckpointOnCancel(pl.Callback):
     ) -> None:
         if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
             path = self.checkpoint_dir / "last.ckpt"
+            # weights_only=False *saves* optimiser and loop state too, for resuming; every
+            # load stays torch.load(weights_only=True).
             trainer.save_checkpoint(path, weights_only=False)
             log.info("cancelled: saved %s at global step %d", path, trainer.global_step)
 

@@ -115,7 +115,9 @@ class StopSignals(pl.Callback):
 
     def _checkpoint_and_requeue(self, trainer: pl.Trainer) -> None:
         path = self.checkpoint_dir / "last.ckpt"
-        trainer.save_checkpoint(path, weights_only=False)  # every rank: a collective
+        # Every rank: a collective. weights_only=False saves the optimiser and loop state
+        # for resuming; loads stay torch.load(weights_only=True).
+        trainer.save_checkpoint(path, weights_only=False)
         requeued = self._requeue() if trainer.is_global_zero else False
         if trainer.world_size > 1:
             requeued = trainer.strategy.broadcast(requeued, src=0)

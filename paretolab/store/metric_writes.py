@@ -1,7 +1,7 @@
 """Writing metric points: the store's hot path (every logging step, every bulk import).
 
 SQLAlchemy's ``executemany`` builds and checks a parameter dict per row, which cost more
-than the database's own work (about 60% of an ingest of 1,000-point batches). The points go
+than the database's own work (a profile of 1,000-point batches on SQLite). The points go
 to the driver directly instead, as one upsert per batch:
 
 - SQLite: one prepared ``INSERT … ON CONFLICT DO UPDATE``, ``executemany`` over tuples;
