@@ -54,10 +54,8 @@ def concurrent_metric_writes(
     Returns an outcome that is ok when the run holds exactly processes × points rows, one
     per (key, step), each with the value its writer sent.
     """
-    import sqlalchemy as sa
-
     from paretolab.store import RunStore
-    from paretolab.store.schema import metrics
+    from paretolab.store.metric_blocks import stored_points
 
     store = RunStore(url)
     run_id = store.create_run({}, "concurrent-writes", "classification", []).id
@@ -74,11 +72,7 @@ def concurrent_metric_writes(
     ]
     errors = [p.communicate(timeout=600)[1] for p in procs if p.wait(timeout=600) != 0]
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(metrics.c.key, metrics.c.step, metrics.c.value).where(
-                metrics.c.run_id == run_id
-            )
-        ).all()
+        rows = stored_points(conn, run_id)
     distinct = {(k, s) for k, s, _ in rows}
     wrong = sum(1 for _, s, v in rows if v != s * 0.5)
     expected = processes * points
@@ -292,13 +286,11 @@ def database_outage(
     """A training loop logs a metric every step through ``StoreLogger`` to PostgreSQL behind
     a proxy; the line is cut for ``outage_s`` seconds mid-run. Ok when no step waited on the
     database, and afterwards the store holds every point once."""
-    import sqlalchemy as sa
-
     from benchmarks.tcp_proxy import CuttableProxy
     from lightning_modules.callbacks import StoreLogger
     from paretolab.store import RunStore
     from paretolab.store import database as db
-    from paretolab.store.schema import metrics
+    from paretolab.store.metric_blocks import stored_points
 
     proxy = CuttableProxy(server_port)
     url = database_url.replace(f":{server_port}/", f":{proxy.port}/")
@@ -324,10 +316,7 @@ def database_outage(
         logger.finalize("success")
         landed = not logger._buffer
         with RunStore(database_url).engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(metrics.c.step).where(metrics.c.run_id == run_id)
-            ).scalars()
-            steps = list(rows)
+            steps = [step for _, step, _ in stored_points(conn, run_id)]
     finally:
         proxy.close()
         db.dispose_engine(url)

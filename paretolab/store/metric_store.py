@@ -1,5 +1,5 @@
-"""The metric and artifact half of ``RunStore``: writing points (batched upserts that keep
-the latest values and chart previews current), reading them back, and a run's files."""
+"""The metric and artifact half of ``RunStore``: writing points (in blocks, keeping the
+latest values current), reading them back in full or downsampled, and a run's files."""
 
 from __future__ import annotations
 
@@ -16,13 +16,8 @@ from paretolab.store.entities import (
     from_db_float,
     to_db_float,
 )
-from paretolab.store.metric_writes import upsert_points
-from paretolab.store.previews import read_preview, update_previews
-from paretolab.store.schema import artifacts, latest_metrics, metrics
-
-# Points per upsert statement: PostgreSQL gets each batch as one JSON array; bounded so
-# that one huge import does not build one huge statement.
-_BATCH = 5000
+from paretolab.store.metric_blocks import as_series, read_preview, read_series, write_points
+from paretolab.store.schema import artifacts, latest_metrics, runs
 
 MetricPoint = tuple[str, int, float, float]
 """(key, step, value, wall_time) — what a logger hands to ``log_metrics``."""
@@ -37,32 +32,35 @@ class MetricsAndArtifacts:
     # ------------------------------------------------------------------ metrics
 
     def log_metrics(self, run_id: int, points: Iterable[MetricPoint]) -> int:
-        """Write metric points in batches; the same (key, step) again overwrites, never duplicates.
+        """Write metric points (one transaction); the same (key, step) again overwrites, never
+        duplicates.
 
         NaN and ±inf are kept. Returns the number of points written.
         """
         # One point per (key, step), the last one winning: Lightning logs `epoch` with every
-        # call, and PostgreSQL refuses an upsert that touches one row twice.
-        unique = {(k, int(s)): (to_db_float(v), float(t)) for k, s, v, t in points}
+        # call.
+        unique = {(k, int(s)): (float(v), float(t)) for k, s, v, t in points}
         if not unique:
             return 0
-        by_key: dict[str, list[tuple[int, float | None, float]]] = {}
+        by_key: dict[str, list[tuple[int, float, float]]] = {}
         for (key, step), (value, wall) in unique.items():
             by_key.setdefault(key, []).append((step, value, wall))
-        latest = []
-        for key, series in by_key.items():
-            series.sort()
-            step, value, wall = series[-1]
-            latest.append(
-                {"run_id": run_id, "key": key, "step": step, "value": value, "wall_time": wall}
+        written = {key: as_series(series) for key, series in by_key.items()}
+        latest = [
+            dict(
+                run_id=run_id,
+                key=key,
+                step=int(steps[-1]),
+                value=to_db_float(values[-1]),
+                wall_time=float(walls[-1]),
             )
-        keys, steps = zip(*unique, strict=True)
-        values, walls = zip(*unique.values(), strict=True)
+            for key, (steps, values, walls) in written.items()
+        ]
         with self.engine.begin() as conn:
-            for i in range(0, len(keys), _BATCH):
-                part = slice(i, i + _BATCH)
-                upsert_points(conn, run_id, keys[part], steps[part], values[part], walls[part])
-            update_previews(conn, self._insert, run_id, by_key)
+            if conn.dialect.name == "postgresql":
+                # One writer per run at a time: a tail block is read, then rewritten.
+                # (SQLite has one writer at a time anyway; its lock comes with the first write.)
+                conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id).with_for_update())
             stmt = self._insert(latest_metrics)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id", "key"],
@@ -70,6 +68,8 @@ class MetricsAndArtifacts:
                 where=latest_metrics.c.step <= stmt.excluded.step,
             )
             conn.execute(stmt, latest)
+            for key, series in written.items():
+                write_points(conn, run_id, key, series)
         return len(unique)
 
     def latest_metrics(self, run_id: int) -> dict[str, LatestMetric]:
@@ -95,21 +95,15 @@ class MetricsAndArtifacts:
 
     def metric_history(self, run_id: int, key: str) -> MetricHistory:
         """Every point of one metric, ordered by step."""
-        query = (
-            sa.select(metrics.c.step, metrics.c.value, metrics.c.wall_time)
-            .where(metrics.c.run_id == run_id, metrics.c.key == key)
-            .order_by(metrics.c.step)
-        )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return MetricHistory(
-            key, [r[0] for r in rows], [from_db_float(r[1]) for r in rows], [r[2] for r in rows]
-        )
+            steps, values, walls = read_series(conn, run_id, key)
+        return MetricHistory(key, steps.tolist(), values.tolist(), walls.tolist())
 
     def metric_preview(self, run_id: int, key: str) -> MetricHistory:
         """One metric downsampled to at most ~2,000 points (extremes kept), for charts."""
-        with self.engine.begin() as conn:
-            return read_preview(conn, self._insert, run_id, key)
+        with self.engine.connect() as conn:
+            steps, values, walls = read_preview(conn, run_id, key)
+        return MetricHistory(key, steps.tolist(), values.tolist(), walls.tolist())
 
     # ------------------------------------------------------------------ artifacts
 

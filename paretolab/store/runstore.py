@@ -32,7 +32,7 @@ from paretolab.store.entities import (
 )
 from paretolab.store.metric_store import MetricsAndArtifacts
 from paretolab.store.run_filter import RunFilter, filter_runs
-from paretolab.store.schema import artifacts, latest_metrics, metric_previews, metrics, runs
+from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, runs
 
 
 class RunStore(MetricsAndArtifacts):
@@ -303,7 +303,7 @@ class RunStore(MetricsAndArtifacts):
     def delete_run(self, run_id: int) -> None:
         """Delete the run with its metrics and artifact records (not its files)."""
         with self.engine.begin() as conn:
-            for table in (metrics, latest_metrics, metric_previews, artifacts):
+            for table in (metric_blocks, latest_metrics, artifacts):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
                 raise RunNotFound(f"no run with id {run_id}")

@@ -1,6 +1,6 @@
 """The run store's tables (SQLAlchemy Core). Alembic migrations create and upgrade them.
 
-Times are seconds since the epoch (float) on every backend; a metric value of NULL is NaN.
+Times are seconds since the epoch (float) on every backend.
 """
 
 from __future__ import annotations
@@ -41,23 +41,35 @@ runs = sa.Table(
 )
 
 
-def _metric_table(name: str, every_step: bool) -> sa.Table:
-    """``metrics`` holds every (run, key, step); ``latest_metrics`` one row per (run, key)."""
-    return sa.Table(
-        name,
-        metadata,
-        sa.Column(
-            "run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-        ),
-        sa.Column("key", sa.String(250), primary_key=True),
-        sa.Column("step", sa.BigInteger, primary_key=every_step, nullable=False),
-        sa.Column("value", sa.Float),  # NULL is NaN
-        sa.Column("wall_time", sa.Float, nullable=False),
-    )
+# Each metric's value at its highest step: one row per (run, key), for run tables and filters.
+latest_metrics = sa.Table(
+    "latest_metrics",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.Float),  # NULL is NaN
+    sa.Column("wall_time", sa.Float, nullable=False),
+)
 
-
-metrics = _metric_table("metrics", every_step=True)
-latest_metrics = _metric_table("latest_metrics", every_step=False)
+# Every point of every metric, up to 1,024 points of one (run, key) a row, as packed arrays
+# (paretolab.store.metric_blocks). Each (run, key, step) is in one block only, so
+# first_step identifies a block.
+metric_blocks = sa.Table(
+    "metric_blocks",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("first_step", sa.BigInteger, primary_key=True),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+    sa.Column("n_points", sa.Integer, nullable=False),
+    sa.Column("steps", sa.LargeBinary, nullable=False),  # int64
+    sa.Column("values", sa.LargeBinary, nullable=False),  # float64, NaN and ±inf as they are
+    sa.Column("wall_times", sa.LargeBinary, nullable=False),  # float64
+    # Up to 128 of the block's points (MinMaxLTTB), as (n, 3) float64: step, value, wall
+    # time. Charts of long series read these, not the points.
+    sa.Column("summary", sa.LargeBinary, nullable=False),
+)
 
 artifacts = sa.Table(
     "artifacts",
@@ -67,18 +79,4 @@ artifacts = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
-)
-
-# Each metric's series downsampled (MinMaxLTTB) to at most ~2,000 points, as float64 arrays,
-# updated with every write: charts read this instead of the full history.
-metric_previews = sa.Table(
-    "metric_previews",
-    metadata,
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("key", sa.String(250), primary_key=True),
-    sa.Column("last_step", sa.BigInteger, nullable=False),
-    sa.Column("n_points", sa.BigInteger, nullable=False),
-    sa.Column("steps", sa.LargeBinary, nullable=False),
-    sa.Column("values", sa.LargeBinary, nullable=False),
-    sa.Column("wall_times", sa.LargeBinary, nullable=False),
 )

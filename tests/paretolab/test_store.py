@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from paretolab.errors import RunNotFound, SchemaVersionError, UserError
 from paretolab.store import RunStore, database
-from paretolab.store.schema import metrics
+from paretolab.store.metric_blocks import stored_points
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_rewriting_a_point_never_duplicates_it(store: RunStore, run_id: int) -> 
     store.log_metrics(run_id, [("loss", 5, 0.5, 2.0)])  # a retried flush
     assert store.metric_history(run_id, "loss").values == [0.5]
     with store.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(metrics)).scalar_one() == 1
+        assert stored_points(conn, run_id) == [("loss", 5, 0.5)]
 
 
 def test_large_batches_are_split_and_all_kept(store: RunStore, run_id: int) -> None:
@@ -317,3 +317,67 @@ def test_a_run_records_its_owner_and_older_runs_have_none(store: RunStore) -> No
     bob = store.create_run({}, "again", "classification", owner="bob").id
     assert store.get_run(bob).owner == "bob"
     assert [r.id for r in store.list_runs(search=RunFilter(text="BOB"))] == [bob]
+
+
+def test_points_are_packed_into_blocks_and_small_flushes_fill_the_tail(
+    store: RunStore, run_id: int
+) -> None:
+    from paretolab.store.metric_blocks import BLOCK_POINTS
+    from paretolab.store.schema import metric_blocks
+
+    for start in range(0, 3000, 10):  # a logger flushing 10 points at a time
+        store.log_metrics(run_id, [("loss", s, s / 2, float(s)) for s in range(start, start + 10)])
+    store.log_metrics(run_id, [("acc", s, 1.0, 0.0) for s in range(2 * BLOCK_POINTS + 5)])
+    with store.engine.connect() as conn:
+        sizes = dict(
+            conn.execute(
+                sa.select(metric_blocks.c.key, sa.func.count()).group_by(metric_blocks.c.key)
+            ).all()
+        )
+        assert len(stored_points(conn, run_id)) == 3000 + 2 * BLOCK_POINTS + 5
+    assert sizes == {"loss": 3, "acc": 3}  # not 300 rows for 300 flushes
+    history = store.metric_history(run_id, "loss")
+    assert history.steps == list(range(3000)) and history.values[-1] == 2999 / 2
+
+
+def test_rewritten_steps_leave_the_older_blocks(store: RunStore, run_id: int) -> None:
+    # A run resumed from its step-1,500 checkpoint logs steps 1,500… again, with new values.
+    store.log_metrics(run_id, [("loss", s, 1.0, 0.0) for s in range(2000)])
+    store.log_metrics(run_id, [("loss", s, 2.0, 1.0) for s in range(1500, 2500)])
+    store.log_metrics(run_id, [("loss", s, 3.0, 2.0) for s in (7, 1499, 2499)])  # scattered
+    history = store.metric_history(run_id, "loss")
+    assert history.steps == list(range(2500))
+    expected = [3.0 if s in (7, 1499, 2499) else 2.0 if s >= 1500 else 1.0 for s in range(2500)]
+    assert history.values == expected
+    with store.engine.connect() as conn:
+        points = stored_points(conn, run_id)
+    assert len(points) == len({(k, s) for k, s, _ in points}) == 2500
+
+
+def test_upgrading_packs_a_row_per_point_into_blocks_and_back(store: RunStore, run_id: int) -> None:
+    points = [("loss", s, 1.0 / (s + 1), float(s)) for s in range(1500)]
+    store.log_metrics(run_id, points + [("acc", 3, math.nan, 3.0)])
+    database.downgrade(store.engine, "0005")  # back to a row per point
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT key, step, value FROM metrics")).all()
+    assert len(rows) == 1501 and ("acc", 3, None) in rows
+    database.upgrade(store.engine)
+    history = store.metric_history(run_id, "loss")
+    assert history.steps == list(range(1500)) and history.values[9] == 0.1
+    assert math.isnan(store.metric_history(run_id, "acc").values[0])
+
+
+def test_previews_of_long_series_come_from_block_summaries_and_keep_spikes(
+    store: RunStore, run_id: int
+) -> None:
+    points = [("loss", s, 1.0 / (s + 1), float(s)) for s in range(40_000)]
+    points[31_337] = ("loss", 31_337, 99.0, 31_337.0)
+    points[20_000] = ("loss", 20_000, math.nan, 20_000.0)
+    for i in range(0, 40_000, 1000):
+        store.log_metrics(run_id, points[i : i + 1000])
+    preview = store.metric_preview(run_id, "loss")
+    assert 1000 < len(preview) <= 2000 and preview.steps == sorted(preview.steps)
+    assert preview.steps[0] == 0 and preview.steps[-1] == 39_999
+    assert 99.0 in preview.values and all(math.isfinite(v) for v in preview.values)
+    store.log_metrics(run_id, [("loss", 10, -5.0, 10.0)])  # a rewritten old step shows
+    assert -5.0 in store.metric_preview(run_id, "loss").values
