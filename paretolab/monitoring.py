@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from paretolab.store import LatestMetric
+from paretolab.store import LatestMetric, MetricColumn
 
 PREFIX = "system/"
 
@@ -46,6 +46,12 @@ PEAK_GPU_MEMORY_MB = "system/peak_gpu_memory_mb"  # the fullest GPU's peak
 MEAN_GPU_UTIL = "system/mean_gpu_util"  # over samples and GPUs, in %
 MEAN_CPU_PERCENT = "system/mean_cpu_percent"
 SUMMARY_KEYS = (PEAK_RSS_MB, PEAK_GPU_MEMORY_MB, MEAN_GPU_UTIL, MEAN_CPU_PERCENT)
+# The runs table's system columns, figured in SQL the way ``system_summary`` combines folds.
+SYSTEM_TABLE_COLUMNS = (
+    MetricColumn("peak_rss_mb", PEAK_RSS_MB, how="max", folds=True),
+    MetricColumn("peak_gpu_mem_mb", PEAK_GPU_MEMORY_MB, how="max", folds=True),
+    MetricColumn("mean_gpu_util", MEAN_GPU_UTIL, how="avg", folds=True),
+)
 
 LOW_UTIL_PERCENT = 50.0
 LOW_UTIL_NOTE = "input-bound or too small a batch?"

@@ -17,7 +17,47 @@ from pathlib import Path
 from paretolab import monitoring, settings, slurm
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import dump_config, parse_config
-from paretolab.store import LatestMetric, Run, RunStore
+from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
+
+HEADLINE_METRICS = (
+    "val_loss",
+    "val_acc",
+    "val_f1",
+    "test_acc",
+    "test_f1",
+    "test_exact_match",  # seq2seq
+    "test_r2",  # regression
+    "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
+)
+TOTAL_STEPS_KEY = "trainer/total_steps"
+# What the runs table shows of each run besides its own fields: config fields by path…
+RUN_TABLE_PARAMS = {
+    "dataset": ("data.dataset", str),
+    "layers": ("model.n_layers", int),
+    "d_model": ("model.d_model", int),
+    "lr": ("optim.lr", float),
+}
+# …and figures from its latest metrics: headline values, how far it got, system peaks.
+RUN_TABLE_METRICS = (
+    *(MetricColumn(key, key) for key in HEADLINE_METRICS),
+    MetricColumn("total_steps", TOTAL_STEPS_KEY),
+    MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
+    *monitoring.SYSTEM_TABLE_COLUMNS,
+)
+
+
+def run_table(
+    store: RunStore,
+    statuses: Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    archived: bool | None = None,
+    search: RunFilter | None = None,
+) -> dict[str, list]:
+    """The runs table (dashboard Runs page, store benchmark) as columns, in one query."""
+    return store.run_table(
+        RUN_TABLE_PARAMS, RUN_TABLE_METRICS, statuses, limit, offset, archived, search
+    )
 
 
 def runs_table(store: RunStore, runs: Sequence[Run]) -> str:

@@ -13,30 +13,14 @@ import pandas as pd
 
 from dashboard.services.access import require
 from dashboard.services.common import store
-from paretolab import monitoring, settings
+from paretolab import monitoring, run_views, settings
 from paretolab.downsample import downsample_indices, points_per_series
 from paretolab.errors import UserError
+from paretolab.run_views import HEADLINE_METRICS, RUN_TABLE_PARAMS
 from paretolab.store import RUNNING, STATUSES, Artifact, MetricHistory, Run, RunFilter
 
-HEADLINE_METRICS = (
-    "val_loss",
-    "val_acc",
-    "val_f1",
-    "test_acc",
-    "test_f1",
-    "test_exact_match",  # seq2seq
-    "test_r2",  # regression
-    "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
-)
-# The runs table's system columns (stored once per run when fit ends): column → figure
-# of ``monitoring.system_summary``.
-SYSTEM_COLUMNS = {
-    "peak_rss_mb": "peak_rss_mb",
-    "peak_gpu_mem_mb": "peak_gpu_memory_mb",
-    "mean_gpu_util": "mean_gpu_util",
-    "util_flag": "low_util",
-}
-TOTAL_STEPS_KEY = "trainer/total_steps"
+# The runs table's system columns (figures stored once per run when fit ends).
+SYSTEM_COLUMNS = ("peak_rss_mb", "peak_gpu_mem_mb", "mean_gpu_util", "util_flag")
 _COST_KEY = re.compile(r"(^|/)cost/")
 
 
@@ -49,43 +33,28 @@ def runs_frame(
 ) -> tuple[pd.DataFrame, int]:
     """One page of the runs table (params, headline metrics, progress) and the total matching.
 
-    Filtering happens in SQL, so the page stays fast however many runs the store holds.
+    Filtering, config fields and metric figures are all SQL (``run_views.run_table``), so
+    the page stays fast however many runs the store holds.
     """
     s = store()
-    runs = s.list_runs(
-        statuses or None, limit=limit, offset=offset, archived=archived, search=search
-    )
+    table = run_views.run_table(s, statuses or None, limit, offset, archived, search)
     total = s.count_runs(statuses or None, archived=archived, search=search)
-    latest = s.latest_metrics_of([r.id for r in runs])
+    frame = pd.DataFrame(table)
     now = time.time()
-    rows = []
-    for r in runs:
-        m = latest.get(r.id, {})
-        model, optim, data = (r.config.get(k, {}) for k in ("model", "optim", "data"))
-        step = max((v.step for k, v in m.items() if not k.startswith("trainer/")), default=0)
-        total_steps = m[TOTAL_STEPS_KEY].value if TOTAL_STEPS_KEY in m else None
-        system = monitoring.system_summary(m)
-        rows.append(
-            {
-                "id": r.id,
-                "name": r.name,
-                "status": r.status,
-                "owner": r.owner,
-                "progress": min(step / total_steps, 1.0) if total_steps else None,
-                "eta_s": _eta(r, step, total_steps, now),
-                "task": r.task,
-                "dataset": data.get("dataset"),
-                "layers": model.get("n_layers"),
-                "d_model": model.get("d_model"),
-                "lr": optim.get("lr"),
-                **{k: (m[k].value if k in m else None) for k in HEADLINE_METRICS},
-                **{column: system[name] for column, name in SYSTEM_COLUMNS.items()},
-                "duration_s": r.duration(now),
-                "created": pd.Timestamp(r.created_at, unit="s"),
-                "tags": ", ".join(r.tags),
-            }
-        )
-    return pd.DataFrame(rows, columns=_RUN_COLUMNS), total
+    step = frame["last_step"].fillna(0).astype(float)
+    total_steps = frame["total_steps"].astype(float).where(frame["total_steps"] > 0)
+    elapsed = now - frame["started_at"].astype(float)
+    running = (frame["status"] == RUNNING) & (step > 0)
+    frame["progress"] = (step / total_steps).clip(upper=1.0)
+    frame["eta_s"] = (elapsed / step * (total_steps - step).clip(lower=0)).where(running)
+    frame["duration_s"] = frame["ended_at"].astype(float).fillna(now) - frame["started_at"].astype(
+        float
+    )
+    frame["created"] = pd.to_datetime(frame["created_at"], unit="s")
+    frame["tags"] = [", ".join(tags) for tags in frame["tags"]]
+    frame["util_flag"] = [monitoring.low_util_note(u) for u in frame["mean_gpu_util"]]
+    frame = frame.astype({c: float for c in HEADLINE_METRICS})
+    return frame[_RUN_COLUMNS], total
 
 
 _RUN_COLUMNS = [
@@ -96,22 +65,13 @@ _RUN_COLUMNS = [
     "progress",
     "eta_s",
     "task",
-    "dataset",
-    "layers",
-    "d_model",
-    "lr",
+    *RUN_TABLE_PARAMS,
     *HEADLINE_METRICS,
     *SYSTEM_COLUMNS,
     "duration_s",
     "created",
     "tags",
 ]
-
-
-def _eta(run: Run, step: int, total: float | None, now: float) -> float | None:
-    if run.status != RUNNING or not total or not step or run.started_at is None:
-        return None
-    return (now - run.started_at) / step * max(total - step, 0)
 
 
 def all_tags() -> list[str]:

@@ -16,6 +16,7 @@ from paretolab.store.entities import (
 )
 from paretolab.store.metric_store import MetricPoint
 from paretolab.store.run_filter import RunFilter
+from paretolab.store.run_table import MetricColumn
 from paretolab.store.runstore import RunStore
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "Artifact",
     "LatestMetric",
+    "MetricColumn",
     "MetricHistory",
     "MetricPoint",
     "Run",

@@ -49,7 +49,7 @@ def filter_runs(
     if search is None:
         return query
     if search.text:
-        needle = f"%{_escape_like(search.text.lower())}%"
+        needle = f"%{escape_like(search.text.lower())}%"
         query = query.where(
             sa.or_(
                 sa.func.lower(runs.c.name).like(needle, escape="\\"),
@@ -63,7 +63,7 @@ def filter_runs(
         # Tags are stored as a JSON list serialised without ASCII escapes (database.py).
         encoded = json.dumps(search.tag, ensure_ascii=False)
         query = query.where(
-            sa.cast(runs.c.tags, sa.Text).like(f"%{_escape_like(encoded)}%", escape="\\")
+            sa.cast(runs.c.tags, sa.Text).like(f"%{escape_like(encoded)}%", escape="\\")
         )
     for bounds, within in ((search.metric_min, operator.ge), (search.metric_max, operator.le)):
         for key, bound in bounds.items():
@@ -74,5 +74,6 @@ def filter_runs(
     return query
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern with escape character ``\\``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

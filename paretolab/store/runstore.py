@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from paretolab.store.entities import (
 )
 from paretolab.store.metric_store import MetricsAndArtifacts
 from paretolab.store.run_filter import RunFilter, filter_runs
+from paretolab.store.run_table import MetricColumn, select_run_table
 from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, runs
 
 
@@ -130,6 +131,24 @@ class RunStore(MetricsAndArtifacts):
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_run_entity(row) for row in conn.execute(query).mappings()]
+
+    def run_table(
+        self,
+        params: Mapping[str, tuple[str, type]],
+        metrics: Sequence[MetricColumn],
+        statuses: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        archived: bool | None = None,
+        search: RunFilter | None = None,
+    ) -> dict[str, list[Any]]:
+        """Runs newest first, filtered like ``list_runs``, as a table of columns: run fields,
+        config fields (``params``: name → (dotted path, type)) and metric figures, all
+        computed in one query (``paretolab.store.run_table``)."""
+        with self.engine.connect() as conn:
+            return select_run_table(
+                conn, params, metrics, statuses, limit, offset, archived, search
+            )
 
     def count_runs(
         self,

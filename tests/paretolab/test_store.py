@@ -381,3 +381,46 @@ def test_previews_of_long_series_come_from_block_summaries_and_keep_spikes(
     assert 99.0 in preview.values and all(math.isfinite(v) for v in preview.values)
     store.log_metrics(run_id, [("loss", 10, -5.0, 10.0)])  # a rewritten old step shows
     assert -5.0 in store.metric_preview(run_id, "loss").values
+
+
+def test_the_run_table_pivots_config_fields_and_metric_figures_in_sql(store: RunStore) -> None:
+    from paretolab.store import MetricColumn, RunFilter
+
+    config = {"model": {"n_layers": 4}, "optim": {"lr": 0.003}, "data": {"dataset": "bbc"}}
+    a = store.create_run(config, "a", "classification", tags=["x", "y"]).id
+    b = store.create_run({}, "b", "classification").id
+    c = store.create_run({}, "c", "regression").id
+    store.log_metrics(
+        a,
+        [
+            ("val_acc", 3, 0.8, 1.0),
+            ("val_loss", 3, math.nan, 1.0),
+            ("trainer/total_steps", 0, 100.0, 1.0),
+            ("train_loss", 40, 0.1, 1.0),
+            ("fold0/system/mean_gpu_util", 1, 30.0, 1.0),
+            ("fold1/system/mean_gpu_util", 1, 50.0, 1.0),
+            ("system/gpu0/mean_gpu_util", 1, 99.0, 1.0),  # one GPU's, not the run's figure
+        ],
+    )
+    store.log_metrics(b, [("val_acc", 1, 0.6, 1.0)])
+    params = {"layers": ("model.n_layers", int), "lr": ("optim.lr", float)}
+    params["dataset"] = ("data.dataset", str)
+    metrics = [
+        MetricColumn("val_acc", "val_acc"),
+        MetricColumn("val_loss", "val_loss"),
+        MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
+        MetricColumn("gpu", "system/mean_gpu_util", how="avg", folds=True),
+    ]
+    table = store.run_table(params, metrics)
+    assert table["id"] == [c, b, a]
+    assert table["layers"] == [None, None, 4] and table["lr"][2] == 0.003
+    assert table["dataset"][2] == "bbc" and table["tags"] == [(), (), ("x", "y")]
+    assert table["val_acc"] == [None, 0.6, 0.8]
+    assert table["val_loss"] == [None, None, None]  # NaN shows as no value
+    assert table["last_step"] == [None, 1, 40]  # trainer/total_steps's step 0 aside
+    assert table["gpu"][2] == 40.0  # the folds' mean; the per-GPU key is not read
+    page = store.run_table(params, metrics, limit=1, offset=1)
+    assert page["id"] == [b] and page["val_acc"] == [0.6]
+    found = store.run_table(params, metrics, search=RunFilter(metric_min={"val_acc": 0.7}))
+    assert found["id"] == [a]
+    assert store.run_table(params, metrics, statuses=["running"])["id"] == []
