@@ -10,7 +10,8 @@ a fresh database on a loopback PostgreSQL server started for the run (tests/post
 
 1. ingest: one run's metric points written in batches of 1,000 → points/s;
 2. runs table: every run with its headline metrics, listed (10,000 runs): the Runs page's
-   query (``run_views.run_table``) against ``search_runs``;
+   query (``run_views.run_table``) against ``search_runs``; and, as a floor, the time to
+   read the same rows and do nothing with them;
 3. chart histories: 20 runs × 100,000 steps of one metric — paretolab's downsampled preview
    (what the Compare chart reads) against MLflow's ``get_metric_history``; paretolab's full
    history read is shown too.
@@ -46,7 +47,7 @@ MLFLOW_VENV = REPO / "benchmarks" / ".mlflow-venv"
 MLFLOW_PACKAGES = ["mlflow", "psycopg[binary]"]
 GOAL = 20.0
 # Issue 9's goal covers ingest, the runs table and chart histories; these rows add context.
-UNGOALED = ("create runs", "full histories")
+UNGOALED = ("create runs", "runs table: its rows alone", "full histories")
 
 
 def mlflow_python() -> Path:
@@ -84,9 +85,13 @@ def run_mlflow(spec: dict) -> dict[str, float]:
 
 def run_paretolab(spec: dict) -> dict[str, float]:
     """paretolab's side of the workload, through the public RunStore API."""
+    import sqlalchemy as sa
+
     from paretolab import run_views
     from paretolab.config_io import parse_config
     from paretolab.store import RunStore
+    from paretolab.store.run_table import RUN_FIELDS, param_columns
+    from paretolab.store.schema import latest_metrics, runs
 
     store = RunStore(spec["url"])
     config = parse_config({}).model_dump(mode="json")
@@ -111,6 +116,23 @@ def run_paretolab(spec: dict) -> dict[str, float]:
         out["listed"] = len(run_views.run_table(store)["id"])
 
     out["list_s"] = timed(list_all)
+
+    def read_rows_alone() -> None:
+        # What any runs table must read at least: the same run and config fields and every
+        # latest metric, fetched as rows and left alone (nothing pivoted, nothing built).
+        with store.engine.connect() as conn:
+            conn.execute(
+                sa.select(
+                    *(runs.c[f] for f in RUN_FIELDS),
+                    runs.c.tags,
+                    *param_columns(run_views.RUN_TABLE_PARAMS),
+                )
+            ).all()
+            conn.execute(
+                sa.select(latest_metrics.c.run_id, latest_metrics.c.key, latest_metrics.c.value)
+            ).all()
+
+    out["rows_alone_s"] = timed(read_rows_alone)
     long_ids = [
         store.create_run(config, f"long-{i}", "classification").id
         for i in range(spec["history_runs"])
@@ -172,6 +194,13 @@ def rows_for(backend: str, spec: dict, ours: dict, theirs: dict) -> list[list[st
             f"{ours['list_s']:.3f}",
             f"{theirs['list_s']:.3f}",
             theirs["list_s"] / ours["list_s"],
+        ),
+        row(
+            "runs table: its rows alone (s)",
+            "the same fields and latest metrics, read and left alone: a floor",
+            f"{ours['rows_alone_s']:.3f}",
+            f"{theirs['list_s']:.3f}",
+            theirs["list_s"] / ours["rows_alone_s"],
         ),
         row(
             "chart histories (s)",

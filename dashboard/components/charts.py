@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 X_TITLES = {"step": "step", "wall": "time", "relative": "seconds since start"}
 
@@ -28,7 +29,7 @@ def curves_figure(
     """One line per run (columns run, x, value); the raw series faint behind the smoothed one."""
     fig = go.Figure()
     for i, (run_id, part) in enumerate(series.groupby("run", sort=False)):
-        color = _color(i)
+        color, label = _color(i), labels.get(run_id, str(run_id))
         if smoothing > 0:
             fig.add_trace(
                 go.Scatter(
@@ -37,6 +38,7 @@ def curves_figure(
                     mode="lines",
                     opacity=0.25,
                     line={"color": color},
+                    legendgroup=label,
                     showlegend=False,
                     hoverinfo="skip",
                 )
@@ -46,7 +48,8 @@ def curves_figure(
                 x=part["x"],
                 y=ema(part["value"].to_numpy(), smoothing),
                 mode="lines+markers" if len(part) < 30 else "lines",
-                name=labels.get(run_id, str(run_id)),
+                name=label,
+                legendgroup=label,
                 line={"color": color},
             )
         )
@@ -83,7 +86,7 @@ def band_figure(
             .reset_index()
         )
         stats["std"] = stats["std"].fillna(0.0)
-        color = _color(i)
+        color, label = _color(i), f"{group} (n={part['run'].nunique()})"
         x = stats["x"]
         fig.add_trace(
             go.Scatter(
@@ -93,14 +96,19 @@ def band_figure(
                 fillcolor=color,
                 opacity=0.2,
                 line={"width": 0},
+                legendgroup=label,
                 showlegend=False,
                 hoverinfo="skip",
             )
         )
-        n = part["run"].nunique()
         fig.add_trace(
             go.Scatter(
-                x=x, y=stats["mean"], mode="lines", line={"color": color}, name=f"{group} (n={n})"
+                x=x,
+                y=stats["mean"],
+                mode="lines",
+                line={"color": color},
+                name=label,
+                legendgroup=label,
             )
         )
     fig.update_layout(
@@ -111,6 +119,34 @@ def band_figure(
         legend=_LEGEND,
     )
     return fig
+
+
+def grid_figure(figures: list[go.Figure], columns: int = 2) -> go.Figure:
+    """Charts as one figure, a subplot each, ``columns`` to a row, under one legend whose
+    entries show or hide a run in every subplot.
+
+    A browser spends time on each Plotly chart it mounts (the Compare page drew one per
+    metric); one figure with subplots is mounted once.
+    """
+    rows = max(1, -(-len(figures) // columns))
+    grid = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[fig.layout.title.text or "" for fig in figures],
+        vertical_spacing=0.25 / rows,  # ~80 px between rows at any height
+        horizontal_spacing=0.08,
+    )
+    in_legend: set[str] = set()
+    for i, fig in enumerate(figures):
+        row, col = divmod(i, columns)
+        for trace in fig.data:
+            if trace.showlegend is not False:
+                trace.showlegend = trace.legendgroup not in in_legend
+                in_legend.add(trace.legendgroup)
+            grid.add_trace(trace, row=row + 1, col=col + 1)
+        grid.update_xaxes(title_text=fig.layout.xaxis.title.text, row=row + 1, col=col + 1)
+    grid.update_layout(height=320 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return grid
 
 
 def confusion_figure(doc: dict) -> go.Figure:

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import services
-from dashboard.components.charts import band_figure, curves_figure, system_figure
+from dashboard.components.charts import band_figure, curves_figure, grid_figure, system_figure
 
 st.title("Compare runs")
 requested = st.query_params.get("runs", "")
@@ -45,17 +45,16 @@ group_by = c3.selectbox(
 
 
 def show_curves() -> None:
-    keys = services.shared_metric_keys(run_ids)
-    cols = st.columns(2)
-    for i, key in enumerate(keys):
+    figures = []
+    for key in services.shared_metric_keys(run_ids):
         series = services.metric_series(run_ids, key, x_axis)
         if group_by == "(none)":
-            fig = curves_figure(series, key, labels, smoothing, x_axis)
+            figures.append(curves_figure(series, key, labels, smoothing, x_axis))
         else:
-            fig = band_figure(
-                series, services.group_labels(run_ids, group_by), key, smoothing, x_axis
-            )
-        cols[i % 2].plotly_chart(fig, key=f"compare_chart_{key}", width="stretch")
+            groups = services.group_labels(run_ids, group_by)
+            figures.append(band_figure(series, groups, key, smoothing, x_axis))
+    if figures:  # one figure, a subplot per metric: one chart for the browser to mount
+        st.plotly_chart(grid_figure(figures), key="compare_curves", width="stretch")
     panels = services.system_panels(run_ids, labels, x_axis)
     if panels:
         st.subheader("System")
@@ -63,13 +62,8 @@ def show_curves() -> None:
             note = services.system_summary(run_id)["low_util"]
             if note:
                 st.warning(f"{labels[run_id]}: {note}")
-        cols = st.columns(2)
-        for i, panel in enumerate(panels):
-            cols[i % 2].plotly_chart(
-                system_figure(panel.series, panel.title, x_axis),
-                key=f"compare_system_{panel.title}",
-                width="stretch",
-            )
+        figures = [system_figure(p.series, p.title, x_axis) for p in panels]
+        st.plotly_chart(grid_figure(figures), key="compare_system", width="stretch")
 
 
 def show_config_diff() -> None:

@@ -77,7 +77,7 @@ def select_run_table(
         sa.select(
             *(runs.c[f] for f in RUN_FIELDS),
             runs.c.tags,
-            *_param_columns(params),
+            *param_columns(params),
             *(m.expression() for m in metrics),
         )
         .select_from(runs.outerjoin(latest_metrics, latest_metrics.c.run_id == runs.c.id))
@@ -98,7 +98,8 @@ def select_run_table(
     return columns
 
 
-def _param_columns(params: Mapping[str, tuple[str, type]]) -> list[sa.ColumnElement[Any]]:
+def param_columns(params: Mapping[str, tuple[str, type]]) -> list[sa.ColumnElement[Any]]:
+    """Config fields as typed SQL columns: name → (dotted path in the config, str/int/float)."""
     out = []
     for name, (path, kind) in params.items():
         if kind not in _PARAM_TYPES:

@@ -1,5 +1,6 @@
 """Every page renders (AppTest, no browser) on an empty and a populated store, and works."""
 
+import json
 import subprocess
 import sys
 import time
@@ -159,7 +160,6 @@ def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -
 
 
 def test_run_page_shows_the_confusion_matrix(store: RunStore) -> None:
-    import json
 
     from paretolab import settings
 
@@ -195,7 +195,6 @@ def test_launch_page_draws_each_model_family(preset: str, family: str, block: st
 
 
 def test_run_page_lists_test_translations_and_filters_mistakes(store: RunStore) -> None:
-    import json
 
     from paretolab import settings
 
@@ -228,7 +227,11 @@ def test_run_page_lists_test_translations_and_filters_mistakes(store: RunStore) 
 def test_compare_tabs_run_only_when_open(populated: list[int]) -> None:
     at = open_page("views/compare.py", runs=",".join(map(str, populated)))
     assert "Metric" not in [box.label for box in at.selectbox]  # Final metrics has not run
-    assert len(at.get("plotly_chart")) >= 2  # the curves
+    (curves,) = at.get("plotly_chart")  # one figure, a subplot per metric
+    spec = json.loads(curves.proto.spec)
+    assert [note["text"] for note in spec["layout"]["annotations"]] == ["val_acc", "train_loss"]
+    legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
+    assert len(legend) == 3  # each run once, though it is drawn in both subplots
     at.session_state["compare_tab"] = "Final metrics"
     at.run()
     assert not at.exception, at.exception

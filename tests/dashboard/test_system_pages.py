@@ -108,10 +108,21 @@ def test_run_page_shows_system_charts_under_the_curves_and_flags_low_utilisation
     assert any("peak process memory 945 MB" in c.value for c in at.caption)
 
 
+def subplot_titles(at) -> list[str]:
+    import json
+
+    return [
+        note["text"]
+        for c in at.get("plotly_chart")
+        for note in json.loads(c.proto.spec)["layout"].get("annotations", [])
+    ]
+
+
 def test_compare_page_overlays_the_runs_system_charts(store: RunStore) -> None:
     ids = [log_system_run(store, 30.0, "starved"), log_system_run(store, 90.0, "busy")]
     at = open_page("views/compare.py", runs=",".join(map(str, ids)))
-    assert "GPU utilisation (%)" in chart_titles(at)
+    assert len(at.get("plotly_chart")) == 2  # the curves and the system charts, a figure each
+    assert "GPU utilisation (%)" in subplot_titles(at)
     assert [w.value for w in at.warning] == [
         f"{ids[0]} · starved: GPU utilisation averaged 30%: input-bound or too small a batch?"
     ]
