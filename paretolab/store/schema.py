@@ -6,8 +6,12 @@ Times are seconds since the epoch (float) on every backend.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
+# JSON documents: jsonb on PostgreSQL, where reading fields by path from plain json reparses
+# the whole text each time (the runs table reads four config fields of every run).
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 runs = sa.Table(
     "runs",
@@ -16,7 +20,7 @@ runs = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("task", sa.String(64), nullable=False),
-    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("config", Json, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("started_at", sa.Float),
     sa.Column("ended_at", sa.Float),
@@ -24,7 +28,7 @@ runs = sa.Table(
     sa.Column("host", sa.String(255)),
     sa.Column("pid", sa.Integer),
     sa.Column("error", sa.Text),
-    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("tags", Json, nullable=False),
     sa.Column("notes", sa.Text, nullable=False),
     sa.Column("launch_key", sa.String(64)),
     sa.Index("ux_runs_launch_key", "launch_key", unique=True),
