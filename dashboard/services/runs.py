@@ -47,12 +47,13 @@ def runs_frame(
     running = (frame["status"] == RUNNING) & (step > 0)
     frame["progress"] = (step / total_steps).clip(upper=1.0)
     frame["eta_s"] = (elapsed / step * (total_steps - step).clip(lower=0)).where(running)
-    frame["duration_s"] = frame["ended_at"].astype(float).fillna(now) - frame["started_at"].astype(
-        float
-    )
+    ended = frame["ended_at"].astype(float).fillna(now)
+    frame["duration_s"] = ended - frame["started_at"].astype(float)
     frame["created"] = pd.to_datetime(frame["created_at"], unit="s")
     frame["tags"] = [", ".join(tags) for tags in frame["tags"]]
-    frame["util_flag"] = [monitoring.low_util_note(u) for u in frame["mean_gpu_util"]]
+    frame["util_flag"] = [  # NaN where a run has no GPU figures: no flag
+        monitoring.low_util_note(None if pd.isna(u) else u) for u in frame["mean_gpu_util"]
+    ]
     frame = frame.astype({c: float for c in HEADLINE_METRICS})
     return frame[_RUN_COLUMNS], total
 

@@ -132,11 +132,13 @@ def test_compare_page_overlays_the_runs_system_charts(store: RunStore) -> None:
 
 def test_runs_table_has_system_columns_and_the_flag(store: RunStore) -> None:
     ids = [log_system_run(store, 30.0, "starved"), log_system_run(store, 90.0, "busy")]
+    cpu_only = store.create_run({}, "no-gpu", "classification").id  # no GPU figures at all
     frame, _ = services.runs_frame()
     rows = frame.set_index("id")
     assert rows.loc[ids[0], "peak_rss_mb"] == 945.0 and rows.loc[ids[1], "mean_gpu_util"] == 90.0
     assert rows.loc[ids[0], "util_flag"].endswith("input-bound or too small a batch?")
     assert pd.isna(rows.loc[ids[1], "util_flag"])
+    assert pd.isna(rows.loc[cpu_only, "mean_gpu_util"]) and pd.isna(rows.loc[cpu_only, "util_flag"])
     at = open_page("views/runs.py")
     shown = at.dataframe[0].proto.column_order
     assert "peak_rss_mb" not in shown  # hidden until asked for
