@@ -45,13 +45,13 @@ group_by = c3.selectbox(
 
 
 def show_curves() -> None:
+    groups = None if group_by == "(none)" else services.group_labels(run_ids, group_by)
     figures = []
     for key in services.shared_metric_keys(run_ids):
         series = services.metric_series(run_ids, key, x_axis)
-        if group_by == "(none)":
+        if groups is None:
             figures.append(curves_figure(series, key, labels, smoothing, x_axis))
         else:
-            groups = services.group_labels(run_ids, group_by)
             figures.append(band_figure(series, groups, key, smoothing, x_axis))
     if figures:  # one figure, a subplot per metric: one chart for the browser to mount
         st.plotly_chart(grid_figure(figures), key="compare_curves", width="stretch")

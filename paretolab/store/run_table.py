@@ -92,8 +92,8 @@ def select_run_table(
         query = query.where(runs.c.id.in_(ids))
     names = [*RUN_FIELDS, "tags", *params, *(m.name for m in metrics)]
     rows = conn.execute(query).all()
-    columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
-    columns = {n: columns.get(n, []) for n in names}
+    values = list(zip(*rows, strict=True)) or [()] * len(names)  # rows → columns
+    columns = {name: list(column) for name, column in zip(names, values, strict=True)}
     columns["tags"] = [tuple(t or ()) for t in columns["tags"]]
     return columns
 

@@ -251,3 +251,15 @@ def test_links_open_old_runs_beyond_the_pickers_recent_list(store: RunStore) -> 
     at = open_page("views/run.py", run=str(oldest[0]))
     assert at.selectbox(key="run_pick").value == oldest[0]
     assert not at.warning
+
+
+def test_compare_groups_runs_into_mean_and_std_bands(populated: list[int]) -> None:
+    at = open_page("views/compare.py", runs=",".join(map(str, populated)))
+    box = at.selectbox(key="compare_group")
+    assert "trainer.seed" in box.options
+    box.set_value("trainer.seed").run()
+    assert not at.exception, at.exception
+    (curves,) = at.get("plotly_chart")
+    spec = json.loads(curves.proto.spec)
+    legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
+    assert sorted(legend) == [f"trainer.seed={s} (n=1)" for s in (1, 2, 3)]  # a band per seed, once

@@ -1,7 +1,7 @@
 """PostgreSQL keeps runs' config and tags as jsonb (SQLite is unchanged).
 
 Reading a field by path from plain json reparses the whole document each time: listing
-10,000 runs with four config fields took 1.5 s, 0.55 s from jsonb (benchmarks/store_vs_mlflow).
+10,000 runs with four config fields took 1.49 s, 0.57 s from jsonb (benchmarks/store_vs_mlflow).
 
 Revision ID: 0007
 Revises: 0006
