@@ -35,7 +35,8 @@ def machine() -> str:
 
 def git_commit() -> str:
     """The short commit hash, with ``+uncommitted changes`` when the code differs from it
-    (earlier results files do not count)."""
+    (earlier results files do not count). Where the tree is a copy without git (a lent GPU
+    machine gets the files alone), ``PARETOLAB_BENCH_COMMIT`` names the commit instead."""
     try:
 
         def git(*args: str) -> str:
@@ -52,7 +53,7 @@ def git_commit() -> str:
         )
         return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("PARETOLAB_BENCH_COMMIT", "unknown")
 
 
 def home_store(home: Path):

@@ -74,17 +74,36 @@ class MultiHeadAttention(nn.Module):
             if context is not None:
                 raise ValueError("rotary position embeddings apply to self-attention only")
             q, k = self.rotary(q), self.rotary(k)
-        mask = _allowed_mask(
-            key_padding_mask, T_q, T_k, causal, x.device
-        )  # (B|1, 1, T_q, T_k) or None
         p_drop = self.dropout if self.training else 0.0
         if return_weights:
+            mask = _allowed_mask(key_padding_mask, T_q, T_k, causal, x.device)
             y, weights = _explicit_attention(q, k, v, mask, p_drop)
         else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
+            y = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                dropout_p=p_drop,
+                **sdpa_mask_args(key_padding_mask, T_q, T_k, causal, x.device),
+            )
             weights = None
         y = y.transpose(1, 2).reshape(B, T_q, C)  # (B, T_q, d_model)
         return self.out_proj(y), weights
+
+
+def sdpa_mask_args(
+    key_padding_mask: torch.Tensor | None, T_q: int, T_k: int, causal: bool, device: torch.device
+) -> dict:
+    """``attn_mask`` and ``is_causal`` for ``scaled_dot_product_attention``.
+
+    Plain causal self-attention (no padding, as many queries as keys) says ``is_causal=True``
+    and passes no mask: the flash kernels (GPU, and torch's CPU flash kernel) accept no mask
+    tensor, so an explicit lower-triangular mask would drop to the slower memory-efficient or
+    math kernels. Everything else gets the explicit boolean mask.
+    """
+    if causal and key_padding_mask is None and T_q == T_k:
+        return {"attn_mask": None, "is_causal": True}
+    return {"attn_mask": _allowed_mask(key_padding_mask, T_q, T_k, causal, device)}
 
 
 def _allowed_mask(

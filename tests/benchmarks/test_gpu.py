@@ -31,3 +31,42 @@ def test_bf16_peak_comes_from_the_catalog() -> None:
         None,
         "Imaginary GPU 9000 is not in the hardware catalog",
     )
+
+
+def test_kernels_are_sorted_by_what_they_compute() -> None:
+    assert (
+        gpu.kernel_kind("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x256x64") == "matmul"
+    )
+    assert gpu.kernel_kind("nvjet_tst_256x128_64x4_2x1_v_bz_coopA_TNT") == "matmul"
+    assert gpu.kernel_kind("void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits>") == (
+        "attention"
+    )
+    assert gpu.kernel_kind("fmha_cutlassB_bf16_aligned_64x64_k64_sm80") == "attention"
+    assert gpu.kernel_kind("void at::native::(anonymous)::fused_adamw_kernel") == "optimiser"
+    assert gpu.kernel_kind("triton_red_fused__log_softmax_0") == "fused (triton)"
+    assert gpu.kernel_kind("void at::native::vectorized_elementwise_kernel<4>") == "other"
+    shares = gpu.time_shares({"nvjet_a": 60.0, "nvjet_b": 20.0, "triton_poi_x": 20.0})
+    assert shares == pytest.approx({"matmul": 0.8, "fused (triton)": 0.2})
+
+
+def test_rows_compare_the_attention_paths_then_each_compiled_batch() -> None:
+    rows = gpu.variants([16, 32], quick=False)
+    assert [(v.compiled, v.flash, v.batch) for v in rows] == [
+        (False, False, 16),
+        (False, True, 16),
+        (True, True, 16),
+        (True, True, 32),
+    ]
+    assert [v.batch for v in gpu.variants([16, 32], quick=True)] == [16]
+
+
+@pytest.mark.parametrize("flash", [False, True])
+def test_a_row_trains_the_model_and_measures_it(flash: bool, tmp_path) -> None:
+    """The same code as on a GPU, on a small model on the CPU, uncompiled."""
+    variant = gpu.Variant("eager, tiny", batch=2, compiled=False, flash=flash)
+    measured = gpu.run_variant(variant, gpu.TINY, "cpu", steps=4, warmup=2, out_dir=tmp_path)
+    assert measured.tokens_per_s > 0 and measured.steps_per_s > 0
+    assert measured.last_loss < measured.first_loss  # one repeated batch: the loss falls
+    assert measured.gpu_time_shares == {} and measured.busy is None  # no GPU kernels here
+    row = gpu.result_rows([measured], {2: 10**9}, peak=None)[0]
+    assert row[0] == "eager, tiny" and row[3] == "n/a" and len(row) == len(gpu.HEADER)

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from lightning_modules.models import EncoderClassifier, MultiHeadAttention
+from lightning_modules.models.attention import sdpa_mask_args
 from lightning_modules.models.embeddings import Embeddings, sinusoidal_table
 
 
@@ -26,6 +27,21 @@ def test_explicit_path_matches_fast_path(causal: bool) -> None:
     explicit, weights = attn(x, key_padding_mask=mask, causal=causal, return_weights=True)
     assert none is None and weights.shape == (3, 4, 7, 7)
     torch.testing.assert_close(explicit, fast, atol=1e-5, rtol=1e-5)
+
+
+def test_plain_causal_attention_takes_the_flash_path_and_matches_the_mask() -> None:
+    attn = MultiHeadAttention(32, 4).eval()
+    x = torch.randn(2, 9, 32)
+    # No padding, queries = keys: is_causal and no mask tensor, which flash kernels need.
+    assert sdpa_mask_args(None, 9, 9, True, x.device) == {"attn_mask": None, "is_causal": True}
+    fast, _ = attn(x, causal=True)
+    explicit, _ = attn(x, causal=True, return_weights=True)
+    torch.testing.assert_close(explicit, fast, atol=1e-5, rtol=1e-5)
+    # Padding, or fewer queries than keys (bottom-right causal), keeps the explicit mask.
+    padded = sdpa_mask_args(torch.ones(2, 9, dtype=torch.bool), 9, 9, True, x.device)
+    assert padded["attn_mask"].shape == (2, 1, 9, 9) and "is_causal" not in padded
+    shifted = sdpa_mask_args(None, 3, 9, True, x.device)["attn_mask"]
+    assert shifted.shape == (1, 1, 3, 9) and bool(shifted[0, 0, 0, 6]) and not shifted[0, 0, 0, 7]
 
 
 def test_cross_attention_shapes_and_match() -> None:
