@@ -51,12 +51,15 @@ def test_kernels_are_sorted_by_what_they_compute() -> None:
 
 def test_rows_compare_the_attention_paths_then_each_compiled_batch() -> None:
     rows = gpu.variants([16, 32], quick=False)
-    assert [(v.compiled, v.flash, v.batch) for v in rows] == [
-        (False, False, 16),
-        (False, True, 16),
-        (True, True, 16),
-        (True, True, 32),
+    assert [(v.compiled, v.flash, v.batch, v.cudagraphs) for v in rows] == [
+        (False, False, 16, False),
+        (False, True, 16, False),
+        (True, True, 16, False),
+        (True, True, 32, False),
+        (True, True, 32, True),
+        (True, True, 32, False),
     ]
+    assert dict(rows[-1].options) == {"coordinate_descent_tuning": True}
     assert [v.batch for v in gpu.variants([16, 32], quick=True)] == [16]
 
 
