@@ -35,8 +35,10 @@ def machine() -> str:
 
 def git_commit() -> str:
     """The short commit hash, with ``+uncommitted changes`` when the code differs from it
-    (earlier results files do not count). Where the tree is a copy without git (a lent GPU
-    machine gets the files alone), ``PARETOLAB_BENCH_COMMIT`` names the commit instead."""
+    (earlier results files do not count). ``PARETOLAB_BENCH_COMMIT``, when set, names the
+    commit instead: a copy of the tree on a lent GPU machine carries no reliable git state."""
+    if os.environ.get("PARETOLAB_BENCH_COMMIT"):
+        return os.environ["PARETOLAB_BENCH_COMMIT"]
     try:
 
         def git(*args: str) -> str:
@@ -53,7 +55,7 @@ def git_commit() -> str:
         )
         return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("PARETOLAB_BENCH_COMMIT", "unknown")
+        return "unknown"
 
 
 def home_store(home: Path):
