@@ -54,7 +54,7 @@ def run_table(
     archived: bool | None = None,
     search: RunFilter | None = None,
 ) -> dict[str, list]:
-    """The runs table (dashboard Runs page, store benchmark) as columns, in one query."""
+    """The runs table (dashboard Runs page, store benchmark) as columns, in two queries."""
     return store.run_table(
         RUN_TABLE_PARAMS, RUN_TABLE_METRICS, statuses, limit, offset, archived, search
     )

@@ -144,7 +144,7 @@ class RunStore(MetricsAndArtifacts):
     ) -> dict[str, list[Any]]:
         """Runs newest first, filtered like ``list_runs``, as a table of columns: run fields,
         config fields (``params``: name → (dotted path, type)) and metric figures, all
-        computed in one query (``paretolab.store.run_table``)."""
+        read in two queries (``paretolab.store.run_table``)."""
         with self.engine.connect() as conn:
             return select_run_table(
                 conn, params, metrics, statuses, limit, offset, archived, search

@@ -383,7 +383,7 @@ def test_previews_of_long_series_come_from_block_summaries_and_keep_spikes(
     assert -5.0 in store.metric_preview(run_id, "loss").values
 
 
-def test_the_run_table_pivots_config_fields_and_metric_figures_in_sql(store: RunStore) -> None:
+def test_the_run_table_pivots_config_fields_and_metric_figures(store: RunStore) -> None:
     from paretolab.store import MetricColumn, RunFilter
 
     config = {"model": {"n_layers": 4}, "optim": {"lr": 0.003}, "data": {"dataset": "bbc"}}
@@ -424,3 +424,36 @@ def test_the_run_table_pivots_config_fields_and_metric_figures_in_sql(store: Run
     found = store.run_table(params, metrics, search=RunFilter(metric_min={"val_acc": 0.7}))
     assert found["id"] == [a]
     assert store.run_table(params, metrics, statuses=["running"])["id"] == []
+
+
+def test_metric_columns_read_keys_exactly_and_sum_or_average_them(store: RunStore) -> None:
+    from paretolab.errors import UserError
+    from paretolab.store import MetricColumn
+
+    runs = [store.create_run({}, f"r{i}", "classification").id for i in range(3)]
+    store.log_metrics(
+        runs[0],
+        [
+            ("fold0/cost/usd", 1, 1.5, 1.0),
+            ("fold1/cost/usd", 1, 2.5, 1.0),
+            ("Fold2/cost/usd", 1, 100.0, 1.0),  # not a fold: keys are read case-sensitively
+            ("fold3/Cost/usd", 1, 100.0, 1.0),
+            ("foldcost/usd", 1, 100.0, 1.0),  # no fold number and slash
+            ("Trainer/x", 7, 1.0, 1.0),  # not under trainer/
+            ("trainer/total_steps", 99, 1.0, 1.0),
+        ],
+    )
+    store.log_metrics(runs[1], [("cost/usd", 4, 3.0, 1.0)])
+    metrics = [
+        MetricColumn("cost", "cost/usd", how="sum", folds=True),
+        MetricColumn("mean_cost", "cost/usd", how="avg", folds=True),
+        MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
+    ]
+    table = store.run_table({}, metrics)
+    assert table["id"] == runs[::-1]
+    assert table["cost"] == [None, 3.0, 4.0] and table["mean_cost"] == [None, 3.0, 2.0]
+    assert table["last_step"] == [None, 4, 7]
+    page = store.run_table({}, metrics, limit=1, offset=1)  # only the page's runs are read
+    assert page == {**page, "id": [runs[1]], "cost": [3.0], "last_step": [4]}
+    with pytest.raises(UserError, match="how='median'"):
+        MetricColumn("x", "x", how="median")
