@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
+from benchmarks.kernel_time import profile_kernels  # noqa: E402
 
 GOAL_MFU = 0.45
 GPT2_SMALL = dict(n_layers=12, d_model=768, n_heads=12, d_ff=3072, seq_len=1024, vocab=50_304)
@@ -164,30 +165,6 @@ def bf16_peak(device_name: str) -> tuple[float | None, str]:
     return peak, source
 
 
-def kernel_kind(name: str) -> str:
-    """Sort a GPU kernel into what the step spends time on, by its name."""
-    n = name.lower()
-    if any(s in n for s in ("flash", "fmha", "attention", "sdpa")):
-        return "attention"
-    if any(s in n for s in ("adam", "multi_tensor", "foreach")):
-        return "optimiser"
-    if any(s in n for s in ("gemm", "nvjet", "cutlass", "xmma", "cublas", "matmul")):
-        return "matmul"
-    if "triton" in n:
-        return "fused (triton)"
-    return "other"
-
-
-def time_shares(kernel_us: dict[str, float]) -> dict[str, float]:
-    """Each kind's share of the total kernel time, from per-kernel microseconds."""
-    total = sum(kernel_us.values()) or 1.0
-    shares: dict[str, float] = {}
-    for name, us in kernel_us.items():
-        kind = kernel_kind(name)
-        shares[kind] = shares.get(kind, 0.0) + us / total
-    return shares
-
-
 def _explicit_causal_mask(key_padding_mask, T_q, T_k, causal, device):
     """The attention's SDPA arguments before the fix: always an explicit mask tensor."""
     from lightning_modules.models import attention
@@ -217,30 +194,12 @@ def _train(loss_of, opt, tokens, steps: int, sync, cudagraphs: bool = False):
 
 def _profile(loss_of, opt, tokens, sync, out_dir: Path | None, variant: Variant):
     """Profile a few steps: GPU time shares by kernel kind, and GPU busy time over wall time."""
-    import torch
-    from torch.autograd import DeviceType
-    from torch.profiler import ProfilerActivity, profile
-
-    activities = [ProfilerActivity.CPU]
-    if torch.cuda.is_available():
-        activities.append(ProfilerActivity.CUDA)
-    with profile(activities=activities) as prof:
-        wall, _, _ = _train(loss_of, opt, tokens, PROFILED_STEPS, sync, variant.cudagraphs)
-    kernel_us: dict[str, float] = {}
-    for event in prof.events():
-        # GPU-side annotations (such as Optimizer.step) span kernels already counted
-        if event.device_type == DeviceType.CUDA and not event.is_user_annotation:
-            kernel_us[event.name] = kernel_us.get(event.name, 0.0) + event.time_range.elapsed_us()
-    if out_dir is not None and kernel_us:
-        top = sorted(kernel_us.items(), key=lambda kv: -kv[1])[:40]
-        lines = [
-            f"# {variant.label}: top kernels over {PROFILED_STEPS} steps ({wall * 1e3:.1f} ms)"
-        ]
-        lines += [f"{us / 1e3:9.2f} ms  {kernel_kind(n):15s} {n[:160]}" for n, us in top]
-        safe = "".join(c if c.isalnum() else "-" for c in variant.label)
-        (out_dir / f"gpu-profile-{safe}.txt").write_text("\n".join(lines) + "\n")
-    busy = sum(kernel_us.values()) / 1e6 / wall if kernel_us else None
-    return time_shares(kernel_us), busy
+    safe = "".join(c if c.isalnum() else "-" for c in variant.label)
+    return profile_kernels(
+        lambda: _train(loss_of, opt, tokens, PROFILED_STEPS, sync, variant.cudagraphs)[0],
+        f"{variant.label}: top kernels over {PROFILED_STEPS} steps",
+        out_dir / f"gpu-profile-{safe}.txt" if out_dir is not None else None,
+    )
 
 
 def run_variant(variant: Variant, shape: dict, device: str, steps: int, warmup: int, out_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchmarks import gpu
+from benchmarks import gpu, kernel_time
 
 
 def test_measured_flops_of_a_step_agree_with_palms_formula() -> None:
@@ -35,17 +35,20 @@ def test_bf16_peak_comes_from_the_catalog() -> None:
 
 def test_kernels_are_sorted_by_what_they_compute() -> None:
     assert (
-        gpu.kernel_kind("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x256x64") == "matmul"
+        kernel_time.kernel_kind("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x256x64")
+        == "matmul"
     )
-    assert gpu.kernel_kind("nvjet_tst_256x128_64x4_2x1_v_bz_coopA_TNT") == "matmul"
-    assert gpu.kernel_kind("void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits>") == (
-        "attention"
+    assert kernel_time.kernel_kind("nvjet_tst_256x128_64x4_2x1_v_bz_coopA_TNT") == "matmul"
+    assert kernel_time.kernel_kind(
+        "void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits>"
+    ) == ("attention")
+    assert kernel_time.kernel_kind("fmha_cutlassB_bf16_aligned_64x64_k64_sm80") == "attention"
+    assert (
+        kernel_time.kernel_kind("void at::native::(anonymous)::fused_adamw_kernel") == "optimiser"
     )
-    assert gpu.kernel_kind("fmha_cutlassB_bf16_aligned_64x64_k64_sm80") == "attention"
-    assert gpu.kernel_kind("void at::native::(anonymous)::fused_adamw_kernel") == "optimiser"
-    assert gpu.kernel_kind("triton_red_fused__log_softmax_0") == "fused (triton)"
-    assert gpu.kernel_kind("void at::native::vectorized_elementwise_kernel<4>") == "other"
-    shares = gpu.time_shares({"nvjet_a": 60.0, "nvjet_b": 20.0, "triton_poi_x": 20.0})
+    assert kernel_time.kernel_kind("triton_red_fused__log_softmax_0") == "fused (triton)"
+    assert kernel_time.kernel_kind("void at::native::vectorized_elementwise_kernel<4>") == "other"
+    shares = kernel_time.time_shares({"nvjet_a": 60.0, "nvjet_b": 20.0, "triton_poi_x": 20.0})
     assert shares == pytest.approx({"matmul": 0.8, "fused (triton)": 0.2})
 
 
