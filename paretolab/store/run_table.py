@@ -200,10 +200,9 @@ def _pivot(
 
 
 def _tag_tuples(stored: Sequence[Any]) -> list[tuple[str, ...]]:
-    """Each run's tags as a tuple. SQLite hands back JSON text, decoded once per distinct
-    text: decoding every run's own ``[]`` took a fifth of a 10,000-run table's time in a
-    profile here.
-    PostgreSQL's driver hands back lists already."""
+    """Each run's tags as a tuple. SQLite hands back JSON text, decoded here once per
+    distinct text (decoding every run's own ``[]`` took a fifth of a 10,000-run table's
+    time in a profile here); PostgreSQL's driver hands back lists already."""
     decoded: dict[str, tuple[str, ...]] = {}
     out = []
     for value in stored:
