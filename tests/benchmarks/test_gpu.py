@@ -47,6 +47,9 @@ def test_kernels_are_sorted_by_what_they_compute() -> None:
         kernel_time.kernel_kind("void at::native::(anonymous)::fused_adamw_kernel") == "optimiser"
     )
     assert kernel_time.kernel_kind("triton_red_fused__log_softmax_0") == "fused (triton)"
+    # Inductor names kernels after the ops they fuse: this one prepares attention's inputs
+    name = "triton_poi_fused__scaled_dot_product_flash_attention_3"
+    assert kernel_time.kernel_kind(name) == "fused (triton)"
     assert kernel_time.kernel_kind("void at::native::vectorized_elementwise_kernel<4>") == "other"
     shares = kernel_time.time_shares({"nvjet_a": 60.0, "nvjet_b": 20.0, "triton_poi_x": 20.0})
     assert shares == pytest.approx({"matmul": 0.8, "fused (triton)": 0.2})

@@ -457,3 +457,21 @@ def test_metric_columns_read_keys_exactly_and_sum_or_average_them(store: RunStor
     assert page == {**page, "id": [runs[1]], "cost": [3.0], "last_step": [4]}
     with pytest.raises(UserError, match="how='median'"):
         MetricColumn("x", "x", how="median")
+
+
+def test_a_page_reads_the_metrics_of_the_runs_it_listed(store: RunStore) -> None:
+    """A run created between the table's two queries must not push a listed run's metrics
+    off the page (the metrics query is bounded by the listed ids, not by the page again)."""
+    from paretolab.store.run_table import RunTableQueries
+
+    runs = [store.create_run({}, f"r{i}", "classification").id for i in range(3)]
+    for run_id in runs:
+        store.log_metrics(run_id, [("val_acc", 1, 0.5, 1.0)])
+    queries = RunTableQueries.of(store.engine.dialect.name, {}, limit=2)
+    with store.engine.connect() as conn:
+        listed = [row[0] for row in conn.execute(queries.runs).all()]
+    newcomer = store.create_run({}, "new", "classification").id
+    store.log_metrics(newcomer, [("val_acc", 1, 0.9, 1.0)])
+    with store.engine.connect() as conn:
+        read = {row[0] for row in conn.execute(queries.metrics(listed)).all()}
+    assert listed == runs[:0:-1] and read == set(listed)
