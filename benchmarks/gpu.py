@@ -1,6 +1,6 @@
 """GPU path: tokens/s and MFU of a GPT-2-small-sized decoder in bf16-mixed with torch.compile.
 
-    python benchmarks/gpu.py [--quick] [--batches 16,32] [--steps N] [--profile-dir DIR]
+    python benchmarks/gpu.py [--quick] [--batches 16,32,64] [--steps N] [--profile-dir DIR]
 
 The model is the project's DecoderLM at GPT-2 small's size (12 layers, d_model 768, 12 heads,
 d_ff 3072, sequence 1024, vocabulary 50,304, tied embeddings). Training runs under bf16
@@ -328,6 +328,40 @@ HEADER = [
 ]
 
 
+def flops_by_batch(shape: dict, batches: list[int], device: str) -> tuple[dict[int, int], int]:
+    """Measured FLOPs per training step at each batch size (printed beside PaLM's formula),
+    and the model's parameter count."""
+    import torch
+
+    step_flops, n_params = {}, 0
+    for b in sorted(set(batches)):
+        model = build_model(**shape).to(device)
+        tokens = torch.randint(0, shape["vocab"], (b, shape["seq_len"] + 1), device=device)
+        with torch.autocast(device, dtype=torch.bfloat16):
+            step_flops[b] = measured_step_flops(model, tokens)
+        n_params = sum(p.numel() for p in model.parameters())
+        formula = formula_step_flops(
+            matmul_params(model), shape["n_layers"], shape["d_model"], b, shape["seq_len"]
+        )
+        print(f"batch {b}: {step_flops[b]:.3e} FLOPs/step measured, {formula:.3e} by 6N+12LdT")
+    return step_flops, n_params
+
+
+def device_and_peak(device: str) -> tuple[str, float | None, str]:
+    """The device in words, its catalog bf16 peak (None off a GPU) and the peak's source."""
+    import torch
+
+    if device != "cuda":
+        return "CPU (script test)", None, "none"
+    name = torch.cuda.get_device_name()
+    props = torch.cuda.get_device_properties(0)
+    where = (
+        f"{name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.0f} GiB, "
+        f"CUDA {torch.version.cuda}"
+    )
+    return (where, *bf16_peak(name))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -358,26 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     batches = [int(b) for b in args.batches.split(",")]
     if args.profile_dir:
         args.profile_dir.mkdir(parents=True, exist_ok=True)
-    step_flops, n_params = {}, 0
-    for b in sorted(set(batches)):
-        model = build_model(**shape).to(args.device)
-        tokens = torch.randint(0, shape["vocab"], (b, shape["seq_len"] + 1), device=args.device)
-        with torch.autocast(args.device, dtype=torch.bfloat16):
-            step_flops[b] = measured_step_flops(model, tokens)
-        n_params = sum(p.numel() for p in model.parameters())
-        formula = formula_step_flops(
-            matmul_params(model), shape["n_layers"], shape["d_model"], b, shape["seq_len"]
-        )
-        print(f"batch {b}: {step_flops[b]:.3e} FLOPs/step measured, {formula:.3e} by 6N+12LdT")
-        del model, tokens
+    step_flops, n_params = flops_by_batch(shape, batches, args.device)
     flash = flash_accepts(shape, args.device) if args.device == "cuda" else "n/a (CPU)"
     results, skipped = [], []
+    eager_steps = max(5, args.steps // 4)  # eager rows are slower and only for comparison
     for variant in variants(batches, args.quick):
         if time.perf_counter() - started > args.budget_s:  # keeps the script under 5 minutes
             skipped.append(variant.label)
             continue
         try:
-            steps = args.steps if variant.compiled else max(5, args.steps // 4)
+            steps = args.steps if variant.compiled else eager_steps
             r = run_variant(variant, shape, args.device, steps, args.warmup, args.profile_dir)
         except Exception:  # a row that fails is reported, and the others still run
             print(f"{variant.label}: failed\n{traceback.format_exc()}")
@@ -386,16 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{variant.label}: loss did not fall ({r.first_loss} → {r.last_loss})")
         results.append(r)
         print(f"{variant.label}: {r.tokens_per_s:,.0f} tokens/s", flush=True)
-    if args.device == "cuda":
-        name = torch.cuda.get_device_name()
-        props = torch.cuda.get_device_properties(0)
-        where = (
-            f"{name}, {props.multi_processor_count} SMs, {props.total_memory / 2**30:.0f} GiB, "
-            f"CUDA {torch.version.cuda}"
-        )
-        peak, source = bf16_peak(name)
-    else:
-        where, peak, source = "CPU (script test)", None, "none"
+    where, peak, source = device_and_peak(args.device)
     compiled = [r for r in results if r.variant.compiled]
     best = max(compiled, key=lambda r: r.tokens_per_s) if compiled else None
     best_mfu = (
@@ -414,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({n_params / 1e6:.1f}M parameters), "
         f"sequence {shape['seq_len']}, bf16 autocast over fp32 weights, fused AdamW, "
         f"torch.compile(dynamic=False) over model + loss for compiled rows; "
-        f"{args.steps} timed steps per compiled row ({max(5, args.steps // 4)} per eager row) "
+        f"{args.steps} timed steps per compiled row ({eager_steps} per eager row) "
         f"after {args.warmup} warm-up steps, then {PROFILED_STEPS} profiled steps. "
         f"Measured FLOPs/step at batch {b0}: {step_flops[b0]:.3e}. Peak: {source}. "
         f"Flash kernel alone accepts the model's attention: {flash}. "
