@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import settings
+from paretolab import processes, settings
 from paretolab.errors import UserError
 from paretolab.store import RUNNING, Run, RunStore
 
@@ -186,9 +186,9 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
     if run.status == RUNNING and run.pid and run.host == socket.gethostname():
         signal_group(run.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
-        while time.monotonic() < deadline and _alive(run.pid):
+        while time.monotonic() < deadline and processes.alive(run.pid):
             time.sleep(0.2)
-        if _alive(run.pid):
+        if processes.alive(run.pid):
             signal_group(run.pid, signal.SIGKILL)
         store.mark_cancelled(run_id)  # no-op if the process already recorded its end
     return store.get_run(run_id).status
@@ -207,7 +207,7 @@ def reap_orphans(store: RunStore, stale_after: float = STALE_HEARTBEAT_SECONDS) 
     for run in store.list_runs([RUNNING]):
         stale = run.heartbeat_at is not None and now - run.heartbeat_at > stale_after
         if run.host == here:
-            if run.pid and not _alive(run.pid):
+            if run.pid and not processes.alive(run.pid):
                 reason = f"training process {run.pid} on {here} died without reporting an outcome"
             elif not run.pid and stale:
                 reason = f"run was claimed on {here} but its process never started"
@@ -220,24 +220,6 @@ def reap_orphans(store: RunStore, stale_after: float = STALE_HEARTBEAT_SECONDS) 
         if store.mark_failed(run.id, reason):
             reaped.append(run.id)
     return reaped
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def signal_group(pid: int, sig: int) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paretolab import settings
+from paretolab import processes, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
 from paretolab.store.entities import (
@@ -34,6 +34,8 @@ from paretolab.store.metric_store import MetricsAndArtifacts
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.run_table import MetricColumn, select_run_table
 from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, runs
+
+EXIT_WAIT_SECONDS = 5.0  # how long a delete waits for a run's process to finish exiting
 
 
 class RunStore(MetricsAndArtifacts):
@@ -319,13 +321,36 @@ class RunStore(MetricsAndArtifacts):
             if not conn.execute(runs.update().where(runs.c.id == run_id).values(**values)).rowcount:
                 raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
 
-    def delete_run(self, run_id: int) -> None:
-        """Delete the run with its metrics and artifact records (not its files)."""
+    def delete_run(self, run_id: int, wait_seconds: float = EXIT_WAIT_SECONDS) -> None:
+        """Delete the run with its metrics and artifact records (not its files).
+
+        A running run is refused. So is one whose training process, on this host, is still
+        alive after ``wait_seconds``: it has recorded its end but may still write (metrics,
+        artifacts), and whoever started it still waits for it.
+
+        Raises:
+            RunNotFound: no such run.
+            UserError: the run is running, or its process has not exited yet.
+        """
+        run = self.get_run(run_id)
+        if run.status == RUNNING:
+            raise UserError(f"run {run_id} is running: cancel it before deleting it")
+        # Another host's process cannot be checked from here; its executor survives the
+        # run vanishing (a reused id cannot mislead it: ids are never reused).
+        here = run.pid and run.host == socket.gethostname()
+        if here and not processes.wait_for_exit(run.pid, run_id, wait_seconds):
+            raise UserError(
+                f"run {run_id} is {run.status} but its process {run.pid} is still exiting; "
+                "delete it again in a few seconds"
+            )
         with self.engine.begin() as conn:
             for table in (metric_blocks, latest_metrics, artifacts):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
-            if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
-                raise RunNotFound(f"no run with id {run_id}")
+            # Conditional, so a run requeued and started meanwhile is not deleted under it.
+            gone = conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.status != RUNNING))
+            if not gone.rowcount:
+                self.get_run(run_id)  # RunNotFound if it went meanwhile
+                raise UserError(f"run {run_id} is running: cancel it before deleting it")
 
 
 def _run_entity(row: Any) -> Run:

@@ -42,6 +42,9 @@ runs = sa.Table(
     # sign-in was off). Members may change only their own runs (paretolab.auth).
     sa.Column("owner", sa.String(200)),
     sa.Index("ix_runs_owner", "owner"),
+    # Ids are never reused (a deleted run's id must not name a new run): AUTOINCREMENT on
+    # SQLite (migration 0008); PostgreSQL's sequences never go back anyway.
+    sqlite_autoincrement=True,
 )
 
 
