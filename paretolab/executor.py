@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from paretolab import launcher, settings, slurm
+from paretolab.errors import RunNotFound
 from paretolab.store import QUEUED, RUNNING, RunStore
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,10 @@ class LocalExecutor(Executor):
                 if r.study is None and not slurm.submission_claimed(r.id)
             ]
             for run in sorted(queued, key=lambda r: r.id)[:free]:
-                proc = launcher.spawn_detached(self.store, run.id)
+                try:
+                    proc = launcher.spawn_detached(self.store, run.id)
+                except RunNotFound:  # deleted since we listed it
+                    continue
                 if proc is not None:  # None: another launcher claimed it first
                     self._children[run.id] = proc
                     started.append(run.id)
@@ -114,12 +118,18 @@ class LocalExecutor(Executor):
     def _settle_children(self) -> None:
         for run_id, proc in list(self._children.items()):
             code = proc.poll()
-            if code is not None:
+            if code is None:
+                continue
+            try:
                 launcher.settle_exit(
                     self.store, run_id, code, cancelled=run_id in self._sigterm_sent
                 )
-                del self._children[run_id]
-                self._sigterm_sent.pop(run_id, None)
+            except RunNotFound:
+                # Deleted while its process was exiting: nothing left to record. Forget the
+                # child, or every later tick fails on it and the queue stalls.
+                log.info("run %s was deleted before its process ended (exit %s)", run_id, code)
+            del self._children[run_id]
+            self._sigterm_sent.pop(run_id, None)
 
     def _handle_cancels(self) -> None:
         now = time.monotonic()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from paretolab import slurm, slurm_script
-from paretolab.errors import UserError
+from paretolab.errors import RunNotFound, UserError
 from paretolab.executor import Executor
 from paretolab.store import CANCELLED, QUEUED, RUNNING, RunStore
 
@@ -38,11 +38,14 @@ class SlurmExecutor(Executor):
         submitted = []
         queued = [r for r in self.store.list_runs([QUEUED]) if r.study is None]
         for run in sorted(queued, key=lambda r: r.id):
-            if not slurm.submission_claimed(run.id):
-                if self._submit(run.id):
-                    submitted.append(run.id)
-            else:
-                self._fail_if_job_ended(run.id)
+            try:
+                if not slurm.submission_claimed(run.id):
+                    if self._submit(run.id):
+                        submitted.append(run.id)
+                else:
+                    self._fail_if_job_ended(run.id)
+            except RunNotFound:  # deleted since we listed it: the other runs still go
+                log.info("run %s was deleted meanwhile", run.id)
         self._forward_cancels()
         return submitted
 
