@@ -19,8 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument(
             "--storage",
             default=None,
-            help="Optuna storage: a SQLAlchemy URL or a journal file (default: the team "
-            "database's `optuna` schema, or .paretolab/sweeps/optuna-journal.log)",
+            help="Optuna storage: a SQLAlchemy URL or a journal file (default: "
+            "$PARETOLAB_SWEEP_STORAGE, the team database's `optuna` schema, or "
+            ".paretolab/sweeps/optuna-journal.log); a URL with a password shows in `ps`: "
+            "prefer $PARETOLAB_SWEEP_STORAGE",
         )
 
     run = sub.add_parser("run", help="create a sweep from a YAML spec and start its workers")

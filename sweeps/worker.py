@@ -1,4 +1,4 @@
-"""Sweep workers: ``python -m sweeps.worker STUDY --storage URL`` (``paretolab sweep worker``).
+"""Sweep workers: ``python -m sweeps.worker STUDY`` (``paretolab sweep worker``).
 
 A worker loads the study and its spec from the storage and runs trials one at a time, each
 in its own process (the worker's), until the budget is used, the sweep is stopped, or it is
@@ -29,7 +29,7 @@ from paretolab import launcher, settings
 from paretolab.errors import UserError
 from paretolab.store import CANCELLED, RunStore
 from sweeps.objective import TrialFailed, run_trial
-from sweeps.storage import default_storage_url, is_journal, open_storage
+from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
 from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, progress
 
 log = logging.getLogger("paretolab.sweeps")
@@ -118,10 +118,16 @@ class _StopFlag:
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
-def worker_argv(name: str, storage_url: str, index: int = 0) -> list[str]:
-    """The command line of one worker process."""
-    argv = [sys.executable, "-m", "sweeps.worker", name, "--storage", storage_url]
-    return [*argv, "--index", str(index)]
+def worker_argv(name: str, index: int = 0) -> list[str]:
+    """The command line of one worker process. It names no storage: a database URL holds
+    its password, and any user on the machine reads command lines (``ps``); the worker
+    gets the URL in its environment (``worker_env``)."""
+    return [sys.executable, "-m", "sweeps.worker", name, "--index", str(index)]
+
+
+def worker_env(storage_url: str, store: RunStore) -> dict[str, str]:
+    """The environment of a worker process: the training environment plus its storage."""
+    return {**launcher.child_env(store), SWEEP_STORAGE_ENV: storage_url}
 
 
 def spawn_workers(
@@ -137,8 +143,8 @@ def spawn_workers(
         with open(folder / f"worker-{k}.log", "ab") as out:
             procs.append(
                 subprocess.Popen(
-                    worker_argv(name, storage_url, index),
-                    env=launcher.child_env(store),
+                    worker_argv(name, index),
+                    env=worker_env(storage_url, store),
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -157,7 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; exit code 0 when the worker is done, 2 on bad input."""
     parser = argparse.ArgumentParser(prog="python -m sweeps.worker")
     parser.add_argument("study", help="name of the sweep to work on")
-    parser.add_argument("--storage", default=None, help="Optuna storage URL or journal path")
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help=f"Optuna storage URL or journal path (default: ${SWEEP_STORAGE_ENV}, else the "
+        "team database or the home's journal); a URL with a password shows in `ps`: prefer "
+        f"${SWEEP_STORAGE_ENV}",
+    )
     parser.add_argument(
         "--index", type=int, default=0, help="this worker's number among those started together"
     )
