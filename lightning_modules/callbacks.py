@@ -22,6 +22,7 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from sqlalchemy import exc as sa_exc
 
+from lightning_modules.store_outage import Outage
 from paretolab.store import MetricPoint, RunStore
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ class StoreLogger(Logger):
     seconds, and at the end of training — also after an exception or SIGTERM, since
     Lightning calls ``finalize`` on every exit path. A failed write (database down) keeps
     the points buffered for the next try; writes are upserts on (run, key, step), so a
-    retry never duplicates a point. ``prefix`` goes before every key (``fold0/`` for the
+    retry never duplicates a point. When writes go through again, the outage (start,
+    length, points that waited) goes to the run's log and its metrics (``store_outage``).
+    ``prefix`` goes before every key (``fold0/`` for the
     first fold of a cross-validation, whose steps restart at 0 like its own curves). Under
     DDP only ``rank`` 0 writes: one point per key and step.
 
@@ -60,6 +63,7 @@ class StoreLogger(Logger):
         self._last_flush = time.monotonic()
         self._buffer_lock = threading.Lock()  # guards _buffer and _last_flush
         self._write_lock = threading.Lock()  # one write to the store at a time, in order
+        self._outage: Outage | None = None  # since the first write that failed, if any
 
     @property
     def name(self) -> str:
@@ -103,11 +107,14 @@ class StoreLogger(Logger):
             except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as exc:
                 # The database may be briefly unreachable: keep the points for the next
                 # flush, up to a cap, so a long outage cannot exhaust memory.
+                if self._outage is None:
+                    self._outage = Outage(began=time.time(), first_step=batch[0][1])
                 with self._buffer_lock:
                     self._buffer = batch + self._buffer
                     if len(self._buffer) > MAX_BUFFERED_POINTS:
                         dropped = len(self._buffer) - MAX_BUFFERED_POINTS
                         self._buffer = self._buffer[dropped:]
+                        self._outage.dropped += dropped
                         log.error("metric buffer full: dropped the %d oldest points", dropped)
                     kept = len(self._buffer)
                 log.warning("could not write %d metric points yet (%s); will retry", kept, exc)
@@ -116,7 +123,19 @@ class StoreLogger(Logger):
                 # Not a connectivity problem (e.g. a rejected key): retrying cannot help, and
                 # keeping the batch would block every later point.
                 log.exception("dropped %d metric points the store refused", len(batch))
+            if self._outage is not None:
+                self._record_outage(len(batch))
             return True
+
+    def _record_outage(self, waited: int) -> None:
+        """The database is back: say in the run's log and in its metrics that it was gone."""
+        line, points = self._outage.report(waited, self.prefix)
+        self._outage = None
+        log.warning(line)
+        try:
+            self.store.log_metrics(self.run_id, points)
+        except Exception:  # gone again: the log line still tells
+            log.exception("could not record the database outage with the run")
 
     def save(self) -> None:
         """Called by Lightning at checkpoints: a natural moment to flush."""
