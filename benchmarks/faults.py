@@ -12,7 +12,10 @@ size) in a fresh temporary home, PostgreSQL ones against a throwaway server on l
 - SIGTERM, then `paretolab runs resume` (tests/lightning_modules/test_resume.py also checks
   in-process that the optimiser, scheduler and RNG states are the saved ones);
 - SIGKILL during checkpoint writes, 20 times;
-- the database unreachable for 30 s while a run logs metrics (a proxy cuts the line).
+- the database unreachable for 30 s while a run logs metrics (a proxy cuts the line);
+- a run deleted while its process is still exiting, under the local executor;
+- the command lines of sweep workers, executor and training process, for a database URL
+  with a password (benchmarks/hardening_scenarios.py holds these two).
 
 `--quick` shrinks every scenario (2 processes, fewer writes and kills, a 3 s outage): a
 smoke check, about a minute. Exits 1 if any scenario failed.
@@ -34,6 +37,9 @@ from benchmarks.common import markdown_table, remember_commit, write_result  # n
 
 def run_all(home: Path, quick: bool) -> list[faults.Outcome]:
     """Every scenario, full size or quick."""
+    import sqlalchemy as sa
+
+    from benchmarks import hardening_scenarios as hardening
     from benchmarks.sweep_scenario import parallel_sweep_workers
     from paretolab.store import RunStore
     from tests.postgres import TestPostgres
@@ -56,6 +62,10 @@ def run_all(home: Path, quick: bool) -> list[faults.Outcome]:
         url = server.new_database()
         RunStore(url)
         outcomes.append(faults.database_outage(server.port, url, 3.0 if quick else 30.0))
+        outcomes.append(hardening.delete_while_exiting(store))
+        # The loopback server trusts every connection: the password is taken, never checked.
+        with_password = sa.make_url(server.new_database()).set(password="s3cret-Pw0rd")
+        outcomes.append(hardening.password_in_argv(RunStore(with_password.render_as_string(False))))
     finally:
         server.stop()
     return outcomes
