@@ -159,11 +159,14 @@ def test_store_logger_keeps_points_until_the_store_is_back() -> None:
     logger.log_metrics({"loss": 0.9}, step=2)
     assert flaky.points == []
     logger.finalize("success")
-    assert [(k, s, v) for k, s, v, _ in flaky.points] == [
+    assert [(k, s, v) for k, s, v, _ in flaky.points[:3]] == [
         ("loss", 1, 1.0),
         ("acc", 1, 0.5),
         ("loss", 2, 0.9),
     ]
+    # Then the outage itself (lightning_modules.store_outage), at the first step that waited.
+    outage = {k: (s, v) for k, s, v, _ in flaky.points[3:]}
+    assert outage["system/db_outage_points"] == (1, 3.0) and "system/db_outage_s" in outage
 
 
 def test_atomic_checkpoint_io_replaces_whole_files(tmp_path) -> None:
