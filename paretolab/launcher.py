@@ -75,8 +75,9 @@ RUN_MARKER = ".paretolab-run"
 def prepare_run_dir(run: Run) -> Path:
     """The run's folder, made sure to belong to this run.
 
-    A folder left by an earlier run with the same id (SQLite reuses the id of a deleted
-    newest run; a database can be reset while ``runs/`` stays) is moved aside, so its
+    A folder left by an earlier run with the same id (a database can be reset while
+    ``runs/`` stays; before schema 0008 SQLite reused the id of a deleted newest run) is
+    moved aside, so its
     tokenizer, checkpoints and logs never pass for this run's.
     """
     folder = settings.run_dir(run.id)
