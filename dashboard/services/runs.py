@@ -109,8 +109,15 @@ def delete_runs(run_ids: list[int]) -> None:
     for run_id in run_ids:
         if s.get_run(run_id).status == RUNNING:
             raise UserError(f"run {run_id} is running: cancel it before deleting")
+    refused = []  # one run still exiting does not stop the others from going
     for run_id in run_ids:
-        s.delete_run(run_id)
+        try:
+            s.delete_run(run_id)
+        except UserError as err:
+            refused.append(str(err))
+    if refused:
+        deleted = len(run_ids) - len(refused)
+        raise UserError(f"{deleted} of {len(run_ids)} deleted; " + "; ".join(refused))
 
 
 def archive_runs(run_ids: list[int], archived: bool = True) -> None:

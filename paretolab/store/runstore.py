@@ -321,12 +321,12 @@ class RunStore(MetricsAndArtifacts):
             if not conn.execute(runs.update().where(runs.c.id == run_id).values(**values)).rowcount:
                 raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
 
-    def delete_run(self, run_id: int, wait_seconds: float = EXIT_WAIT_SECONDS) -> None:
+    def delete_run(self, run_id: int, wait_seconds: float | None = None) -> None:
         """Delete the run with its metrics and artifact records (not its files).
 
         A running run is refused. So is one whose training process, on this host, is still
-        alive after ``wait_seconds``: it has recorded its end but may still write (metrics,
-        artifacts), and whoever started it still waits for it.
+        alive after ``wait_seconds`` (default ``EXIT_WAIT_SECONDS``): it has recorded its end
+        but may still write (metrics, artifacts), and whoever started it still waits for it.
 
         Raises:
             RunNotFound: no such run.
@@ -338,7 +338,8 @@ class RunStore(MetricsAndArtifacts):
         # Another host's process cannot be checked from here; its executor survives the
         # run vanishing (a reused id cannot mislead it: ids are never reused).
         here = run.pid and run.host == socket.gethostname()
-        if here and not processes.wait_for_exit(run.pid, run_id, wait_seconds):
+        wait = EXIT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+        if here and not processes.wait_for_exit(run.pid, run_id, wait):
             raise UserError(
                 f"run {run_id} is {run.status} but its process {run.pid} is still exiting; "
                 "delete it again in a few seconds"
