@@ -179,3 +179,22 @@ def test_the_check_reads_at_most_max_check_bytes(tmp_path, monkeypatch) -> None:
     config = load_config(FILE_CONFIG, [f"data.path={path}", "wandb.mode=disabled"])
     summary = check_user_data(config).summary
     assert "first 2,000 bytes checked" in summary, summary
+
+
+def test_the_dashboard_and_a_sweep_trial_refuse_a_model_too_big(monkeypatch, store) -> None:
+    import optuna
+
+    from dashboard import services
+    from sweeps.objective import TrialFailed, run_trial
+    from sweeps.spec import load_spec
+    from tests.sweeps.conftest import TINY_SPEC
+
+    monkeypatch.setenv("PARETOLAB_MEMORY_BYTES", "1000")
+    services.machine.clear()
+    config, problems = services.validate(tiny_config().model_dump(mode="json"))
+    assert config is None and "PARETOLAB_MEMORY_BYTES" in problems[0], problems
+    trial = optuna.create_study().ask()
+    with pytest.raises(TrialFailed, match="PARETOLAB_MEMORY_BYTES"):
+        run_trial(trial, load_spec(TINY_SPEC, study="big"), store)
+    assert trial.user_attrs["run_status"] == "refused"
+    assert store.list_runs() == []
