@@ -198,3 +198,15 @@ def test_the_dashboard_and_a_sweep_trial_refuse_a_model_too_big(monkeypatch, sto
         run_trial(trial, load_spec(TINY_SPEC, study="big"), store)
     assert trial.user_attrs["run_status"] == "refused"
     assert store.list_runs() == []
+
+
+def test_on_a_gpu_the_model_must_fit_the_gpus_memory() -> None:
+    from paretolab.devices import Accelerator
+
+    gpu = Accelerator("cuda", 0, "Small GPU", 1.0, "8.0", True, None)
+    machine = Machine("cpu", 16, 8, memory_gb=512.0, accelerators=(gpu,))
+    big = tiny_config("model.d_model=1024", "model.n_layers=12", "hardware.accelerator=gpu")
+    with pytest.raises(UserError, match="GB of this machine's GPU; lower model.d_model"):
+        check_memory(big, machine)
+    big.hardware.accelerator = "cpu"
+    check_memory(big, machine)  # the machine's 512 GB hold it
