@@ -29,18 +29,11 @@ from torch import nn
 from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
-from paretolab.errors import RunNotFound, UserError
-from paretolab.store import FINISHED, RunStore
+from paretolab.errors import UserError
+from paretolab.init_check import check_init_from, checkpoint_path
+from paretolab.store import RunStore
 
 log = logging.getLogger("paretolab.init_from")
-
-_WHY_NOT = {
-    "queued": "wait until it has trained and finished",
-    "running": "wait until it finishes",
-    "failed": "it did not finish training; pick a finished run",
-    "cancelled": "it was stopped before the end of training; pick a finished run",
-    "pruned": "its sweep stopped it early; pick a finished run",
-}
 
 
 @dataclass(frozen=True)
@@ -142,22 +135,12 @@ def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> Init
     Raises:
         UserError: no such run, it has not finished, or it lacks the checkpoint.
     """
-    n = config.model.init_from
-    if n is None:
+    checkpoint = check_init_from(config, store)
+    if checkpoint is None:
         return None
+    n = config.model.init_from
     field = f"model.init_from={n}"
-    try:
-        run = store.get_run(n)
-    except RunNotFound:
-        raise UserError(
-            f"{field}: no run {n} in the store; pick a finished run (`paretolab runs list`)"
-        ) from None
-    if run.status != FINISHED:
-        raise UserError(f"{field}: run {n} is {run.status}, not finished; {_WHY_NOT[run.status]}")
     folder = settings.run_dir(n)
-    checkpoint = find_checkpoint(
-        folder, n, config.model.init_checkpoint, field, "model.init_checkpoint"
-    )
     for tokenizer in sorted(folder.glob("*tokenizer.json")):
         # Temp file, then rename: the ranks of a DDP run may copy and read it at once.
         target = Path(run_dir) / tokenizer.name
@@ -171,32 +154,12 @@ def prepare_init_from(config: RunConfig, store: RunStore, run_dir: Path) -> Init
         n,
         config.model.init_checkpoint,
     )
-    return InitSource(n, parse_config(run.config), checkpoint)
+    return InitSource(n, parse_config(store.get_run(n).config), checkpoint)
 
 
 def find_checkpoint(folder: Path, run_id: int, kind: str, field: str, option: str) -> Path:
-    """The run folder's ``best`` or ``last`` checkpoint file.
-
-    Args:
-        folder: the run's (or a cross-validation fold's) folder.
-        kind: ``best`` or ``last``.
-        field: how error messages name the request, e.g. ``model.init_from=3`` ("": not at all).
-        option: the setting that picks the other checkpoint, for the hint.
-
-    Raises:
-        UserError: the checkpoint is missing, with a hint to the other one if it exists.
-    """
-    checkpoint = folder / "checkpoints" / f"{kind}.ckpt"
-    if not checkpoint.is_file():
-        other = "last" if kind == "best" else "best"
-        hint = (
-            f"use {option}={other}"
-            if (folder / "checkpoints" / f"{other}.ckpt").is_file()
-            else "its run folder has no checkpoints left"
-        )
-        prefix = f"{field}: " if field else ""
-        raise UserError(f"{prefix}run {run_id} has no {kind} checkpoint ({checkpoint}); {hint}")
-    return checkpoint
+    """The run folder's ``best`` or ``last`` checkpoint (see ``paretolab.init_check``)."""
+    return checkpoint_path(folder, run_id, kind, field, option)
 
 
 def read_checkpoint(path: Path) -> dict:

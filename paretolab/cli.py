@@ -19,7 +19,9 @@ from paretolab import (
     data_check,
     devices,
     executor,
+    init_check,
     launcher,
+    memory_fit,
     run_views,
     settings,
     slurm,
@@ -208,7 +210,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         elif config.hardware.num_nodes > 1:
             raise UserError(slurm_script.multi_node_refusal(config.hardware.num_nodes))
         else:
-            devices.check_hardware(config.hardware, config.trainer.precision)
+            machine = devices.detect()
+            devices.check_hardware(config.hardware, config.trainer.precision, machine)
+            memory_fit.check_memory(config, machine)
+        if config.model.init_from is not None:  # a missing source is refused, not stored
+            init_check.check_init_from(config, RunStore())
         # The user's own data file: absolute (the executor may start it from elsewhere) and
         # read once now, so a bad file is one line and exit 2, with no run recorded.
         config = data_check.with_absolute_data_path(config, Path.cwd())

@@ -9,6 +9,10 @@
   without it (unless ``.streamlit/secrets.toml`` configures OIDC).
 - ``PARETOLAB_EXECUTOR``: who trains queued runs: ``local`` (default: processes on this
   host) or ``slurm`` (sbatch jobs; ``PARETOLAB_SLURM_*`` in ``paretolab.slurm``).
+- ``PARETOLAB_MEMORY_BYTES``: the memory a run may train in, replacing the machine's (or
+  its GPU's) in the check before a run is stored (``paretolab.memory_fit``).
+- ``PARETOLAB_DATA_ROOTS``: with sign-in on, the folders a dashboard user's ``data.path``
+  must lie in (``paretolab.data_roots``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ it; its curves so far are kept), failed or cancelled, and the trial follows it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -15,7 +16,11 @@ import optuna
 from optuna_integration import PyTorchLightningPruningCallback
 
 from lightning_modules.train import run_training
-from paretolab.errors import ConfigError
+from paretolab import devices, memory_fit
+from paretolab.config import RunConfig
+from paretolab.devices import Machine
+from paretolab.errors import ConfigError, UserError
+from paretolab.init_check import check_init_from
 from paretolab.store import FINISHED, PRUNED, RunStore
 from sweeps.callbacks import CancelOnRequest, TrialFacts
 from sweeps.measures import best_value, training_cost
@@ -55,6 +60,13 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
         trial.set_user_attr("run_status", "invalid")
         trial.set_user_attr("error", str(exc))
         raise TrialFailed(f"sampled config is invalid: {exc}") from None
+    try:
+        admit(config, store)
+    except UserError as exc:
+        # Refused before a run is stored, like an invalid config: the trial fails.
+        trial.set_user_attr("run_status", "refused")
+        trial.set_user_attr("error", str(exc))
+        raise TrialFailed(f"sampled config is refused: {exc}") from None
     run = store.create_run(
         config.model_dump(mode="json"),
         name,
@@ -80,6 +92,23 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
         error = (store.get_run(run.id).error or "").strip().splitlines()
         raise TrialFailed(f"run {run.id} {status}" + (f": {error[-1]}" if error else ""))
     return objective_values(spec, store, run.id, facts)
+
+
+@functools.cache
+def _machine() -> Machine:
+    """This worker's devices (detected once: every trial trains here)."""
+    return devices.detect()
+
+
+def admit(config: RunConfig, store: RunStore) -> None:
+    """Refuse a trial's config that cannot train in this worker: ``model.init_from`` names
+    no finished run, or the model does not fit in memory here.
+
+    Raises:
+        UserError: the first problem, naming the field and the fix.
+    """
+    check_init_from(config, store)
+    memory_fit.check_memory(config, _machine())
 
 
 def objective_values(

@@ -17,6 +17,7 @@ from paretolab.costing.catalog import check_profile
 from paretolab.costing.params import model_params
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound, UserError
+from paretolab.init_check import check_init_from
 from paretolab.store import Run
 
 PRESETS_DIR = REPO / "configs"
@@ -69,6 +70,10 @@ def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
     if problems:
         return None, problems
     try:
+        check_init_from(config, store())
+    except UserError as exc:
+        return None, [str(exc)]
+    try:
         return user_data.checked(config), []
     except UserError as exc:
         return None, [f"data.path: {exc}"]
@@ -93,6 +98,7 @@ def launch(config: RunConfig, launch_key: str) -> Run:
     problems = hardware_problems(config)
     if problems:
         raise UserError("; ".join(problems))
+    check_init_from(config, store())
     config = user_data.checked(config)
     return store().create_run(
         config.model_dump(mode="json"),

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.services.common import store
 from dashboard.services.runs import metric_series
-from paretolab import devices, settings, slurm_script
+from paretolab import devices, memory_fit, settings, slurm_script
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
@@ -50,6 +50,8 @@ def hardware_problems(config: RunConfig) -> list[str]:
             return [str(exc)]
         return []
     problems = devices.hardware_problems(config.hardware, config.trainer.precision, machine())
+    if not problems:  # the estimate needs the accelerator the config can have here
+        problems = memory_fit.memory_problems(config, machine())
     if config.hardware.num_nodes > 1:
         problems.insert(0, slurm_script.multi_node_refusal(config.hardware.num_nodes))
     return problems

@@ -9,13 +9,17 @@ repository folder (where presets' example files live), and the run stores the ab
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
+from dashboard.services.access import sign_in_mode
 from dashboard.services.common import REPO
 from lightning_modules.data.preflight import UserData, check_user_data
+from paretolab import auth
 from paretolab.config import RunConfig
 from paretolab.data_check import with_absolute_data_path
+from paretolab.data_roots import check_data_root
 from paretolab.errors import UserError
 
 # Data fields that change what reading the file gives (batch size and the like do not).
@@ -55,6 +59,7 @@ def inspect(config: RunConfig) -> UserData:
     """
     if config.data.dataset != "file":
         return UserData(f"built-in dataset {config.data.dataset}")
+    check_roots(config.data.path)  # before anything of the file is read
     try:
         stat = os.stat(config.data.path)
         stamp = (stat.st_mtime_ns, stat.st_size)
@@ -70,6 +75,17 @@ def inspect(config: RunConfig) -> UserData:
     if problem is not None:
         raise UserError(problem)
     return data
+
+
+def check_roots(path: str | None, field: str = "data.path") -> None:
+    """With sign-in on, refuse a path outside the data roots (``paretolab.data_roots``):
+    the server reads it as itself, whoever asked.
+
+    Raises:
+        UserError: the path lies outside every root (symlinks resolved).
+    """
+    if sign_in_mode() != auth.OFF:
+        check_data_root(path, Path.cwd(), field)
 
 
 def shape(config: RunConfig) -> tuple[int, tuple[int, int, int] | None]:

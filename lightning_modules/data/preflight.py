@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lightning_modules.data.sources import (
@@ -20,6 +20,9 @@ from lightning_modules.data.sources import (
     load_regression_texts,
     load_text_pairs,
 )
+from lightning_modules.data.splits import stratified_split, stratified_subsample
+from lightning_modules.data.user_files import reading_at_most
+from paretolab import limits
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 from paretolab.errors import UserError
@@ -48,9 +51,20 @@ def check_user_data(config: RunConfig) -> UserData:
     """
     if config.data.dataset != "file":
         return UserData(f"built-in dataset {config.data.dataset}")
+    limit = limits.MAX_CHECK_BYTES
+    with reading_at_most(limit):
+        data = _read(config)
+    path = Path(config.data.path)
+    if path.is_file() and path.stat().st_size > limit:  # training reads the rest
+        return replace(data, summary=f"{data.summary} (first {limit:,} bytes checked)")
+    return data
+
+
+def _read(config: RunConfig) -> UserData:
     task, name = config.task, Path(config.data.path).name
     if task == "classification":
         texts, labels = load_labelled_texts(config)
+        _require_splits(config, labels)
         k = len(set(labels))
         return UserData(f"{name}: {len(texts):,} rows, {k} classes", k)
     if task == "regression":
@@ -71,6 +85,25 @@ def check_user_data(config: RunConfig) -> UserData:
     if task == "language_modeling":
         _require_enough_text(config, chars + 2 * (len(docs) - 1))  # docs are joined by "\n\n"
     return UserData(f"{name}: {len(docs):,} document(s), {chars:,} characters")
+
+
+def _require_splits(config: RunConfig, labels: list[str]) -> None:
+    """Refuse labels that leave the val or test split empty (training would fail on it).
+
+    Splits are stratified: a class needs three rows before it gives one to val and test.
+    """
+    d = config.data
+    if d.limit_samples:
+        labels = [labels[i] for i in stratified_subsample(labels, d.limit_samples, d.split_seed)]
+    _, val, test = stratified_split(labels, d.val_fraction, d.test_fraction, d.split_seed)
+    if val and test:
+        return
+    k = len(set(labels))
+    raise UserError(
+        f"{config.data.path}: {k} classes in {len(labels)} rows leave the "
+        f"{'val' if not val else 'test'} split empty (a class gives it a row once it has 3); "
+        f"give some classes at least 3 rows, or choose another data.label_column"
+    )
 
 
 def _require_enough_text(config: RunConfig, chars: int) -> None:

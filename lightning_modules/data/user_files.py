@@ -9,9 +9,12 @@ Tables live in ``user_tables``, images in ``user_images``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+from paretolab import limits
 from paretolab.errors import UserError
 
 MIN_EXAMPLES = 10
@@ -21,6 +24,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 TEXT_SUFFIXES = (".txt",)
 _BYTES_PER_MB = 1_000_000
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_READ_LIMIT: ContextVar[int | None] = ContextVar("read_limit", default=None)
 
 
 def data_error(path: Path | str, problem: str, line: int | None = None) -> UserError:
@@ -67,7 +71,8 @@ def read_utf8(path: str | Path, max_mb: float) -> str:
             that are not UTF-8 (with the line and the byte's offset in that line).
     """
     path = checked_file(path, max_mb)
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
+    _check_rows(path, raw)
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, _ = _line_of(raw, nul)
@@ -86,6 +91,42 @@ def read_utf8(path: str | Path, max_mb: float) -> str:
             "save the file as UTF-8 (spreadsheets: 'CSV UTF-8')",
             line,
         ) from None
+
+
+@contextmanager
+def reading_at_most(limit: int) -> Iterator[None]:
+    """Within the block, read only a file's first ``limit`` bytes (cut after the last whole
+    line): the pre-launch check, which must not take as long as training's full read."""
+    token = _READ_LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _READ_LIMIT.reset(token)
+
+
+def _read_bytes(path: Path) -> bytes:
+    limit = _READ_LIMIT.get()
+    if limit is None or path.stat().st_size <= limit:
+        return path.read_bytes()
+    with path.open("rb") as fh:
+        raw = fh.read(limit)
+    end = raw.rfind(b"\n")
+    return raw[: end + 1] if end >= 0 else raw
+
+
+def _check_rows(path: Path, raw: bytes) -> None:
+    """Refuse a line (a row of a table, a line of text) over ``MAX_ROW_BYTES``: one huge row
+    takes many times its size in memory once tokenized."""
+    lines = raw.split(b"\n")
+    if max(map(len, lines)) <= limits.MAX_ROW_BYTES:
+        return
+    number, line = next((i, x) for i, x in enumerate(lines, 1) if len(x) > limits.MAX_ROW_BYTES)
+    raise data_error(
+        path,
+        f"the line is {len(line):,} bytes, over the {limits.MAX_ROW_BYTES:,} a row may hold "
+        "(MAX_ROW_BYTES); split it into shorter rows",
+        number,
+    )
 
 
 def _line_of(raw: bytes, offset: int) -> tuple[int, int]:

@@ -17,6 +17,7 @@ Both become float32 ``(N, C, H, W)`` in [0, 1] with string labels, like the buil
 from __future__ import annotations
 
 import difflib
+import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -98,9 +99,19 @@ def _decode(path: Path) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image.load()
-            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+        with warnings.catch_warnings():
+            # Past Pillow's pixel limit it only warns (an error at twice the limit): a
+            # small file that decodes to gigabytes is refused either way.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise data_error(
+            path,
+            f"is too many pixels to decode safely ({exc}); resize it below "
+            f"{Image.MAX_IMAGE_PIXELS:,} pixels or remove it",
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise data_error(
             path, f"is not a readable image ({exc}); re-save it as PNG or remove it"

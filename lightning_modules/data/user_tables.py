@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lightning_modules.data.user_files import MIN_EXAMPLES, data_error, read_utf8
+from paretolab import limits
 from paretolab.config import DataConfig
 
 Record = dict[str, Any]
@@ -57,8 +58,15 @@ def read_table(
 
     def require_columns(line: int, present: list[str]) -> None:
         for field in fields:
-            if getattr(data, field) not in present:
-                raise _missing_column(path, line, field, getattr(data, field), present, jsonl)
+            column = getattr(data, field)
+            if column not in present:
+                raise _missing_column(path, line, field, column, present, jsonl)
+            if present.count(column) > 1:  # which one would train is anyone's guess
+                raise data_error(
+                    path,
+                    f"column {column!r} appears twice in the header (data.{field}); rename one",
+                    line,
+                )
 
     records = _jsonl_records if jsonl else _csv_records
     out: dict[str, list[str]] = {field: [] for field in fields}
@@ -67,6 +75,14 @@ def read_table(
         for field in fields:
             column = getattr(data, field)
             raw = _as_text(path, line, column, record[column])
+            if len(raw) > limits.MAX_CELL_CHARS:
+                raise data_error(
+                    path,
+                    f"column {column!r} holds {len(raw):,} characters, over the "
+                    f"{limits.MAX_CELL_CHARS:,} a cell may hold (MAX_CELL_CHARS); shorten it "
+                    "or split it over several rows",
+                    line,
+                )
             value = clean(raw) if field in cleaned else raw.strip()
             if not value.strip():
                 what = "is empty" if not raw.strip() else "is empty after cleaning (`clean`)"
@@ -124,6 +140,13 @@ def regression_texts(
                 line,
             )
         values.append(value)
+    if min(values) == max(values):  # nothing to learn, and the targets cannot be scaled
+        raise data_error(
+            table.path,
+            f"every row has the target {values[0]:g} in column {data.label_column!r}; "
+            "regression needs targets that vary: add rows with other values "
+            "or choose another data.label_column",
+        )
     return table.columns["text_column"], values
 
 
@@ -157,6 +180,14 @@ def _csv_records(
                 header = [name.strip() for name in row]
                 check_header(line, header)
                 continue
+            if sum(map(len, row)) > limits.MAX_ROW_BYTES:  # a quoted field spanning lines
+                raise data_error(
+                    path,
+                    f"the row holds {sum(map(len, row)):,} characters, over the "
+                    f"{limits.MAX_ROW_BYTES:,} a row may hold (MAX_ROW_BYTES); split it "
+                    "into shorter rows",
+                    line,
+                )
             if len(row) != len(header):
                 sep = "tab" if delimiter == "\t" else "comma"
                 raise data_error(
@@ -179,12 +210,17 @@ def _jsonl_records(
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = json.loads(raw, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise data_error(
                 path,
                 f"not valid JSON ({exc.msg} at column {exc.colno}); write one JSON object per line",
                 line,
+            ) from None
+        except _DuplicateKey as exc:
+            # json.loads would keep the last value silently, as a second CSV column would.
+            raise data_error(
+                path, f"key {exc.key!r} appears twice in this object; rename or remove one", line
             ) from None
         if not isinstance(record, dict):
             raise data_error(
@@ -195,6 +231,21 @@ def _jsonl_records(
             )
         check_keys(line, list(record))
         yield line, record
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> Record:
+    """A JSON object as a dict, refusing a key given twice."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return record
 
 
 def _as_text(path: Path, line: int, column: str, value: Any) -> str:

@@ -1,0 +1,95 @@
+"""Does a run's training fit this machine's memory? Checked before the run is stored.
+
+The cost model's training-memory estimate (``paretolab.costing.memory``: weights, gradients,
+optimiser states and activations of one micro-batch) is compared with the memory the run
+trains in: one GPU's (each DDP rank holds a full copy), or the machine's for CPU and MPS
+(CPU ranks share it). The estimate leaves out the framework's own overhead and the data,
+so it is a lower bound: a config refused here cannot train, one let through may still be
+tight. ``PARETOLAB_MEMORY_BYTES`` replaces the detected memory (tests, or a limit of
+your own below the machine's).
+"""
+
+from __future__ import annotations
+
+import os
+
+from paretolab.config import RunConfig
+from paretolab.costing.memory import GB, training_memory
+from paretolab.costing.shapes import ModelShape, full_batch
+from paretolab.devices import Machine
+from paretolab.errors import UserError
+
+MEMORY_ENV = "PARETOLAB_MEMORY_BYTES"
+# Stand-ins where the data decides a size (not known before the data is read): the fewest
+# classes a classifier has, and a ViT image of one patch. Both make the estimate smaller.
+_CLASSES = 2
+
+
+def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
+    """The bytes one training process may use, and what they are (for the message).
+
+    Raises:
+        UserError: ``PARETOLAB_MEMORY_BYTES`` is not a positive whole number.
+    """
+    override = os.environ.get(MEMORY_ENV, "").strip()
+    if override:
+        if not override.isdigit() or int(override) <= 0:
+            raise UserError(f"{MEMORY_ENV}={override!r}: give a positive number of bytes")
+        return float(override), f"{MEMORY_ENV}"
+    if machine.resolve(config.hardware.accelerator) == "gpu":
+        gpus = [a.memory_gb for a in machine.accelerators if a.kind == "cuda" and a.memory_gb]
+        if gpus:
+            return min(gpus) * GB, "this machine's GPU"
+    return machine.memory_gb * GB, "this machine's memory"
+
+
+def training_estimate(config: RunConfig) -> dict[str, float]:
+    """The config's training memory per process, by part in GB (no recomputation)."""
+    m = config.model
+    image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
+    shape = ModelShape.from_config(config, num_classes=_CLASSES, image_shape=image)
+    batch = full_batch(shape, config.data.batch_size)
+    return training_memory(
+        shape,
+        config.data.batch_size,
+        batch.seq_len + batch.target_len,
+        config.trainer.precision,
+        config.optim.optimizer,
+        config.optim.momentum,
+    )
+
+
+def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
+    """Why the config's training cannot fit in this machine's memory ([] if it may)."""
+    limit, where = memory_limit(config, machine)
+    parts = training_estimate(config)
+    need = parts["total_none_recompute_gb"] * GB
+    acc = machine.resolve(config.hardware.accelerator)
+    ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
+    need *= ranks
+    if need <= limit:
+        return []
+    activations = parts["activations_none_recompute_gb"]
+    model = parts["total_none_recompute_gb"] - activations
+    lower = (
+        "data.batch_size or data.max_length"
+        if activations > model
+        else "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
+    )
+    per = f" ({ranks} CPU processes of {need / GB / ranks:,.1f} GB)" if ranks > 1 else ""
+    return [
+        f"training this model needs about {need / GB:,.1f} GB{per} (weights, gradients and "
+        f"optimizer {model:,.1f} GB, activations {activations:,.1f} GB), more than the "
+        f"{limit / GB:,.1f} GB of {where}; lower {lower}"
+    ]
+
+
+def check_memory(config: RunConfig, machine: Machine) -> None:
+    """Refuse a config whose training cannot fit in memory here.
+
+    Raises:
+        UserError: the estimate, the memory there is, and which fields to lower.
+    """
+    problems = memory_problems(config, machine)
+    if problems:
+        raise UserError(problems[0])
