@@ -26,6 +26,7 @@ from dashboard.services.access import (
     sign_in_mode,
     sign_out,
 )
+from dashboard.services.artifact_files import read_artifact
 from dashboard.services.attention import (
     checkpoints,
     image_maps,
@@ -145,6 +146,7 @@ __all__ = [
     "all_tags",
     "archive_runs",
     "artifact_path",
+    "read_artifact",
     "artifacts",
     "assumptions",
     "baseline",

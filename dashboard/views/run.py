@@ -243,9 +243,12 @@ with artifacts_tab:
         if art.size_bytes > 200 * 2**20:
             a2.caption("too large to download here")
         elif a2.button("prepare", key=f"art_prepare_{art.path}"):
-            a2.download_button(
-                "download", path.read_bytes(), file_name=path.name, key=f"art_{art.path}"
-            )
+            try:
+                data = services.read_artifact(run_id, art.path)
+            except UserError as exc:  # changed since the check above
+                a2.caption(str(exc))
+            else:
+                a2.download_button("download", data, file_name=path.name, key=f"art_{art.path}")
     folder = services.wandb_folder(run_id)
     if folder:
         st.markdown(
