@@ -139,6 +139,19 @@ def set_notes(run_id: int, notes: str) -> None:
     store().set_notes(run_id, notes)
 
 
+def save_tags_and_notes(
+    run_id: int, tags: list[str], notes: str, shown: tuple[list[str], str]
+) -> None:
+    """Save the Run page's edit boxes, only if the run's tags and notes are still the
+    ``shown`` ones the boxes started from (``RunStore.edit_tags_and_notes``).
+
+    Raises:
+        UserError: not allowed, or someone changed them meanwhile (nothing is saved).
+    """
+    require_for_runs("change tags and notes", [run_id])
+    store().edit_tags_and_notes(run_id, tags, notes, shown)
+
+
 def get_run(run_id: int) -> Run:
     return store().get_run(run_id)
 

@@ -260,19 +260,36 @@ with log_tab:
     st.code(services.log_tail(run_id) or "(no log yet)", language="text")
 
 with notes_tab:
+    # Every box is keyed by run: a box keyed once for all runs kept the last run's text
+    # after the picker moved, and Save wrote it into the new run. What the boxes started
+    # from is kept too, so Save refuses if someone changed the run meanwhile.
+    shown_key = f"run_shown_{run_id}"
+    if f"run_tags_{run_id}" not in st.session_state or shown_key not in st.session_state:
+        st.session_state[shown_key] = (list(run.tags), run.notes)
+        st.session_state.pop(f"run_tags_{run_id}", None)
+        st.session_state.pop(f"run_notes_{run_id}", None)
+    shown_tags, shown_notes = st.session_state[shown_key]
     tags = st.text_input(
-        "Tags (comma-separated)", ", ".join(run.tags), key="run_tags", disabled=not can_change
+        "Tags (comma-separated)",
+        ", ".join(shown_tags),
+        key=f"run_tags_{run_id}",
+        disabled=not can_change,
     )
     notes = st.text_area(
-        "Notes (Markdown)", run.notes, key="run_notes", height=160, disabled=not can_change
+        "Notes (Markdown)",
+        shown_notes,
+        key=f"run_notes_{run_id}",
+        height=160,
+        disabled=not can_change,
     )
-    if can_change and st.button("Save", key="run_save_notes"):
+    if can_change and st.button("Save", key=f"run_save_notes_{run_id}"):
+        new_tags = [t for t in tags.split(",") if t.strip()]
         try:
-            services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
-            services.set_notes(run_id, notes)
+            services.save_tags_and_notes(run_id, new_tags, notes, (shown_tags, shown_notes))
         except services.UserError as exc:
             st.error(str(exc))
         else:
+            st.session_state[shown_key] = (sorted({t.strip() for t in new_tags}), notes)
             st.toast("saved")
     if run.notes:
         st.markdown(run.notes)

@@ -327,6 +327,33 @@ class RunStore(MetricsAndArtifacts):
             if not conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount:
                 raise RunNotFound(f"no run with id {run_id}")
 
+    def edit_tags_and_notes(
+        self, run_id: int, tags: Sequence[str], notes: str, shown: tuple[Sequence[str], str]
+    ) -> None:
+        """Replace the run's tags and notes, but only if they are still ``shown`` (the tags
+        and notes the editor started from): two people editing one run never overwrite each
+        other unseen (compare-and-set).
+
+        Raises:
+            RunNotFound: no such run.
+            UserError: the tags or notes changed since they were shown; nothing is written.
+        """
+        with self.engine.begin() as conn:
+            # A write that changes nothing first: it takes the row lock (PostgreSQL) or the
+            # write lock (SQLite), so nobody can change the row between compare and set.
+            locked = runs.update().where(runs.c.id == run_id).values(notes=runs.c.notes)
+            if not conn.execute(locked).rowcount:
+                raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
+            query = sa.select(runs.c.tags, runs.c.notes).where(runs.c.id == run_id)
+            now = conn.execute(query).one()
+            if _clean_tags(now.tags or ()) != _clean_tags(shown[0]) or now.notes != shown[1]:
+                raise UserError(
+                    f"run {run_id}'s tags or notes were changed elsewhere since this page "
+                    "showed them; nothing was saved: reload the run, then edit again"
+                )
+            changes = {"tags": _clean_tags(tags), "notes": notes}
+            conn.execute(runs.update().where(runs.c.id == run_id).values(**changes))
+
 
 def _run_entity(row: Any) -> Run:
     return Run(
@@ -350,3 +377,8 @@ def _run_entity(row: Any) -> Run:
         trial_number=row["trial_number"],
         owner=row["owner"],
     )
+
+
+def _clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags as stored: stripped, without blanks or repeats, sorted."""
+    return sorted({t.strip() for t in tags if t.strip()})
