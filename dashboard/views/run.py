@@ -9,6 +9,7 @@ import yaml
 from dashboard import services
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
+from dashboard.components.user_text import notes_markdown, plain_markdown
 from paretolab.errors import RunNotFound, UserError
 
 requested = st.query_params.get("run", "")
@@ -37,7 +38,7 @@ except RunNotFound as exc:
     st.error(str(exc))
     st.stop()
 
-st.title(f"Run {run.id}: {run.name}")
+st.title(f"Run {run.id}: {plain_markdown(run.name)}")
 if run.study is not None:
     st.page_link(
         "views/sweeps.py",
@@ -68,7 +69,8 @@ def live_status_and_charts() -> None:
     latest = services.get_run(run_id)
     head, button = st.columns([4, 1])
     head.markdown(
-        f"status: **{latest.status}** · {latest.task} · tags: {', '.join(latest.tags) or '—'}"
+        f"status: **{latest.status}** · {latest.task} · "
+        f"tags: {plain_markdown(', '.join(latest.tags)) or '—'}"
     )
     if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
         try:
@@ -292,4 +294,4 @@ with notes_tab:
             st.session_state[shown_key] = (sorted({t.strip() for t in new_tags}), notes)
             st.toast("saved")
     if run.notes:
-        st.markdown(run.notes)
+        st.markdown(notes_markdown(run.notes))
