@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paretolab import settings
+from paretolab import limits, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
 from paretolab.store.entities import (
@@ -338,6 +338,8 @@ class RunStore(MetricsAndArtifacts):
             RunNotFound: no such run.
             UserError: the tags or notes changed since they were shown; nothing is written.
         """
+        tags = _clean_tags(tags)
+        _check_tags_and_notes(tags, notes)
         with self.engine.begin() as conn:
             # A write that changes nothing first: it takes the row lock (PostgreSQL) or the
             # write lock (SQLite), so nobody can change the row between compare and set.
@@ -351,7 +353,7 @@ class RunStore(MetricsAndArtifacts):
                     f"run {run_id}'s tags or notes were changed elsewhere since this page "
                     "showed them; nothing was saved: reload the run, then edit again"
                 )
-            changes = {"tags": _clean_tags(tags), "notes": notes}
+            changes = {"tags": tags, "notes": notes}
             conn.execute(runs.update().where(runs.c.id == run_id).values(**changes))
 
 
@@ -382,3 +384,20 @@ def _run_entity(row: Any) -> Run:
 def _clean_tags(tags: Sequence[str]) -> list[str]:
     """Tags as stored: stripped, without blanks or repeats, sorted."""
     return sorted({t.strip() for t in tags if t.strip()})
+
+
+def _check_tags_and_notes(tags: list[str], notes: str) -> None:
+    """Refuse tags and notes over ``paretolab.limits``' bounds, before anything is written."""
+    if len(tags) > limits.MAX_TAGS:
+        raise UserError(f"{len(tags)} tags: at most {limits.MAX_TAGS}; remove some")
+    for tag in tags:
+        if len(tag) > limits.MAX_TAG_CHARS:
+            raise UserError(
+                f"tag {limits.clip(tag, 40)!r} has {len(tag)} characters: "
+                f"at most {limits.MAX_TAG_CHARS}; shorten it"
+            )
+    if len(notes) > limits.MAX_NOTES_CHARS:
+        raise UserError(
+            f"notes have {len(notes):,} characters: at most {limits.MAX_NOTES_CHARS:,}; "
+            "shorten them or keep the long text in a file"
+        )

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from paretolab import limits
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
@@ -98,3 +99,20 @@ def test_two_concurrent_saves_from_the_same_view_one_wins(any_store: RunStore) -
     assert outcomes.count("refused") == 7
     run = any_store.get_run(run_id)
     assert (run.tags, run.notes) == ((winner,), winner)
+
+
+@pytest.mark.parametrize(
+    "tags, notes, fragment",
+    [
+        ([f"t{i}" for i in range(limits.MAX_TAGS + 1)], "", "tags: at most"),
+        (["x" * (limits.MAX_TAG_CHARS + 1)], "", "characters: at most"),
+        ([], "n" * (limits.MAX_NOTES_CHARS + 1), "notes have"),
+    ],
+)
+def test_edits_over_the_limits_are_refused_and_nothing_is_written(
+    store: RunStore, tags, notes, fragment
+) -> None:
+    run_id = queue_run(store, tiny_config("tags=[]"))
+    with pytest.raises(UserError, match=fragment):
+        store.edit_tags_and_notes(run_id, tags, notes, ([], ""))
+    assert (store.get_run(run_id).tags, store.get_run(run_id).notes) == ((), "")
