@@ -80,8 +80,8 @@ def test_sign_out_ends_the_cookie(two_runs, monkeypatch) -> None:
 
 def test_a_password_change_ends_the_cookie_and_the_open_session(
     two_runs,
-    users_file,
-    monkeypatch,  # noqa: F811
+    users_file,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
 ) -> None:
     at = reload(monkeypatch, None)
     token = signed_in_cookie(at)
