@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from paretolab import auth, settings
+from paretolab import auth, sessions, settings
 from paretolab.errors import UserError
 from paretolab.run_views import write_atomically
 
@@ -81,6 +81,8 @@ def _add(args: argparse.Namespace) -> int:
     verb = "changed" if name in users else "added"
     users[name] = entry
     _write(path, users)
+    if verb == "changed":  # a new password or role: signed-in browsers sign in again
+        sessions.end_sessions(name)
     how = "signs in through the identity provider" if args.oidc else "signs in with a password"
     print(f"{path}: {verb} {name} ({args.role}; {how})")
     return 0
@@ -105,6 +107,7 @@ def _remove(args: argparse.Namespace) -> int:
         raise UserError(f"{path} has no user {args.name!r} (see `paretolab users list`)")
     del users[args.name]
     _write(path, users)
+    sessions.end_sessions(args.name)
     print(f"{path}: removed {args.name}")
     return 0
 

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from paretolab import auth, settings
+from paretolab import auth, sessions, settings
 from paretolab.auth import NEW, AccessDenied, User
 from paretolab.errors import UserError
 
 SESSION_USER = "paretolab_user"  # st.session_state key of the password-signed-in User
+SESSION_TOKEN = "paretolab_session_token"  # …and of its signed token (paretolab.sessions)
+COOKIE_PENDING = "paretolab_cookie_pending"  # a token for the page to put in the cookie; "": clear
 FAILED_SIGN_IN_DELAY_S = 1.0  # every wrong password costs the guesser this long
 _throttle = auth.SignInThrottle()  # one per server process: shared by all browser sessions
 
@@ -127,15 +129,61 @@ def sign_in(name: str, password: str) -> User:
         time.sleep(FAILED_SIGN_IN_DELAY_S)
         raise AccessDenied("wrong user name or password")
     _throttle.succeeded(name)
-    st.session_state[SESSION_USER] = user
+    token = sessions.make_token(name, users()[name]["password"])
+    st.session_state.update({SESSION_USER: user, SESSION_TOKEN: token, COOKIE_PENDING: token})
     return user
 
 
+def resume_session(token: str | None) -> User | None:
+    """Sign this browser session in from its session cookie, when the token in it is valid
+    (password sign-in only: OIDC keeps its own cookie). None when it is not.
+
+    Raises:
+        UserError: the users file or the session files cannot be read.
+    """
+    if not token or sign_in_mode() != auth.PASSWORD:
+        return None
+    entries = users()
+    name = sessions.verify_token(token, lambda n: entries.get(n, {}).get("password"))
+    if name is None:
+        st.session_state[COOKIE_PENDING] = ""  # a dead cookie: the page removes it
+        return None
+    user = User(name, entries[name]["role"])
+    st.session_state.update({SESSION_USER: user, SESSION_TOKEN: token})
+    return user
+
+
+def check_session() -> None:
+    """Sign this browser session out when its token stopped counting: expired, signed out
+    in another tab, the password changed or the user removed (``paretolab.sessions``)."""
+    token = st.session_state.get(SESSION_TOKEN)
+    if token is None:
+        return
+    entries = users()
+    if sessions.verify_token(token, lambda n: entries.get(n, {}).get("password")) is None:
+        for key in (SESSION_USER, SESSION_TOKEN):
+            st.session_state.pop(key, None)
+        st.session_state[COOKIE_PENDING] = ""
+
+
+def pending_cookie() -> str | None:
+    """The session cookie's new value for the page to write (once): a token, "" to remove
+    it, None for no change."""
+    return st.session_state.pop(COOKIE_PENDING, None)
+
+
 def sign_out() -> None:
-    """Forget the signed-in user (OIDC: remove the identity cookie and start a new session)."""
-    st.session_state.pop(SESSION_USER, None)
+    """Forget the signed-in user. Password sign-in: end every session token of the user
+    (this browser's cookie and any other) and remove the cookie. OIDC: remove the identity
+    cookie and start a new session."""
+    user = st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_TOKEN, None)
     if sign_in_mode() == auth.OIDC:
         st.logout()
+        return
+    if isinstance(user, User):
+        sessions.end_sessions(user.name)
+    st.session_state[COOKIE_PENDING] = ""
 
 
 def oidc_providers() -> list[str]:

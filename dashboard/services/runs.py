@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.services.access import require
+from dashboard.services.artifact_files import artifact_path
 from dashboard.services.common import store
 from paretolab import monitoring, run_views, settings
 from paretolab.downsample import downsample_indices, points_per_series
@@ -145,6 +146,19 @@ def set_notes(run_id: int, notes: str) -> None:
     store().set_notes(run_id, notes)
 
 
+def save_tags_and_notes(
+    run_id: int, tags: list[str], notes: str, shown: tuple[list[str], str]
+) -> None:
+    """Save the Run page's edit boxes, only if the run's tags and notes are still the
+    ``shown`` ones the boxes started from (``RunStore.edit_tags_and_notes``).
+
+    Raises:
+        UserError: not allowed, or someone changed them meanwhile (nothing is saved).
+    """
+    require_for_runs("change tags and notes", [run_id])
+    store().edit_tags_and_notes(run_id, tags, notes, shown)
+
+
 def get_run(run_id: int) -> Run:
     return store().get_run(run_id)
 
@@ -213,27 +227,6 @@ def metric_csv(run_id: int, key: str) -> str:
 
 def artifacts(run_id: int) -> list[Artifact]:
     return store().list_artifacts(run_id)
-
-
-def artifact_path(run_id: int, relative: str) -> Path:
-    """The file of a recorded artifact, only if it lies inside the run's folder.
-
-    Raises:
-        UserError: the path is not a recorded artifact or escapes the run folder.
-    """
-    refused = UserError(f"{relative!r} is not a file of run {run_id}")
-    if relative not in {a.path for a in artifacts(run_id)}:
-        raise refused
-    root = settings.run_dir(run_id).resolve()
-    try:
-        # resolve() follows symlinks, so a link inside the folder to a file outside is
-        # judged by where it points.
-        target = (root / relative).resolve()
-    except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
-        raise refused from exc
-    if not target.is_relative_to(root) or not target.is_file():
-        raise refused
-    return target
 
 
 def confusion_matrix(run_id: int) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ import yaml
 from dashboard import services
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
+from dashboard.components.user_text import notes_markdown, plain_markdown
 from paretolab.errors import RunNotFound, UserError
 
 requested = st.query_params.get("run", "")
@@ -37,7 +38,7 @@ except RunNotFound as exc:
     st.error(str(exc))
     st.stop()
 
-st.title(f"Run {run.id}: {run.name}")
+st.title(f"Run {run.id}: {plain_markdown(run.name)}")
 if run.study is not None:
     st.page_link(
         "views/sweeps.py",
@@ -68,7 +69,8 @@ def live_status_and_charts() -> None:
     latest = services.get_run(run_id)
     head, button = st.columns([4, 1])
     head.markdown(
-        f"status: **{latest.status}** · {latest.task} · tags: {', '.join(latest.tags) or '—'}"
+        f"status: **{latest.status}** · {latest.task} · "
+        f"tags: {plain_markdown(', '.join(latest.tags)) or '—'}"
     )
     if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
         try:
@@ -243,9 +245,12 @@ with artifacts_tab:
         if art.size_bytes > 200 * 2**20:
             a2.caption("too large to download here")
         elif a2.button("prepare", key=f"art_prepare_{art.path}"):
-            a2.download_button(
-                "download", path.read_bytes(), file_name=path.name, key=f"art_{art.path}"
-            )
+            try:
+                data = services.read_artifact(run_id, art.path)
+            except UserError as exc:  # changed since the check above
+                a2.caption(str(exc))
+            else:
+                a2.download_button("download", data, file_name=path.name, key=f"art_{art.path}")
     folder = services.wandb_folder(run_id)
     if folder:
         st.markdown(
@@ -257,19 +262,36 @@ with log_tab:
     st.code(services.log_tail(run_id) or "(no log yet)", language="text")
 
 with notes_tab:
+    # Every box is keyed by run: a box keyed once for all runs kept the last run's text
+    # after the picker moved, and Save wrote it into the new run. What the boxes started
+    # from is kept too, so Save refuses if someone changed the run meanwhile.
+    shown_key = f"run_shown_{run_id}"
+    if f"run_tags_{run_id}" not in st.session_state or shown_key not in st.session_state:
+        st.session_state[shown_key] = (list(run.tags), run.notes)
+        st.session_state.pop(f"run_tags_{run_id}", None)
+        st.session_state.pop(f"run_notes_{run_id}", None)
+    shown_tags, shown_notes = st.session_state[shown_key]
     tags = st.text_input(
-        "Tags (comma-separated)", ", ".join(run.tags), key="run_tags", disabled=not can_change
+        "Tags (comma-separated)",
+        ", ".join(shown_tags),
+        key=f"run_tags_{run_id}",
+        disabled=not can_change,
     )
     notes = st.text_area(
-        "Notes (Markdown)", run.notes, key="run_notes", height=160, disabled=not can_change
+        "Notes (Markdown)",
+        shown_notes,
+        key=f"run_notes_{run_id}",
+        height=160,
+        disabled=not can_change,
     )
-    if can_change and st.button("Save", key="run_save_notes"):
+    if can_change and st.button("Save", key=f"run_save_notes_{run_id}"):
+        new_tags = [t for t in tags.split(",") if t.strip()]
         try:
-            services.set_tags(run_id, [t for t in tags.split(",") if t.strip()])
-            services.set_notes(run_id, notes)
+            services.save_tags_and_notes(run_id, new_tags, notes, (shown_tags, shown_notes))
         except services.UserError as exc:
             st.error(str(exc))
         else:
+            st.session_state[shown_key] = (sorted({t.strip() for t in new_tags}), notes)
             st.toast("saved")
     if run.notes:
-        st.markdown(run.notes)
+        st.markdown(notes_markdown(run.notes))

@@ -6,7 +6,9 @@ checkpoint carries and the weights are read with ``weights_only`` (no pickled co
 
 from __future__ import annotations
 
+import pickle
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 from paretolab.errors import UserError
+from paretolab.limits import clip
 from paretolab.store import RunStore
 
 CHECKPOINTS = ("best", "last")
@@ -95,8 +98,8 @@ def load_run(
     folder = settings.run_dir(run_id)
     work_dir = folder if fold is None else fold_dir(folder, fold)
     path = find_checkpoint(work_dir, run_id, checkpoint, "", "--checkpoint")
-    saved = read_checkpoint(path)
-    task = restore_task(saved)
+    saved = _read_safely(path)
+    task = _restored(saved, path)
     loaded = LoadedRun(
         run_id=run_id,
         checkpoint=checkpoint,
@@ -134,6 +137,46 @@ def _checked_fold(run_id: int, config: RunConfig, fold: int | None) -> int | Non
     if not 0 <= fold < folds:
         raise UserError(f"run {run_id} has folds 0–{folds - 1}; fold {fold} does not exist")
     return fold
+
+
+def _read_safely(path: Path) -> dict:
+    """The checkpoint read with ``weights_only``; a file that needs more (pickled code, a
+    crafted file) or is no checkpoint at all is refused in one line, never a traceback."""
+    try:
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols on stderr
+            warnings.simplefilter("ignore")
+            return read_checkpoint(path)
+    except pickle.UnpicklingError as exc:
+        raise UserError(
+            f"{path}: refused to load it: {_unpickling_reason(exc)}; checkpoints load with "
+            "weights_only (tensors and plain values), so this file was not written by "
+            "paretolab's training: delete it, or train the run again"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        reason = clip(" ".join(str(exc).split()), 200) or type(exc).__name__
+        raise UserError(
+            f"{path} could not be read as a checkpoint ({reason}); was it cut short? "
+            "delete it, or train the run again"
+        ) from None
+
+
+def _unpickling_reason(exc: pickle.UnpicklingError) -> str:
+    """The line of torch's long message that says what was refused, e.g. ``Trying to load
+    unsupported GLOBAL posix.system whose module posix is blocked``."""
+    boilerplate = ("Weights only load failed", "Please file an issue", "Check the documentation")
+    lines = [line.strip() for line in str(exc).splitlines()]
+    found = [line for line in lines if line and not line.startswith(boilerplate)]
+    return clip(found[0].rstrip("."), 200) if found else "it holds more than tensors"
+
+
+def _restored(saved: object, path: Path) -> OptimizedTask:
+    """The task in a safely read checkpoint; one line when the file holds no paretolab task."""
+    if not isinstance(saved, dict) or not {"hyper_parameters", "state_dict"} <= saved.keys():
+        raise UserError(
+            f"{path} is not a paretolab checkpoint (it has no hyper_parameters and state_dict); "
+            "delete it, or train the run again"
+        )
+    return restore_task(saved)
 
 
 def _tokenizer(work_dir: Path, name: str) -> Tokenizer:

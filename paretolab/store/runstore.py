@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paretolab import processes, settings
+from paretolab import limits, processes, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
 from paretolab.store.entities import (
@@ -353,6 +353,35 @@ class RunStore(MetricsAndArtifacts):
                 self.get_run(run_id)  # RunNotFound if it went meanwhile
                 raise UserError(f"run {run_id} is running: cancel it before deleting it")
 
+    def edit_tags_and_notes(
+        self, run_id: int, tags: Sequence[str], notes: str, shown: tuple[Sequence[str], str]
+    ) -> None:
+        """Replace the run's tags and notes, but only if they are still ``shown`` (the tags
+        and notes the editor started from): two people editing one run never overwrite each
+        other unseen (compare-and-set).
+
+        Raises:
+            RunNotFound: no such run.
+            UserError: the tags or notes changed since they were shown; nothing is written.
+        """
+        tags = _clean_tags(tags)
+        _check_tags_and_notes(tags, notes)
+        with self.engine.begin() as conn:
+            # A write that changes nothing first: it takes the row lock (PostgreSQL) or the
+            # write lock (SQLite), so nobody can change the row between compare and set.
+            locked = runs.update().where(runs.c.id == run_id).values(notes=runs.c.notes)
+            if not conn.execute(locked).rowcount:
+                raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
+            query = sa.select(runs.c.tags, runs.c.notes).where(runs.c.id == run_id)
+            now = conn.execute(query).one()
+            if _clean_tags(now.tags or ()) != _clean_tags(shown[0]) or now.notes != shown[1]:
+                raise UserError(
+                    f"run {run_id}'s tags or notes were changed elsewhere since this page "
+                    "showed them; nothing was saved: reload the run, then edit again"
+                )
+            changes = {"tags": tags, "notes": notes}
+            conn.execute(runs.update().where(runs.c.id == run_id).values(**changes))
+
 
 def _run_entity(row: Any) -> Run:
     return Run(
@@ -376,3 +405,25 @@ def _run_entity(row: Any) -> Run:
         trial_number=row["trial_number"],
         owner=row["owner"],
     )
+
+
+def _clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags as stored: stripped, without blanks or repeats, sorted."""
+    return sorted({t.strip() for t in tags if t.strip()})
+
+
+def _check_tags_and_notes(tags: list[str], notes: str) -> None:
+    """Refuse tags and notes over ``paretolab.limits``' bounds, before anything is written."""
+    if len(tags) > limits.MAX_TAGS:
+        raise UserError(f"{len(tags)} tags: at most {limits.MAX_TAGS}; remove some")
+    for tag in tags:
+        if len(tag) > limits.MAX_TAG_CHARS:
+            raise UserError(
+                f"tag {limits.clip(tag, 40)!r} has {len(tag)} characters: "
+                f"at most {limits.MAX_TAG_CHARS}; shorten it"
+            )
+    if len(notes) > limits.MAX_NOTES_CHARS:
+        raise UserError(
+            f"notes have {len(notes):,} characters: at most {limits.MAX_NOTES_CHARS:,}; "
+            "shorten them or keep the long text in a file"
+        )

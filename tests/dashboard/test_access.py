@@ -171,7 +171,7 @@ def test_a_viewer_has_no_launch_page_and_a_member_does(users_file, store) -> Non
     at.query_params["run"] = str(run_id)
     at.switch_page("views/run.py").run()
     assert not [b for b in at.button if b.key == "run_cancel"]  # nobody's run, a viewer
-    assert at.text_area(key="run_notes").disabled
+    assert at.text_area(key=f"run_notes_{run_id}").disabled
 
     at = sign_in(AppTest.from_file(APP, default_timeout=60).run(), "mia", PASSWORD)
     at.switch_page("views/launch.py").run()

@@ -75,3 +75,46 @@ def test_traversal_is_refused_even_when_recorded(run_with_canaries, store, tmp_p
     with pytest.raises(UserError, match="is not a file of run"):
         services.artifact_path(run_id, path)
     assert all(c.read_text() == CANARY for c in canaries)
+
+
+@pytest.fixture
+def run_with_hardlink(store, home, tmp_path):
+    """A run whose folder holds a hard link to a canary outside it, recorded as a log."""
+    run_id = queue_run(store, tiny_config())
+    run_dir = settings.run_dir(run_id)
+    run_dir.mkdir(parents=True)
+    canary = home / "secret.txt"
+    canary.write_text(CANARY)
+    os.link(canary, run_dir / "hardlinked.log")
+    (run_dir / "train.log").write_text("epoch 1\n")
+    record_artifacts(store, run_id, run_dir)
+    return run_id
+
+
+@pytest.mark.parametrize("read", [services.artifact_path, services.read_artifact])
+def test_a_hard_link_inside_the_folder_is_refused(run_with_hardlink, read) -> None:
+    with pytest.raises(UserError, match="is not a file of run"):
+        read(run_with_hardlink, "hardlinked.log")
+
+
+def test_a_file_of_the_folder_itself_is_read(run_with_hardlink) -> None:
+    assert services.read_artifact(run_with_hardlink, "train.log") == b"epoch 1\n"
+
+
+def test_a_file_swapped_for_a_hard_link_after_the_check_is_refused(
+    run_with_hardlink, home, monkeypatch
+) -> None:
+    """The open file is checked again: a link made between the check and the read fails."""
+    run_dir = settings.run_dir(run_with_hardlink)
+    checked = services.artifact_path
+
+    def check_then_swap(run_id: int, relative: str):
+        path = checked(run_id, relative)
+        path.unlink()
+        os.link(home / "secret.txt", path)
+        return path
+
+    monkeypatch.setattr("dashboard.services.artifact_files.artifact_path", check_then_swap)
+    with pytest.raises(UserError, match="is not a file of run"):
+        services.read_artifact(run_with_hardlink, "train.log")
+    assert (run_dir / "train.log").read_text() == CANARY  # the swap happened; not served

@@ -164,7 +164,7 @@ def test_demo_mode_run_page_has_no_cancel(store, monkeypatch) -> None:
     run_id = queue_run(store, tiny_config())
     at = open_page("views/run.py", run=str(run_id))
     assert not [b for b in at.button if b.key == "run_cancel"]
-    assert at.text_area(key="run_notes").disabled
+    assert at.text_area(key=f"run_notes_{run_id}").disabled
 
 
 def test_train_baseline_on_the_runs_split(costed, monkeypatch) -> None:

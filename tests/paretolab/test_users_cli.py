@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from paretolab import sessions
 from paretolab.auth import USERS_ENV, User, load_users, sign_in
 from paretolab.cli import main
 
@@ -16,7 +17,7 @@ def add(monkeypatch, *args: str, password: str = "a long pass") -> int:
     return main(["users", "add", *args, "--password-stdin"])
 
 
-def test_add_change_list_and_remove_users(tmp_path, monkeypatch, capsys) -> None:
+def test_add_change_list_and_remove_users(tmp_path, home, monkeypatch, capsys) -> None:
     path = tmp_path / "users.yaml"
     monkeypatch.setenv(USERS_ENV, str(path))
     assert add(monkeypatch, "alice", "--role", "admin") == 0
@@ -41,6 +42,8 @@ def test_add_change_list_and_remove_users(tmp_path, monkeypatch, capsys) -> None
     ]
     assert main(["users", "remove", "bob"]) == 0
     assert list(load_users(path)) == ["alice", "carol@example.com"]
+    # Changing bob, then removing him, each ended his signed-in sessions; alice kept hers.
+    assert (sessions.generation("bob"), sessions.generation("alice")) == (2, 0)
 
 
 @pytest.mark.parametrize(
