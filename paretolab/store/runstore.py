@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paretolab import settings
+from paretolab import limits, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
 from paretolab.store.entities import (
@@ -45,6 +45,7 @@ class RunStore(MetricsAndArtifacts):
 
     def __init__(self, url: str | None = None):
         self.url = url or settings.db_url()
+        settings.check_db_url(self.url)
         try:
             self.engine = database.get_engine(self.url)
             database.ensure_schema(self.engine)
@@ -78,7 +79,11 @@ class RunStore(MetricsAndArtifacts):
         call made (a double-clicked launch button makes one run). A sweep trial names its
         ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
         ``owner`` is who launched it (see ``paretolab.auth``).
+
+        Raises:
+            UserError: the name, tags or notes are over ``paretolab.limits``.
         """
+        limits.check_run_text(name=name, tags=tags, notes=notes)
         values = dict(
             name=name,
             status=QUEUED,
@@ -303,11 +308,22 @@ class RunStore(MetricsAndArtifacts):
         return bool(changed)
 
     def set_tags(self, run_id: int, tags: Sequence[str]) -> None:
-        """Replace the run's tags."""
-        self._update(run_id, tags=sorted({t.strip() for t in tags if t.strip()}))
+        """Replace the run's tags.
+
+        Raises:
+            UserError: too many tags, or one too long (``paretolab.limits``).
+        """
+        tags = sorted({t.strip() for t in tags if t.strip()})
+        limits.check_run_text(tags=tags)
+        self._update(run_id, tags=tags)
 
     def set_notes(self, run_id: int, notes: str) -> None:
-        """Replace the run's Markdown notes."""
+        """Replace the run's Markdown notes.
+
+        Raises:
+            UserError: the notes are over ``paretolab.limits.MAX_NOTES_CHARS``.
+        """
+        limits.check_run_text(notes=notes)
         self._update(run_id, notes=notes)
 
     def set_archived(self, run_id: int, archived: bool) -> None:
