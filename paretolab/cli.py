@@ -21,6 +21,7 @@ from paretolab import (
     executor,
     init_check,
     launcher,
+    limits,
     memory_fit,
     run_views,
     settings,
@@ -35,6 +36,7 @@ from paretolab.costing.catalog import check_profile
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store import database as db
+from paretolab.terminal import echo, printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -174,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except UserError as exc:
-        print(f"paretolab: error: {exc}", file=sys.stderr)
+        # One line, however long or strange the input it quotes (a value, a file's text).
+        line = limits.clip(printable(str(exc)), limits.MAX_ERROR_LINE_CHARS)
+        print(f"paretolab: error: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `paretolab runs list | head`
         return 0
@@ -240,20 +244,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         if on_slurm:
             print(slurm_cli.submitted_line(store, run.id, slurm.submit(store, run.id)))
             return 0
-        print(f"run {run.id}: {run.name}", file=sys.stderr)
+        echo(f"run {run.id}: {printable(run.name)}", sys.stderr)
         code = launcher.run_in_foreground(store, run.id)
-        print(run_views.run_summary(store, run.id), file=sys.stderr)
+        echo(run_views.run_summary(store, run.id), sys.stderr)
         return code
     store = RunStore()
     launcher.reap_orphans(store)
     if args.runs_command == "list":
-        print(run_views.runs_table(store, store.list_runs(args.status, limit=args.limit)))
+        echo(run_views.runs_table(store, store.list_runs(args.status, limit=args.limit)))
     elif args.runs_command == "show":
-        print(run_views.run_report(store, args.run_id))
+        echo(run_views.run_report(store, args.run_id))
     elif args.runs_command == "export":
         text = run_views.export_run(store, args.run_id, args.format)
         if args.out:
-            run_views.write_atomically(args.out, text)
+            run_views.write_export(args.out, text)
         else:
             sys.stdout.write(text)
     elif args.runs_command == "cancel":
@@ -273,7 +277,7 @@ def _resume(store: RunStore, run_id: int, detach: bool) -> int:
         executor.ensure_executor(store)
         return 0
     code = launcher.run_in_foreground(store, run_id)
-    print(run_views.run_summary(store, run_id), file=sys.stderr)
+    echo(run_views.run_summary(store, run_id), sys.stderr)
     return code
 
 

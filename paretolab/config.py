@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from paretolab import limits
 from paretolab.config_base import ConfigSection
 from paretolab.config_data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
 from paretolab.config_training import (
@@ -70,7 +71,7 @@ CV_TASKS = ("classification", "regression", "image_classification")
 class RunConfig(ConfigSection):
     """Everything needed to reproduce a run; saved whole with every run."""
 
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=limits.MAX_NAME_CHARS)
     """Human name of the run. Empty: made from the task and model."""
 
     task: Literal[
@@ -87,9 +88,9 @@ class RunConfig(ConfigSection):
     sequence (translation); `image_classification` one label per image."""
 
     tags: list[str] = Field(default_factory=list)
-    """Free-form labels for filtering runs."""
+    """Free-form labels for filtering runs (at most 64, each at most 128 characters)."""
 
-    notes: str = Field("", max_length=20_000)
+    notes: str = Field("", max_length=limits.MAX_NOTES_CHARS)
     """Markdown notes about the run."""
 
     data: DataConfig = Field(default_factory=DataConfig)
@@ -124,6 +125,14 @@ class RunConfig(ConfigSection):
 
     wandb: WandbConfig = Field(default_factory=WandbConfig)
     """Weights & Biases logging (offline by default; no account needed)."""
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_within_limits(cls, tags: list[str]) -> list[str]:
+        problem = limits.tags_problem(tags)
+        if problem:
+            raise ValueError(problem)
+        return tags
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> RunConfig:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from paretolab import limits, yaml_safe
 from paretolab.config import RunConfig
 from paretolab.errors import ConfigError
 
@@ -49,27 +50,29 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         raise ConfigError(
             [f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})"]
         ) from None
-    return parse_config(
-        apply_overrides(load_yaml_text(text, str(path)), overrides or []), str(path)
-    )
+    data = load_yaml_text(text, str(path), empty_ok=False)
+    return parse_config(apply_overrides(data, overrides or []), str(path))
 
 
-def load_yaml_text(text: str, source: str = "<text>") -> dict[str, Any]:
-    """Parse YAML text into a mapping (an empty document is an empty mapping).
+def load_yaml_text(text: str, source: str = "<text>", empty_ok: bool = True) -> dict[str, Any]:
+    """Parse YAML text into a mapping (an empty document is an empty mapping where
+    ``empty_ok``), with the bounded loader of ``paretolab.yaml_safe``.
 
     Raises:
-        ConfigError: with the line and column of a syntax error.
+        ConfigError: with the line of a syntax error, an alias, a duplicate key; or the
+            text is empty (``empty_ok=False``), too large, or not a mapping.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError([f"YAML syntax error at {where}{exc.problem}"], source) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"YAML error: {exc}"], source) from None
+    data = yaml_safe.load(text, source)
     if data is None:
-        return {}
+        if empty_ok:
+            return {}
+        raise ConfigError(
+            [
+                "the config is empty; write at least one section, e.g. `data: {dataset: bbc_news}`"
+                " (see configs/tiny.yaml)"
+            ],
+            source,
+        )
     if not isinstance(data, dict):
         raise ConfigError(
             [f"the top level must be a mapping of sections, got {type(data).__name__}"], source
@@ -90,8 +93,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         if not sep or not all(parts):
             raise ConfigError([f"--set {item!r}: expected KEY.PATH=VALUE, e.g. model.n_layers=4"])
         try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
+            value = yaml_safe.load(raw, f"--set {key.strip()}") if raw.strip() else None
+        except ConfigError as exc:
+            if not exc.problems[0].startswith(("YAML syntax error", "YAML error")):
+                raise  # an alias or an oversized value: refused, not taken as text
             value = raw
         try:
             set_path(result, key.strip(), value)
@@ -141,7 +146,8 @@ def _describe(err: dict[str, Any]) -> str:
         return msg  # a cross-field rule: its message already names the fields
     if err["type"] == "missing":
         return f"{path}: required field is missing"
-    return f"{path}={err.get('input')!r}: {msg}"
+    # A value may be megabytes (a pasted file in `notes`): show its start only.
+    return f"{path}={limits.clip(repr(err.get('input')), 100)}: {msg}"
 
 
 def _unknown_key(loc: tuple[Any, ...]) -> str:

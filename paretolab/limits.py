@@ -7,10 +7,15 @@ limit and how to get under it. Nothing a user types should be able to exhaust th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from paretolab.errors import UserError
+
 # Run names, tags and notes (config fields and the Run page's edit boxes).
 MAX_NAME_CHARS = 200
 MAX_TAGS = 64
-MAX_TAG_CHARS = 64
+# A sweep tags its trials `sweep:<study>`, and a study name may be 100 characters.
+MAX_TAG_CHARS = 128
 MAX_NOTES_CHARS = 20_000
 
 # A config or sweep spec as text, and as the YAML loader expands it.
@@ -25,6 +30,44 @@ MAX_CHECK_BYTES = 64 * 1024 * 1024
 
 # Any one error message: longer ones are cut, with the count of what was left out.
 MAX_MESSAGE_CHARS = 500
+# The CLI's whole error line, which may join several such messages (one per bad field).
+MAX_ERROR_LINE_CHARS = 2_000
+
+
+def tags_problem(tags: Sequence[str]) -> str | None:
+    """Why ``tags`` are over the limits (None when they are not)."""
+    if len(tags) > MAX_TAGS:
+        return f"{len(tags):,} tags, at most {MAX_TAGS} allowed; keep the ones you filter by"
+    for tag in tags:
+        if len(tag) > MAX_TAG_CHARS:
+            return (
+                f"tag {clip(repr(tag), 40)} is {len(tag):,} characters, at most "
+                f"{MAX_TAG_CHARS} allowed; put longer text in the notes"
+            )
+    return None
+
+
+def text_problem(field: str, text: str, limit: int) -> str | None:
+    """Why ``text`` (the field ``field``) is over ``limit`` characters (None when it is not)."""
+    if len(text) <= limit:
+        return None
+    verb = "are" if field.endswith("s") else "is"  # "the notes are", "the name is"
+    return f"{field} {verb} {len(text):,} characters, at most {limit:,} allowed; shorten it"
+
+
+def check_run_text(name: str = "", tags: Sequence[str] = (), notes: str = "") -> None:
+    """Refuse a run's name, tags or notes over the limits (the store's create and edit calls).
+
+    Raises:
+        UserError: naming the first limit passed.
+    """
+    problem = (
+        text_problem("the name", name, MAX_NAME_CHARS)
+        or tags_problem(tags)
+        or text_problem("the notes", notes, MAX_NOTES_CHARS)
+    )
+    if problem:
+        raise UserError(problem)
 
 
 def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:

@@ -17,7 +17,9 @@ from pathlib import Path
 from paretolab import monitoring, settings, slurm
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import dump_config, parse_config
+from paretolab.errors import UserError
 from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
+from paretolab.terminal import printable
 
 HEADLINE_METRICS = (
     "val_loss",
@@ -75,8 +77,8 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
             [
                 str(r.id),
                 r.status,
-                r.name[:40],
-                (r.owner or "-")[:20],
+                printable(r.name)[:40],
+                printable(r.owner or "-")[:20],
                 _when(r.created_at),
                 _duration(r.duration(now)),
                 *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc")),
@@ -102,7 +104,7 @@ def run_summary(store: RunStore, run_id: int) -> str:
     ]
     line = f"run {run_id} {run.status}" + (": " + ", ".join(shown) if shown else "")
     if run.error:
-        line += f"\nerror: {run.error.strip().splitlines()[-1]}"
+        line += f"\nerror: {printable(run.error.strip().splitlines()[-1])}"
     return line
 
 
@@ -111,14 +113,14 @@ def run_report(store: RunStore, run_id: int) -> str:
     run = store.get_run(run_id)
     metrics = store.latest_metrics(run_id)
     lines = [
-        f"run {run.id}: {run.name}",
+        f"run {run.id}: {printable(run.name)}",
         f"  status    {run.status}",
         f"  task      {run.task}",
         f"  created   {_when(run.created_at)}",
         f"  duration  {_duration(run.duration(time.time()))}",
-        f"  process   {run.host or '-'}:{run.pid or '-'}",
-        f"  owner     {run.owner or '-'}",
-        f"  tags      {', '.join(run.tags) or '-'}",
+        f"  process   {printable(run.host or '-')}:{run.pid or '-'}",
+        f"  owner     {printable(run.owner or '-')}",
+        f"  tags      {printable(', '.join(run.tags)) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]
     if run.study is not None:
@@ -132,7 +134,11 @@ def run_report(store: RunStore, run_id: int) -> str:
     if system["low_util"]:
         lines.append(f"  flag      {system['low_util']}")
     if run.error:
-        lines += ["", "error:", *("  " + ln for ln in run.error.rstrip().splitlines()[-15:])]
+        lines += [
+            "",
+            "error:",
+            *("  " + printable(ln) for ln in run.error.rstrip().splitlines()[-15:]),
+        ]
     order = list(TASK_VAL_METRICS.get(run.task, ()))
     cv = cv_lines(metrics, parse_config(run.config).data.cv_folds, order)
     if cv:
@@ -228,6 +234,21 @@ def export_run(store: RunStore, run_id: int, fmt: str) -> str:
         }
         return json.dumps(doc, indent=1, allow_nan=False) + "\n"
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def write_export(out: str, text: str) -> None:
+    """Write an export to the ``--out`` file.
+
+    Raises:
+        UserError: its folder does not exist or cannot be written to.
+    """
+    folder = Path(out).parent
+    if not folder.is_dir():
+        raise UserError(f"--out {out}: folder {folder} does not exist; create it or pick another")
+    try:
+        write_atomically(out, text)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
 
 
 def write_atomically(path: str | Path, text: str) -> None:

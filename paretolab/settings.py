@@ -35,12 +35,49 @@ def home_dir() -> Path:
     return Path(os.environ.get(HOME_ENV) or Path.cwd() / ".paretolab").resolve()
 
 
+DB_URL_EXAMPLES = "sqlite:///PATH or postgresql+psycopg://user:password@host/db"
+_REFUSED = "cannot open the run store: "
+
+
 def db_url() -> str:
-    """The run store's SQLAlchemy URL."""
+    """The run store's SQLAlchemy URL.
+
+    Raises:
+        UserError: ``PARETOLAB_DB_URL`` is not a URL, or names a database paretolab
+            does not store runs in.
+    """
     url = os.environ.get(DB_URL_ENV)
     if url:
+        check_db_url(url)
         return url
     return f"sqlite:///{home_dir() / 'paretolab.db'}"
+
+
+def check_db_url(url: str) -> None:
+    """Refuse a URL that is not SQLite or PostgreSQL through a driver paretolab ships.
+
+    Raises:
+        UserError: naming the database given and the schemes that work.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # sqlalchemy raises ArgumentError or ValueError (a bad port)
+        raise UserError(
+            f"{_REFUSED}{DB_URL_ENV} is not a database URL; use {DB_URL_EXAMPLES}"
+        ) from None
+    try:
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except Exception:  # a scheme no SQLAlchemy dialect knows (`postgres://`, `foo://`)
+        backend, driver = parsed.drivername, ""
+    if backend == "sqlite" or (backend, driver) == ("postgresql", "psycopg"):
+        return
+    if backend == "postgresql":
+        hint = f"use the psycopg driver: postgresql+psycopg://… (not {parsed.drivername})"
+    else:
+        hint = f"paretolab stores runs in SQLite or PostgreSQL, not {parsed.drivername}"
+    raise UserError(f"{_REFUSED}{DB_URL_ENV}={redact_url(url)}: {hint}; use {DB_URL_EXAMPLES}")
 
 
 def runs_dir() -> Path:

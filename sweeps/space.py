@@ -189,6 +189,11 @@ def _range_problems(param: Param) -> list[str]:
         problems.append(f"empty range: low={param.low} > high={param.high}")
     elif param.low == param.high:
         problems.append(f"low = high = {param.low} is one value: put it under `fixed`")
+    elif param.step and param.step > param.high - param.low:
+        problems.append(
+            f"step={param.step} is larger than the range {param.low}..{param.high}, so only "
+            f"{param.low} is sampled; use a step of at most {param.high - param.low}"
+        )
     if param.log and param.low <= 0:
         problems.append(f"log scale needs low > 0, got low={param.low}")
     if param.log and (

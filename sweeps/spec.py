@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from paretolab import limits
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import load_config, load_yaml_text, parse_config
 from paretolab.errors import ConfigError
@@ -230,4 +231,4 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{path}: type must be float, int or categorical"
     if not loc:
         return msg
-    return f"{path}={err.get('input')!r}: {msg}"
+    return f"{path}={limits.clip(repr(err.get('input')), 100)}: {msg}"

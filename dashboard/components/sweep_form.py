@@ -11,6 +11,7 @@ import yaml
 
 from dashboard import services
 from dashboard.services import sweeps as sweep_services
+from paretolab import yaml_safe
 from paretolab.errors import ConfigError
 from sweeps.spec import PRUNERS, SAMPLERS, SweepSpec
 
@@ -108,7 +109,7 @@ def _render_form() -> tuple[SweepSpec | None, list[str]]:
         "Hyperband max epochs (0: auto)", 0, 100_000, 0, key="sweeps_form_max_resource"
     )
     try:
-        fixed = yaml.safe_load(fixed_text) or {}
+        fixed = yaml_safe.load(fixed_text, "fixed") or {}
         base = sweep_services.base_config(preset)
     except (yaml.YAMLError, ConfigError) as exc:
         return None, [f"fixed: {exc}"]

@@ -15,7 +15,7 @@ import yaml
 from dashboard.services import user_data
 from dashboard.services.access import owner_name, require
 from dashboard.services.common import REPO, get_store, store
-from paretolab import launcher, settings
+from paretolab import launcher, settings, yaml_safe
 from paretolab.config_io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
 from sweeps import analysis, study
@@ -211,7 +211,7 @@ def parameters_from_rows(rows: list[dict]) -> dict[str, Any]:
         param: dict[str, Any] = {"type": kind}
         if kind == "categorical":
             choices = [c.strip() for c in _text(row.get("choices")).split(",") if c.strip()]
-            param["choices"] = [yaml.safe_load(c) for c in choices]
+            param["choices"] = [yaml_safe.load(c, f"parameters.{field}") for c in choices]
         else:
             for bound in ("low", "high"):
                 if not _filled(row.get(bound)):
@@ -225,7 +225,9 @@ def parameters_from_rows(rows: list[dict]) -> dict[str, Any]:
             key, sep, values = when.partition("=")
             if not sep:
                 raise UserError(f"parameters.{field}: write `when` as FIELD=VALUE[|VALUE…]")
-            param["when"] = {key.strip(): [yaml.safe_load(v) for v in values.split("|")]}
+            param["when"] = {
+                key.strip(): [yaml_safe.load(v, f"parameters.{field}") for v in values.split("|")]
+            }
         params[field] = param
     return params
 

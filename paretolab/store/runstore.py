@@ -47,6 +47,7 @@ class RunStore(MetricsAndArtifacts):
 
     def __init__(self, url: str | None = None):
         self.url = url or settings.db_url()
+        settings.check_db_url(self.url)
         try:
             self.engine = database.get_engine(self.url)
             database.ensure_schema(self.engine)
@@ -80,7 +81,11 @@ class RunStore(MetricsAndArtifacts):
         call made (a double-clicked launch button makes one run). A sweep trial names its
         ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
         ``owner`` is who launched it (see ``paretolab.auth``).
+
+        Raises:
+            UserError: the name, tags or notes are over ``paretolab.limits``.
         """
+        limits.check_run_text(name=name, tags=tags, notes=notes)
         values = dict(
             name=name,
             status=QUEUED,
@@ -305,11 +310,22 @@ class RunStore(MetricsAndArtifacts):
         return bool(changed)
 
     def set_tags(self, run_id: int, tags: Sequence[str]) -> None:
-        """Replace the run's tags."""
-        self._update(run_id, tags=sorted({t.strip() for t in tags if t.strip()}))
+        """Replace the run's tags.
+
+        Raises:
+            UserError: too many tags, or one too long (``paretolab.limits``).
+        """
+        tags = sorted({t.strip() for t in tags if t.strip()})
+        limits.check_run_text(tags=tags)
+        self._update(run_id, tags=tags)
 
     def set_notes(self, run_id: int, notes: str) -> None:
-        """Replace the run's Markdown notes."""
+        """Replace the run's Markdown notes.
+
+        Raises:
+            UserError: the notes are over ``paretolab.limits.MAX_NOTES_CHARS``.
+        """
+        limits.check_run_text(notes=notes)
         self._update(run_id, notes=notes)
 
     def set_archived(self, run_id: int, archived: bool) -> None:
@@ -365,7 +381,7 @@ class RunStore(MetricsAndArtifacts):
             UserError: the tags or notes changed since they were shown; nothing is written.
         """
         tags = _clean_tags(tags)
-        _check_tags_and_notes(tags, notes)
+        limits.check_run_text(tags=tags, notes=notes)
         with self.engine.begin() as conn:
             # A write that changes nothing first: it takes the row lock (PostgreSQL) or the
             # write lock (SQLite), so nobody can change the row between compare and set.
@@ -410,20 +426,3 @@ def _run_entity(row: Any) -> Run:
 def _clean_tags(tags: Sequence[str]) -> list[str]:
     """Tags as stored: stripped, without blanks or repeats, sorted."""
     return sorted({t.strip() for t in tags if t.strip()})
-
-
-def _check_tags_and_notes(tags: list[str], notes: str) -> None:
-    """Refuse tags and notes over ``paretolab.limits``' bounds, before anything is written."""
-    if len(tags) > limits.MAX_TAGS:
-        raise UserError(f"{len(tags)} tags: at most {limits.MAX_TAGS}; remove some")
-    for tag in tags:
-        if len(tag) > limits.MAX_TAG_CHARS:
-            raise UserError(
-                f"tag {limits.clip(tag, 40)!r} has {len(tag)} characters: "
-                f"at most {limits.MAX_TAG_CHARS}; shorten it"
-            )
-    if len(notes) > limits.MAX_NOTES_CHARS:
-        raise UserError(
-            f"notes have {len(notes):,} characters: at most {limits.MAX_NOTES_CHARS:,}; "
-            "shorten them or keep the long text in a file"
-        )

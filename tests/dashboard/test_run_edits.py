@@ -104,9 +104,9 @@ def test_two_concurrent_saves_from_the_same_view_one_wins(any_store: RunStore) -
 @pytest.mark.parametrize(
     "tags, notes, fragment",
     [
-        ([f"t{i}" for i in range(limits.MAX_TAGS + 1)], "", "tags: at most"),
-        (["x" * (limits.MAX_TAG_CHARS + 1)], "", "characters: at most"),
-        ([], "n" * (limits.MAX_NOTES_CHARS + 1), "notes have"),
+        ([f"t{i}" for i in range(limits.MAX_TAGS + 1)], "", "tags, at most"),
+        (["x" * (limits.MAX_TAG_CHARS + 1)], "", "characters, at most"),
+        ([], "n" * (limits.MAX_NOTES_CHARS + 1), "the notes are"),
     ],
 )
 def test_edits_over_the_limits_are_refused_and_nothing_is_written(
