@@ -7,6 +7,7 @@ import sys
 
 from paretolab import settings, slurm, slurm_script
 from paretolab.store import RunStore
+from paretolab.terminal import echo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(text)
         return 0
-    print(submitted_line(store, args.run_id, slurm.submit(store, args.run_id)))
+    echo(submitted_line(store, args.run_id, slurm.submit(store, args.run_id)))
     return 0
 
 

@@ -18,6 +18,7 @@ import yaml
 from paretolab import auth, sessions, settings
 from paretolab.errors import UserError
 from paretolab.run_views import write_atomically
+from paretolab.terminal import echo, printable
 
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B's minimum for a password the user chooses
 
@@ -84,7 +85,7 @@ def _add(args: argparse.Namespace) -> int:
     if verb == "changed":  # a new password or role: signed-in browsers sign in again
         sessions.end_sessions(name)
     how = "signs in through the identity provider" if args.oidc else "signs in with a password"
-    print(f"{path}: {verb} {name} ({args.role}; {how})")
+    echo(f"{path}: {verb} {name} ({args.role}; {how})")
     return 0
 
 
@@ -108,12 +109,13 @@ def _remove(args: argparse.Namespace) -> int:
     del users[args.name]
     _write(path, users)
     sessions.end_sessions(args.name)
-    print(f"{path}: removed {args.name}")
+    echo(f"{path}: removed {args.name}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     path = _path(args)
     for name, entry in _read(path).items():
-        print(f"{name}\t{entry['role']}\t{'password' if 'password' in entry else 'oidc'}")
+        fields = (name, entry["role"], "password" if "password" in entry else "oidc")
+        print("\t".join(printable(f) for f in fields))  # tabs between, escaped within
     return 0

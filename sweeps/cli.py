@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Any
 
+from paretolab.terminal import echo
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` command and its sub-commands."""
@@ -115,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
     store, storage, url = _open(args)
     create_sweep(spec, storage, owner=args.owner or os_user())
-    print(
+    echo(
         f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), "
         f"storage {printable(url)}"
     )
@@ -138,11 +140,11 @@ def _start_workers(name: str, url: str, count: int, store: Any, detach: bool) ->
     procs = spawn_workers(name, url, count, store)
     logs = workers_dir(name)
     if detach:
-        print(
+        echo(
             f"{count} worker(s) started (logs in {logs}); follow with `paretolab sweep show {name}`"
         )
         return 0
-    print(f"worker logs in {logs}; Ctrl-C stops the sweep (running trials are cancelled)")
+    echo(f"worker logs in {logs}; Ctrl-C stops the sweep (running trials are cancelled)")
     return _wait_for(name, url, procs, store)
 
 
@@ -157,7 +159,7 @@ def _wait_for(name: str, url: str, procs: list, store: Any) -> int:
         nonlocal interrupts
         interrupts += 1
         if interrupts == 1:
-            print("stopping the sweep: cancelling running trials …", file=sys.stderr)
+            echo("stopping the sweep: cancelling running trials …", file=sys.stderr)
             stop(load_sweep(open_storage(url), name)[0], store, cancel_running=True)
         else:
             for proc in procs:
@@ -172,7 +174,7 @@ def _wait_for(name: str, url: str, procs: list, store: Any) -> int:
             p = progress(study, spec)
             line = f"{p.counted - p.running}/{p.budget} done, {p.running} running"
             if line != last:
-                print(line, file=sys.stderr)
+                echo(line, file=sys.stderr)
                 last = line
             time.sleep(2)
     finally:
@@ -197,12 +199,12 @@ def _list(args: argparse.Namespace) -> int:
     _, storage, url = _open(args)
     names = sweep_names(storage)
     if not names:
-        print(
+        echo(
             f"no sweeps in {printable(url)}; start one with "
             "`paretolab sweep run configs/sweeps/tiny.yaml`"
         )
         return 0
-    print(summaries(storage, names).to_string(index=False))
+    echo(summaries(storage, names).to_string(index=False))
     return 0
 
 
@@ -227,14 +229,14 @@ def _print_show(name: str, url: str | None) -> None:
     )
     optuna.storages.fail_stale_trials(study)
     for key, value in summary(study, spec).items():
-        print(f"{key:>10}: {value}")
+        echo(f"{key:>10}: {value}")
     frame = trials_frame(study, spec)
-    print(frame.drop(columns=["retry_of"]).to_string(index=False) if len(frame) else "no trials")
+    echo(frame.drop(columns=["retry_of"]).to_string(index=False) if len(frame) else "no trials")
     for trial in best_trials(study):
         values = ", ".join(
             f"{o.metric}={v:.4g}" for o, v in zip(spec.objectives, trial.values, strict=True)
         )
-        print(f"best: trial {trial.number} (run {trial.user_attrs.get('run_id')}): {values}")
+        echo(f"best: trial {trial.number} (run {trial.user_attrs.get('run_id')}): {values}")
 
 
 def _stop(args: argparse.Namespace) -> int:
@@ -244,7 +246,7 @@ def _stop(args: argparse.Namespace) -> int:
     study, _spec = load_sweep(storage, args.study)
     cancelled = stop(study, store, args.cancel_running)
     what = f"; cancelling runs {', '.join(map(str, cancelled))}" if cancelled else ""
-    print(f"sweep {args.study} stopped: no new trials{what}")
+    echo(f"sweep {args.study} stopped: no new trials{what}")
     return 0
 
 
@@ -264,5 +266,5 @@ def _enqueue(args: argparse.Namespace) -> int:
     store, storage, _ = _open(args)
     study, spec = load_sweep(storage, args.study)
     enqueue_from_run(study, spec, store, args.from_run)
-    print(f"queued a trial of {args.study} with run {args.from_run}'s parameters")
+    echo(f"queued a trial of {args.study} with run {args.from_run}'s parameters")
     return 0

@@ -77,3 +77,13 @@ def test_the_password_is_asked_twice_and_must_match(tmp_path, monkeypatch, capsy
     assert main(["users", "add", "bob", "--file", str(path)]) == 2
     assert "the two passwords differ: nothing changed" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_control_characters_in_a_users_file_are_escaped(tmp_path, home, monkeypatch, capsys):
+    path = tmp_path / "users.yaml"
+    path.write_text('"eve\\e]0;pwned\\a": {role: viewer}\n')  # YAML escapes: ESC, BEL
+    monkeypatch.setenv(USERS_ENV, str(path))
+    assert main(["users", "list"]) == 0
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert shown.splitlines() == ["eve\\x1b]0;pwned\\x07\tviewer\toidc"]
