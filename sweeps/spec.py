@@ -140,6 +140,11 @@ def check_rules(spec: SweepSpec) -> list[str]:
     except ConfigError as exc:
         return [f"base: {p}" for p in exc.problems]
     problems += check_parameters(spec, base)
+    if len({*base.tags, f"sweep:{spec.study}"}) > limits.MAX_TAGS:  # every trial adds that tag
+        problems.append(
+            f"base.tags: {len(base.tags)} tags leave no room for the trials' "
+            f"'sweep:{spec.study}' tag (at most {limits.MAX_TAGS}); remove one"
+        )
     task_metrics = TASK_VAL_METRICS[base.task]
     for i, objective in enumerate(spec.objectives):
         if objective.metric not in (*task_metrics, *MEASURES):

@@ -20,7 +20,7 @@ from paretolab.cli import main
 from paretolab.errors import ConfigError
 from paretolab.store import RunStore
 from tests.bad_input.test_bad_input import assert_refused
-from tests.conftest import TINY, queue_run, tiny_config
+from tests.conftest import REPO, TINY, queue_run, tiny_config
 from tests.sweeps.conftest import write_spec
 
 # "Billion laughs": 9 levels of 9 aliases each, 9**9 (387 million) strings once expanded.
@@ -164,6 +164,15 @@ def test_a_step_larger_than_its_range(tmp_path, param, fragment, capsys, store) 
     spec = write_spec(tmp_path, parameters={"model.n_layers": param})
     assert_refused(["sweep", "run", str(spec)], fragment, capsys, store)
     assert not (Path(store.url.split("///")[-1]).parent / "sweeps").exists()
+
+
+def test_a_sweep_whose_base_has_no_room_for_its_tag(tmp_path, capsys, store) -> None:
+    base = yaml.safe_load((REPO / "configs" / "digits_tiny.yaml").read_text())
+    base["tags"] = [f"t{i}" for i in range(limits.MAX_TAGS)]
+    spec = write_spec(tmp_path, base=base)
+    assert_refused(
+        ["sweep", "run", str(spec)], "leave no room for the trials' 'sweep:", capsys, store
+    )
 
 
 @pytest.mark.parametrize(
