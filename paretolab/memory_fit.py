@@ -3,9 +3,11 @@
 The cost model's training-memory estimate (``paretolab.costing.memory``: weights, gradients,
 optimiser states and activations of one micro-batch) is compared with the memory the run
 trains in: one GPU's (each DDP rank holds a full copy), or the machine's for CPU and MPS
-(CPU ranks share it). The estimate leaves out the framework's own overhead and the data,
-so it is a lower bound: a config refused here cannot train, one let through may still be
-tight. ``PARETOLAB_MEMORY_BYTES`` replaces the detected memory (tests, or a limit of
+(CPU ranks share it). Activations are counted as Korthikanti et al.'s "selective
+recomputation" case (34·T·b·d·L bytes): the attention here is SDPA, which keeps no
+(T × T) score matrices, so those terms of the no-recomputation count would refuse configs
+that fit. The estimate leaves out the framework's own overhead and the data, so it is a
+lower bound: a config refused here cannot train, one let through may still be tight. ``PARETOLAB_MEMORY_BYTES`` replaces the detected memory (tests, or a limit of
 your own below the machine's).
 """
 
@@ -44,7 +46,7 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
 
 
 def training_estimate(config: RunConfig) -> dict[str, float]:
-    """The config's training memory per process, by part in GB (no recomputation)."""
+    """The config's training memory per process, by part in GB."""
     m = config.model
     image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
     shape = ModelShape.from_config(config, num_classes=_CLASSES, image_shape=image)
@@ -52,7 +54,9 @@ def training_estimate(config: RunConfig) -> dict[str, float]:
     return training_memory(
         shape,
         config.data.batch_size,
-        batch.seq_len + batch.target_len,
+        # Each stack at its own length: an encoder-decoder's source and target are equally
+        # long here (full_batch), so one length serves both stacks' layers.
+        max(batch.seq_len, batch.target_len),
         config.trainer.precision,
         config.optim.optimizer,
         config.optim.momentum,
@@ -63,14 +67,14 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     """Why the config's training cannot fit in this machine's memory ([] if it may)."""
     limit, where = memory_limit(config, machine)
     parts = training_estimate(config)
-    need = parts["total_none_recompute_gb"] * GB
+    need = parts["total_selective_recompute_gb"] * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
     need *= ranks
     if need <= limit:
         return []
-    activations = parts["activations_none_recompute_gb"]
-    model = parts["total_none_recompute_gb"] - activations
+    activations = parts["activations_selective_recompute_gb"]
+    model = parts["total_selective_recompute_gb"] - activations
     lower = (
         "data.batch_size or data.max_length"
         if activations > model

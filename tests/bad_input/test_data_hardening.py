@@ -15,7 +15,7 @@ from paretolab import limits
 from paretolab.config_io import load_config
 from paretolab.devices import Machine
 from paretolab.errors import UserError
-from paretolab.memory_fit import check_memory
+from paretolab.memory_fit import check_memory, memory_problems
 from tests.bad_input.test_bad_input import FILE_CONFIG, assert_refused
 from tests.conftest import REPO, TINY, tiny_config
 
@@ -210,3 +210,28 @@ def test_on_a_gpu_the_model_must_fit_the_gpus_memory() -> None:
         check_memory(big, machine)
     big.hardware.accelerator = "cpu"
     check_memory(big, machine)  # the machine's 512 GB hold it
+
+
+def test_a_gpt2_small_at_4k_context_fits_an_80_gb_gpu() -> None:
+    # SDPA keeps no (T × T) attention scores: counting them would ask for ~215 GB here.
+    from paretolab.devices import Accelerator
+
+    gpu = Accelerator("cuda", 0, "H100", 80.0, "9.0", True, None)
+    machine = Machine("cpu", 16, 8, memory_gb=64.0, accelerators=(gpu,))
+    gpt2 = load_config(
+        REPO / "configs" / "shakespeare_tiny.yaml",
+        [
+            "model.d_model=768",
+            "model.n_layers=12",
+            "model.n_heads=12",
+            "model.d_ff=3072",
+            "data.batch_size=8",
+            "data.max_length=4096",
+            "trainer.precision=bf16-mixed",
+            "hardware.accelerator=gpu",
+            "wandb.mode=disabled",
+        ],
+    )
+    assert memory_problems(gpt2, machine) == []
+    gpt2.data.batch_size = 64  # 8× the activations: now it cannot fit
+    assert "lower data.batch_size or data.max_length" in memory_problems(gpt2, machine)[0]
