@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from paretolab import settings
+from paretolab import limits, settings
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 from paretolab.errors import UserError
@@ -73,7 +73,11 @@ class InitSource:
         )
         log.info("%s: %s", self.field, line)
         notes = store.get_run(run_id).notes
-        store.set_notes(run_id, f"{notes}\n\n{line}".strip())
+        noted = f"{notes}\n\n{line}".strip()
+        # Once per run (a resume loads again), and never past the notes' limit: the log
+        # keeps the line either way, and a full notes box must not stop training.
+        if line not in notes and len(noted) <= limits.MAX_NOTES_CHARS:
+            store.set_notes(run_id, noted)
         return len(loaded), new
 
     def _match(

@@ -4,7 +4,7 @@ import lightning.pytorch as pl
 import torch
 
 from lightning_modules.train import main, run_training
-from paretolab import settings
+from paretolab import limits, settings
 from paretolab.config_io import load_config
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config
@@ -54,6 +54,16 @@ def test_a_classifier_starts_from_the_pretrained_encoder_and_tokenizer(store: Ru
     line = f"loaded 18 tensors from run {source} (best checkpoint); 2 new (model.head)"
     assert line in store.get_run(run_id).notes
     assert line in (run_dir / "train.log").read_text()
+
+
+def test_notes_near_their_limit_do_not_stop_a_fine_tune(store: RunStore) -> None:
+    source = pretrain(store)
+    notes = "n" * (limits.MAX_NOTES_CHARS - 10)  # valid, with no room for the loaded line
+    run_id = queue_run(store, tiny_config(f"model.init_from={source}", "trainer.max_epochs=1"))
+    store.set_notes(run_id, notes)
+    assert run_training(store, run_id) == "finished", store.get_run(run_id).error
+    assert store.get_run(run_id).notes == notes
+    assert f"tensors from run {source}" in (settings.run_dir(run_id) / "train.log").read_text()
 
 
 def test_an_unknown_run_fails_the_run_with_exit_code_2(store: RunStore, capsys) -> None:
