@@ -131,15 +131,6 @@ def test_train_records_the_owner_it_is_given(home, monkeypatch) -> None:
     assert (run.status, run.owner) == ("queued", "alice")
 
 
-def test_core_imports_without_torch_streamlit_or_optuna() -> None:
-    code = (
-        "import sys, paretolab.cli, paretolab.config, paretolab.store, paretolab.launcher;"
-        "bad = [m for m in ('torch', 'streamlit', 'optuna', 'lightning') if m in sys.modules];"
-        "assert not bad, bad"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
-
-
 def test_an_unreachable_or_malformed_database_url_is_one_clear_line(
     home, monkeypatch, capsys
 ) -> None:
