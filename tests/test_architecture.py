@@ -152,6 +152,22 @@ def test_the_core_loads_without_torch_streamlit_optuna_or_lightning() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
+# Private attributes of Optuna's Study: reading them ties us to one Optuna release.
+OPTUNA_PRIVATE = {"_storage", "_study_id"}
+
+
+def test_no_code_reads_private_attributes_of_an_optuna_study() -> None:
+    bad = [
+        f"{path.relative_to(REPO)}:{node.lineno} reads .{node.attr}"
+        for path in project_files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr in OPTUNA_PRIVATE
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]
+    assert not bad, "\n".join(bad)
+
+
 def _file_of(module: str) -> str | None:
     """The project file that defines ``module`` (a package: its __init__.py), if any."""
     path = REPO.joinpath(*module.split("."))
