@@ -82,7 +82,3 @@ def test_a_malformed_search_space(tmp_path, changes, fragment, capsys, store) ->
     spec.write_text(yaml.safe_dump(data))
     assert_refused(["sweep", "run", str(spec)], fragment, capsys, store)
     assert not (Path(store.url.split("///")[-1]).parent / "sweeps").exists()  # no study made
-
-
-def test_the_corpus_has_at_least_fifty_cases() -> None:
-    assert len(CONFIGS) + len(OVERRIDES) + len(DATA_FILES) + 1 + len(SPECS) >= 50
