@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from paretolab import auth, settings
@@ -28,6 +29,7 @@ def paretolab(*args: str, env_home) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_train_end_to_end_leaves_a_finished_run_with_metrics_checkpoint_and_wandb(home) -> None:
     done = paretolab("train", str(TINY), "--set", "trainer.max_epochs=3", env_home=home)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -64,6 +64,7 @@ def test_a_malformed_data_file(tmp_path, name, content, overrides, fragment) -> 
     assert fragment in message and "\n" not in message, message
 
 
+@pytest.mark.slow
 def test_a_data_file_without_its_column_through_the_command(tmp_path, capsys, store) -> None:
     path = tmp_path / "notext.csv"
     path.write_text("words,label\none,en\ntwo,en\n")

@@ -181,6 +181,7 @@ def test_a_tiny_translation_run_reports_metrics_per_group_and_writes_translation
     assert "translations.jsonl" in {a.path for a in store.list_artifacts(run_id)}
 
 
+@pytest.mark.slow
 def test_a_copy_task_is_learned_to_exact_match(store: RunStore) -> None:
     config = tiny_seq2seq(
         "data.dataset=copy",

@@ -25,6 +25,7 @@ def sampler_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "paretolab-system-metrics"]
 
 
+@pytest.mark.slow
 def test_a_tiny_cpu_run_writes_system_metrics(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config(*FAST))
     assert run_training(store, run_id) == "finished"
@@ -147,6 +148,7 @@ def test_gpu_readings_and_energy_from_nvml(monkeypatch: pytest.MonkeyPatch) -> N
     assert nvml.shutdowns == 1
 
 
+@pytest.mark.slow
 def test_a_run_on_a_gpu_stores_its_readings_energy_and_flag(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
