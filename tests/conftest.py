@@ -35,7 +35,10 @@ def _service_markers(item: pytest.Item) -> set[str]:
     # any_store[postgresql] and backend=postgresql reach the server through getfixturevalue.
     if callspec is not None and "postgresql" in callspec.params.values():
         markers.add("postgres")
-    relative = Path(item.path).resolve().relative_to(REPO / "tests").as_posix()
+    path = Path(item.path).resolve()
+    if not path.is_relative_to(REPO / "tests"):
+        return markers
+    relative = path.relative_to(REPO / "tests").as_posix()
     markers.update(m for folder, m in FOLDER_MARKERS.items() if relative.startswith(folder + "/"))
     markers.update(m for file, m in FILE_MARKERS.items() if relative == file)
     return markers
