@@ -70,6 +70,7 @@ class Sigterm(pl.Callback):
             os.kill(os.getpid(), signal.SIGTERM)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("callback", "status"), [(Boom(), "failed"), (Sigterm(), "cancelled")])
 def test_the_sampler_stops_with_a_failed_or_cancelled_run(
     store: RunStore, callback: pl.Callback, status: str
