@@ -1,6 +1,8 @@
 # paretolab — two commands on a fresh machine:
 #   make run    set up .venv, then serve the dashboard on http://localhost:8501
 #   make test   set up .venv (with dev extras), then run the whole test suite
+#   make test-fast   the inner loop: the suite less slow, postgres, slurm, browser and ddp
+#                    tests (markers in pyproject.toml; under 3 minutes on 2 cores)
 #
 # torch is installed first, on its own: TORCH_SPEC defaults to the CPU build that this
 # kind of machine keeps on local disk. On a GPU machine the same spec from PyPI is the
@@ -19,7 +21,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup system-deps run test lint format bench bench-quality bench-dashboard bench-system bench-attention screenshots clean
+.PHONY: setup system-deps run test test-fast lint format bench bench-quality bench-dashboard bench-system bench-attention screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -58,6 +60,11 @@ run: setup
 
 test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# No services needed: tests that start PostgreSQL, Slurm, Chromium or DDP are left out.
+FAST_MARKERS = not slow and not postgres and not slurm and not browser and not ddp
+test-fast: setup
+	$(PY) -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

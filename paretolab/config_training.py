@@ -77,7 +77,8 @@ class ModelConfig(ConfigSection):
     for `vit`, whose patches sit on a 2-D grid)."""
 
     pooling: Literal["mean", "cls"] = "mean"
-    """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token."""
+    """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token.
+    A `vit` pools its [CLS] token unless `pooling: mean` is written (then: mean over patches)."""
 
     def ff_dim(self) -> int:
         """The feed-forward hidden width actually used."""
@@ -86,6 +87,14 @@ class ModelConfig(ConfigSection):
     def decoder_layers(self) -> int:
         """Decoder blocks of an `encoder_decoder` model."""
         return self.n_decoder_layers if self.n_decoder_layers is not None else self.n_layers
+
+    @model_validator(mode="before")
+    @classmethod
+    def _vit_pools_its_cls_token_by_default(cls, data: Any) -> Any:
+        # A ViT always had a [CLS] token and pooled it: keep that the default for the family.
+        if isinstance(data, dict) and data.get("family") == "vit" and "pooling" not in data:
+            return {**data, "pooling": "cls"}
+        return data
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> ModelConfig:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 
 import optuna
 from optuna_integration import PyTorchLightningPruningCallback
@@ -31,17 +30,6 @@ from sweeps.study import owner_of
 
 class TrialFailed(Exception):
     """The trial's run did not finish (failed, cancelled) or its config was invalid."""
-
-
-def make_objective(
-    spec: SweepSpec, store: RunStore
-) -> Callable[[optuna.Trial], float | list[float]]:
-    """The function ``study.optimize`` calls for each trial."""
-
-    def objective(trial: optuna.Trial) -> float | list[float]:
-        return run_trial(trial, spec, store)
-
-    return objective
 
 
 def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | list[float]:

@@ -158,8 +158,8 @@ def state(study: optuna.Study, spec: SweepSpec) -> str:
 
 
 def is_stopped(study: optuna.Study) -> bool:
-    """True once the sweep was stopped (re-read from the storage)."""
-    return study._storage.get_study_user_attrs(study._study_id).get(STATE_ATTR) == STOPPED
+    """True once the sweep was stopped (``user_attrs`` re-reads the storage on each call)."""
+    return study.user_attrs.get(STATE_ATTR) == STOPPED
 
 
 def stop(study: optuna.Study, store: RunStore, cancel_running: bool) -> list[int]:

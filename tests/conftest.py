@@ -14,6 +14,35 @@ from paretolab.store import RunStore
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "configs" / "tiny.yaml"
 
+# Markers for what a test needs beyond the CPU (registered in pyproject.toml). They are set
+# here from the fixtures and folders a test uses, so a new test is marked without anyone
+# remembering to; `make test-fast` deselects them, `make test` runs everything.
+SERVICE_FIXTURES = {"postgres": "postgres", "slurm_cluster": "slurm"}
+FOLDER_MARKERS = {"e2e": "browser"}
+FILE_MARKERS = {"lightning_modules/test_ddp.py": "ddp"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test `postgres`, `slurm`, `browser` or `ddp` from what it uses."""
+    for item in items:
+        for marker in _service_markers(item):
+            item.add_marker(marker)
+
+
+def _service_markers(item: pytest.Item) -> set[str]:
+    markers = {m for f, m in SERVICE_FIXTURES.items() if f in getattr(item, "fixturenames", ())}
+    callspec = getattr(item, "callspec", None)
+    # any_store[postgresql] and backend=postgresql reach the server through getfixturevalue.
+    if callspec is not None and "postgresql" in callspec.params.values():
+        markers.add("postgres")
+    path = Path(item.path).resolve()
+    if not path.is_relative_to(REPO / "tests"):
+        return markers
+    relative = path.relative_to(REPO / "tests").as_posix()
+    markers.update(m for folder, m in FOLDER_MARKERS.items() if relative.startswith(folder + "/"))
+    markers.update(m for file, m in FILE_MARKERS.items() if relative == file)
+    return markers
+
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

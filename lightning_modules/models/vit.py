@@ -1,4 +1,5 @@
-"""Vision Transformer: patch embedding, a [CLS] token, learned positions, pre-LN blocks."""
+"""Vision Transformer: patch embedding, a [CLS] token, learned or sinusoidal positions,
+pre-LN blocks, [CLS] or mean pooling."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import torch
 from torch import nn
 
 from lightning_modules.models.blocks import TransformerBlock, run_blocks
+from lightning_modules.models.embeddings import sinusoidal_table
 
 
 class PatchEmbedding(nn.Module):
@@ -20,7 +22,13 @@ class PatchEmbedding(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    """ViT classifier (Dosovitskiy et al. 2021): the [CLS] token's final state feeds the head."""
+    """ViT classifier (Dosovitskiy et al. 2021): the [CLS] token's final state feeds the head,
+    or (``pooling="mean"``) the mean of the patches' final states.
+
+    ``positional="learned"`` trains one position vector per patch and for [CLS];
+    ``"sinusoidal"`` adds the fixed table of ``embeddings.sinusoidal_table`` instead, over the
+    same positions ([CLS] first, then the patches row by row).
+    """
 
     def __init__(
         self,
@@ -33,13 +41,24 @@ class VisionTransformer(nn.Module):
         d_ff: int,
         dropout: float = 0.1,
         attention_dropout: float = 0.0,
+        positional: str = "learned",
+        pooling: str = "cls",
     ):
         super().__init__()
+        if pooling not in ("mean", "cls"):
+            raise ValueError(f"unknown pooling {pooling!r}")
+        self.pooling = pooling
         channels, height, width = image_shape
         n_patches = (height // patch_size) * (width // patch_size)
         self.patches = PatchEmbedding(channels, patch_size, d_model)
         self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
-        self.position = nn.Parameter(torch.randn(1, n_patches + 1, d_model) * 0.02)
+        if positional == "learned":
+            self.position = nn.Parameter(torch.randn(1, n_patches + 1, d_model) * 0.02)
+        elif positional == "sinusoidal":
+            table = sinusoidal_table(n_patches + 1, d_model)[None]  # (1, 1 + n_patches, d)
+            self.register_buffer("position", table, persistent=False)
+        else:
+            raise ValueError(f"a ViT takes learned or sinusoidal positions, not {positional!r}")
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
@@ -61,4 +80,8 @@ class VisionTransformer(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` images → ``(B, num_classes)`` logits."""
         hidden, _ = self.encode(images)
-        return self.head(hidden[:, 0])
+        return self.head(self.pool(hidden))
+
+    def pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        """``(B, 1 + n_patches, d)`` → ``(B, d)``: the [CLS] state, or the patches' mean."""
+        return hidden[:, 0] if self.pooling == "cls" else hidden[:, 1:].mean(dim=1)

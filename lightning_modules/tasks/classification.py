@@ -47,7 +47,12 @@ class ClassificationTask(OptimizedTask):
             if image_shape is None:
                 raise ValueError("a ViT needs the image shape")
             self.model = VisionTransformer(
-                tuple(image_shape), m.patch_size, len(class_names), **shape
+                tuple(image_shape),
+                m.patch_size,
+                len(class_names),
+                positional=m.positional,
+                pooling=m.pooling,
+                **shape,
             )
         else:
             self.model = EncoderClassifier(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from typing import Any
 
@@ -31,6 +32,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = load_catalog()
     if args.cost_command == "hardware":
         return catalog.model_dump(mode="json")
+    for flag, value in (("--tokens", args.tokens), ("--params", args.params)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UserError(f"{flag} must be a positive number, got {value:g}")
     shape, config_tokens, config_hw, config_precision = _shape(args)
     tokens = args.tokens or config_tokens
     if tokens is None:

@@ -89,6 +89,10 @@ def tokens_of_config(config: RunConfig, shape: ModelShape) -> float:
     return float(t.max_steps * t.accumulate_grad_batches * batch.tokens)
 
 
+def _positive(value: float | None) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
+
+
 def default_precision(device: Device) -> str:
     """The precision a run on ``device`` would use: bf16 mixed where the device has it."""
     if device.kind == "cpu":
@@ -130,10 +134,12 @@ def estimate(
     Raises:
         UserError: bad numbers or an unknown catalog entry.
     """
-    if not tokens or tokens <= 0 or not math.isfinite(tokens):
-        raise UserError(f"--tokens must be a positive number, got {tokens}")
-    if params is not None and params <= 0:
-        raise UserError(f"--params must be positive, got {params}")
+    # Named without a CLI flag: the dashboard's cost preview calls this too (the CLI checks
+    # its own --tokens and --params first, in cli_support).
+    if not _positive(tokens):
+        raise UserError(f"the training token count must be a positive number, got {tokens}")
+    if params is not None and not _positive(params):
+        raise UserError(f"the parameter count must be a positive number, got {params}")
     device = catalog.device(hardware)
     precision = precision or default_precision(device)
     counted = params_and_flops(shape, tokens)

@@ -28,7 +28,9 @@ def model_params(shape: ModelShape) -> dict[str, int]:
         p = shape.patch_size
         return {
             "patch embedding": c * p * p * d + d,
-            "position embedding": shape.image_tokens * d + d,  # + the [CLS] token
+            # A sinusoidal table is fixed: only the [CLS] token is trained.
+            "position embedding": (shape.image_tokens if shape.positional == "learned" else 0) * d
+            + d,
             "blocks": blocks,
             "final layer norm": 2 * d,
             "output head": d * shape.num_classes + shape.num_classes,

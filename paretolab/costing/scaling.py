@@ -6,7 +6,7 @@ floor c is dropped (loss ≈ a·C^(−b), a straight line in log–log): three p
 spare points for an honest uncertainty. The uncertainty of a projection comes from the
 fit's parameter covariance: parameters are drawn from it and the compute to reach the
 target is computed for each draw; the spread of those answers is the interval shown.
-No torch (numpy and scipy).
+No torch (numpy and scipy, both declared dependencies).
 """
 
 from __future__ import annotations

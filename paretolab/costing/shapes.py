@@ -8,7 +8,7 @@ not satisfy the config's rules: GPT-3 13B has d_model 5140 over 40 heads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from paretolab.config import RunConfig
 
@@ -104,10 +104,6 @@ class ModelShape:
             patch_size=m.patch_size if m.family == "vit" else 0,
             mlm_probability=config.data.mlm_probability,
         )
-
-    def with_sizes(self, **sizes: int) -> ModelShape:
-        """A copy with some sizes replaced (e.g. the real vocabulary once it is known)."""
-        return replace(self, **sizes)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from paretolab.errors import SchemaVersionError
+from paretolab.errors import SchemaVersionError, UserError
 from paretolab.settings import redact_url
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -84,7 +84,10 @@ def _scripts() -> ScriptDirectory:
 def head_revision() -> str:
     """The schema revision this version of paretolab writes."""
     head = _scripts().get_current_head()
-    assert head is not None
+    if head is None:  # no migration scripts: a broken install, not something to go on with
+        raise UserError(
+            f"no schema migrations found in {_MIGRATIONS / 'versions'}: reinstall paretolab"
+        )
     return head
 
 

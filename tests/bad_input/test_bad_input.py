@@ -64,6 +64,7 @@ def test_a_malformed_data_file(tmp_path, name, content, overrides, fragment) -> 
     assert fragment in message and "\n" not in message, message
 
 
+@pytest.mark.slow
 def test_a_data_file_without_its_column_through_the_command(tmp_path, capsys, store) -> None:
     path = tmp_path / "notext.csv"
     path.write_text("words,label\none,en\ntwo,en\n")
@@ -82,7 +83,3 @@ def test_a_malformed_search_space(tmp_path, changes, fragment, capsys, store) ->
     spec.write_text(yaml.safe_dump(data))
     assert_refused(["sweep", "run", str(spec)], fragment, capsys, store)
     assert not (Path(store.url.split("///")[-1]).parent / "sweeps").exists()  # no study made
-
-
-def test_the_corpus_has_at_least_fifty_cases() -> None:
-    assert len(CONFIGS) + len(OVERRIDES) + len(DATA_FILES) + 1 + len(SPECS) >= 50

@@ -27,6 +27,7 @@ def test_bench_refuses_arguments_for_all_and_quick_for_a_script_without_it(
     assert "has no --quick mode" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_bench_gpu_skips_cleanly_without_cuda(capfd: pytest.CaptureFixture[str]) -> None:
     import torch
 

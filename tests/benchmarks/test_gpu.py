@@ -8,6 +8,7 @@ import torch
 from benchmarks import gpu, kernel_time
 
 
+@pytest.mark.slow
 def test_measured_flops_of_a_step_agree_with_palms_formula() -> None:
     shape = dict(n_layers=2, d_model=64, n_heads=4, d_ff=256, seq_len=32, vocab=97)
     model = gpu.build_model(**shape)

@@ -163,6 +163,7 @@ def test_every_page_waits_behind_the_sign_in_form(users_file, store) -> None:
     assert at.title[0].value == "Sign in to paretolab"
 
 
+@pytest.mark.slow
 def test_a_viewer_has_no_launch_page_and_a_member_does(users_file, store) -> None:
     at = sign_in(AppTest.from_file(APP, default_timeout=60).run(), "vic", PASSWORD)
     with pytest.raises(ValueError):  # not among the viewer's pages

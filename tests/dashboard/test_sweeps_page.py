@@ -59,6 +59,7 @@ def test_the_page_says_how_to_start_when_there_are_no_sweeps() -> None:
     assert "No sweeps yet" in at.info[0].value
 
 
+@pytest.mark.slow
 def test_a_study_shows_progress_trials_linked_to_runs_best_trial_and_figures(
     store: RunStore,
 ) -> None:

@@ -9,6 +9,7 @@ from paretolab.store import RunStore
 from paretolab.store import database as db
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_concurrent_metric_writes_lose_and_duplicate_nothing(backend, home, request) -> None:
     if backend == "sqlite":
@@ -22,6 +23,7 @@ def test_concurrent_metric_writes_lose_and_duplicate_nothing(backend, home, requ
     assert outcome.ok, outcome.observed
 
 
+@pytest.mark.slow
 def test_a_sigkilled_training_process_is_failed_with_its_metrics_kept(store: RunStore) -> None:
     run_id = faults.queue_endless_tiny_run(store)
     outcome = faults.sigkill_training(store, run_id, reap_bound=5.0)
@@ -29,11 +31,13 @@ def test_a_sigkilled_training_process_is_failed_with_its_metrics_kept(store: Run
     assert "died without reporting" in store.get_run(run_id).error
 
 
+@pytest.mark.slow
 def test_sigterm_checkpoints_and_runs_resume_continues_the_curve(store: RunStore) -> None:
     outcome = faults.sigterm_then_resume(store, max_steps=30, term_after=5)
     assert outcome.ok, outcome.observed
 
 
+@pytest.mark.slow
 def test_sigkill_during_checkpoint_writes_never_breaks_last_ckpt(tmp_path) -> None:
     outcome = faults.sigkill_during_checkpoint_writes(tmp_path, repeats=20)
     assert outcome.ok, outcome.observed

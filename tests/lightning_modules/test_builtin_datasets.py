@@ -62,7 +62,11 @@ def test_mnist_split_is_stratified_with_28x28_pixels_in_range(tmp_path) -> None:
     assert pixels.shape[1:] == (1, 28, 28) and 0 <= pixels.min() <= pixels.max() <= 1
 
 
-@pytest.mark.parametrize(("name", "better_than"), [("mnist_tiny", 0.3), ("zh_reviews_tiny", 0.6)])
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "better_than"),
+    [("mnist_tiny", 0.3), ("zh_reviews_tiny", 0.6)],
+)
 def test_a_tiny_run_on_each_new_dataset_learns(store: RunStore, name: str, better_than) -> None:
     run_id = queue_run(store, config(name))
     assert run_training(store, run_id) == "finished"

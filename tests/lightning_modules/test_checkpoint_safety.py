@@ -39,6 +39,7 @@ def test_the_checkpoint_io_refuses_a_pickle_that_runs_code(tmp_path) -> None:
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_resuming_from_a_planted_checkpoint_fails_without_running_it(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("trainer.max_steps=3"))
     assert run_training(store, run_id) == "finished"

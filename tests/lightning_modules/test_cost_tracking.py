@@ -79,6 +79,7 @@ def test_estimate_within_ten_percent_of_flop_counter_mode(build) -> None:
     assert measured == pytest.approx(estimated, rel=0.10), (measured, estimated)
 
 
+@pytest.mark.slow
 def test_a_run_stores_its_bill_as_metrics_and_cost_json(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("trainer.max_epochs=1"))
     assert run_training(store, run_id) == "finished"

@@ -115,6 +115,7 @@ def test_a_cancel_between_folds_starts_no_other_fold(store: RunStore, tmp_path) 
     assert trained == [0] and not (tmp_path / "cv_summary.json").exists()
 
 
+@pytest.mark.slow
 def test_a_three_fold_run_logs_folds_and_their_mean_and_std(store: RunStore, capsys) -> None:
     run_id = queue_run(store, tiny_config("data.cv_folds=3", "trainer.max_epochs=2"))
     assert run_training(store, run_id) == "finished"
@@ -158,6 +159,7 @@ class FailInSecondFold(pl.Callback):
             raise RuntimeError("fold 1 broke")
 
 
+@pytest.mark.slow
 def test_a_failing_fold_fails_the_run(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("data.cv_folds=3", "trainer.max_epochs=1"))
     assert run_training(store, run_id, extra_callbacks=[FailInSecondFold()]) == "failed"
@@ -167,6 +169,7 @@ def test_a_failing_fold_fails_the_run(store: RunStore) -> None:
     assert not (settings.run_dir(run_id) / "cv_summary.json").exists()
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_fold_cancels_the_run(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("data.cv_folds=3", "trainer.max_epochs=10000"))
     with training_process(store, run_id) as proc:

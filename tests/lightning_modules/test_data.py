@@ -102,6 +102,7 @@ def test_pad_batch_masks_padding() -> None:
     assert batch["labels"].tolist() == [1, 0]
 
 
+@pytest.mark.slow
 def test_data_module_trains_the_tokenizer_on_train_only_and_saves_it(tmp_path) -> None:
     data = TextClassificationData(tiny_config(), tmp_path)
     data.setup("fit")
@@ -143,6 +144,7 @@ def test_bpe_and_word_tokenizers_decode_back_to_spaced_words() -> None:
     assert len(ids) == 7  # quatre - vingt - dix mille trois
 
 
+@pytest.mark.slow
 def test_train_fraction_shrinks_train_only_keeping_label_shares(tmp_path) -> None:
     full = TextClassificationData(tiny_config(), tmp_path / "full")
     part = TextClassificationData(tiny_config("data.train_fraction=0.25"), tmp_path / "part")

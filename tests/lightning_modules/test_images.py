@@ -44,6 +44,7 @@ def test_a_patch_size_that_does_not_divide_the_image_is_a_clear_error(tmp_path) 
         ImageClassificationData(tiny_vit("model.patch_size=3"), tmp_path).setup("fit")
 
 
+@pytest.mark.slow
 def test_a_tiny_vit_run_finishes_with_metrics_and_a_confusion_matrix(store: RunStore) -> None:
     run_id = queue_run(store, tiny_vit())
     assert run_training(store, run_id) == "finished"

@@ -1,6 +1,7 @@
 """model.init_from: a classifier starts from a masked-LM run's tokenizer and encoder weights."""
 
 import lightning.pytorch as pl
+import pytest
 import torch
 
 from lightning_modules.train import main, run_training
@@ -38,6 +39,7 @@ def assert_failed(store: RunStore, run_id: int, status: str, message: str) -> No
     assert run.error == message
 
 
+@pytest.mark.slow
 def test_a_classifier_starts_from_the_pretrained_encoder_and_tokenizer(store: RunStore) -> None:
     source = pretrain(store)
     start = WeightsAtStart()
@@ -99,6 +101,7 @@ def test_an_unfinished_run_or_a_missing_checkpoint_is_refused(store: RunStore) -
     )
 
 
+@pytest.mark.slow
 def test_a_different_shape_names_the_parameter_and_the_setting(store: RunStore) -> None:
     source = pretrain(store)
     run_id, status = fine_tune(store, source, "model.d_model=64", "model.d_ff=128")

@@ -26,6 +26,7 @@ class Boom(pl.Callback):
             raise RuntimeError("boom at step 5")
 
 
+@pytest.mark.slow
 def test_a_run_that_finishes(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())
     assert run_training(store, run_id) == "finished"
@@ -93,6 +94,7 @@ def test_a_run_that_already_ended_is_not_restarted(store: RunStore) -> None:
         run_training(store, run_id)
 
 
+@pytest.mark.slow
 def test_sigterm_checkpoints_and_cancels(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config("trainer.max_epochs=10000"))
     with training_process(store, run_id) as proc:

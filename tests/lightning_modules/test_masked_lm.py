@@ -99,6 +99,7 @@ def test_the_mlm_encoder_loads_into_the_classifier_key_for_key() -> None:
     assert mlm(torch.randint(5, VOCAB, (3, 8)), targets=targets).shape == (2, VOCAB)
 
 
+@pytest.mark.slow
 def test_a_tiny_masked_lm_run_finishes_with_its_metrics(store: RunStore) -> None:
     run_id = queue_run(store, tiny_mlm())
     assert run_training(store, run_id) == "finished"

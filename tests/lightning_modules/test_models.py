@@ -4,6 +4,8 @@ import torch
 from lightning_modules.models import EncoderClassifier, MultiHeadAttention
 from lightning_modules.models.attention import sdpa_mask_args
 from lightning_modules.models.embeddings import Embeddings, sinusoidal_table
+from paretolab.config_io import load_config
+from tests.conftest import REPO
 
 
 @pytest.fixture(autouse=True)
@@ -183,3 +185,29 @@ def test_vit_shapes_and_attention_over_cls_and_patches() -> None:
     hidden, weights = vit.encode(images, return_weights=True)
     assert hidden.shape == (3, 17, 32) and len(weights) == 2 and weights[0].shape == (3, 4, 17, 17)
     torch.testing.assert_close(vit.head(hidden[:, 0]), vit(images))
+
+
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_a_vit_from_its_config_takes_sinusoidal_positions_and_its_pooling(pooling: str) -> None:
+    # Both settings used to be ignored silently: every ViT had learned positions and [CLS].
+    from lightning_modules.tasks.classification import ClassificationTask
+
+    config = load_config(
+        REPO / "configs" / "digits_tiny.yaml",
+        ["model.positional=sinusoidal", f"model.pooling={pooling}"],
+    )
+    task = ClassificationTask(config.model_dump(mode="json"), 0, list("0123456789"), [1, 8, 8])
+    vit = task.model.eval()
+    assert not any("position" in name for name, _ in vit.named_parameters())
+    torch.testing.assert_close(vit.position[0], sinusoidal_table(17, 32))  # [CLS] + 16 patches
+    images = torch.rand(3, 1, 8, 8)
+    hidden, _ = vit.encode(images)
+    pooled = hidden[:, 0] if pooling == "cls" else hidden[:, 1:].mean(dim=1)
+    torch.testing.assert_close(vit(images), vit.head(pooled))
+
+
+def test_a_vit_pools_its_cls_token_unless_told_otherwise() -> None:
+    vit = load_config(REPO / "configs" / "digits_tiny.yaml").model
+    assert (vit.pooling, vit.positional) == ("cls", "learned")  # as every ViT before
+    text = load_config(REPO / "configs" / "tiny.yaml").model
+    assert text.pooling == "mean"

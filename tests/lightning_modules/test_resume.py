@@ -41,6 +41,7 @@ class StartProbe(pl.Callback):
         self.scheduler_epoch = trainer.lr_scheduler_configs[0].scheduler.last_epoch
 
 
+@pytest.mark.slow
 def test_a_cancelled_run_resumes_with_its_step_optimiser_and_scheduler(store: RunStore) -> None:
     run_id = queue_run(
         store,

@@ -77,6 +77,7 @@ def test_too_short_synthetic_sequences_are_a_clear_error() -> None:
         synthetic_pairs("copy", DataConfig(dataset="copy", sequence_length=(1, 1)))
 
 
+@pytest.mark.slow
 def test_cmudict_pairs_spell_words_into_phonemes() -> None:
     splits = cmudict_pairs(DataConfig(dataset="cmudict", limit_samples=500))
     assert sum(len(s) for s in splits.values()) == 500
@@ -181,6 +182,7 @@ def test_a_tiny_translation_run_reports_metrics_per_group_and_writes_translation
     assert "translations.jsonl" in {a.path for a in store.list_artifacts(run_id)}
 
 
+@pytest.mark.slow
 def test_a_copy_task_is_learned_to_exact_match(store: RunStore) -> None:
     config = tiny_seq2seq(
         "data.dataset=copy",
@@ -198,7 +200,15 @@ def test_a_copy_task_is_learned_to_exact_match(store: RunStore) -> None:
     assert latest["test_bleu"].value >= 90  # character n-grams: digit strings have no words
 
 
-@pytest.mark.parametrize("name", ["cmudict_tiny", "reverse_tiny", "sort_tiny", "addition_tiny"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("cmudict_tiny", marks=pytest.mark.slow),
+        "reverse_tiny",
+        "sort_tiny",
+        "addition_tiny",
+    ],
+)
 def test_each_seq2seq_tiny_config_trains(store: RunStore, name: str) -> None:
     config = load_config(
         REPO / "configs" / f"{name}.yaml", ["wandb.mode=disabled", "trainer.max_epochs=1"]

@@ -28,6 +28,7 @@ def test_a_requeued_slurm_job_puts_its_run_back_in_the_queue(store: RunStore, tm
     assert store.get_run(run_id).status == "cancelled"
 
 
+@pytest.mark.slow
 def test_a_requeue_slurm_refuses_trains_on(
     store: RunStore, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:

@@ -25,6 +25,7 @@ def sampler_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "paretolab-system-metrics"]
 
 
+@pytest.mark.slow
 def test_a_tiny_cpu_run_writes_system_metrics(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config(*FAST))
     assert run_training(store, run_id) == "finished"
@@ -69,6 +70,7 @@ class Sigterm(pl.Callback):
             os.kill(os.getpid(), signal.SIGTERM)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("callback", "status"), [(Boom(), "failed"), (Sigterm(), "cancelled")])
 def test_the_sampler_stops_with_a_failed_or_cancelled_run(
     store: RunStore, callback: pl.Callback, status: str
@@ -147,6 +149,7 @@ def test_gpu_readings_and_energy_from_nvml(monkeypatch: pytest.MonkeyPatch) -> N
     assert nvml.shutdowns == 1
 
 
+@pytest.mark.slow
 def test_a_run_on_a_gpu_stores_its_readings_energy_and_flag(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ def test_learning_rate_finder_suggests_a_rate_with_its_curve(tmp_path) -> None:
     assert len(result["curve"]["lr"]) == len(result["curve"]["loss"]) > 10
 
 
+@pytest.mark.slow
 def test_batch_size_finder_suggests_a_larger_power_of_two(tmp_path) -> None:
     result = suggest(tiny_config(), "batch_size", tmp_path)
     size = result["batch_size"]

@@ -222,6 +222,7 @@ def test_cli_train_with_a_bad_csv_exits_2_with_one_line_and_stores_nothing(home,
     assert RunStore().list_runs() == []
 
 
+@pytest.mark.slow
 def test_a_tiny_run_trains_from_the_example_csv(store: RunStore) -> None:
     config = load_config(
         REPO / "configs" / "file_csv_tiny.yaml",
@@ -233,6 +234,7 @@ def test_a_tiny_run_trains_from_the_example_csv(store: RunStore) -> None:
     assert latest["test_acc"].value > 0.5  # four languages: chance is 0.25
 
 
+@pytest.mark.slow
 def test_a_tiny_language_model_trains_from_a_txt_file(store: RunStore) -> None:
     config = load_config(
         REPO / "configs" / "shakespeare_tiny.yaml",

@@ -43,6 +43,7 @@ def stop_all(store: RunStore) -> None:
         launcher.signal_group(run.pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_queue_is_fifo_under_the_concurrency_limit(store, fake_training, monkeypatch) -> None:
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1")
     ids = [queue_run(store, tiny_config()) for _ in range(3)]

@@ -132,6 +132,16 @@ def test_tags_notes_and_delete(store: RunStore, run_id: int) -> None:
     assert store.metric_history(run_id, "loss").steps == [] and store.list_artifacts(run_id) == []
 
 
+def test_migrations_without_a_head_are_a_clear_error_even_under_python_o(monkeypatch) -> None:
+    class NoScripts:
+        def get_current_head(self) -> None:
+            return None
+
+    monkeypatch.setattr(database, "_scripts", NoScripts)
+    with pytest.raises(UserError, match="no schema migrations found .*reinstall paretolab"):
+        database.head_revision()
+
+
 def test_a_new_database_is_created_at_the_newest_schema(store: RunStore) -> None:
     assert database.current_revision(store.engine) == database.head_revision()
     if store.engine.dialect.name == "sqlite":

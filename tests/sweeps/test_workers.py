@@ -8,6 +8,7 @@ import sys
 import time
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from paretolab.auth import os_user
@@ -28,6 +29,7 @@ def sweep(store: RunStore, name: str) -> tuple[optuna.Study, object]:
     return load_sweep(open_storage(default_storage_url(), RetryStaleTrial(store)), name)
 
 
+@pytest.mark.slow
 def test_six_trials_with_two_workers_are_six_runs(store: RunStore, home) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "paretolab.cli", "sweep", "run", str(TINY_SPEC), "--workers", "2"]
@@ -55,6 +57,7 @@ def test_six_trials_with_two_workers_are_six_runs(store: RunStore, home) -> None
     assert progress(study, spec).counted == 6
 
 
+@pytest.mark.slow
 def test_a_trial_worse_than_the_median_is_pruned_and_keeps_its_curve(
     store: RunStore, new_sweep
 ) -> None:
@@ -78,6 +81,7 @@ def test_a_trial_worse_than_the_median_is_pruned_and_keeps_its_curve(
     assert figure(study, spec, "intermediate") is not None
 
 
+@pytest.mark.slow
 def test_two_objectives_have_a_pareto_front(store: RunStore, new_sweep) -> None:
     spec = new_sweep(
         study="pareto",
@@ -104,6 +108,7 @@ def test_two_objectives_have_a_pareto_front(store: RunStore, new_sweep) -> None:
     assert figure(study, spec, "history", objective=1) is not None
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_trial_leaves_its_trial_failed_and_retried(
     store: RunStore, new_sweep
 ) -> None:

@@ -5,6 +5,10 @@ import json
 import pytest
 
 from paretolab.cli import main
+from paretolab.costing.catalog import load_catalog
+from paretolab.costing.estimate import estimate as cost_estimate
+from paretolab.costing.estimate import shape_from_numbers
+from paretolab.errors import UserError
 from tests.conftest import TINY
 
 # GPT-3 paper, Table 2.1 shapes and Table D.1 training compute (300B tokens, REFERENCES §1).
@@ -75,12 +79,29 @@ def test_a_run_config_with_a_step_budget(home, capsys) -> None:
         ([str(TINY), "--tokens", "1M", "--hardware", "v100"], "'v100' is not in the catalog"),
         ([str(TINY), "--tokens", "1M", "--mfu", "1.5"], "MFU must be in (0, 1]"),
         ([str(TINY), "--tokens", "1M", "--hardware", "t4", "--precision", "bf16-mixed"], "no bf16"),
+        ([str(TINY), "--tokens", "0"], "--tokens must be a positive number, got 0"),
+        ([str(TINY), "--tokens", "1M", "--params", "0"], "--params must be a positive number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_two(home, capsys, args: list[str], message: str) -> None:
     assert main(["cost", "estimate", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("tokens", "params", "message"),
+    [(0.0, None, "training token count"), (float("nan"), None, "training token count")]
+    + [(1e6, 0.0, "parameter count"), (1e6, float("inf"), "parameter count")],
+)
+def test_the_cost_model_names_no_command_line_flag(
+    tokens: float, params: float | None, message: str
+) -> None:
+    # The dashboard's cost preview calls estimate() too: its users have no --tokens flag.
+    shape = shape_from_numbers(2, 64, 4, 100, 32)
+    with pytest.raises(UserError, match=message) as refused:
+        cost_estimate(load_catalog(), shape, tokens, "cpu", params=params)
+    assert "--" not in str(refused.value)
 
 
 def test_unparseable_count_is_an_argparse_error(home, capsys) -> None:

@@ -72,11 +72,14 @@ def test_masked_lm_counts_match_torch(tie: bool) -> None:
     assert total_params(shape_of(model, "mlm", vocab=300, max_len=40)) == torch_count(net)
 
 
-def test_vit_counts_match_torch() -> None:
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal"])
+def test_vit_counts_match_torch(positional: str) -> None:
     from lightning_modules.models import VisionTransformer
 
-    model = ModelConfig(family="vit", patch_size=2, d_model=32, n_layers=2, n_heads=4)
-    net = VisionTransformer((1, 8, 8), 2, 10, **stack(model))
+    model = ModelConfig(
+        family="vit", patch_size=2, d_model=32, n_layers=2, n_heads=4, positional=positional
+    )
+    net = VisionTransformer((1, 8, 8), 2, 10, positional=positional, **stack(model))
     shape = shape_of(model, "classes", num_classes=10, image_shape=(1, 8, 8), patch_size=2)
     assert total_params(shape) == torch_count(net)
 
