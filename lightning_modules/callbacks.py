@@ -102,6 +102,7 @@ class StoreLogger(Logger):
                 batch, self._buffer = self._buffer, []
             if not batch:
                 return True
+            stored = True
             try:
                 self.store.log_metrics(self.run_id, batch)
             except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as exc:
@@ -123,13 +124,14 @@ class StoreLogger(Logger):
                 # Not a connectivity problem (e.g. a rejected key): retrying cannot help, and
                 # keeping the batch would block every later point.
                 log.exception("dropped %d metric points the store refused", len(batch))
+                stored = False
             if self._outage is not None:
-                self._record_outage(len(batch))
+                self._record_outage(len(batch), stored)
             return True
 
-    def _record_outage(self, waited: int) -> None:
+    def _record_outage(self, waited: int, stored: bool) -> None:
         """The database is back: say in the run's log and in its metrics that it was gone."""
-        line, points = self._outage.report(waited, self.prefix)
+        line, points = self._outage.report(waited, self.prefix, stored)
         self._outage = None
         log.warning(line)
         try:

@@ -30,18 +30,20 @@ class Outage:
     first_step: int  # step of the first point that waited
     dropped: int = 0  # points dropped because the buffer was full
 
-    def report(self, waited: int, prefix: str = "") -> tuple[str, list[MetricPoint]]:
+    def report(
+        self, waited: int, prefix: str = "", stored: bool = True
+    ) -> tuple[str, list[MetricPoint]]:
         """The log line and the metric points that record the outage, ended now.
 
         Args:
-            waited: points written late, when the database came back.
+            waited: points that waited for the database to come back.
             prefix: the logger's key prefix (a cross-validation fold's).
+            stored: whether the store took them then (False: it refused the batch).
         """
         lasted = time.time() - self.began
         began = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.began))
-        line = (
-            f"database unreachable from {began} for {lasted:.1f} s: {waited} metric points "
-            f"waited and are now stored"
+        line = f"database unreachable from {began} for {lasted:.1f} s: {waited} metric points " + (
+            "waited and are now stored" if stored else "waited, and the store refused them"
         )
         if self.dropped:
             line += f" ({self.dropped} older points were dropped: the buffer was full)"

@@ -56,13 +56,16 @@ def test_no_child_process_has_the_database_password_in_its_command_line(
 class FlakyStore:
     """A store whose database is down for the first ``down`` writes."""
 
-    def __init__(self, store: RunStore, down: int):
-        self.store, self.down = store, down
+    def __init__(self, store: RunStore, down: int, then_refuse: int = 0):
+        self.store, self.down, self.refuse = store, down, then_refuse
 
     def log_metrics(self, run_id: int, points: list) -> None:
         if self.down > 0:
             self.down -= 1
             raise sa_exc.OperationalError("INSERT", {}, ConnectionError("connection refused"))
+        if self.refuse > 0:  # back, but this batch is rejected (not a connection problem)
+            self.refuse -= 1
+            raise ValueError("a value the store refuses")
         self.store.log_metrics(run_id, points)
 
 
@@ -82,6 +85,21 @@ def test_a_database_outage_is_written_to_the_run_log_and_stored_with_the_run(
     assert latest[OUTAGE_POINTS].value == 5 and latest[OUTAGE_POINTS].step == 0
     assert 0 <= latest[OUTAGE_SECONDS].value < 60
     assert len(store.metric_history(run_id, "train_loss")) == 10
+
+
+def test_an_outage_whose_waiting_points_are_then_refused_does_not_claim_them_stored(
+    store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    run_id = store.create_run({}, "outage", "classification").id
+    logger = StoreLogger(FlakyStore(store, down=1, then_refuse=1), run_id, flush_every=2)
+    with caplog.at_level(logging.WARNING, logger="lightning_modules.callbacks"):
+        for step in range(4):
+            logger.log_metrics({"train_loss": 1.0 / (step + 1)}, step=step)
+        logger.finalize("success")
+    lines = [r.getMessage() for r in caplog.records if "database unreachable from" in r.message]
+    assert len(lines) == 1, lines
+    assert "3 metric points waited, and the store refused them" in lines[0], lines[0]
+    assert "now stored" not in lines[0]
 
 
 # A real outage (PostgreSQL behind a proxy that cuts the line) is
