@@ -95,14 +95,25 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         try:
             value = yaml_safe.load(raw, f"--set {key.strip()}") if raw.strip() else None
         except ConfigError as exc:
-            if not exc.problems[0].startswith(("YAML syntax error", "YAML error")):
-                raise  # an alias or an oversized value: refused, not taken as text
+            if not _taken_as_text(exc.problems[0], raw):
+                raise  # an alias in a list or mapping, or an oversized value: refused
             value = raw
         try:
             set_path(result, key.strip(), value)
         except ConfigError as exc:
             raise ConfigError([f"--set {item!r}: {exc.problems[0]}"]) from None
     return result
+
+
+def _taken_as_text(problem: str, raw: str) -> bool:
+    """Whether a ``--set`` value YAML refused is plain text (``name=*draft``, ``a: b``).
+
+    An alias alone cannot expand into anything, so a value without lists or mappings
+    whose only fault is a ``*`` or ``&`` is taken as typed; one that could nest aliases is not.
+    """
+    if problem.startswith(("YAML syntax error", "YAML error")):
+        return True
+    return "anchors and aliases" in problem and not any(c in raw for c in "[]{},\n")
 
 
 def set_path(data: dict[str, Any], key: str, value: Any) -> None:

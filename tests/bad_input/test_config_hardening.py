@@ -240,3 +240,9 @@ def test_control_characters_in_a_run_report_are_escaped(capsys, store) -> None:
         "run 1: ok\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31mred\\nID  STATUS  fake row\\u202etxt" in shown
     )
     assert "\\x1b[5mblink" in shown and "boom\\x1b]8;;http://evil\\x07link" in shown
+
+
+@pytest.mark.parametrize("value", ["name=*draft", "notes=&co", "notes=R&D: *the* plan"])
+def test_a_set_value_with_a_star_or_ampersand_is_text(value) -> None:
+    key, _, text = value.partition("=")
+    assert getattr(tiny_config(value), key) == text
