@@ -101,15 +101,8 @@ def secret() -> bytes:
         UserError: the secret file is readable by others, or cannot be read or made.
     """
     path = _home() / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise UserError(f"cannot create {path}: {exc.strerror}") from None
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+    if not path.exists():
+        _make_secret(path)
     try:
         if path.stat().st_mode & 0o077:
             raise UserError(f"{path} is readable by others: `chmod 600 {path}`, then restart")
@@ -119,6 +112,26 @@ def secret() -> bytes:
     if len(key) < 32:  # a file half-written by a crash, or emptied
         raise UserError(f"{path} holds no usable key: delete it (every session ends) and retry")
     return key
+
+
+def _make_secret(path: Path) -> None:
+    """Write a new key whole, then link it into place: a server that signs someone in at
+    the same moment reads either no file or a whole one, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(temp, path)  # fails if another process made the key first: keep theirs
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UserError(f"cannot create {path}: {exc.strerror}") from None
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _mac(body: str, password_hash: str) -> str:

@@ -261,6 +261,14 @@ with artifacts_tab:
 with log_tab:
     st.code(services.log_tail(run_id) or "(no log yet)", language="text")
 
+
+def _forget_edits(run_id: int) -> None:
+    """Drop the edit boxes' state, so they start again from the stored tags and notes
+    (a callback: it runs before the page does, when widget state may still change)."""
+    for key in (f"run_shown_{run_id}", f"run_tags_{run_id}", f"run_notes_{run_id}"):
+        st.session_state.pop(key, None)
+
+
 with notes_tab:
     # Every box is keyed by run: a box keyed once for all runs kept the last run's text
     # after the picker moved, and Save wrote it into the new run. What the boxes started
@@ -290,8 +298,15 @@ with notes_tab:
             services.save_tags_and_notes(run_id, new_tags, notes, (shown_tags, shown_notes))
         except services.UserError as exc:
             st.error(str(exc))
+            st.button(
+                "Load the latest tags and notes (drops your edit)",
+                key=f"run_reload_edits_{run_id}",
+                on_click=_forget_edits,
+                args=(run_id,),
+            )
         else:
-            st.session_state[shown_key] = (sorted({t.strip() for t in new_tags}), notes)
+            saved = services.get_run(run_id)  # as stored: stripped, sorted, no repeats
+            st.session_state[shown_key] = (list(saved.tags), saved.notes)
             st.toast("saved")
     if run.notes:
         st.markdown(notes_markdown(run.notes))

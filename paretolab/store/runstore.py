@@ -315,7 +315,7 @@ class RunStore(MetricsAndArtifacts):
         Raises:
             UserError: too many tags, or one too long (``paretolab.limits``).
         """
-        tags = sorted({t.strip() for t in tags if t.strip()})
+        tags = _clean_tags(tags)
         limits.check_run_text(tags=tags)
         self._update(run_id, tags=tags)
 

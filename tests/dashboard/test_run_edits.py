@@ -59,6 +59,12 @@ def test_a_save_over_a_change_made_elsewhere_is_refused(nine_runs, store) -> Non
     at.button(key="run_save_notes_1").click().run()
     assert "changed elsewhere" in at.error[0].value
     assert store.get_run(1).notes == "a colleague's notes"
+    at.button(key="run_reload_edits_1").click().run()  # the boxes start again from the store
+    assert not at.exception and not at.error
+    assert at.text_area(key="run_notes_1").value == "a colleague's notes"
+    at.text_area(key="run_notes_1").input("both of ours").run()
+    at.button(key="run_save_notes_1").click().run()
+    assert not at.error and store.get_run(1).notes == "both of ours"
 
 
 def test_edit_tags_and_notes_compares_then_sets(any_store: RunStore) -> None:

@@ -105,3 +105,25 @@ def test_concurrent_sign_outs_all_count(home) -> None:
     for t in threads:
         t.join()
     assert sessions.generation("ada") == 20
+
+
+def test_servers_making_the_secret_at_once_all_read_one_whole_key(home) -> None:
+    keys, errors = [], []
+    start = threading.Barrier(8)
+
+    def sign() -> None:
+        start.wait()
+        try:
+            keys.append(sessions.secret())
+        except Exception as exc:  # a half-written file read as "no usable key"
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sign) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(keys) == 8 and len(set(keys)) == 1
+    assert [p.name for p in home.iterdir() if p.name.startswith("session_secret")] == [
+        "session_secret"
+    ]
