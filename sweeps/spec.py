@@ -140,9 +140,12 @@ def check_rules(spec: SweepSpec) -> list[str]:
     except ConfigError as exc:
         return [f"base: {p}" for p in exc.problems]
     problems += check_parameters(spec, base)
-    if len({*base.tags, f"sweep:{spec.study}"}) > limits.MAX_TAGS:  # every trial adds that tag
-        problems.append(
-            f"base.tags: {len(base.tags)} tags leave no room for the trials' "
+    where, tags = (
+        ("fixed.tags", spec.fixed["tags"]) if "tags" in spec.fixed else ("base.tags", base.tags)
+    )
+    if isinstance(tags, list) and len({*tags, f"sweep:{spec.study}"}) > limits.MAX_TAGS:
+        problems.append(  # every trial adds that tag
+            f"{where}: {len(tags)} tags leave no room for the trials' "
             f"'sweep:{spec.study}' tag (at most {limits.MAX_TAGS}); remove one"
         )
     task_metrics = TASK_VAL_METRICS[base.task]

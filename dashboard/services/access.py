@@ -144,7 +144,7 @@ def resume_session(token: str | None) -> User | None:
     if not token or sign_in_mode() != auth.PASSWORD:
         return None
     entries = users()
-    name = sessions.verify_token(token, lambda n: entries.get(n, {}).get("password"))
+    name = _verified_user(token, entries)
     if name is None:
         st.session_state[COOKIE_PENDING] = ""  # a dead cookie: the page removes it
         return None
@@ -159,11 +159,15 @@ def check_session() -> None:
     token = st.session_state.get(SESSION_TOKEN)
     if token is None:
         return
-    entries = users()
-    if sessions.verify_token(token, lambda n: entries.get(n, {}).get("password")) is None:
+    if _verified_user(token, users()) is None:
         for key in (SESSION_USER, SESSION_TOKEN):
             st.session_state.pop(key, None)
         st.session_state[COOKIE_PENDING] = ""
+
+
+def _verified_user(token: str, entries: dict) -> str | None:
+    """The user ``token`` signs in, checked against the users file's ``entries``."""
+    return sessions.verify_token(token, lambda n: entries.get(n, {}).get("password"))
 
 
 def pending_cookie() -> str | None:

@@ -14,7 +14,7 @@ import pandas as pd
 from dashboard.services.access import require
 from dashboard.services.artifact_files import artifact_path
 from dashboard.services.common import store
-from paretolab import monitoring, run_views, settings
+from paretolab import limits, monitoring, run_views, settings
 from paretolab.downsample import downsample_indices, points_per_series
 from paretolab.errors import UserError
 from paretolab.run_views import HEADLINE_METRICS, RUN_TABLE_PARAMS
@@ -107,9 +107,6 @@ def delete_runs(run_ids: list[int]) -> None:
     """Delete runs that are not running (cancel those first)."""
     require_for_runs("delete runs", run_ids)
     s = store()
-    for run_id in run_ids:
-        if s.get_run(run_id).status == RUNNING:
-            raise UserError(f"run {run_id} is running: cancel it before deleting")
     refused = []  # one run still exiting does not stop the others from going
     for run_id in run_ids:
         try:
@@ -132,8 +129,14 @@ def add_tag(run_ids: list[int], tag: str) -> None:
     """Add ``tag`` to each run."""
     require_for_runs("tag runs", run_ids)
     s = store()
-    for run_id in run_ids:
-        s.set_tags(run_id, [*s.get_run(run_id).tags, tag])
+    tagged = {run_id: [*s.get_run(run_id).tags, tag] for run_id in run_ids}
+    for run_id, tags in tagged.items():  # every run checked before any is tagged
+        try:
+            limits.check_run_text(tags={t.strip() for t in tags})
+        except UserError as err:
+            raise UserError(f"run {run_id}: {err}; no run was tagged") from None
+    for run_id, tags in tagged.items():
+        s.set_tags(run_id, tags)
 
 
 def set_tags(run_id: int, tags: list[str]) -> None:

@@ -175,6 +175,11 @@ def test_a_sweep_whose_base_has_no_room_for_its_tag(tmp_path, capsys, store) -> 
     )
 
 
+def test_a_sweep_whose_fixed_tags_leave_no_room_for_its_tag(tmp_path, capsys, store) -> None:
+    spec = write_spec(tmp_path, fixed={"tags": [f"t{i}" for i in range(limits.MAX_TAGS)]})
+    assert_refused(["sweep", "run", str(spec)], "fixed.tags: 64 tags leave no room", capsys, store)
+
+
 @pytest.mark.parametrize(
     "url, fragment",
     [

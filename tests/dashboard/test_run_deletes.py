@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from dashboard import services
+from paretolab import limits
 from paretolab.errors import UserError
 from paretolab.store import runstore
 from tests.conftest import queue_run, tiny_config
@@ -33,3 +34,21 @@ def test_a_run_still_exiting_is_refused_and_the_others_are_deleted(monkeypatch) 
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_a_tag_that_one_run_has_no_room_for_tags_no_run() -> None:
+    store = services.store()
+    roomy, full = (queue_run(store, tiny_config()) for _ in range(2))
+    store.set_tags(full, [f"t{i}" for i in range(limits.MAX_TAGS)])
+    with pytest.raises(UserError, match=f"run {full}: .*tags, at most .*no run was tagged"):
+        services.add_tag([roomy, full], "new")
+    assert "new" not in store.get_run(roomy).tags
+
+
+def test_deleting_a_running_run_names_it_and_deletes_the_rest() -> None:
+    store = services.store()
+    running, done = (queue_run(store, tiny_config()) for _ in range(2))
+    store.mark_running(running, pid=os.getpid())
+    with pytest.raises(UserError, match=f"1 of 2 deleted; run {running} is running"):
+        services.delete_runs([running, done])
+    assert [r.id for r in store.list_runs()] == [running]
