@@ -95,8 +95,8 @@ def chinchilla_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "run": r["name"],
                 "params": r["params"],
                 "tokens": tokens,
-                "tokens_per_param": ctx["tokens_per_param"],
-                "verdict": ctx["verdict"],
+                "tokens_per_param": ctx.tokens_per_param,
+                "verdict": ctx.verdict,
             }
         )
     return pd.DataFrame(rows)

@@ -60,6 +60,6 @@ def serving_cost(
         "peak_flops": peak,
         "peak_source": source,
         "price_quote": f"{price.label()}, {price.source}" if price else "no price in the catalog",
-        "memory_gb": memory["total_gb"],
-        "fits_in_memory": device.memory_gb is None or memory["total_gb"] <= device.memory_gb,
+        "memory_gb": memory.total_gb,
+        "fits_in_memory": device.memory_gb is None or memory.total_gb <= device.memory_gb,
     }
