@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from paretolab.config import RunConfig
-from paretolab.costing.memory import GB, training_memory
+from paretolab.costing.memory import GB, TrainingMemory, training_memory
 from paretolab.costing.shapes import ModelShape, full_batch
 from paretolab.devices import Machine
 from paretolab.errors import UserError
@@ -45,7 +45,7 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
     return machine.memory_gb * GB, "this machine's memory"
 
 
-def training_estimate(config: RunConfig) -> dict[str, float]:
+def training_estimate(config: RunConfig) -> TrainingMemory:
     """The config's training memory per process, by part in GB."""
     m = config.model
     image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
@@ -67,14 +67,14 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     """Why the config's training cannot fit in this machine's memory ([] if it may)."""
     limit, where = memory_limit(config, machine)
     parts = training_estimate(config)
-    need = parts["total_selective_recompute_gb"] * GB
+    need = parts.total_gb("selective") * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
     need *= ranks
     if need <= limit:
         return []
-    activations = parts["activations_selective_recompute_gb"]
-    model = parts["total_selective_recompute_gb"] - activations
+    activations = parts.activations_gb["selective"]
+    model = parts.total_gb("selective") - activations
     lower = (
         "data.batch_size or data.max_length"
         if activations > model

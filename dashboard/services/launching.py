@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dashboard.services import user_data
 from dashboard.services.access import owner_name, require
@@ -19,6 +20,9 @@ from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound, UserError
 from paretolab.init_check import check_init_from
 from paretolab.store import Run
+
+if TYPE_CHECKING:  # the cost model loads only when a preview is asked for
+    from paretolab.costing.estimate_result import Estimate
 
 PRESETS_DIR = REPO / "configs"
 
@@ -134,7 +138,17 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     return counts, model_dot(counts, config.model, shape.num_classes)
 
 
-def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CostPreview:
+    """A config's training cost before it runs: the estimate, and the steps it covers."""
+
+    steps: int
+    steps_from_config: bool
+    """True: ``trainer.max_steps``; False: ``steps_if_unset`` (the config trains by epochs)."""
+    estimate: Estimate
+
+
+def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> CostPreview:
     """What the config's training costs on its hardware profile at an assumed MFU:
     ``trainer.max_steps`` full-length batches, or ``steps_if_unset`` when it trains by epochs.
 
@@ -157,7 +171,7 @@ def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any
     batch_tokens = full_batch(shape, config.data.batch_size).tokens
     tokens = steps * t.accumulate_grad_batches * batch_tokens * world
     devices = config.hardware.num_nodes if catalog.device(hardware).kind == "cpu" else world
-    doc = estimate(
+    found = estimate(
         catalog,
         shape,
         tokens,
@@ -168,7 +182,7 @@ def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> dict[str, Any
         batch=config.data.batch_size,
         optimizer=config.optim.optimizer,
     )
-    return {"steps": steps, "steps_from_config": t.max_steps > 0, **doc}
+    return CostPreview(steps, t.max_steps > 0, found)
 
 
 def _local_device(config: RunConfig) -> str:

@@ -23,7 +23,7 @@ from paretolab.costing.estimate import default_precision
 from paretolab.costing.frontier import higher_is_better, is_fraction
 from paretolab.costing.pricing import project
 from paretolab.costing.scaling import chinchilla_context, compute_for_target, fit_power_law
-from paretolab.costing.serving import serving_cost
+from paretolab.costing.serving import ServingCost, serving_cost
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
@@ -95,8 +95,8 @@ def chinchilla_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "run": r["name"],
                 "params": r["params"],
                 "tokens": tokens,
-                "tokens_per_param": ctx["tokens_per_param"],
-                "verdict": ctx["verdict"],
+                "tokens_per_param": ctx.tokens_per_param,
+                "verdict": ctx.verdict,
             }
         )
     return pd.DataFrame(rows)
@@ -114,9 +114,7 @@ def run_shape(run_id: int) -> ModelShape:
     return ModelShape.from_config(parse_config(store().get_run(run_id).config))
 
 
-def serving(
-    run_id: int, hardware: str, utilisation: float, tokens_per_request: int
-) -> dict[str, Any]:
+def serving(run_id: int, hardware: str, utilisation: float, tokens_per_request: int) -> ServingCost:
     """Dollars per million tokens and per thousand requests for run ``run_id``'s model."""
     catalog = load_catalog()
     precision = default_precision(catalog.device(hardware))
@@ -154,15 +152,15 @@ def describe_projection(p: dict[str, Any], metric: str, setup: str) -> str:
     )
 
 
-def describe_serving(result: dict[str, Any], run: str) -> str:
+def describe_serving(result: ServingCost, run: str) -> str:
     """Serving figures (``serving``) in one sentence."""
-    fits = "fits" if result["fits_in_memory"] else "does NOT fit"
+    fits = "fits" if result.fits_in_memory else "does NOT fit"
     return (
-        f"{run} on {result['device_name']} at {result['utilisation']:.0%} utilisation: "
-        f"{usd(result['usd_per_million_tokens'])} per million tokens, "
-        f"{usd(result['usd_per_thousand_requests'])} per 1,000 requests of "
-        f"{result['tokens_per_request']} tokens; {result['flops_per_token']:.3g} FLOPs per "
-        f"token; {result['memory_gb']:.3g} GB of memory ({fits}); price {result['price_quote']}."
+        f"{run} on {result.device_name} at {result.utilisation:.0%} utilisation: "
+        f"{usd(result.usd_per_million_tokens)} per million tokens, "
+        f"{usd(result.usd_per_thousand_requests)} per 1,000 requests of "
+        f"{result.tokens_per_request} tokens; {result.flops_per_token:.3g} FLOPs per "
+        f"token; {result.memory_gb:.3g} GB of memory ({fits}); price {result.price_quote}."
     )
 
 

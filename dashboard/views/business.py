@@ -219,9 +219,9 @@ def serving_section(points: pd.DataFrame) -> None:
         st.error(str(exc))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("per 1M tokens", services.usd(result["usd_per_million_tokens"]))
-    m2.metric("per 1,000 requests", services.usd(result["usd_per_thousand_requests"]))
-    m3.metric("tokens/s per device", f"{result['tokens_per_sec']:,.0f}")
+    m1.metric("per 1M tokens", services.usd(result.usd_per_million_tokens))
+    m2.metric("per 1,000 requests", services.usd(result.usd_per_thousand_requests))
+    m3.metric("tokens/s per device", f"{result.tokens_per_sec:,.0f}")
     note = services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
     st.caption(note)
     report.sections.append(("Serving cost", [note]))

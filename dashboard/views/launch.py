@@ -84,22 +84,25 @@ def show_cost_preview(config) -> None:
     except services.UserError as exc:
         st.warning(str(exc))
         return
-    budget = "for trainer.max_steps" if p["steps_from_config"] else "per 1,000 steps"
-    usd = f"${p['cost_usd']:.2g}" if p["cost_usd"] is not None else "no price"
+    budget = "for trainer.max_steps" if p.steps_from_config else "per 1,000 steps"
+    e = p.estimate
+    usd = f"${e.cost.cost_usd:.2g}" if e.cost.cost_usd is not None else "no price"
     st.markdown(
-        f"**{p['flops_exact']:.2g} FLOPs · {_duration(p['wall_hours'] * 3600)} · {usd}** {budget}"
+        f"**{e.compute.flops_exact:.2g} FLOPs · {_duration(e.cost.wall_hours * 3600)} · {usd}** "
+        f"{budget}"
     )
-    memory = p["memory"]["training"]["total_none_recompute_gb"]
-    device_memory = p["memory"]["device_memory_gb"]
+    memory = e.memory.training.total_gb("none")
+    device_memory = e.memory.device_memory_gb
     fits = (
         ""
         if device_memory is None
         else (" (fits)" if memory <= device_memory else " (does NOT fit)")
     )
+    h = e.hardware
     st.caption(
-        f"{p['steps']:,} steps of full-length batches on {p['devices']} × {p['device_name']} "
-        f"at an assumed {p['mfu']:.0%} MFU ({p['precision']}); {p['energy_kwh']:.3g} kWh, "
-        f"{p['co2_kg']:.3g} kg CO₂e; training memory ≈ {memory:.3g} GB{fits}. "
+        f"{p.steps:,} steps of full-length batches on {h.devices} × {h.device_name} "
+        f"at an assumed {h.mfu:.0%} MFU ({h.precision}); {e.energy.energy_kwh:.3g} kWh, "
+        f"{e.energy.co2_kg:.3g} kg CO₂e; training memory ≈ {memory:.3g} GB{fits}. "
         "The run measures its real figures."
     )
 

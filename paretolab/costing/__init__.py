@@ -8,6 +8,7 @@
 - ``peaks``: the peak a device is measured against (a CPU's is measured);
 - ``pricing``: device-hours, dollars, kWh, CO₂e and projections;
 - ``estimate``: one training budget costed end to end (``paretolab cost estimate``);
+- ``estimate_result``: what ``estimate`` returns (frozen dataclasses, ``to_dict()`` for JSON);
 - ``frontier``: the cost-vs-quality Pareto frontier and its marginal costs;
 - ``scaling``: power-law fits of loss against compute, Chinchilla context (numpy, scipy).
 """

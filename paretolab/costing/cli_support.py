@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pricing=args.pricing or "auto",
         params=args.params,
         batch=args.batch,
-    )
+    ).to_dict()
 
 
 def _shape(args: argparse.Namespace) -> tuple[ModelShape, float | None, str | None, str | None]:

@@ -8,10 +8,19 @@ Chinchilla context — every figure with the assumption it rests on.
 from __future__ import annotations
 
 import math
-from typing import Any
+from types import MappingProxyType
 
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import Catalog, Device
+from paretolab.costing.estimate_result import (
+    Compute,
+    Cost,
+    Energy,
+    Estimate,
+    Hardware,
+    Memory,
+    ParamCounts,
+)
 from paretolab.costing.flops import (
     inference_flops_per_token,
     params_and_flops,
@@ -115,8 +124,8 @@ def estimate(
     params: float | None = None,
     batch: int = 1,
     optimizer: str = "adamw",
-) -> dict[str, Any]:
-    """Everything a training budget costs, as a JSON-ready dict.
+) -> Estimate:
+    """Everything a training budget costs (``Estimate.to_dict()`` is its JSON form).
 
     Args:
         catalog: the hardware catalog.
@@ -148,40 +157,37 @@ def estimate(
     flops_exact = counted["flops_exact"]
     projection = project(catalog, flops_exact, hardware, devices, mfu, precision, pricing)
     s = projection.spend
-    chinchilla = chinchilla_context(n, tokens)
-    return {
-        "params": n,
-        "params_counted": counted["params"],
-        "params_non_embedding": counted["params_non_embedding"],
-        "tokens": tokens,
-        "flops_6nd": flops_6nd,
-        "flops_exact": flops_exact,
-        "flops_breakdown": training_flops_for_tokens(shape, tokens),
-        "pf_days": pf_days(flops_exact),
-        "pf_days_6nd": pf_days(flops_6nd),
-        "inference_flops_per_token": inference_flops_per_token(shape),
-        "hardware": hardware,
-        "device_name": s.device_name,
-        "devices": devices,
-        "precision": precision,
-        "dtype": projection.dtype,
-        "peak_flops": projection.peak_flops,
-        "mfu": mfu,
-        "wall_hours": s.wall_seconds / 3600.0,
-        "device_hours": s.device_hours,
-        "cost_usd": s.cost_usd,
-        "usd_per_device_hour": s.price_usd_per_hour,
-        "energy_kwh": s.energy_kwh,
-        "co2_kg": s.co2_kg,
-        "memory": {
-            "training": training_memory(
+    return Estimate(
+        params=ParamCounts(n, counted["params"], counted["params_non_embedding"]),
+        compute=Compute(
+            tokens=tokens,
+            flops_6nd=flops_6nd,
+            flops_exact=flops_exact,
+            flops_breakdown=MappingProxyType(training_flops_for_tokens(shape, tokens)),
+            pf_days=pf_days(flops_exact),
+            pf_days_6nd=pf_days(flops_6nd),
+            inference_flops_per_token=inference_flops_per_token(shape),
+        ),
+        hardware=Hardware(
+            entry=hardware,
+            device_name=s.device_name,
+            devices=devices,
+            precision=precision,
+            dtype=projection.dtype,
+            peak_flops=projection.peak_flops,
+            mfu=mfu,
+        ),
+        cost=Cost(s.wall_seconds / 3600.0, s.device_hours, s.cost_usd, s.price_usd_per_hour),
+        energy=Energy(s.energy_kwh, s.co2_kg),
+        memory=Memory(
+            training=training_memory(
                 shape, batch, precision=precision, optimizer=optimizer, params=n
             ),
-            "serving": serving_memory(shape, params=n),
-            "device_memory_gb": device.memory_gb,
-        },
-        "chinchilla": chinchilla,
-        "assumptions": [
+            serving=serving_memory(shape, params=n),
+            device_memory_gb=device.memory_gb,
+        ),
+        chinchilla=chinchilla_context(n, tokens),
+        assumptions=(
             "time and cost from flops_exact (the per-layer count; backward = 2 × forward)",
             f"peak {projection.peak_flops:.3g} FLOP/s per device: {projection.peak_source}",
             f"MFU {mfu:.0%} of peak, {devices} device(s) in data parallel, no idle time",
@@ -189,5 +195,5 @@ def estimate(
             f"energy: TDP {s.tdp_watts:g} W × PUE {s.pue:g} (an estimate, not a measurement)",
             f"carbon: {s.carbon_kg_per_kwh:g} kg CO2e/kWh ({s.grid})",
             f"memory: batch {batch} sequence(s) per device, optimizer {optimizer}",
-        ],
-    }
+        ),
+    )

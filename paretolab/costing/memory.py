@@ -17,12 +17,70 @@ Serving holds the weights (× 1.2 for the runtime's overhead) and a KV cache of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
 from paretolab.costing.params import total_params
 from paretolab.costing.shapes import ModelShape
 
 GB = 1e9
 BYTES = {"fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "int8": 1}
 RECOMPUTATION = ("none", "selective", "full")
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """Training memory of one process, in GB: the model's static parts, and activations for
+    each recomputation choice (keys of ``activations_gb``: ``RECOMPUTATION``)."""
+
+    weights_gb: float
+    gradients_gb: float
+    optimizer_gb: float
+    activations_gb: Mapping[str, float]
+
+    @property
+    def static_gb(self) -> float:
+        """Weights, gradients and optimiser states: what every recomputation choice keeps."""
+        return self.weights_gb + self.gradients_gb + self.optimizer_gb
+
+    def total_gb(self, recompute: str) -> float:
+        """Static parts plus the activations kept under ``recompute``."""
+        return self.static_gb + self.activations_gb[recompute]
+
+    def to_dict(self) -> dict[str, float]:
+        """The JSON form: ``weights_gb`` … then ``activations_<mode>_recompute_gb`` and
+        ``total_<mode>_recompute_gb`` for each mode in ``RECOMPUTATION``."""
+        out = {
+            "weights_gb": self.weights_gb,
+            "gradients_gb": self.gradients_gb,
+            "optimizer_gb": self.optimizer_gb,
+        }
+        for mode in RECOMPUTATION:
+            out[f"activations_{mode}_recompute_gb"] = self.activations_gb[mode]
+            out[f"total_{mode}_recompute_gb"] = self.total_gb(mode)
+        return out
+
+
+@dataclass(frozen=True)
+class ServingMemory:
+    """Serving memory in GB: weights with the runtime's overhead, and the KV cache."""
+
+    weights_gb: float
+    kv_cache_gb: float
+
+    @property
+    def total_gb(self) -> float:
+        """Weights plus KV cache."""
+        return self.weights_gb + self.kv_cache_gb
+
+    def to_dict(self) -> dict[str, float]:
+        """The JSON form: ``weights_gb``, ``kv_cache_gb``, ``total_gb``."""
+        return {
+            "weights_gb": self.weights_gb,
+            "kv_cache_gb": self.kv_cache_gb,
+            "total_gb": self.total_gb,
+        }
 
 
 def optimizer_state_bytes(optimizer: str, momentum: float = 0.9) -> float:
@@ -64,7 +122,7 @@ def training_memory(
     optimizer: str = "adamw",
     momentum: float = 0.9,
     params: float | None = None,
-) -> dict[str, float]:
+) -> TrainingMemory:
     """Training memory by part, in GB, with activations for each recomputation choice.
 
     Args:
@@ -80,17 +138,15 @@ def training_memory(
     weights = 2.0 if mixed else 4.0
     states = optimizer_state_bytes(optimizer, momentum) + (4.0 if mixed else 0.0)
     t = seq_len or shape.max_len
-    parts = {
-        "weights_gb": n * weights / GB,
-        "gradients_gb": n * weights / GB,
-        "optimizer_gb": n * states / GB,
+    activations = {
+        mode: activation_bytes(shape, batch, t, mode, mixed) / GB for mode in RECOMPUTATION
     }
-    static = sum(parts.values())
-    for mode in RECOMPUTATION:
-        act = activation_bytes(shape, batch, t, mode, mixed) / GB
-        parts[f"activations_{mode}_recompute_gb"] = act
-        parts[f"total_{mode}_recompute_gb"] = static + act
-    return parts
+    return TrainingMemory(
+        weights_gb=n * weights / GB,
+        gradients_gb=n * weights / GB,
+        optimizer_gb=n * states / GB,
+        activations_gb=MappingProxyType(activations),
+    )
 
 
 def serving_memory(
@@ -99,13 +155,14 @@ def serving_memory(
     context: int | None = None,
     dtype: str = "bf16",
     params: float | None = None,
-) -> dict[str, float]:
+) -> ServingMemory:
     """Serving memory in GB: weights (× 1.2 overhead) and the KV cache for ``batch``
     sequences of ``context`` tokens."""
     n = total_params(shape) if params is None else params
     width = BYTES[dtype]
     t = context or shape.max_len
     layers = shape.n_layers + shape.n_decoder_layers
-    weights = 1.2 * n * width / GB
-    kv_cache = 2.0 * layers * t * shape.d_model * width * batch / GB
-    return {"weights_gb": weights, "kv_cache_gb": kv_cache, "total_gb": weights + kv_cache}
+    return ServingMemory(
+        weights_gb=1.2 * n * width / GB,
+        kv_cache_gb=2.0 * layers * t * shape.d_model * width * batch / GB,
+    )

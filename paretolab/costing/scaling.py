@@ -12,7 +12,7 @@ No torch (numpy and scipy, both declared dependencies).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -163,7 +163,24 @@ def prediction_band(
     return np.percentile(curves, 10, axis=0), np.percentile(curves, 90, axis=0)
 
 
-def chinchilla_context(params: float, tokens: float) -> dict[str, float | str]:
+@dataclass(frozen=True)
+class ChinchillaContext:
+    """A training budget against Chinchilla's ~20 tokens per parameter."""
+
+    tokens_per_param: float
+    compute_optimal_tokens_per_param: float
+    compute_optimal_params: float
+    """The parameter count that would spend the same compute compute-optimally."""
+    compute_optimal_tokens: float
+    verdict: str
+    """One line: under-trained, near compute-optimal, or over-trained."""
+
+    def to_dict(self) -> dict[str, float | str]:
+        """The JSON form: the fields by name, in order."""
+        return asdict(self)
+
+
+def chinchilla_context(params: float, tokens: float) -> ChinchillaContext:
     """Tokens per parameter against Chinchilla's ~20, and the compute-optimal split of the
     same compute (C ≈ 6·N·D with D = 20·N)."""
     ratio = tokens / params
@@ -175,13 +192,13 @@ def chinchilla_context(params: float, tokens: float) -> dict[str, float | str]:
         verdict = "over-trained for its compute: fine when serving cost matters (smaller model)"
     else:
         verdict = "near compute-optimal"
-    return {
-        "tokens_per_param": ratio,
-        "compute_optimal_tokens_per_param": CHINCHILLA_TOKENS_PER_PARAM,
-        "compute_optimal_params": optimal_params,
-        "compute_optimal_tokens": CHINCHILLA_TOKENS_PER_PARAM * optimal_params,
-        "verdict": verdict,
-    }
+    return ChinchillaContext(
+        tokens_per_param=ratio,
+        compute_optimal_tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM,
+        compute_optimal_params=optimal_params,
+        compute_optimal_tokens=CHINCHILLA_TOKENS_PER_PARAM * optimal_params,
+        verdict=verdict,
+    )
 
 
 def chinchilla_loss(params: float, tokens: float) -> float:

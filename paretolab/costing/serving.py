@@ -9,7 +9,7 @@ its output tokens.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog
 from paretolab.costing.flops import inference_flops_per_token
@@ -17,6 +17,29 @@ from paretolab.costing.memory import serving_memory
 from paretolab.costing.peaks import required_peak
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
+
+
+@dataclass(frozen=True)
+class ServingCost:
+    """Throughput and cost of serving a model on one device."""
+
+    hardware: str
+    """The catalog entry."""
+    device_name: str
+    flops_per_token: float
+    tokens_per_sec: float
+    usd_per_million_tokens: float | None
+    """None when the catalog has no price for the entry (likewise per thousand requests)."""
+    usd_per_thousand_requests: float | None
+    tokens_per_request: int
+    utilisation: float
+    """Share of peak the deployment keeps busy."""
+    peak_flops: float
+    peak_source: str
+    price_quote: str
+    memory_gb: float
+    """Weights (× 1.2 overhead) and the KV cache of one sequence."""
+    fits_in_memory: bool
 
 
 def serving_cost(
@@ -28,7 +51,7 @@ def serving_cost(
     precision: str = "bf16-mixed",
     pricing: str = "auto",
     context: int | None = None,
-) -> dict[str, Any]:
+) -> ServingCost:
     """Throughput and cost of serving ``shape`` on one ``hardware`` device.
 
     Raises:
@@ -46,20 +69,20 @@ def serving_cost(
     per_million = price.usd_per_hour / (tokens_per_sec * 3600) * 1e6 if price else None
     dtype = PRECISION_DTYPES.get(precision, precision)
     memory = serving_memory(shape, context=context, dtype=dtype if dtype != "tf32" else "fp32")
-    return {
-        "hardware": hardware,
-        "device_name": device.name,
-        "flops_per_token": per_token,
-        "tokens_per_sec": tokens_per_sec,
-        "usd_per_million_tokens": per_million,
-        "usd_per_thousand_requests": (
+    return ServingCost(
+        hardware=hardware,
+        device_name=device.name,
+        flops_per_token=per_token,
+        tokens_per_sec=tokens_per_sec,
+        usd_per_million_tokens=per_million,
+        usd_per_thousand_requests=(
             per_million * tokens_per_request / 1000 if per_million is not None else None
         ),
-        "tokens_per_request": tokens_per_request,
-        "utilisation": utilisation,
-        "peak_flops": peak,
-        "peak_source": source,
-        "price_quote": f"{price.label()}, {price.source}" if price else "no price in the catalog",
-        "memory_gb": memory["total_gb"],
-        "fits_in_memory": device.memory_gb is None or memory["total_gb"] <= device.memory_gb,
-    }
+        tokens_per_request=tokens_per_request,
+        utilisation=utilisation,
+        peak_flops=peak,
+        peak_source=source,
+        price_quote=f"{price.label()}, {price.source}" if price else "no price in the catalog",
+        memory_gb=memory.total_gb,
+        fits_in_memory=device.memory_gb is None or memory.total_gb <= device.memory_gb,
+    )

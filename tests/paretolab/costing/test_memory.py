@@ -12,12 +12,12 @@ SHAPE = ModelShape(
 
 def test_mixed_precision_adamw_is_sixteen_bytes_per_parameter() -> None:
     parts = training_memory(SHAPE, batch=2, params=1e9, precision="bf16-mixed", optimizer="adamw")
-    assert (parts["weights_gb"], parts["gradients_gb"], parts["optimizer_gb"]) == (2.0, 2.0, 12.0)
+    assert (parts.weights_gb, parts.gradients_gb, parts.optimizer_gb) == (2.0, 2.0, 12.0)
 
 
 def test_fp32_sgd_with_momentum_is_twelve_bytes_per_parameter() -> None:
     parts = training_memory(SHAPE, batch=2, params=1e9, precision="32", optimizer="sgd")
-    assert parts["weights_gb"] + parts["gradients_gb"] + parts["optimizer_gb"] == 12.0
+    assert parts.weights_gb + parts.gradients_gb + parts.optimizer_gb == 12.0
 
 
 def test_activations_by_recomputation_by_hand() -> None:
@@ -32,8 +32,8 @@ def test_activations_by_recomputation_by_hand() -> None:
 
 def test_serving_memory_is_weights_plus_kv_cache() -> None:
     parts = serving_memory(SHAPE, batch=4, context=10, dtype="bf16", params=1e9)
-    assert parts["weights_gb"] == pytest.approx(1.2 * 2)
-    assert parts["kv_cache_gb"] == pytest.approx(2 * 3 * 10 * 8 * 2 * 4 / 1e9)
+    assert parts.weights_gb == pytest.approx(1.2 * 2)
+    assert parts.kv_cache_gb == pytest.approx(2 * 3 * 10 * 8 * 2 * 4 / 1e9)
 
 
 def test_every_configurable_optimizer_has_a_state_size() -> None:

@@ -42,10 +42,10 @@ def test_serving_cost_by_hand(home) -> None:
     out = serving_cost(load_catalog(), LM, "h100-sxm", utilisation=0.5, tokens_per_request=500)
     per_token = inference_flops_per_token(LM)
     tokens_per_sec = 9.895e14 * 0.5 / per_token
-    assert out["tokens_per_sec"] == pytest.approx(tokens_per_sec)
-    assert out["usd_per_million_tokens"] == pytest.approx(3.99 / (tokens_per_sec * 3600) * 1e6)
-    assert out["usd_per_thousand_requests"] == pytest.approx(out["usd_per_million_tokens"] / 2)
-    assert out["fits_in_memory"]
+    assert out.tokens_per_sec == pytest.approx(tokens_per_sec)
+    assert out.usd_per_million_tokens == pytest.approx(3.99 / (tokens_per_sec * 3600) * 1e6)
+    assert out.usd_per_thousand_requests == pytest.approx(out.usd_per_million_tokens / 2)
+    assert out.fits_in_memory
     with pytest.raises(UserError, match="utilisation must be in"):
         serving_cost(load_catalog(), LM, "h100-sxm", utilisation=0)
 

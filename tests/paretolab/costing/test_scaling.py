@@ -56,10 +56,10 @@ def test_too_few_runs_is_a_user_error() -> None:
 
 def test_chinchilla_context() -> None:
     ctx = chinchilla_context(1e9, 20.2e9)  # their Table 3: 1B params ↔ 20.2B tokens
-    assert ctx["verdict"] == "near compute-optimal"
-    assert ctx["compute_optimal_params"] == pytest.approx(1e9, rel=0.01)
-    assert chinchilla_context(1e9, 2e9)["verdict"].startswith("under-trained")
-    assert chinchilla_context(1e6, 1e9)["verdict"].startswith("over-trained")
+    assert ctx.verdict == "near compute-optimal"
+    assert ctx.compute_optimal_params == pytest.approx(1e9, rel=0.01)
+    assert chinchilla_context(1e9, 2e9).verdict.startswith("under-trained")
+    assert chinchilla_context(1e6, 1e9).verdict.startswith("over-trained")
     assert chinchilla_loss(1e9, 20e9) == pytest.approx(
         1.69 + 406.4 / 1e9**0.34 + 410.7 / 20e9**0.28
     )

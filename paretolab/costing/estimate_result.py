@@ -1,0 +1,150 @@
+"""What ``estimate()`` returns: one training budget's figures, grouped, and its JSON form.
+
+Callers read attributes (``found.cost.cost_usd``); ``Estimate.to_dict()`` is the one place
+that names the JSON keys of ``paretolab cost estimate`` (JSON), a flat document whose only
+nested parts are ``flops_breakdown``, ``memory`` and ``chinchilla``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from paretolab.costing.memory import ServingMemory, TrainingMemory
+from paretolab.costing.scaling import ChinchillaContext
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    """The parameter count N, as used and as counted from the shape."""
+
+    used: float
+    """N behind 6·N·D and memory: the one given, else the one counted."""
+    counted: int
+    """Counted from the shape, embeddings and head included."""
+    non_embedding: int
+    """Counted, without the embeddings (Kaplan et al.'s N)."""
+
+
+@dataclass(frozen=True)
+class Compute:
+    """Training and inference FLOPs for the token budget."""
+
+    tokens: float
+    """Training tokens D."""
+    flops_6nd: float
+    """6·N·D, the usual rule of thumb."""
+    flops_exact: float
+    """The per-layer count (backward = 2 × forward): what time and cost are taken from."""
+    flops_breakdown: Mapping[str, float]
+    """``flops_exact`` by part (embeddings, qkv, …, logits)."""
+    pf_days: float
+    """``flops_exact`` in petaFLOP/s-days."""
+    pf_days_6nd: float
+    """``flops_6nd`` in petaFLOP/s-days."""
+    inference_flops_per_token: float
+    """Forward FLOPs per generated or classified token."""
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What the budget runs on, and how well it is assumed to use it."""
+
+    entry: str
+    """The catalog entry (JSON: ``hardware``)."""
+    device_name: str
+    devices: int
+    """How many devices, training in data parallel."""
+    precision: str
+    """``32``, ``bf16-mixed`` or ``16-mixed``."""
+    dtype: str
+    """The dtype whose peak is used (``fp32``, ``bf16``, …)."""
+    peak_flops: float
+    """Peak FLOP/s of one device at ``dtype``."""
+    mfu: float
+    """Model FLOPs utilisation assumed: the share of peak achieved."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Time and money."""
+
+    wall_hours: float
+    device_hours: float
+    cost_usd: float | None
+    """None when the catalog has no price for the entry."""
+    usd_per_device_hour: float | None
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Energy from TDP × PUE (an estimate, not a measurement), and its carbon."""
+
+    energy_kwh: float
+    co2_kg: float
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory to train (per device) and to serve, beside what the device has."""
+
+    training: TrainingMemory
+    serving: ServingMemory
+    device_memory_gb: float | None
+    """None when the catalog does not say."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of ``memory``."""
+        return {
+            "training": self.training.to_dict(),
+            "serving": self.serving.to_dict(),
+            "device_memory_gb": self.device_memory_gb,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Everything a training budget costs, every figure with the assumption it rests on."""
+
+    params: ParamCounts
+    compute: Compute
+    hardware: Hardware
+    cost: Cost
+    energy: Energy
+    memory: Memory
+    chinchilla: ChinchillaContext
+    assumptions: tuple[str, ...]
+    """One line per assumption, for people."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``paretolab cost estimate`` (keys in this order)."""
+        p, c, h = self.params, self.compute, self.hardware
+        return {
+            "params": p.used,
+            "params_counted": p.counted,
+            "params_non_embedding": p.non_embedding,
+            "tokens": c.tokens,
+            "flops_6nd": c.flops_6nd,
+            "flops_exact": c.flops_exact,
+            "flops_breakdown": dict(c.flops_breakdown),
+            "pf_days": c.pf_days,
+            "pf_days_6nd": c.pf_days_6nd,
+            "inference_flops_per_token": c.inference_flops_per_token,
+            "hardware": h.entry,
+            "device_name": h.device_name,
+            "devices": h.devices,
+            "precision": h.precision,
+            "dtype": h.dtype,
+            "peak_flops": h.peak_flops,
+            "mfu": h.mfu,
+            "wall_hours": self.cost.wall_hours,
+            "device_hours": self.cost.device_hours,
+            "cost_usd": self.cost.cost_usd,
+            "usd_per_device_hour": self.cost.usd_per_device_hour,
+            "energy_kwh": self.energy.energy_kwh,
+            "co2_kg": self.energy.co2_kg,
+            "memory": self.memory.to_dict(),
+            "chinchilla": self.chinchilla.to_dict(),
+            "assumptions": list(self.assumptions),
+        }
