@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
 from paretolab import yaml_safe
 from paretolab.errors import ConfigError

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard.components import attention_panels as panels
 from dashboard.components import attention_summaries as summaries
 from dashboard.services import attention as attention_services
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import runs as run_services
 from paretolab.errors import RunNotFound, UserError
 

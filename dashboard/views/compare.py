@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.components.charts import band_figure, curves_figure, grid_figure, system_figure
 from dashboard.services import compare as compare_services
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
 from dashboard.services import system as system_services
 from paretolab.errors import UserError

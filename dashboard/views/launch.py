@@ -8,7 +8,7 @@ import streamlit as st
 import yaml
 
 from dashboard.components.config_form import render_config_form
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import system as system_services
 from paretolab.errors import ConfigError, UserError
 

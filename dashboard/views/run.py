@@ -10,7 +10,7 @@ from dashboard.components.charts import confusion_figure, curves_figure, system_
 from dashboard.components.cost_columns import cost_columns
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access, artifact_files
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
 from dashboard.services import runs as run_services
 from dashboard.services import system as system_services

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import access
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
 from paretolab.errors import UserError
 

@@ -184,7 +184,7 @@ def test_the_check_reads_at_most_max_check_bytes(tmp_path, monkeypatch) -> None:
 def test_the_dashboard_and_a_sweep_trial_refuse_a_model_too_big(monkeypatch, store) -> None:
     import optuna
 
-    from dashboard.services import launching as launch_services
+    from dashboard.services import launch as launch_services
     from dashboard.services import system as system_services
     from sweeps.objective import TrialFailed, run_trial
     from sweeps.spec import load_spec

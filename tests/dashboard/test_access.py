@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.services import access
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import runs as run_services
 from dashboard.services import sweeps as sweep_services
 from dashboard.services.business import frontier as frontier_services

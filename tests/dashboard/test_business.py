@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.components.cost_charts import frontier_figure
 from dashboard.services import access
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import runs as run_services
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
 from paretolab.config_io import load_config
 from paretolab.data_roots import ROOTS_ENV, data_roots, is_inside

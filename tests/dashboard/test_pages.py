@@ -142,7 +142,7 @@ def test_subprocess_helper_is_not_left_running() -> None:
 
 
 def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -> None:
-    from dashboard.services import launching as launch_services
+    from dashboard.services import launch as launch_services
 
     asked = []
 

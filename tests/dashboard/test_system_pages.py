@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.services import compare as compare_services
-from dashboard.services import launching as launch_services
+from dashboard.services import launch as launch_services
 from dashboard.services import runs as run_services
 from dashboard.services import system as system_services
 from paretolab import devices
