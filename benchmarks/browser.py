@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
 from benchmarks.dashboard_queries import populate  # noqa: E402
-from dashboard.services.report import CHROMIUM_ARGS  # noqa: E402
+from dashboard.services.business.report import CHROMIUM_ARGS  # noqa: E402
 
 GOAL_S = 1.5
 # Streamlit marks its app root with the script's state; "notRunning" = the run has finished.

@@ -86,22 +86,24 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as home:
         os.environ["PARETOLAB_HOME"] = home
         os.environ.pop("PARETOLAB_DB_URL", None)
-        from dashboard import services
+        from dashboard.services import common
+        from dashboard.services import run_detail as detail_services
+        from dashboard.services import runs as run_services
         from paretolab import executor
 
         executor.ensure_executor = lambda store, **kw: None  # no background process in a benchmark
-        store = services.get_store()
+        store = common.get_store()
         start = time.perf_counter()
         long_ids = populate(store, args.runs, args.long_runs, args.steps)
         fill_s = time.perf_counter() - start
         table_med, table_min = timed(
-            lambda: (services.runs_frame(), services.all_tags()), args.repeat
+            lambda: (run_services.runs_frame(), run_services.all_tags()), args.repeat
         )
         chart_med, chart_min = timed(
-            lambda: services.metric_series(long_ids, "train_loss"), args.repeat
+            lambda: detail_services.metric_series(long_ids, "train_loss"), args.repeat
         )
-        n_rows = len(services.runs_frame()[0])
-        n_points = len(services.metric_series(long_ids, "train_loss"))
+        n_rows = len(run_services.runs_frame()[0])
+        n_points = len(detail_services.metric_series(long_ids, "train_loss"))
     header = ["query", "data", "median (s)", "best (s)", "goal", "met"]
     rows = [
         [

@@ -7,8 +7,8 @@ navigation loads).
 
 import streamlit as st
 
-from dashboard import services
 from dashboard.components.sign_in import gate, signed_in
+from dashboard.services import access
 
 st.set_page_config(page_title="paretolab", page_icon="📈", layout="wide")
 # The navigation comes before the gate, so the page a link asked for (/run?run=2) is known
@@ -18,7 +18,7 @@ is_signed_in = signed_in()
 # refuse their launches too. Before sign-in it is listed, so a link to it is kept.
 launch = (
     [st.Page("views/launch.py", title="Launch", icon=":material/rocket_launch:")]
-    if not is_signed_in or services.permitted("launch a run")
+    if not is_signed_in or access.permitted("launch a run")
     else []
 )
 experiments = [

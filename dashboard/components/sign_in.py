@@ -16,8 +16,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 from streamlit.navigation.page import StreamlitPage
 
-from dashboard import services
-from paretolab.auth import OFF, OIDC, PASSWORD, User
+from dashboard.services import access
+from paretolab.auth import OFF, OIDC, PASSWORD, AccessDenied, User
+from paretolab.errors import UserError
 from paretolab.sessions import COOKIE_NAME, MAX_AGE_S
 
 TARGET = "paretolab_sign_in_target"  # st.session_state: (url_path, query params) asked for
@@ -27,11 +28,11 @@ def signed_in() -> bool:
     """True when sign-in is off or someone is signed in (from this session or its cookie):
     the pages may be listed. Draws nothing."""
     try:
-        mode = services.sign_in_mode()
+        mode = access.sign_in_mode()
         if mode == OFF:
             return True
         _current_user(mode)
-    except services.UserError:  # nobody signed in, or a broken users file: gate() says
+    except UserError:  # nobody signed in, or a broken users file: gate() says
         return False
     return True
 
@@ -48,17 +49,17 @@ def gate(navigation: StreamlitPage, pages: list[StreamlitPage]) -> User | None:
         The signed-in user; None when sign-in is off (everyone may do everything).
     """
     try:
-        mode = services.sign_in_mode()
+        mode = access.sign_in_mode()
         if mode == OFF:
             return None
         user = _current_user(mode)
-    except services.AccessDenied as exc:
+    except AccessDenied as exc:
         # The first page asked for wins: later reruns of the form may be on the default page.
         st.session_state.setdefault(TARGET, (navigation.url_path, dict(st.query_params)))
         _write_cookie()
         _sign_in_page(mode, str(exc))
         st.stop()
-    except services.UserError as exc:  # a broken users or secrets file: stay closed
+    except UserError as exc:  # a broken users or secrets file: stay closed
         st.error(f"Sign-in is set up but cannot work: {exc}")
         st.stop()
     _write_cookie()
@@ -66,7 +67,7 @@ def gate(navigation: StreamlitPage, pages: list[StreamlitPage]) -> User | None:
     with st.sidebar:
         st.caption(f"Signed in as **{user.name}** · {user.role}")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            services.sign_out()
+            access.sign_out()
             if mode != OIDC:  # OIDC: st.logout already sends the browser away
                 st.rerun()
     return user
@@ -79,19 +80,19 @@ def browser_cookie() -> str | None:
 
 def _current_user(mode: str) -> User:
     if mode == PASSWORD:
-        services.check_session()
+        access.check_session()
         try:
-            return services.current_user()
-        except services.AccessDenied:
-            if services.resume_session(browser_cookie()) is None:
+            return access.current_user()
+        except AccessDenied:
+            if access.resume_session(browser_cookie()) is None:
                 raise
-    return services.current_user()
+    return access.current_user()
 
 
 def _write_cookie() -> None:
     """Put a new token into the session cookie, or remove it (JavaScript: Streamlit cannot
     set a cookie from Python). SameSite=Strict: no other site's page sends it along."""
-    value = services.pending_cookie()
+    value = access.pending_cookie()
     if value is None:
         return
     secure = "; Secure" if (st.context.url or "").startswith("https:") else ""
@@ -133,15 +134,15 @@ def _password_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            services.sign_in(name, password)
-        except services.AccessDenied as exc:
+            access.sign_in(name, password)
+        except AccessDenied as exc:
             st.error(str(exc))
             return
         st.rerun()
 
 
 def _oidc_buttons() -> None:
-    providers = services.oidc_providers()
+    providers = access.oidc_providers()
     for provider in providers or [None]:
         label = f"Sign in with {provider}" if provider else "Sign in"
         if st.button(label, key=f"sign_in_{provider or 'oidc'}", type="primary"):

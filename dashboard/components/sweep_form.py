@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard import services
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
 from paretolab import yaml_safe
 from paretolab.errors import ConfigError
@@ -57,7 +57,7 @@ def render_sweep_form() -> tuple[SweepSpec | None, list[str]]:
 def _render_form() -> tuple[SweepSpec | None, list[str]]:
     c1, c2, c3 = st.columns(3)
     study = c1.text_input("Study name", "my-sweep", key="sweeps_form_study")
-    presets = services.preset_names()
+    presets = launch_services.preset_names()
     preset = c2.selectbox(
         "Base config",
         presets,

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.common import store
-from dashboard.services.runs import metric_series
+from dashboard.services.run_detail import metric_series
 from paretolab import devices, memory_fit, settings, slurm_script
 from paretolab import monitoring as m
 from paretolab.config import RunConfig

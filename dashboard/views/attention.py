@@ -3,21 +3,23 @@ with rollout, saliency, cross-attention alignments and ViT patch maps."""
 
 import streamlit as st
 
-from dashboard import services
 from dashboard.components import attention_panels as panels
 from dashboard.components import attention_summaries as summaries
+from dashboard.services import attention as attention_services
+from dashboard.services import launch as launch_services
+from dashboard.services import runs as run_services
 from paretolab.errors import RunNotFound, UserError
 
 st.title("Look inside")
-choices = services.inspectable_runs()
+choices = attention_services.inspectable_runs()
 requested = st.query_params.get("run", "")
 if requested.isdigit() and int(requested) not in choices:  # an older run, linked directly
     try:
-        label = services.run_label(int(requested))
+        label = launch_services.run_label(int(requested))
     except RunNotFound:
         st.warning(f"There is no run {requested}.")
     else:
-        if services.checkpoints(int(requested)):
+        if attention_services.checkpoints(int(requested)):
             choices = {int(requested): label, **choices}
         else:
             st.warning(f"Run {requested} has no checkpoint yet: it has not trained far enough.")
@@ -35,9 +37,12 @@ run_id = c1.selectbox(
 )
 st.query_params["run"] = str(run_id)
 checkpoint = c2.radio(
-    "Checkpoint", services.checkpoints(run_id), horizontal=True, key=f"attn_checkpoint_{run_id}"
+    "Checkpoint",
+    attention_services.checkpoints(run_id),
+    horizontal=True,
+    key=f"attn_checkpoint_{run_id}",
 )
-family = services.get_run(run_id).config["model"]["family"]
+family = run_services.get_run(run_id).config["model"]["family"]
 
 
 def pick_maps():
@@ -47,21 +52,25 @@ def pick_maps():
     if kind == "dataset sample":
         s1, s2 = st.columns(2)
         split = s1.radio("Split", ["val", "test"], horizontal=True, key="attn_split")
-        n = services.sample_count(run_id, checkpoint, split)
+        n = attention_services.sample_count(run_id, checkpoint, split)
         index = s2.number_input(
             f"Sample (0–{n - 1})", 0, n - 1, 0, key=f"attn_sample_{run_id}_{split}"
         )
-        return services.sample_maps(run_id, checkpoint, split, int(index))
+        return attention_services.sample_maps(run_id, checkpoint, split, int(index))
     if kind == "typed text":
         text = st.text_area("Text", key="attn_text", placeholder="Type what the model should read")
-        return services.text_maps(run_id, checkpoint, text) if text.strip() else None
+        return attention_services.text_maps(run_id, checkpoint, text) if text.strip() else None
     upload = st.file_uploader(
         "Image (PNG, JPEG…)", type=["png", "jpg", "jpeg", "bmp", "gif"], key="attn_image"
     )
     invert = st.checkbox(
         "Invert dark and light (the digit sets are light strokes on black)", key="attn_invert"
     )
-    return services.image_maps(run_id, checkpoint, upload.getvalue(), invert) if upload else None
+    return (
+        attention_services.image_maps(run_id, checkpoint, upload.getvalue(), invert)
+        if upload
+        else None
+    )
 
 
 try:
@@ -94,7 +103,7 @@ with st.expander(f"Tokens ({len(maps.tokens)}), as the run's tokenizer splits th
         st.markdown("Generated: " + " ".join(f"`{panels.display(t)}`" for t in maps.output_tokens))
 st.download_button(
     "Download the arrays (.npz)",
-    lambda: services.npz_file(maps),  # built only when clicked
+    lambda: attention_services.npz_file(maps),  # built only when clicked
     file_name=f"run{run_id}-{checkpoint}-attention.npz",
     mime="application/octet-stream",
     key="attn_download",

@@ -4,39 +4,46 @@ projections, serving cost, every assumption with its date — and a report to ha
 import pandas as pd
 import streamlit as st
 
-from dashboard import services
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
 from dashboard.components.cost_columns import cost_columns
+from dashboard.services import access
+from dashboard.services.business import costs as cost_services
+from dashboard.services.business import frontier as frontier_services
+from dashboard.services.business import projections as projection_services
+from dashboard.services.business import report as report_services
+from paretolab.baselines import BASELINE_TASKS
+from paretolab.costing.scaling import prediction_band
+from paretolab.errors import UserError
 
 st.title("What quality costs")
 state = st.session_state
-if services.demo_mode():
+if access.demo_mode():
     st.caption("Read-only demo: nothing here can be launched, changed or deleted.")
-can_train = services.permitted("train a baseline")  # not in a demo, not for a viewer
+can_train = access.permitted("train a baseline")  # not in a demo, not for a viewer
 export = st.container()  # filled at the end, once every section has added to the report
 
-frame = services.costs_frame()
+frame = cost_services.costs_frame()
 if frame.empty:
     st.info(
         "No finished runs yet. Every run records what it cost (FLOPs, device-hours, $, kWh, "
         "CO₂e); finish a few runs of one task to see them against their quality here."
     )
     st.subheader("Assumptions")
-    st.dataframe(services.assumptions(), hide_index=True, width="stretch")
+    st.dataframe(frontier_services.assumptions(), hide_index=True, width="stretch")
     st.stop()
 
-choices = services.splits(frame)
+choices = frontier_services.splits(frame)
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
 key = c1.selectbox(
     "Runs on the data split", list(choices), format_func=choices.get, key="biz_split"
 )
 runs = frame[frame["split_key"] == key].dropna(axis=1, how="all")
-metrics = services.quality_metrics(runs)
+metrics = frontier_services.quality_metrics(runs)
 if not metrics:
     st.info("These runs logged no validation or test metric yet.")
     st.stop()
 metric = c2.selectbox("Quality", metrics, key="biz_metric")
-axes = {k: v for k, v in services.COST_AXES.items() if k in runs}
+axes = {k: v for k, v in frontier_services.COST_AXES.items() if k in runs}
 if not axes:
     st.info("These runs have no cost figures: a run stores them when its training ends.")
     st.stop()
@@ -44,13 +51,13 @@ cost = c3.selectbox("Cost", list(axes), format_func=axes.get, key="biz_cost")
 log_x = c4.toggle("log x", True, key="biz_log_x")
 log_y = c4.toggle("log y", False, key="biz_log_y")
 NUMBER_FORMATS = cost_columns()
-report = services.Report(
+report = report_services.Report(
     "What quality costs", f"{choices[key]} · {metric} against {axes[cost]}", sections=[]
 )
 
 
 def frontier_section() -> pd.DataFrame:
-    result = services.frontier(runs, cost, metric)
+    result = frontier_services.frontier(runs, cost, metric)
     points, steps = result["points"], result["steps"]
     if points.empty:
         st.info(f"No run has both {metric} and {axes[cost]}.")
@@ -70,20 +77,22 @@ def frontier_section() -> pd.DataFrame:
     k2.metric(
         f"Best {metric}",
         f"{best[metric]:.4g}",
-        services.format_cost(best[cost], cost),
+        frontier_services.format_cost(best[cost], cost),
         delta_color="off",
         delta_arrow="off",
     )
     k3.metric(
         "Cheapest run",
-        services.format_cost(cheapest[cost], cost),
+        frontier_services.format_cost(cheapest[cost], cost),
         f"{metric} {cheapest[metric]:.4g}",
         delta_color="off",
         delta_arrow="off",
     )
     if "usd" in points:
         k4.metric("Spent on these runs", f"${points['usd'].sum():,.4g}")
-    fig = frontier_figure(points, cost, axes[cost], metric, services.baseline(key), log_x, log_y)
+    fig = frontier_figure(
+        points, cost, axes[cost], metric, frontier_services.baseline(key), log_x, log_y
+    )
     st.plotly_chart(fig, key="biz_frontier", width="stretch")
     sentences = steps["sentence"].tolist() if not steps.empty else ["One run is on the frontier."]
     st.markdown("\n".join(f"- {s}" for s in sentences))
@@ -109,22 +118,22 @@ def frontier_section() -> pd.DataFrame:
 
 def baseline_section(points: pd.DataFrame) -> None:
     st.subheader("Is the Transformer worth it? A classical baseline on the same split")
-    found = services.baseline(key)
+    found = frontier_services.baseline(key)
     if found:
         value = found["metrics"].get(metric)
         text = (
-            f"{found['model']}: {metric} {value:.4g} for {services.usd(found['cost']['cost_usd'])} "
+            f"{found['model']}: {metric} {value:.4g} for {projection_services.usd(found['cost']['cost_usd'])} "
             f"({found['wall_seconds']:.1f} s on {found['cost']['device_name']}; "
             f"{found['examples']['train']} training examples)."
             if value is not None
             else f"{found['model']} has no {metric}."
         )
         if value is not None and not points.empty and metric in points:
-            beating = services.runs_beating(points[metric], metric, value)
+            beating = frontier_services.runs_beating(points[metric], metric, value)
             text += f" {beating} of {len(points)} Transformer runs beat it."
         st.markdown(text)
         report.sections.append(("Classical baseline", [text]))
-    elif runs["task"].iloc[0] in services.BASELINE_TASKS:
+    elif runs["task"].iloc[0] in BASELINE_TASKS:
         st.caption("No baseline for this split yet.")
     else:
         st.caption(f"No classical baseline for task {runs['task'].iloc[0]} here.")
@@ -132,8 +141,8 @@ def baseline_section(points: pd.DataFrame) -> None:
     if can_train and st.button("Train the classical baseline on this split", key="biz_baseline"):
         with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
             try:
-                services.train_baseline(int(runs["id"].iloc[0]))
-            except services.UserError as exc:
+                frontier_services.train_baseline(int(runs["id"].iloc[0]))
+            except UserError as exc:
                 st.error(str(exc))
             else:
                 st.rerun()
@@ -141,7 +150,7 @@ def baseline_section(points: pd.DataFrame) -> None:
 
 def scaling_section() -> None:
     st.subheader("Scaling: what would a better model cost?")
-    fit_metrics = services.fittable_metrics(metrics)
+    fit_metrics = frontier_services.fittable_metrics(metrics)
     if not fit_metrics or "flops_estimated" not in runs:
         st.info("No metric to fit against compute.")
         return
@@ -150,7 +159,7 @@ def scaling_section() -> None:
     fit_metric = s1.selectbox(
         "Fit", fit_metrics, index=fit_metrics.index(default), key="biz_fit_metric"
     )
-    hw = services.hardware_choices()
+    hw = frontier_services.hardware_choices()
     hardware = s2.selectbox(
         "On",
         list(hw),
@@ -161,8 +170,8 @@ def scaling_section() -> None:
     devices = s3.number_input("Devices", 1, 4096, 8, key="biz_fit_devices")
     mfu = s4.slider("Assumed MFU", 0.05, 0.8, 0.4, 0.05, key="biz_fit_mfu")
     try:
-        fitted = services.scaling(runs, fit_metric)
-    except services.UserError as exc:
+        fitted = projection_services.scaling(runs, fit_metric)
+    except UserError as exc:
         st.info(str(exc))
         return
     values = runs[fit_metric].dropna()
@@ -172,18 +181,18 @@ def scaling_section() -> None:
     target = st.number_input(
         f"Target {fit_metric}", value=float(round(suggested, 4)), format="%.4f", key="biz_target"
     )
-    projection = services.project_target(fitted, target, hardware, int(devices), mfu)
-    grid = services.log_range(fitted["compute"], projection["flops"])
-    low, high = services.prediction_band(fitted["fit"], grid)
+    projection = projection_services.project_target(fitted, target, hardware, int(devices), mfu)
+    grid = projection_services.log_range(fitted["compute"], projection["flops"])
+    low, high = prediction_band(fitted["fit"], grid)
     fig = scaling_figure(fitted, grid, low, high, projection)
     st.plotly_chart(fig, key="biz_scaling", width="stretch")
     setup = f"{devices} × {hw[hardware]} at {mfu:.0%} MFU"
     lines = [
-        services.describe_fit(fitted),
-        services.describe_projection(projection, fit_metric, setup),
+        projection_services.describe_fit(fitted),
+        projection_services.describe_projection(projection, fit_metric, setup),
     ]
     st.markdown("\n".join(f"- {line}" for line in lines))
-    chinchilla = services.chinchilla_table(runs)
+    chinchilla = projection_services.chinchilla_table(runs)
     if not chinchilla.empty:
         st.caption(
             "Chinchilla context: compute-optimal training uses about 20 tokens per parameter "
@@ -203,7 +212,7 @@ def serving_section(points: pd.DataFrame) -> None:
     run_id = v1.selectbox(
         "Model of run", list(names), format_func=lambda i: f"{i} · {names[i]}", key="biz_serve_run"
     )
-    hw = services.hardware_choices()
+    hw = frontier_services.hardware_choices()
     hardware = v2.selectbox(
         "Served on",
         list(hw),
@@ -214,15 +223,15 @@ def serving_section(points: pd.DataFrame) -> None:
     utilisation = v3.slider("Utilisation", 0.05, 1.0, 0.3, 0.05, key="biz_serve_util")
     per_request = v4.number_input("Tokens per request", 1, 1_000_000, 500, key="biz_serve_tokens")
     try:
-        result = services.serving(run_id, hardware, utilisation, int(per_request))
-    except services.UserError as exc:
+        result = projection_services.serving(run_id, hardware, utilisation, int(per_request))
+    except UserError as exc:
         st.error(str(exc))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("per 1M tokens", services.usd(result.usd_per_million_tokens))
-    m2.metric("per 1,000 requests", services.usd(result.usd_per_thousand_requests))
+    m1.metric("per 1M tokens", projection_services.usd(result.usd_per_million_tokens))
+    m2.metric("per 1,000 requests", projection_services.usd(result.usd_per_thousand_requests))
     m3.metric("tokens/s per device", f"{result.tokens_per_sec:,.0f}")
-    note = services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
+    note = projection_services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
     st.caption(note)
     report.sections.append(("Serving cost", [note]))
 
@@ -233,7 +242,7 @@ scaling_section()
 serving_section(points)
 
 st.subheader("Assumptions")
-table = services.assumptions()
+table = frontier_services.assumptions()
 st.caption(
     "Every price with its date and source. Energy is TDP × PUE unless a GPU reported its "
     "power (then measured, and labelled so). Add your own prices and devices in "
@@ -255,7 +264,7 @@ report.sections.append(
 with export:
     e1, e2, e3 = st.columns([2, 1, 1])
     if e1.button("Build the stakeholder report", key="biz_report", type="primary"):
-        state.biz_report_html = services.report_html(report)
+        state.biz_report_html = report_services.report_html(report)
         state.biz_report_pdf = None
     if state.get("biz_report_html"):
         e2.download_button(
@@ -267,8 +276,8 @@ with export:
         )
         if e3.button("PDF", key="biz_report_pdf_build"):
             try:
-                state.biz_report_pdf = services.report_pdf(state.biz_report_html)
-            except services.UserError as exc:
+                state.biz_report_pdf = report_services.report_pdf(state.biz_report_html)
+            except UserError as exc:
                 st.error(str(exc))
         if state.get("biz_report_pdf"):
             e3.download_button(

@@ -4,15 +4,19 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import services
 from dashboard.components.charts import band_figure, curves_figure, grid_figure, system_figure
+from dashboard.services import compare as compare_services
+from dashboard.services import launch as launch_services
+from dashboard.services import run_detail as detail_services
+from dashboard.services import system as system_services
+from paretolab.errors import UserError
 
 st.title("Compare runs")
 requested = st.query_params.get("runs", "")
 preset = st.session_state.get("compare_ids") or [
     int(x) for x in requested.split(",") if x.isdigit()
 ]
-choices = services.run_choices(limit=1000, include=preset)
+choices = launch_services.run_choices(limit=1000, include=preset)
 run_ids = st.multiselect(
     "Runs (2 to 20)",
     list(choices),
@@ -27,8 +31,8 @@ if len(run_ids) < 2:
 st.query_params["runs"] = ",".join(map(str, run_ids))
 
 try:
-    table = services.compare_table(run_ids)
-except services.UserError as exc:  # a run was deleted meanwhile
+    table = compare_services.compare_table(run_ids)
+except UserError as exc:  # a run was deleted meanwhile
     st.error(str(exc))
     st.stop()
 metric_columns = [c for c in table.columns if c not in ("id", "name", "status")]
@@ -40,26 +44,28 @@ c1, c2, c3 = st.columns(3)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="compare_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="compare_x")
 group_by = c3.selectbox(
-    "Group by (mean ± std)", ["(none)", *services.config_fields(run_ids)], key="compare_group"
+    "Group by (mean ± std)",
+    ["(none)", *compare_services.config_fields(run_ids)],
+    key="compare_group",
 )
 
 
 def show_curves() -> None:
-    groups = None if group_by == "(none)" else services.group_labels(run_ids, group_by)
+    groups = None if group_by == "(none)" else compare_services.group_labels(run_ids, group_by)
     figures = []
-    for key in services.shared_metric_keys(run_ids):
-        series = services.metric_series(run_ids, key, x_axis)
+    for key in compare_services.shared_metric_keys(run_ids):
+        series = detail_services.metric_series(run_ids, key, x_axis)
         if groups is None:
             figures.append(curves_figure(series, key, labels, smoothing, x_axis))
         else:
             figures.append(band_figure(series, groups, key, smoothing, x_axis))
     if figures:  # one figure, a subplot per metric: one chart for the browser to mount
         st.plotly_chart(grid_figure(figures), key="compare_curves", width="stretch")
-    panels = services.system_panels(run_ids, labels, x_axis)
+    panels = system_services.system_panels(run_ids, labels, x_axis)
     if panels:
         st.subheader("System")
         for run_id in run_ids:
-            note = services.system_summary(run_id)["low_util"]
+            note = system_services.system_summary(run_id)["low_util"]
             if note:
                 st.warning(f"{labels[run_id]}: {note}")
         figures = [system_figure(p.series, p.title, x_axis) for p in panels]
@@ -68,7 +74,7 @@ def show_curves() -> None:
 
 def show_config_diff() -> None:
     show_all = st.toggle("Show all fields", key="compare_all_fields")
-    diff = services.config_diff(run_ids, only_different=not show_all)
+    diff = compare_services.config_diff(run_ids, only_different=not show_all)
     if diff.empty:
         st.info("These runs have identical configs.")
     else:
@@ -85,7 +91,7 @@ def show_final_metrics() -> None:
 
 
 def show_params_to_metric() -> None:
-    params = services.numeric_params(run_ids)
+    params = compare_services.numeric_params(run_ids)
     target = st.selectbox("Colour by", metric_columns, key="compare_parallel_metric")
     frame = params.merge(table[["id", target]], on="id")
     dims = [c for c in frame.columns if c != "id" and frame[c].nunique(dropna=True) > 1]

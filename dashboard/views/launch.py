@@ -7,13 +7,14 @@ import plotly.express as px
 import streamlit as st
 import yaml
 
-from dashboard import services
 from dashboard.components.config_form import render_config_form
-from paretolab.errors import ConfigError
+from dashboard.services import launch as launch_services
+from dashboard.services import system as system_services
+from paretolab.errors import ConfigError, UserError
 
 st.title("Launch a run")
 state = st.session_state
-state.setdefault("launch_base", services.preset_config("tiny"))
+state.setdefault("launch_base", launch_services.preset_config("tiny"))
 state.setdefault("launch_form_version", 0)
 state.setdefault("launch_key", uuid.uuid4().hex)
 state.setdefault("launch_problems", [])
@@ -28,7 +29,7 @@ def load_base(config: dict) -> None:
 with st.expander("Devices on this machine", expanded=False):
     # What the executor can train on here; the form below offers only these.
     st.dataframe(
-        services.devices_frame(),
+        system_services.devices_frame(),
         hide_index=True,
         width="stretch",
         column_config={
@@ -38,7 +39,7 @@ with st.expander("Devices on this machine", expanded=False):
         },
         key="launch_devices",
     )
-    here = services.machine()
+    here = system_services.machine()
     for acc in here.accelerator_choices()[1:]:
         st.caption(
             f"`{acc}`: up to {here.max_devices(acc)} device(s), precision "
@@ -54,21 +55,21 @@ with st.expander("Start from a preset, an earlier run, or YAML", expanded=False)
         "Source", ["preset", "earlier run", "YAML"], horizontal=True, key="launch_source"
     )
     if source == "preset":
-        preset = st.selectbox("Preset", services.preset_names(), key="launch_preset")
+        preset = st.selectbox("Preset", launch_services.preset_names(), key="launch_preset")
         if st.button("Load preset", key="launch_load_preset"):
-            load_base(services.preset_config(preset))
+            load_base(launch_services.preset_config(preset))
     elif source == "earlier run":
-        choices = services.run_choices()
+        choices = launch_services.run_choices()
         run_id = st.selectbox("Run", list(choices), format_func=choices.get, key="launch_clone_run")
         if st.button("Clone and edit", key="launch_clone", disabled=run_id is None):
-            load_base(services.run_config(run_id))
+            load_base(launch_services.run_config(run_id))
     else:
         uploaded = st.file_uploader("YAML file", type=["yaml", "yml"], key="launch_upload")
         text = st.text_area("or paste YAML", key="launch_yaml_text", height=150)
         if st.button("Load YAML", key="launch_load_yaml"):
             try:
                 raw = uploaded.getvalue().decode("utf-8") if uploaded else text
-                load_base(services.yaml_config(raw))
+                load_base(launch_services.yaml_config(raw))
             except UnicodeDecodeError:
                 st.error("the uploaded file is not UTF-8 text")
             except ConfigError as exc:
@@ -80,8 +81,8 @@ def show_cost_preview(config) -> None:
     """FLOPs, time, dollars, energy and memory of this config, before it runs."""
     st.markdown("**Cost preview**")
     try:
-        p = services.cost_preview(config)
-    except services.UserError as exc:
+        p = launch_services.cost_preview(config)
+    except UserError as exc:
         st.warning(str(exc))
         return
     budget = "for trainer.max_steps" if p.steps_from_config else "per 1,000 steps"
@@ -123,9 +124,12 @@ with form_col:
         f"{form_key}.hardware.accelerator", state.launch_base["hardware"]["accelerator"]
     )
     values = render_config_form(
-        state.launch_base, form_key, state.launch_problems, services.launch_limits(accelerator)
+        state.launch_base,
+        form_key,
+        state.launch_problems,
+        system_services.launch_limits(accelerator),
     )
-    config, problems = services.validate(values)
+    config, problems = launch_services.validate(values)
     launch = st.button("Launch", type="primary", key="launch_button", disabled=config is None)
     if problems:
         st.warning(
@@ -138,8 +142,10 @@ with form_col:
         # Same session + same config = same key: a double click makes one run.
         clicked_at = time.time()
         try:
-            run = services.launch(config, services.launch_key(state.launch_key, config))
-        except services.UserError as exc:  # the data file changed since it was checked
+            run = launch_services.launch(
+                config, launch_services.launch_key(state.launch_key, config)
+            )
+        except UserError as exc:  # the data file changed since it was checked
             st.error(str(exc))
         else:
             # An older run under the same key: this exact config was launched before in this
@@ -182,8 +188,8 @@ with side_col:
             if column.button(label, key=f"launch_find_{what}", help=help_text):
                 with st.spinner(f"Running the {label.removeprefix('Find ')} finder…"):
                     try:
-                        state.launch_suggestion = (*target, services.suggest(config, what))
-                    except services.UserError as exc:
+                        state.launch_suggestion = (*target, launch_services.suggest(config, what))
+                    except UserError as exc:
                         st.error(str(exc))
         if state.get("launch_suggestion"):
             section, field, result = state.launch_suggestion
@@ -205,7 +211,7 @@ with side_col:
                 state.launch_suggestion = None
                 load_base(suggested)
                 st.rerun()
-        counts, dot = services.model_summary(config)
+        counts, dot = launch_services.model_summary(config)
         st.subheader("Model")
         st.graphviz_chart(dot)
         st.metric(

@@ -6,15 +6,20 @@ import json
 import streamlit as st
 import yaml
 
-from dashboard import services
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
 from dashboard.components.user_text import notes_markdown, plain_markdown
+from dashboard.services import access, artifact_files
+from dashboard.services import launch as launch_services
+from dashboard.services import run_detail as detail_services
+from dashboard.services import runs as run_services
+from dashboard.services import system as system_services
+from dashboard.services.business import costs as cost_services
 from paretolab.errors import RunNotFound, UserError
 
 requested = st.query_params.get("run", "")
 linked = [int(requested)] if requested.isdigit() else []  # however old the linked run is
-choices = services.run_choices(include=linked)
+choices = launch_services.run_choices(include=linked)
 if linked and linked[0] not in choices:
     st.warning(f"There is no run {requested}.")
 if not choices:
@@ -33,7 +38,7 @@ run_id = st.selectbox(
 )
 st.query_params["run"] = str(run_id)
 try:
-    run = services.get_run(run_id)
+    run = run_services.get_run(run_id)
 except RunNotFound as exc:
     st.error(str(exc))
     st.stop()
@@ -58,7 +63,7 @@ x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="
 
 # Cancel, tags and notes only for who may change this run (not in a read-only demo, not a
 # viewer, a member only on their own runs); the services check it again.
-can_change = services.permitted("change this run", run.owner)
+can_change = access.permitted("change this run", run.owner)
 charts, cost_tab, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
     ["Charts", "Cost", "Config", "Artifacts", "Log", "Notes & tags"]
 )
@@ -66,7 +71,7 @@ charts, cost_tab, config_tab, artifacts_tab, log_tab, notes_tab = st.tabs(
 
 @st.fragment(run_every=5 if not run.is_terminal else None)
 def live_status_and_charts() -> None:
-    latest = services.get_run(run_id)
+    latest = run_services.get_run(run_id)
     head, button = st.columns([4, 1])
     head.markdown(
         f"status: **{latest.status}** · {latest.task} · "
@@ -74,25 +79,25 @@ def live_status_and_charts() -> None:
     )
     if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
         try:
-            st.toast(services.cancel(run_id))
-        except services.UserError as exc:
+            st.toast(run_services.cancel(run_id))
+        except UserError as exc:
             st.error(str(exc))
     if latest.error:
         st.error("This run failed:")
         st.code(latest.error[-5000:], language="text")
-    keys = services.metric_keys(run_id)
+    keys = detail_services.metric_keys(run_id)
     if not keys:
         st.info("No training metrics yet.")
         show_system()
         return
-    confusion = services.confusion_matrix(run_id)
+    confusion = detail_services.confusion_matrix(run_id)
     if confusion is not None:
         st.plotly_chart(confusion_figure(confusion), key="run_confusion")
     if latest.is_terminal:
         show_test_outputs()
     cols = st.columns(2)
     for i, key in enumerate(keys):
-        series = services.metric_series([run_id], key, x_axis)
+        series = detail_services.metric_series([run_id], key, x_axis)
         with cols[i % 2]:
             st.plotly_chart(
                 curves_figure(series, key, {run_id: run.name}, smoothing, x_axis),
@@ -104,14 +109,14 @@ def live_status_and_charts() -> None:
 
 def show_system() -> None:
     """System metrics under the training curves, on their x-axis; the run's summary."""
-    panels = services.system_panels([run_id], {run_id: run.name}, x_axis)
-    summary = services.system_summary(run_id)
+    panels = system_services.system_panels([run_id], {run_id: run.name}, x_axis)
+    summary = system_services.system_summary(run_id)
     if not panels and summary["peak_rss_mb"] is None:
         return
     st.subheader("System")
     if summary["low_util"]:
         st.warning(summary["low_util"])
-    st.caption(services.describe_system(summary))
+    st.caption(system_services.describe_system(summary))
     cols = st.columns(2)
     for i, panel in enumerate(panels):
         cols[i % 2].plotly_chart(
@@ -123,7 +128,7 @@ def show_system() -> None:
 
 def show_test_outputs() -> None:
     """Translations, regression predictions or generated samples from the test phase."""
-    outputs = services.test_outputs(run_id)
+    outputs = detail_services.test_outputs(run_id)
     if outputs is None:
         return
     kind, data = outputs
@@ -144,13 +149,13 @@ with charts:
     d1, d2 = st.columns([3, 1])
     csv_key = d1.selectbox(
         "Full series as CSV",
-        [*services.metric_keys(run_id), *services.system_keys(run_id)],
+        [*detail_services.metric_keys(run_id), *system_services.system_keys(run_id)],
         key="run_csv_key",
     )
     if csv_key and d2.button("Prepare CSV", key="run_csv_prepare"):
         d2.download_button(
             "download",
-            services.metric_csv(run_id, csv_key),
+            detail_services.metric_csv(run_id, csv_key),
             file_name=f"run{run_id}_{csv_key.replace('/', '_')}.csv",
             key="run_csv_download",
         )
@@ -158,7 +163,7 @@ with charts:
 
 def show_cost() -> None:
     """What the run cost, what the figures rest on, and the same run on other hardware."""
-    cost = services.run_cost(run_id)
+    cost = cost_services.run_cost(run_id)
     figures, assumed = cost["figures"], cost["assumptions"]
     if "flops_estimated" not in figures:
         st.info("No cost figures yet: a run stores them when its training ends.")
@@ -208,7 +213,7 @@ def show_cost() -> None:
     mfu = w1.slider("MFU", 0.05, 0.8, 0.4, 0.05, key="run_whatif_mfu")
     devices = w2.number_input("Devices", 1, 4096, 1, key="run_whatif_devices")
     st.dataframe(
-        services.what_if(run_id, mfu, int(devices)),
+        cost_services.what_if(run_id, mfu, int(devices)),
         hide_index=True,
         width="stretch",
         column_config=cost_columns(),
@@ -228,7 +233,7 @@ with config_tab:
     )
 
 with artifacts_tab:
-    arts = services.artifacts(run_id)
+    arts = detail_services.artifacts(run_id)
     if not arts:
         st.info("No artifacts recorded yet.")
     for art in arts:
@@ -237,7 +242,7 @@ with artifacts_tab:
         if art.kind == "wandb":
             continue
         try:
-            path = services.artifact_path(run_id, art.path)
+            path = artifact_files.artifact_path(run_id, art.path)
         except UserError:
             a2.caption("missing")
             continue
@@ -246,12 +251,12 @@ with artifacts_tab:
             a2.caption("too large to download here")
         elif a2.button("prepare", key=f"art_prepare_{art.path}"):
             try:
-                data = services.read_artifact(run_id, art.path)
+                data = artifact_files.read_artifact(run_id, art.path)
             except UserError as exc:  # changed since the check above
                 a2.caption(str(exc))
             else:
                 a2.download_button("download", data, file_name=path.name, key=f"art_{art.path}")
-    folder = services.wandb_folder(run_id)
+    folder = detail_services.wandb_folder(run_id)
     if folder:
         st.markdown(
             "**Weights & Biases** (offline files; upload them with an account when you want):"
@@ -259,7 +264,7 @@ with artifacts_tab:
         st.code(f"wandb sync {folder}", language="bash")
 
 with log_tab:
-    st.code(services.log_tail(run_id) or "(no log yet)", language="text")
+    st.code(detail_services.log_tail(run_id) or "(no log yet)", language="text")
 
 
 def _forget_edits(run_id: int) -> None:
@@ -295,8 +300,8 @@ with notes_tab:
     if can_change and st.button("Save", key=f"run_save_notes_{run_id}"):
         new_tags = [t for t in tags.split(",") if t.strip()]
         try:
-            services.save_tags_and_notes(run_id, new_tags, notes, (shown_tags, shown_notes))
-        except services.UserError as exc:
+            run_services.save_tags_and_notes(run_id, new_tags, notes, (shown_tags, shown_notes))
+        except UserError as exc:
             st.error(str(exc))
             st.button(
                 "Load the latest tags and notes (drops your edit)",
@@ -305,7 +310,7 @@ with notes_tab:
                 args=(run_id,),
             )
         else:
-            saved = services.get_run(run_id)  # as stored: stripped, sorted, no repeats
+            saved = run_services.get_run(run_id)  # as stored: stripped, sorted, no repeats
             st.session_state[shown_key] = (list(saved.tags), saved.notes)
             st.toast("saved")
     if run.notes:

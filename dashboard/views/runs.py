@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard import services
+from dashboard.services import access
+from dashboard.services import runs as run_services
+from paretolab.errors import UserError
 from paretolab.store import RunFilter
 
 PAGE = 500
@@ -12,12 +14,12 @@ state = st.session_state
 
 f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 statuses = f1.multiselect(
-    "Status", services.statuses(), key="runs_status", placeholder="all statuses"
+    "Status", run_services.statuses(), key="runs_status", placeholder="all statuses"
 )
 text = f2.text_input(
     "Search name, owner, task, params", key="runs_text", placeholder="e.g. bbc, adamw, alice"
 )
-tag = f3.selectbox("Tag", ["", *services.all_tags()], key="runs_tag")
+tag = f3.selectbox("Tag", ["", *run_services.all_tags()], key="runs_tag")
 archived = f4.toggle("Archived", key="runs_archived", help="Show archived runs instead")
 system_columns = f5.toggle(
     "System",
@@ -43,7 +45,7 @@ state.setdefault("runs_page_size", PAGE)
 
 @st.fragment(run_every=5)
 def runs_table() -> None:
-    frame, total = services.runs_frame(statuses, search, archived, limit=state.runs_page_size)
+    frame, total = run_services.runs_frame(statuses, search, archived, limit=state.runs_page_size)
     if frame.empty:
         st.info(
             "No runs match. Launch one on the Launch page, or from a terminal: "
@@ -81,7 +83,7 @@ def runs_table() -> None:
             *[
                 c
                 for c in frame.columns
-                if c != "link" and (system_columns or c not in services.SYSTEM_COLUMNS)
+                if c != "link" and (system_columns or c not in run_services.SYSTEM_COLUMNS)
             ],
         ],
     )
@@ -104,10 +106,10 @@ def actions(selected: list[int]) -> None:
         st.switch_page("views/compare.py")
     if a2.button("Open", key="runs_open", disabled=len(selected) != 1):
         st.switch_page("views/run.py", query_params={"run": str(selected[0])})
-    if services.demo_mode():  # read-only: compare and open, nothing that changes runs
+    if access.demo_mode():  # read-only: compare and open, nothing that changes runs
         a3.caption("Read-only demo: tagging, archiving and deleting are off")
         return
-    if services.read_only():  # a viewer: members may change their own runs, admins all
+    if access.read_only():  # a viewer: members may change their own runs, admins all
         a3.caption("Your role can look, not tag, archive or delete")
         return
     new_tag = a3.text_input(
@@ -119,8 +121,8 @@ def actions(selected: list[int]) -> None:
     )
     if new_tag and selected and a3.button("Add tag", key="runs_add_tag"):
         try:
-            services.add_tag(selected, new_tag)
-        except services.UserError as exc:  # a member tagging someone else's run
+            run_services.add_tag(selected, new_tag)
+        except UserError as exc:  # a member tagging someone else's run
             st.error(str(exc))
         else:
             st.rerun()
@@ -141,10 +143,10 @@ def confirm(action: str, run_ids: list[int]) -> None:
     if st.button(f"Yes, {verb.lower()}", type="primary", key="runs_confirm"):
         try:
             if action == "delete":
-                services.delete_runs(run_ids)
+                run_services.delete_runs(run_ids)
             else:
-                services.archive_runs(run_ids, not archived)
-        except services.UserError as exc:
+                run_services.archive_runs(run_ids, not archived)
+        except UserError as exc:
             st.error(str(exc))
             return
         st.rerun()

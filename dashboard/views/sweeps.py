@@ -3,14 +3,16 @@ Optuna's own figures; launch a sweep, stop or resume it, enqueue a trial from a 
 
 import streamlit as st
 
-from dashboard import services
 from dashboard.components.sweep_form import render_sweep_form
+from dashboard.services import access
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
+from paretolab.errors import UserError
 
 st.title("Sweeps")
 # A read-only demo or a viewer sees studies and figures, nothing that changes them (the
 # services refuse it too).
-can_launch = services.permitted("launch a sweep")
+can_launch = access.permitted("launch a sweep")
 tabs = st.tabs(["Studies", "New sweep"] if can_launch else ["Studies"])
 TRIAL_COLUMNS = {
     "run": st.column_config.LinkColumn("run", display_text="open ↗"),
@@ -77,7 +79,7 @@ def actions(name: str) -> None:
         if st.button("Stop the sweep", key="sweeps_stop", type="primary"):
             try:
                 cancelled = sweep_services.stop(name, cancel_running=how == "cancel")
-            except services.UserError as exc:
+            except UserError as exc:
                 st.error(str(exc))
             else:
                 note = f"; cancelling runs {cancelled}" if cancelled else ""
@@ -87,12 +89,12 @@ def actions(name: str) -> None:
         if st.button("Resume the sweep", key="sweeps_resume", type="primary"):
             try:
                 sweep_services.resume(name, int(workers))
-            except services.UserError as exc:
+            except UserError as exc:
                 st.error(str(exc))
             else:
                 st.toast(f"{name}: {workers} worker(s) started")
     with a3.popover("Enqueue a trial", icon=":material/playlist_add:"):
-        choices = services.run_choices()
+        choices = launch_services.run_choices()
         run_id = st.selectbox(
             "Parameters of run", list(choices), format_func=choices.get, key="sweeps_enqueue_run"
         )
@@ -100,7 +102,7 @@ def actions(name: str) -> None:
             try:
                 sweep_services.enqueue(name, run_id)
                 st.toast(f"queued a trial with run {run_id}'s parameters")
-            except services.UserError as exc:
+            except UserError as exc:
                 st.error(str(exc))
 
 
@@ -136,7 +138,7 @@ def render_new_sweep() -> None:
     if st.button("Launch sweep", type="primary", key="sweeps_launch", disabled=spec is None):
         try:
             sweep_services.launch(spec, int(workers))
-        except services.UserError as exc:
+        except UserError as exc:
             st.error(str(exc))
         else:
             st.success(f"Sweep {spec.study} started with {workers} worker(s).")
@@ -160,7 +162,7 @@ with tabs[0]:
             key="sweeps_pick",
         )
         st.query_params["study"] = name
-        if services.permitted("change a sweep", sweep_services.owner(name)):
+        if access.permitted("change a sweep", sweep_services.owner(name)):
             actions(name)
         study_progress(name)
         st.subheader("Figures")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.services.launching import yaml_config
+from dashboard.services.launch import yaml_config
 from dashboard.services.sweeps import spec_from_text
 from paretolab import limits
 from paretolab.cli import main

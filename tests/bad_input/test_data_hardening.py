@@ -184,14 +184,15 @@ def test_the_check_reads_at_most_max_check_bytes(tmp_path, monkeypatch) -> None:
 def test_the_dashboard_and_a_sweep_trial_refuse_a_model_too_big(monkeypatch, store) -> None:
     import optuna
 
-    from dashboard import services
+    from dashboard.services import launch as launch_services
+    from dashboard.services import system as system_services
     from sweeps.objective import TrialFailed, run_trial
     from sweeps.spec import load_spec
     from tests.sweeps.conftest import TINY_SPEC
 
     monkeypatch.setenv("PARETOLAB_MEMORY_BYTES", "1000")
-    services.machine.clear()
-    config, problems = services.validate(tiny_config().model_dump(mode="json"))
+    system_services.machine.clear()
+    config, problems = launch_services.validate(tiny_config().model_dump(mode="json"))
     assert config is None and "PARETOLAB_MEMORY_BYTES" in problems[0], problems
     trial = optuna.create_study().ask()
     with pytest.raises(TrialFailed, match="PARETOLAB_MEMORY_BYTES"):

@@ -1,7 +1,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import services
+from dashboard.services import common
+from dashboard.services import system as system_services
 from paretolab import executor
 from tests.conftest import REPO
 
@@ -12,12 +13,12 @@ APP = str(REPO / "dashboard" / "app.py")
 def dashboard_env(home, monkeypatch):
     """A fresh store per test; no background executor (tests drive it by hand)."""
     monkeypatch.setattr(executor, "ensure_executor", lambda store: None)
-    services.get_store.clear()
-    services._executor_for.clear()
-    services.machine.clear()  # device detection is cached per server; tests may mock it
+    common.get_store.clear()
+    common._executor_for.clear()
+    system_services.machine.clear()  # device detection is cached per server; tests may mock it
     yield
-    services.get_store.clear()
-    services.machine.clear()
+    common.get_store.clear()
+    system_services.machine.clear()
 
 
 def open_page(page: str, **query: str) -> AppTest:

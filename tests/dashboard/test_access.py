@@ -7,10 +7,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import services
 from dashboard.services import access
+from dashboard.services import launch as launch_services
+from dashboard.services import runs as run_services
 from dashboard.services import sweeps as sweep_services
-from paretolab.auth import USERS_ENV, SignInThrottle, User, hash_password
+from dashboard.services.business import frontier as frontier_services
+from paretolab.auth import USERS_ENV, AccessDenied, SignInThrottle, User, hash_password
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 from sweeps.spec import load_spec
 from sweeps.storage import default_storage_url, open_storage
@@ -52,17 +55,17 @@ def test_a_viewer_changes_nothing(users_file, store: RunStore) -> None:
     as_user("vic")
     run_id = run_of(store, owner="mia")
     for action in (
-        lambda: services.launch(tiny_config(), "k"),
-        lambda: services.cancel(run_id),
-        lambda: services.delete_runs([run_id]),
-        lambda: services.archive_runs([run_id]),
-        lambda: services.add_tag([run_id], "x"),
-        lambda: services.set_notes(run_id, "changed"),
-        lambda: services.train_baseline(run_id),
-        lambda: services.suggest(tiny_config(), "lr"),
+        lambda: launch_services.launch(tiny_config(), "k"),
+        lambda: run_services.cancel(run_id),
+        lambda: run_services.delete_runs([run_id]),
+        lambda: run_services.archive_runs([run_id]),
+        lambda: run_services.add_tag([run_id], "x"),
+        lambda: run_services.set_notes(run_id, "changed"),
+        lambda: frontier_services.train_baseline(run_id),
+        lambda: launch_services.suggest(tiny_config(), "lr"),
         lambda: sweep_services.launch(load_spec(TINY_SPEC, study="other"), 1),
     ):
-        with pytest.raises(services.AccessDenied, match="vic is a viewer and cannot"):
+        with pytest.raises(AccessDenied, match="vic is a viewer and cannot"):
             action()
     [run] = store.list_runs()
     assert (run.id, run.status, run.notes, run.tags, run.archived) == (
@@ -73,46 +76,46 @@ def test_a_viewer_changes_nothing(users_file, store: RunStore) -> None:
         False,
     )
     assert sweep_services.sweep_names() == []
-    assert services.read_only() and not services.permitted("launch a run")
+    assert access.read_only() and not access.permitted("launch a run")
 
 
 def test_a_member_launches_as_themself_and_changes_only_their_own_runs(
     users_file, store: RunStore
 ) -> None:
     as_user("mia")
-    mine = services.launch(tiny_config(), "k1")
+    mine = launch_services.launch(tiny_config(), "k1")
     assert mine.owner == "mia"
     theirs, nobodys = run_of(store, owner="max"), run_of(store, owner=None)
     for other, why in ((theirs, "it belongs to max"), (nobodys, "it has no owner")):
-        with pytest.raises(services.AccessDenied, match=why):
-            services.cancel(other)
-        with pytest.raises(services.AccessDenied, match=why):
-            services.set_notes(other, "mine now")
+        with pytest.raises(AccessDenied, match=why):
+            run_services.cancel(other)
+        with pytest.raises(AccessDenied, match=why):
+            run_services.set_notes(other, "mine now")
     # All or nothing: one run that is not theirs refuses the whole batch.
-    with pytest.raises(services.AccessDenied, match="mia cannot delete runs"):
-        services.delete_runs([mine.id, theirs])
+    with pytest.raises(AccessDenied, match="mia cannot delete runs"):
+        run_services.delete_runs([mine.id, theirs])
     assert {r.id for r in store.list_runs()} == {mine.id, theirs, nobodys}
     assert store.get_run(theirs).status == "queued" and store.get_run(theirs).notes == ""
-    assert services.cancel(mine.id) == f"run {mine.id}: cancel requested"
-    services.delete_runs([mine.id])
+    assert run_services.cancel(mine.id) == f"run {mine.id}: cancel requested"
+    run_services.delete_runs([mine.id])
     assert {r.id for r in store.list_runs()} == {theirs, nobodys}
 
 
 def test_an_admin_may_change_anyones_runs(users_file, store: RunStore) -> None:
     as_user("ada")
     theirs, nobodys = run_of(store, owner="mia"), run_of(store, owner=None)
-    services.cancel(theirs)
-    services.set_notes(nobodys, "checked")
-    services.delete_runs([theirs])
+    run_services.cancel(theirs)
+    run_services.set_notes(nobodys, "checked")
+    run_services.delete_runs([theirs])
     assert [(r.id, r.notes) for r in store.list_runs()] == [(nobodys, "checked")]
 
 
 def test_sweeps_are_their_owners(users_file, store: RunStore) -> None:
     create_sweep(load_spec(TINY_SPEC, study="hers"), open_storage(default_storage_url()), "mia")
     as_user("max")
-    with pytest.raises(services.AccessDenied, match="it belongs to mia"):
+    with pytest.raises(AccessDenied, match="it belongs to mia"):
         sweep_services.stop("hers", cancel_running=True)
-    with pytest.raises(services.AccessDenied, match="it belongs to mia"):
+    with pytest.raises(AccessDenied, match="it belongs to mia"):
         sweep_services.enqueue("hers", 1)
     assert sweep_services.overview("hers")["state"] != "stopped"
     as_user("mia")
@@ -123,16 +126,16 @@ def test_sweeps_are_their_owners(users_file, store: RunStore) -> None:
 
 def test_with_sign_in_on_nobody_signed_in_may_change_anything(users_file, store) -> None:
     run_id = queue_run(store, tiny_config())
-    with pytest.raises(services.AccessDenied, match="sign in first"):
-        services.cancel(run_id)
+    with pytest.raises(AccessDenied, match="sign in first"):
+        run_services.cancel(run_id)
     assert store.get_run(run_id).status == "queued"
 
 
 def test_a_broken_users_file_refuses_changes(users_file, store) -> None:
     users_file.write_text("vic: {role: root}\n")
     as_user("vic")
-    with pytest.raises(services.UserError, match="needs a role"):
-        services.launch(tiny_config(), "k")
+    with pytest.raises(UserError, match="needs a role"):
+        launch_services.launch(tiny_config(), "k")
     assert store.list_runs() == []
 
 

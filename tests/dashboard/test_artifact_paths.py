@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from dashboard import services
+from dashboard.services import artifact_files
 from lightning_modules.lifecycle import record_artifacts
 from paretolab import settings
 from paretolab.errors import UserError
@@ -60,7 +60,7 @@ def run_with_canaries(store, home, tmp_path):
 
 def test_a_recorded_file_inside_the_folder_is_served(run_with_canaries) -> None:
     run_id, _ = run_with_canaries
-    assert services.artifact_path(run_id, "config.yaml").read_text() == "model: {}\n"
+    assert artifact_files.artifact_path(run_id, "config.yaml").read_text() == "model: {}\n"
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
@@ -69,11 +69,11 @@ def test_traversal_is_refused_even_when_recorded(run_with_canaries, store, tmp_p
     if path == "ABSOLUTE_CANARY":
         path = str(tmp_path / "secret.txt")
     with pytest.raises(UserError, match="is not a file of run"):
-        services.artifact_path(run_id, path)  # not recorded: refused
+        artifact_files.artifact_path(run_id, path)  # not recorded: refused
     # A tampered store that records the path anyway is refused too.
     store.add_artifact(run_id, path, "log", 1)
     with pytest.raises(UserError, match="is not a file of run"):
-        services.artifact_path(run_id, path)
+        artifact_files.artifact_path(run_id, path)
     assert all(c.read_text() == CANARY for c in canaries)
 
 
@@ -91,14 +91,14 @@ def run_with_hardlink(store, home, tmp_path):
     return run_id
 
 
-@pytest.mark.parametrize("read", [services.artifact_path, services.read_artifact])
+@pytest.mark.parametrize("read", [artifact_files.artifact_path, artifact_files.read_artifact])
 def test_a_hard_link_inside_the_folder_is_refused(run_with_hardlink, read) -> None:
     with pytest.raises(UserError, match="is not a file of run"):
         read(run_with_hardlink, "hardlinked.log")
 
 
 def test_a_file_of_the_folder_itself_is_read(run_with_hardlink) -> None:
-    assert services.read_artifact(run_with_hardlink, "train.log") == b"epoch 1\n"
+    assert artifact_files.read_artifact(run_with_hardlink, "train.log") == b"epoch 1\n"
 
 
 def test_a_file_swapped_for_a_hard_link_after_the_check_is_refused(
@@ -106,7 +106,7 @@ def test_a_file_swapped_for_a_hard_link_after_the_check_is_refused(
 ) -> None:
     """The open file is checked again: a link made between the check and the read fails."""
     run_dir = settings.run_dir(run_with_hardlink)
-    checked = services.artifact_path
+    checked = artifact_files.artifact_path
 
     def check_then_swap(run_id: int, relative: str):
         path = checked(run_id, relative)
@@ -116,5 +116,5 @@ def test_a_file_swapped_for_a_hard_link_after_the_check_is_refused(
 
     monkeypatch.setattr("dashboard.services.artifact_files.artifact_path", check_then_swap)
     with pytest.raises(UserError, match="is not a file of run"):
-        services.read_artifact(run_with_hardlink, "train.log")
+        artifact_files.read_artifact(run_with_hardlink, "train.log")
     assert (run_dir / "train.log").read_text() == CANARY  # the swap happened; not served

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dashboard import services
+from dashboard.services import common
 from tests.conftest import TrainedRuns
 from tests.dashboard.conftest import open_page
 
@@ -14,9 +14,9 @@ PAGE = "views/attention.py"
 @pytest.fixture
 def trained_page(trained_home: TrainedRuns) -> TrainedRuns:
     """The dashboard reads the trained runs' home (caches cleared around the test)."""
-    services.get_store.clear()
+    common.get_store.clear()
     yield trained_home
-    services.get_store.clear()
+    common.get_store.clear()
 
 
 def charts(at) -> list[dict]:

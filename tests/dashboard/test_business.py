@@ -6,9 +6,16 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard import services
 from dashboard.components.cost_charts import frontier_figure
+from dashboard.services import access
+from dashboard.services import launch as launch_services
+from dashboard.services import runs as run_services
+from dashboard.services.business import costs as cost_services
+from dashboard.services.business import frontier as frontier_services
+from dashboard.services.business import projections as projection_services
+from dashboard.services.business import report as report_services
 from paretolab import settings
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 from tests.dashboard.conftest import open_page
@@ -50,9 +57,9 @@ def costed(store: RunStore) -> list[int]:
 
 
 def test_frontier_service_marks_dominated_runs_and_prices_each_step(costed) -> None:
-    frame = services.costs_frame()
-    assert len(services.splits(frame)) == 1
-    result = services.frontier(frame, "usd", "val_acc")
+    frame = cost_services.costs_frame()
+    assert len(frontier_services.splits(frame)) == 1
+    result = frontier_services.frontier(frame, "usd", "val_acc")
     on = result["points"].set_index("name")["on_frontier"]
     assert not on["d48"] and on[["d16", "d32", "d64", "d96"]].all()
     first = result["steps"].iloc[0]
@@ -62,8 +69,8 @@ def test_frontier_service_marks_dominated_runs_and_prices_each_step(costed) -> N
 
 
 def test_scaling_projection_has_an_interval(costed) -> None:
-    fitted = services.scaling(services.costs_frame(), "val_loss")
-    answer = services.project_target(fitted, 0.6, "h100-sxm", 8, 0.4)
+    fitted = projection_services.scaling(cost_services.costs_frame(), "val_loss")
+    answer = projection_services.project_target(fitted, 0.6, "h100-sxm", 8, 0.4)
     assert answer["flops"] > 6e13 and answer["usd"] > 0
     assert answer["flops_low"] <= answer["flops"] <= answer["flops_high"]
 
@@ -97,13 +104,13 @@ def test_report_is_one_valid_html_file_with_its_figures_and_no_network(costed) -
 
 
 def test_report_prints_to_pdf_with_chromium(costed) -> None:
-    figure = services.Report("t", "s", [("section", ["a paragraph", ["a bullet"]])])
-    pdf = services.report_pdf(services.report_html(figure))
+    figure = report_services.Report("t", "s", [("section", ["a paragraph", ["a bullet"]])])
+    pdf = report_services.report_pdf(report_services.report_html(figure))
     assert pdf.startswith(b"%PDF")
 
 
 def test_baseline_result_shows_on_the_page(costed, store) -> None:
-    key = services.split_of_run(costed[0])
+    key = frontier_services.split_of_run(costed[0])
     result = {
         "split_key": key,
         "model": "TF-IDF (word 1–2-grams) + logistic regression",
@@ -130,7 +137,7 @@ def test_run_page_cost_tab_shows_figures_and_what_ifs(costed) -> None:
 
 def test_measured_energy_wins_over_the_tdp_estimate(store, costed) -> None:
     store.log_metrics(costed[0], [("system/energy_kwh", 10, 0.5, 1.0)])
-    figures = services.run_cost(costed[0])["figures"]
+    figures = cost_services.run_cost(costed[0])["figures"]
     # Measured device energy × the catalog's PUE (1.1): facility energy, like the estimate.
     assert figures["energy_kwh_measured_device"] == 0.5
     assert figures["energy_kwh"] == pytest.approx(0.55)
@@ -142,16 +149,16 @@ def test_measured_energy_wins_over_the_tdp_estimate(store, costed) -> None:
 def test_demo_mode_hides_and_refuses_every_change(costed, store, monkeypatch) -> None:
     monkeypatch.setenv(settings.DEMO_ENV, "1")
     config = tiny_config()
-    with pytest.raises(services.DemoModeError, match="read-only demo"):
-        services.launch(config, "k")
-    with pytest.raises(services.DemoModeError):
-        services.cancel(costed[0])
-    with pytest.raises(services.DemoModeError):
-        services.delete_runs([costed[0]])
-    with pytest.raises(services.DemoModeError):
-        services.set_notes(costed[0], "changed")
-    with pytest.raises(services.DemoModeError):
-        services.train_baseline(costed[0])
+    with pytest.raises(access.DemoModeError, match="read-only demo"):
+        launch_services.launch(config, "k")
+    with pytest.raises(access.DemoModeError):
+        run_services.cancel(costed[0])
+    with pytest.raises(access.DemoModeError):
+        run_services.delete_runs([costed[0]])
+    with pytest.raises(access.DemoModeError):
+        run_services.set_notes(costed[0], "changed")
+    with pytest.raises(access.DemoModeError):
+        frontier_services.train_baseline(costed[0])
     assert len(store.list_runs()) == len(RUNS) and store.get_run(costed[0]).notes == ""
     runs = open_page("views/runs.py")
     assert not [b for b in runs.button if b.key in ("runs_delete", "runs_archive")]
@@ -172,10 +179,10 @@ def test_train_baseline_on_the_runs_split(costed, monkeypatch) -> None:
 
     config = tiny_config()
     result = baseline.train_baseline(config)
-    assert result["split_key"] == services.split_of_run(costed[0])
+    assert result["split_key"] == frontier_services.split_of_run(costed[0])
     assert result["examples"] == {"train": 240, "val": 30, "test": 30}  # the runs' split
     assert 0.0 <= result["metrics"]["test_acc"] <= 1.0 and result["cost"]["cost_usd"] > 0
-    with pytest.raises(services.UserError, match="no classical baseline for task"):
+    with pytest.raises(UserError, match="no classical baseline for task"):
         baseline.train_baseline(tiny_config("task=masked_lm", "trainer.monitor=val_loss"))
 
 
@@ -187,7 +194,7 @@ def test_cost_json_of_a_run_feeds_the_cost_tab(store, costed) -> None:
     }
     (folder / "cost.json").write_text(json.dumps(doc))
     store.add_artifact(costed[0], "cost.json", "cost", 10)
-    assert services.run_cost(costed[0])["assumptions"]["hardware"] == "cpu"
+    assert cost_services.run_cost(costed[0])["assumptions"]["hardware"] == "cpu"
 
 
 def test_cross_validated_runs_add_up_their_folds() -> None:
@@ -203,13 +210,13 @@ def test_cross_validated_runs_add_up_their_folds() -> None:
             "val_acc": 0.8,
         }.items()
     }
-    figures = services.cost_figures(latest)
+    figures = cost_services.cost_figures(latest)
     assert figures["usd"] == pytest.approx(0.4) and figures["mfu"] == pytest.approx(0.3)
 
 
 def test_launch_form_flags_an_unknown_hardware_profile(store) -> None:
     values = tiny_config("hardware.profile=v100").model_dump(mode="json")
-    config, problems = services.validate(values)
+    config, problems = launch_services.validate(values)
     assert config is None
     assert problems[0].startswith("hardware.profile: hardware 'v100' is not in the catalog")
 

@@ -2,7 +2,7 @@
 
 import math
 
-from dashboard import services
+from dashboard.services import run_detail as detail_services
 from tests.conftest import queue_run, tiny_config
 
 
@@ -14,8 +14,8 @@ def test_twenty_runs_on_one_chart_draw_600_points_each_one_run_all(store) -> Non
             for s in range(5000)
         ]
         store.log_metrics(run_id, points)
-    many = services.metric_series(ids, "loss")
+    many = detail_services.metric_series(ids, "loss")
     assert many.groupby("run").size().max() <= 600
     assert (many["value"] > 5).sum() == 20  # every run's spike survives the thinning
-    one = services.metric_series(ids[:1], "loss")
+    one = detail_services.metric_series(ids[:1], "loss")
     assert 1000 < len(one) <= 2000  # the store's preview, as before

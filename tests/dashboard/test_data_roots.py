@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import services
+from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
 from paretolab.config_io import load_config
 from paretolab.data_roots import ROOTS_ENV, data_roots, is_inside
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 from sweeps.spec import load_spec
 from tests.conftest import REPO
@@ -65,18 +66,20 @@ def test_a_member_may_not_read_a_file_outside_the_roots(
     store: RunStore,
 ) -> None:
     as_user("mia")
-    config, problems = services.validate(file_values(private_file(tmp_path)))
+    config, problems = launch_services.validate(file_values(private_file(tmp_path)))
     assert config is None and len(problems) == 1, problems
     assert ROOTS_ENV in problems[0] and "secret_ssn" not in problems[0], problems
     txt = private_file(tmp_path, "notes.txt")
     values = file_values(txt, "task=masked_lm", "trainer.monitor=val_loss")
-    config, problems = services.validate(values)
+    config, problems = launch_services.validate(values)
     assert config is None and ROOTS_ENV in problems[0], problems
-    good, _ = services.validate(file_values(str(REPO / "examples/data/number_languages.csv")))
+    good, _ = launch_services.validate(
+        file_values(str(REPO / "examples/data/number_languages.csv"))
+    )
     # The server checks at launch too, whatever the form sent.
     good.data.path = private_file(tmp_path)
-    with pytest.raises(services.UserError, match=ROOTS_ENV):
-        services.launch(good, "key")
+    with pytest.raises(UserError, match=ROOTS_ENV):
+        launch_services.launch(good, "key")
     assert store.list_runs() == []
 
 
@@ -90,12 +93,12 @@ def test_a_file_inside_a_configured_root_is_read(
     as_user("mia")
     path = tmp_path / "mine.csv"
     path.write_text((REPO / "examples/data/number_languages.csv").read_text())
-    config, problems = services.validate(file_values(str(path)))
+    config, problems = launch_services.validate(file_values(str(path)))
     assert problems == [] and config is not None
 
 
 def test_with_sign_in_off_any_path_is_read(tmp_path, store: RunStore) -> None:
-    config, problems = services.validate(file_values(private_file(tmp_path)))
+    config, problems = launch_services.validate(file_values(private_file(tmp_path)))
     assert config is None and "no column 'text'" in problems[0], problems
 
 
@@ -107,6 +110,6 @@ def test_a_sweep_on_a_file_outside_the_roots_is_refused(
     as_user("mia")
     spec = load_spec(TINY_SPEC, study="peek")
     spec = spec.model_copy(update={"fixed": {**spec.fixed, "data.path": private_file(tmp_path)}})
-    with pytest.raises(services.UserError, match="fixed: data.path"):
+    with pytest.raises(UserError, match="fixed: data.path"):
         sweep_services.launch(spec, workers=0)
     assert "peek" not in sweep_services.sweep_names()  # no study was made

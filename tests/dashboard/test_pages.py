@@ -124,15 +124,15 @@ def test_cancel_from_the_run_page_stops_the_run(store: RunStore, monkeypatch) ->
 
 
 def test_run_page_refuses_artifact_paths_outside_the_run_folder(store: RunStore) -> None:
-    from dashboard import services
+    from dashboard.services import artifact_files
     from paretolab.errors import UserError
 
     run_id = queue_run(store, tiny_config())
     store.add_artifact(run_id, "../../secret.txt", "log", 1)
     with pytest.raises(UserError, match="is not a file of run"):
-        services.artifact_path(run_id, "../../secret.txt")
+        artifact_files.artifact_path(run_id, "../../secret.txt")
     with pytest.raises(UserError):
-        services.artifact_path(run_id, "/etc/passwd")
+        artifact_files.artifact_path(run_id, "/etc/passwd")
 
 
 def test_subprocess_helper_is_not_left_running() -> None:
@@ -142,7 +142,7 @@ def test_subprocess_helper_is_not_left_running() -> None:
 
 
 def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -> None:
-    from dashboard import services
+    from dashboard.services import launch as launch_services
 
     asked = []
 
@@ -150,7 +150,7 @@ def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -
         asked.append((config.model.d_model, what))
         return {"lr": 0.0042, "curve": {"lr": [1e-4, 1e-3, 1e-2], "loss": [1.6, 1.2, 2.5]}}
 
-    monkeypatch.setattr(services, "suggest", fake_suggest)
+    monkeypatch.setattr(launch_services, "suggest", fake_suggest)
     at = open_page("views/launch.py")
     at.button(key="launch_find_lr").click().run()
     assert asked == [(32, "lr")]

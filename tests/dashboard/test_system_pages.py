@@ -5,9 +5,13 @@ the runs table's system columns and the low-utilisation flag."""
 import pandas as pd
 import pytest
 
-from dashboard import services
+from dashboard.services import compare as compare_services
+from dashboard.services import launch as launch_services
+from dashboard.services import runs as run_services
+from dashboard.services import system as system_services
 from paretolab import devices
 from paretolab import monitoring as m
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 from tests.dashboard.conftest import open_page
@@ -37,14 +41,14 @@ def test_a_config_for_missing_hardware_is_refused_before_anything_is_stored(
 ) -> None:
     monkeypatch.setattr(devices, "detect", lambda: CPU_ONLY)
     values = tiny_config("hardware.accelerator=gpu").model_dump(mode="json")
-    config, problems = services.validate(values)
+    config, problems = launch_services.validate(values)
     assert config is None
     assert problems == [
         "hardware.accelerator=gpu: this machine has no CUDA device (see `paretolab devices`); "
         "use cpu or auto"
     ]
-    with pytest.raises(services.UserError, match="no CUDA device"):
-        services.launch(tiny_config("hardware.accelerator=gpu"), "key")
+    with pytest.raises(UserError, match="no CUDA device"):
+        launch_services.launch(tiny_config("hardware.accelerator=gpu"), "key")
     assert store.list_runs() == []
     # In the form, a loaded config asking for a GPU is shown on what exists, and says so.
     at = open_page("views/launch.py")
@@ -126,14 +130,14 @@ def test_compare_page_overlays_the_runs_system_charts(store: RunStore) -> None:
     assert [w.value for w in at.warning] == [
         f"{ids[0]} · starved: GPU utilisation averaged 30%: input-bound or too small a batch?"
     ]
-    table = services.compare_table(ids).set_index("name")
+    table = compare_services.compare_table(ids).set_index("name")
     assert table.loc["busy", m.MEAN_GPU_UTIL] == 90.0 and m.RSS_MB not in table.columns
 
 
 def test_runs_table_has_system_columns_and_the_flag(store: RunStore) -> None:
     ids = [log_system_run(store, 30.0, "starved"), log_system_run(store, 90.0, "busy")]
     cpu_only = store.create_run({}, "no-gpu", "classification").id  # no GPU figures at all
-    frame, _ = services.runs_frame()
+    frame, _ = run_services.runs_frame()
     rows = frame.set_index("id")
     assert rows.loc[ids[0], "peak_rss_mb"] == 945.0 and rows.loc[ids[1], "mean_gpu_util"] == 90.0
     assert rows.loc[ids[0], "util_flag"].endswith("input-bound or too small a batch?")
@@ -153,11 +157,11 @@ def test_runs_sent_to_slurm_are_checked_as_jobs_not_against_this_machine(
 ) -> None:
     monkeypatch.setattr(devices, "detect", lambda: CPU_ONLY)  # a login node without GPUs
     many_nodes = tiny_config("hardware.accelerator=gpu", "hardware.num_nodes=2")
-    assert services.hardware_problems(many_nodes)[0].startswith(
+    assert system_services.hardware_problems(many_nodes)[0].startswith(
         "hardware.num_nodes=2: a multi-node run is started on every node by Slurm"
     )
     monkeypatch.setenv("PARETOLAB_EXECUTOR", "slurm")
-    assert services.launch_limits("auto") == {"hardware.accelerator": ["gpu", "cpu"]}
-    assert services.hardware_problems(many_nodes) == []
-    [problem] = services.hardware_problems(tiny_config())  # accelerator: auto
+    assert system_services.launch_limits("auto") == {"hardware.accelerator": ["gpu", "cpu"]}
+    assert system_services.hardware_problems(many_nodes) == []
+    [problem] = system_services.hardware_problems(tiny_config())  # accelerator: auto
     assert problem.startswith("hardware.accelerator=auto: a Slurm job asks for its devices")

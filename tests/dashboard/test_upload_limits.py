@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import services
+from dashboard.services import common
 from tests.dashboard.conftest import open_page
 
 
@@ -24,4 +24,4 @@ def test_bad_yaml_is_an_error_on_the_page(text, fragment) -> None:
     at.button(key="launch_load_yaml").click().run()
     assert not at.exception
     assert any(fragment in e.value for e in at.error), [e.value for e in at.error]
-    assert services.store().list_runs() == []
+    assert common.store().list_runs() == []

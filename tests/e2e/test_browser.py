@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from benchmarks.browser import start_dashboard, stop_dashboard
-from dashboard.services.report import CHROMIUM_ARGS
+from dashboard.services.business.report import CHROMIUM_ARGS
 from paretolab.store import RunStore
 from tests.conftest import REPO
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from benchmarks.browser import start_dashboard, stop_dashboard
-from dashboard.services.report import CHROMIUM_ARGS
+from dashboard.services.business.report import CHROMIUM_ARGS
 from paretolab.auth import USERS_ENV, hash_password
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config

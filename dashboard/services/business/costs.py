@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.services.artifact_files import artifact_path
 from dashboard.services.common import store
-from dashboard.services.runs import artifact_path, artifacts
+from dashboard.services.run_detail import artifacts
 from paretolab import monitoring
 from paretolab.baselines import split_key, split_label
 from paretolab.config_io import parse_config

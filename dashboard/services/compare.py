@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.services.common import store
-from dashboard.services.runs import _metric_order, metric_keys
+from dashboard.services.run_detail import _metric_order, metric_keys
 from paretolab import monitoring
 
 # The system figures worth a column: the run's peaks and means, and its measured energy

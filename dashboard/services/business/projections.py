@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.services.business.costs import run_cost
 from dashboard.services.common import store
-from dashboard.services.costs import run_cost
 from paretolab.config_io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import default_precision
