@@ -84,7 +84,7 @@ def test_split_spans_the_value_range_and_targets_are_standardised_with_train_sta
 def test_a_constant_target_is_a_clear_error(tmp_path) -> None:
     cfg = regression_config(number_csv(tmp_path, constant=3.0))
     with pytest.raises(
-        UserError, match=r"numbers.csv: every training value of column 'label' is 3"
+        UserError, match=r"numbers.csv.*every row has the target 3 in column 'label'"
     ):
         TextRegressionData(cfg, tmp_path).setup("fit")
 
