@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from lightning_modules.models.blocks import TransformerBlock, run_blocks
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.embeddings import sinusoidal_table
 
 
@@ -30,24 +31,20 @@ class VisionTransformer(nn.Module):
     same positions ([CLS] first, then the patches row by row).
     """
 
-    def __init__(
-        self,
-        image_shape: tuple[int, int, int],
-        patch_size: int,
-        num_classes: int,
-        d_model: int,
-        n_layers: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        attention_dropout: float = 0.0,
-        positional: str = "learned",
-        pooling: str = "cls",
-    ):
+    def __init__(self, config: TransformerConfig):
         super().__init__()
-        if pooling not in ("mean", "cls"):
-            raise ValueError(f"unknown pooling {pooling!r}")
-        self.pooling = pooling
+        if config.image_shape is None or not config.patch_size:
+            raise ValueError("a ViT needs config.image_shape and config.patch_size")
+        if config.pooling not in ("mean", "cls"):
+            raise ValueError(f"unknown pooling {config.pooling!r}")
+        self.pooling = config.pooling
+        image_shape, patch_size, positional = (
+            config.image_shape,
+            config.patch_size,
+            config.positional,
+        )
+        d_model, n_heads, d_ff = config.d_model, config.n_heads, config.d_ff
+        dropout, attention_dropout = config.dropout, config.attention_dropout
         channels, height, width = image_shape
         n_patches = (height // patch_size) * (width // patch_size)
         self.patches = PatchEmbedding(channels, patch_size, d_model)
@@ -62,10 +59,10 @@ class VisionTransformer(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
-            for _ in range(n_layers)
+            for _ in range(config.n_layers)
         )
         self.ln_final = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, num_classes)
+        self.head = nn.Linear(d_model, config.num_classes)
 
     def encode(
         self, images: torch.Tensor, return_weights: bool = False
