@@ -83,9 +83,9 @@ class Measured:
 
 def build_model(n_layers: int, d_model: int, n_heads: int, d_ff: int, seq_len: int, vocab: int):
     """The project's DecoderLM at the given size (no dropout: dropout is not part of MFU)."""
-    from lightning_modules.models import DecoderLM
+    from lightning_modules.models import DecoderLM, TransformerConfig
 
-    return DecoderLM(
+    shape = TransformerConfig(
         vocab_size=vocab,
         max_len=seq_len,
         d_model=d_model,
@@ -96,6 +96,7 @@ def build_model(n_layers: int, d_model: int, n_heads: int, d_ff: int, seq_len: i
         positional="learned",
         tie_weights=True,
     )
+    return DecoderLM(shape)
 
 
 def lm_loss(model, tokens):

@@ -13,12 +13,10 @@ optimiser, trainer, hardware, monitoring, generation, W&B). Imports no torch.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, field_validator, model_validator
 
-from paretolab import limits
-from paretolab.config_base import ConfigSection
+from paretolab import limits, tasks
+from paretolab.config_base import ConfigSection, TaskName
 from paretolab.config_data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
 from paretolab.config_training import (
     UNSUPPORTED_STRATEGIES,
@@ -32,40 +30,16 @@ from paretolab.config_training import (
     WandbConfig,
 )
 
-# The metrics each task reports on the validation set, in the order the CLI shows them.
-TASK_VAL_METRICS: dict[str, tuple[str, ...]] = {
-    "classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
-    "regression": ("val_loss", "val_mae", "val_rmse", "val_r2"),
-    "masked_lm": ("val_loss", "val_ppl", "val_acc"),
-    "language_modeling": ("val_loss", "val_ppl", "val_bpc"),
-    "seq2seq": ("val_loss", "val_token_acc", "val_exact_match", "val_bleu"),
-    "image_classification": ("val_loss", "val_acc", "val_f1", "val_precision", "val_recall"),
-}
-TASKS = tuple(TASK_VAL_METRICS)
-# The tasks each built-in dataset and model family serves (the data registry agrees; a test
-# checks). `file` is the user's own file: what it holds decides, checked when it is read.
-DATASET_TASKS: dict[str, tuple[str, ...]] = {
-    "bbc_news": ("classification", "masked_lm"),
-    "zh_reviews": ("classification", "masked_lm"),
-    "shakespeare": ("language_modeling",),
-    "num2words": ("seq2seq",),
-    "cmudict": ("seq2seq",),
-    "copy": ("seq2seq",),
-    "reverse": ("seq2seq",),
-    "sort": ("seq2seq",),
-    "addition": ("seq2seq",),
-    "digits": ("image_classification",),
-    "mnist": ("image_classification",),
-    "file": TASKS,
-}
-FAMILY_TASKS: dict[str, tuple[str, ...]] = {
-    "encoder_classifier": ("classification", "regression", "masked_lm"),
-    "decoder_lm": ("language_modeling",),
-    "encoder_decoder": ("seq2seq",),
-    "vit": ("image_classification",),
-}
+# Old names for the task registry's tables (``paretolab.tasks``), recomputed on each use so
+# that a task registered after import is seen: task → val metrics, and the tasks each
+# built-in dataset and model family serves (the data registry agrees; a test checks).
+TASK_VAL_METRICS = tasks.RegistryView(lambda: {n: s.val_metrics for n, s in tasks.TASKS.items()})
+DATASET_TASKS = tasks.RegistryView(tasks.dataset_tasks)
+FAMILY_TASKS = tasks.RegistryView(tasks.family_tasks)
+# The built-in tasks; `tasks.task_names()` also lists those registered later.
+TASKS = tasks.task_names()
 # Tasks whose examples carry one label or value each, so k-fold cross-validation applies.
-CV_TASKS = ("classification", "regression", "image_classification")
+CV_TASKS = tuple(n for n, s in tasks.TASKS.items() if s.cross_validation)
 
 
 class RunConfig(ConfigSection):
@@ -74,14 +48,7 @@ class RunConfig(ConfigSection):
     name: str | None = Field(None, max_length=limits.MAX_NAME_CHARS)
     """Human name of the run. Empty: made from the task and model."""
 
-    task: Literal[
-        "classification",
-        "regression",
-        "masked_lm",
-        "language_modeling",
-        "seq2seq",
-        "image_classification",
-    ] = "classification"
+    task: TaskName = "classification"
     """What the model learns: `classification` one label per text; `regression` one number
     per text (MSE); `masked_lm` to restore masked tokens (encoder pretraining);
     `language_modeling` the next token; `seq2seq` a target sequence from a source
@@ -136,21 +103,23 @@ class RunConfig(ConfigSection):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> RunConfig:
-        for field, value, tasks in (
+        for field, value, serves in (
             ("data.dataset", self.data.dataset, DATASET_TASKS),
             ("model.family", self.model.family, FAMILY_TASKS),
         ):
-            if self.task not in tasks[value]:
-                fits = [k for k, t in tasks.items() if self.task in t and k != "file"]
+            if self.task not in serves.get(value, ()):
+                fits = [k for k, t in serves.items() if self.task in t and k != "file"]
                 raise ValueError(
-                    f"{field}={value!r} serves task {' or '.join(map(repr, tasks[value]))}, "
+                    f"{field}={value!r} serves task {' or '.join(map(repr, serves[value]))}, "
                     f"not task={self.task!r}; for {self.task!r} choose {' or '.join(fits)}"
                 )
-        allowed = TASK_VAL_METRICS[self.task]
-        if self.trainer.monitor not in allowed:
+        spec = tasks.TASKS[self.task]
+        if "monitor" not in self.trainer.model_fields_set:
+            self.trainer.monitor = spec.default_monitor()
+        if self.trainer.monitor not in spec.val_metrics:
             raise ValueError(
                 f"trainer.monitor={self.trainer.monitor!r} is not a metric of task "
-                f"{self.task!r}; choose one of {', '.join(allowed)}"
+                f"{self.task!r}; choose one of {', '.join(spec.val_metrics)}"
             )
         if self.data.val_fraction + self.data.test_fraction >= 0.9:
             raise ValueError(
@@ -171,9 +140,10 @@ class RunConfig(ConfigSection):
                 f"hardware.devices={self.hardware.devices} and hardware.num_nodes="
                 f"{self.hardware.num_nodes} use devices=1 and num_nodes=1, or remove cv_folds"
             )
-        if self.data.cv_folds and self.task not in CV_TASKS:
+        cv_tasks = [n for n, spec in tasks.TASKS.items() if spec.cross_validation]
+        if self.data.cv_folds and self.task not in cv_tasks:
             raise ValueError(
-                f"data.cv_folds applies to tasks {', '.join(CV_TASKS)}, not {self.task!r}; "
+                f"data.cv_folds applies to tasks {', '.join(cv_tasks)}, not {self.task!r}; "
                 "remove data.cv_folds"
             )
         return self

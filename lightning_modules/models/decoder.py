@@ -5,49 +5,27 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.embeddings import init_weights
-from lightning_modules.models.encoder import TransformerEncoder
+from lightning_modules.models.stack import TransformerStack
 
 
 class DecoderLM(nn.Module):
     """Causal Transformer stack + a next-token head (tied to the token embedding by default)."""
 
-    def __init__(
-        self,
-        vocab_size: int,
-        max_len: int,
-        d_model: int,
-        n_layers: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        attention_dropout: float = 0.0,
-        positional: str = "learned",
-        tie_weights: bool = True,
-    ):
+    def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.max_len = max_len
-        self.stack = TransformerEncoder(
-            vocab_size,
-            max_len,
-            d_model,
-            n_layers,
-            n_heads,
-            d_ff,
-            dropout,
-            attention_dropout,
-            positional,
-            causal=True,
-        )
-        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.max_len = config.max_len
+        self.stack = TransformerStack(config, causal=True)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.apply(init_weights)
-        if tie_weights:
+        if config.tie_weights:
             self.head.weight = self.stack.embed.token.weight
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` ids → ``(B, T, vocab)`` next-token logits."""
-        hidden, _ = self.stack(ids)
-        return self.head(hidden)
+        hidden, _ = self.stack(ids)  # (B, T, d_model)
+        return self.head(hidden)  # (B, T, vocab)
 
     @torch.no_grad()
     def generate(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lightning_modules.models.encoder import TransformerEncoder
+from lightning_modules.models.config import TransformerConfig
+from lightning_modules.models.stack import TransformerStack
 
 
 class MaskedLMHead(nn.Module):
@@ -44,33 +45,11 @@ class MaskedLMHead(nn.Module):
 class MaskedLM(nn.Module):
     """A bidirectional Transformer encoder that predicts masked tokens."""
 
-    def __init__(
-        self,
-        vocab_size: int,
-        max_len: int,
-        d_model: int,
-        n_layers: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        attention_dropout: float = 0.0,
-        positional: str = "learned",
-        tie_weights: bool = True,
-    ):
+    def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.encoder = TransformerEncoder(
-            vocab_size,
-            max_len,
-            d_model,
-            n_layers,
-            n_heads,
-            d_ff,
-            dropout,
-            attention_dropout,
-            positional,
-        )
-        tied = self.encoder.embed.token.weight if tie_weights else None
-        self.mlm_head = MaskedLMHead(d_model, vocab_size, tied)
+        self.encoder = TransformerStack(config)
+        tied = self.encoder.embed.token.weight if config.tie_weights else None
+        self.mlm_head = MaskedLMHead(config.d_model, config.vocab_size, tied)
 
     def forward(
         self,
@@ -88,4 +67,4 @@ class MaskedLM(nn.Module):
         hidden, _ = self.encoder(ids, mask)  # (B, T, d_model)
         if targets is not None:
             hidden = hidden[targets]  # (N, d_model)
-        return self.mlm_head(hidden)
+        return self.mlm_head(hidden)  # (B, T, vocab) or (N, vocab)

@@ -1,6 +1,6 @@
 """Encoder–decoder Transformer (Vaswani et al. 2017, pre-LN) for sequence-to-sequence tasks.
 
-The encoder is the bidirectional ``TransformerEncoder``; each decoder block adds
+The encoder is a bidirectional ``TransformerStack``; each decoder block adds
 cross-attention over the encoder's output between its causal self-attention and its
 feed-forward layer. Source and target have their own vocabularies; the output layer is tied
 to the target embedding. Decoding (greedy, beam search) lives in ``seq2seq_decoding``.
@@ -15,8 +15,9 @@ from torch import nn
 
 from lightning_modules.models.attention import MultiHeadAttention
 from lightning_modules.models.blocks import FeedForward
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.embeddings import ROTARY, Embeddings, init_weights
-from lightning_modules.models.encoder import TransformerEncoder
+from lightning_modules.models.stack import TransformerStack
 
 
 @dataclass
@@ -76,52 +77,26 @@ class DecoderBlock(nn.Module):
 class EncoderDecoder(nn.Module):
     """Transformer encoder + causal decoder with cross-attention + tied output layer.
 
-    Args:
-        source_vocab, target_vocab: vocabulary sizes of the two tokenizers.
-        max_source_len, max_target_len: longest sequences the position encodings cover.
-        n_layers, n_decoder_layers: encoder and decoder blocks.
-        tie_weights: share the target embedding with the output layer.
+    ``config.vocab_size`` is the source vocabulary, ``config.out_vocab`` the target's;
+    ``config.max_len`` bounds both sequences; ``config.tie_weights`` shares the target
+    embedding with the output layer.
     """
 
-    def __init__(
-        self,
-        source_vocab: int,
-        target_vocab: int,
-        max_source_len: int,
-        max_target_len: int,
-        d_model: int,
-        n_layers: int,
-        n_decoder_layers: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        attention_dropout: float = 0.0,
-        positional: str = "learned",
-        tie_weights: bool = True,
-    ):
+    def __init__(self, config: TransformerConfig):
         super().__init__()
-        self.max_target_len = max_target_len
-        self.encoder = TransformerEncoder(
-            source_vocab,
-            max_source_len,
-            d_model,
-            n_layers,
-            n_heads,
-            d_ff,
-            dropout,
-            attention_dropout,
-            positional,
-        )
-        self.target_embed = Embeddings(target_vocab, d_model, max_target_len, positional, dropout)
-        rotary_len = max_target_len if positional == ROTARY else 0
+        c = config
+        self.max_target_len = c.max_len
+        self.encoder = TransformerStack(c)
+        self.target_embed = Embeddings(c.out_vocab, c.d_model, c.max_len, c.positional, c.dropout)
+        rotary_len = c.max_len if c.positional == ROTARY else 0
         self.decoder_blocks = nn.ModuleList(
-            DecoderBlock(d_model, n_heads, d_ff, dropout, attention_dropout, rotary_len)
-            for _ in range(n_decoder_layers)
+            DecoderBlock(c.d_model, c.n_heads, c.d_ff, c.dropout, c.attention_dropout, rotary_len)
+            for _ in range(c.decoder_layers)
         )
-        self.ln_final = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, target_vocab, bias=False)
+        self.ln_final = nn.LayerNorm(c.d_model)
+        self.head = nn.Linear(c.d_model, c.out_vocab, bias=False)
         self.apply(init_weights)
-        if tie_weights:
+        if c.tie_weights:
             self.head.weight = self.target_embed.token.weight
 
     def encode(
@@ -148,7 +123,7 @@ class EncoderDecoder(nn.Module):
             if attention is not None:
                 attention.decoder.append(self_w)
                 attention.cross.append(cross_w)
-        return self.head(self.ln_final(x))
+        return self.head(self.ln_final(x))  # (B, T, target_vocab)
 
     def forward(
         self,

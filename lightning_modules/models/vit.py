@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from lightning_modules.models.blocks import TransformerBlock, run_blocks
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.embeddings import sinusoidal_table
 
 
@@ -30,42 +31,32 @@ class VisionTransformer(nn.Module):
     same positions ([CLS] first, then the patches row by row).
     """
 
-    def __init__(
-        self,
-        image_shape: tuple[int, int, int],
-        patch_size: int,
-        num_classes: int,
-        d_model: int,
-        n_layers: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        attention_dropout: float = 0.0,
-        positional: str = "learned",
-        pooling: str = "cls",
-    ):
+    def __init__(self, config: TransformerConfig):
         super().__init__()
-        if pooling not in ("mean", "cls"):
-            raise ValueError(f"unknown pooling {pooling!r}")
-        self.pooling = pooling
-        channels, height, width = image_shape
-        n_patches = (height // patch_size) * (width // patch_size)
-        self.patches = PatchEmbedding(channels, patch_size, d_model)
-        self.cls = nn.Parameter(torch.zeros(1, 1, d_model))
-        if positional == "learned":
-            self.position = nn.Parameter(torch.randn(1, n_patches + 1, d_model) * 0.02)
-        elif positional == "sinusoidal":
-            table = sinusoidal_table(n_patches + 1, d_model)[None]  # (1, 1 + n_patches, d)
+        c = config
+        if c.image_shape is None or not c.patch_size:
+            raise ValueError("a ViT needs config.image_shape and config.patch_size")
+        if c.pooling not in ("mean", "cls"):
+            raise ValueError(f"unknown pooling {c.pooling!r}")
+        self.pooling = c.pooling
+        channels, height, width = c.image_shape
+        n_patches = (height // c.patch_size) * (width // c.patch_size)
+        self.patches = PatchEmbedding(channels, c.patch_size, c.d_model)
+        self.cls = nn.Parameter(torch.zeros(1, 1, c.d_model))
+        if c.positional == "learned":
+            self.position = nn.Parameter(torch.randn(1, n_patches + 1, c.d_model) * 0.02)
+        elif c.positional == "sinusoidal":
+            table = sinusoidal_table(n_patches + 1, c.d_model)[None]  # (1, 1 + n_patches, d)
             self.register_buffer("position", table, persistent=False)
         else:
-            raise ValueError(f"a ViT takes learned or sinusoidal positions, not {positional!r}")
-        self.drop = nn.Dropout(dropout)
+            raise ValueError(f"a ViT takes learned or sinusoidal positions, not {c.positional!r}")
+        self.drop = nn.Dropout(c.dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(d_model, n_heads, d_ff, dropout, attention_dropout)
-            for _ in range(n_layers)
+            TransformerBlock(c.d_model, c.n_heads, c.d_ff, c.dropout, c.attention_dropout)
+            for _ in range(c.n_layers)
         )
-        self.ln_final = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, num_classes)
+        self.ln_final = nn.LayerNorm(c.d_model)
+        self.head = nn.Linear(c.d_model, c.num_classes)
 
     def encode(
         self, images: torch.Tensor, return_weights: bool = False

@@ -7,21 +7,6 @@ from typing import Any
 import lightning.pytorch as pl
 
 from lightning_modules.optim import build_optimizer, build_scheduler
-from paretolab.config import RunConfig
-
-
-def stack_kwargs(config: RunConfig) -> dict[str, Any]:
-    """Width, depth, heads, feed-forward width and dropout: what every Transformer stack
-    takes from ``config.model``."""
-    m = config.model
-    return {
-        "d_model": m.d_model,
-        "n_layers": m.n_layers,
-        "n_heads": m.n_heads,
-        "d_ff": m.ff_dim(),
-        "dropout": m.dropout,
-        "attention_dropout": m.attention_dropout,
-    }
 
 
 class OptimizedTask(pl.LightningModule):

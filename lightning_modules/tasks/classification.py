@@ -15,8 +15,8 @@ from torchmetrics.classification import (
     MulticlassRecall,
 )
 
-from lightning_modules.models import EncoderClassifier, VisionTransformer
-from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
+from lightning_modules.models import EncoderClassifier, TransformerConfig, VisionTransformer
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -41,28 +41,16 @@ class ClassificationTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        m = self.config.model
-        shape = stack_kwargs(self.config)
-        if m.family == "vit":
+        if self.config.model.family == "vit":
             if image_shape is None:
                 raise ValueError("a ViT needs the image shape")
-            self.model = VisionTransformer(
-                tuple(image_shape),
-                m.patch_size,
-                len(class_names),
-                positional=m.positional,
-                pooling=m.pooling,
-                **shape,
+            shape = TransformerConfig.from_run(
+                self.config, num_classes=len(class_names), image_shape=tuple(image_shape)
             )
+            self.model = VisionTransformer(shape)
         else:
-            self.model = EncoderClassifier(
-                vocab_size=vocab_size,
-                num_classes=len(class_names),
-                max_len=self.config.data.max_length,
-                positional=m.positional,
-                pooling=m.pooling,
-                **shape,
-            )
+            shape = TransformerConfig.from_run(self.config, vocab_size, len(class_names))
+            self.model = EncoderClassifier(shape)
         n = len(class_names)
         metrics = MetricCollection(
             {

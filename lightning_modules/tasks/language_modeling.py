@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from tokenizers import Tokenizer
 from torchmetrics import MeanMetric
 
-from lightning_modules.models import DecoderLM
-from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
+from lightning_modules.models import DecoderLM, TransformerConfig
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import GenerateConfig, RunConfig
 from paretolab.config_io import parse_config
 
@@ -31,14 +31,7 @@ class LanguageModelTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        m = self.config.model
-        self.model = DecoderLM(
-            vocab_size=vocab_size,
-            max_len=self.config.data.max_length,
-            positional=m.positional,
-            tie_weights=m.tie_weights,
-            **stack_kwargs(self.config),
-        )
+        self.model = DecoderLM(TransformerConfig.from_run(self.config, vocab_size))
         self.chars_per_token = chars_per_token
         self.mean_loss = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
 

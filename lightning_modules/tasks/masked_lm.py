@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 
 from lightning_modules.data.masking import IGNORE_INDEX
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
-from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -31,14 +32,7 @@ class MaskedLMTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        m = self.config.model
-        self.model = MaskedLM(
-            vocab_size=vocab_size,
-            max_len=self.config.data.max_length,
-            positional=m.positional,
-            tie_weights=m.tie_weights,
-            **stack_kwargs(self.config),
-        )
+        self.model = MaskedLM(TransformerConfig.from_run(self.config, vocab_size))
         stages = ("val", "test")
         self.mean_loss = torch.nn.ModuleDict({s: MeanMetric() for s in stages})
         self.mean_acc = torch.nn.ModuleDict({s: MeanMetric() for s in stages})

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
 
-from lightning_modules.models import EncoderClassifier
-from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
+from lightning_modules.models import EncoderClassifier, TransformerConfig
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -40,15 +40,7 @@ class RegressionTask(OptimizedTask):
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
         self.target_mean, self.target_std = float(target_mean), float(target_std)
-        m = self.config.model
-        self.model = EncoderClassifier(
-            vocab_size=vocab_size,
-            num_classes=1,
-            max_len=self.config.data.max_length,
-            positional=m.positional,
-            pooling=m.pooling,
-            **stack_kwargs(self.config),
-        )
+        self.model = EncoderClassifier(TransformerConfig.from_run(self.config, vocab_size, 1))
         metrics = MetricCollection(
             {
                 "loss": MeanSquaredError(),

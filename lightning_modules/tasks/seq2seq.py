@@ -18,9 +18,10 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
 
+from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.seq2seq import EncoderDecoder
 from lightning_modules.models.seq2seq_decoding import beam_search
-from lightning_modules.tasks.base import OptimizedTask, stack_kwargs
+from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
 from paretolab.config_io import parse_config
 
@@ -52,17 +53,8 @@ class Seq2SeqTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        m, length = self.config.model, self.config.data.max_length
-        self.model = EncoderDecoder(
-            source_vocab,
-            target_vocab,
-            max_source_len=length,
-            max_target_len=length,
-            n_decoder_layers=m.decoder_layers(),
-            positional=m.positional,
-            tie_weights=m.tie_weights,
-            **stack_kwargs(self.config),
-        )
+        shape = TransformerConfig.from_run(self.config, source_vocab, target_vocab=target_vocab)
+        self.model = EncoderDecoder(shape)
         # Set by build_task after the data module's setup: decoded text for BLEU and samples.
         self.source_tokenizer: Tokenizer | None = None
         self.target_tokenizer: Tokenizer | None = None

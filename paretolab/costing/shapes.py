@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from paretolab import tasks
 from paretolab.config import RunConfig
-
-# What the model's output layer predicts, by task.
-TASK_HEADS = {
-    "classification": "classes",
-    "image_classification": "classes",
-    "regression": "classes",  # one output: a class head of width 1
-    "masked_lm": "mlm",
-    "language_modeling": "lm",
-    "seq2seq": "lm",
-}
 
 
 @dataclass(frozen=True)
@@ -94,7 +85,7 @@ class ModelShape:
             d_ff=m.ff_dim(),
             vocab_size=config.tokenizer.vocab_size if vocab_size is None else vocab_size,
             max_len=config.data.max_length,
-            head=TASK_HEADS[config.task],
+            head=tasks.TASKS[config.task].head,
             num_classes=1 if config.task == "regression" else num_classes,
             n_decoder_layers=m.decoder_layers() if m.family == "encoder_decoder" else 0,
             target_vocab=target_vocab,

@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from lightning_modules.flop_count import count_flops
-from lightning_modules.models import DecoderLM, EncoderClassifier, VisionTransformer
+from lightning_modules.models import (
+    DecoderLM,
+    EncoderClassifier,
+    TransformerConfig,
+    VisionTransformer,
+)
 from lightning_modules.models.masked_lm import MaskedLM
 from lightning_modules.models.seq2seq import EncoderDecoder
 from lightning_modules.train import run_training
@@ -28,46 +33,43 @@ def shape(family: str, head: str, **extra) -> ModelShape:
 
 
 def classifier():
+    s = shape("encoder_classifier", "classes", num_classes=5)
     net, x, mask = (
-        EncoderClassifier(V, 5, 64, D, L, H, FF),
+        EncoderClassifier(TransformerConfig.from_shape(s)),
         ids(),
         torch.ones(B, T, dtype=torch.bool),
     )
-    return (
-        (lambda: net(x, mask)),
-        shape("encoder_classifier", "classes", num_classes=5),
-        BatchShape(B, T),
-    )
+    return (lambda: net(x, mask)), s, BatchShape(B, T)
 
 
 def masked_lm():
-    net, x, mask = MaskedLM(V, 64, D, L, H, FF), ids(), torch.ones(B, T, dtype=torch.bool)
+    s = shape("encoder_classifier", "mlm")
+    net = MaskedLM(TransformerConfig.from_shape(s))
+    x, mask = ids(), torch.ones(B, T, dtype=torch.bool)
     targets = torch.rand(B, T) < 0.15
     targets[0, 0] = True
     batch = BatchShape(B, T, predicted=int(targets.sum()))
-    return (lambda: net(x, mask, targets)), shape("encoder_classifier", "mlm"), batch
+    return (lambda: net(x, mask, targets)), s, batch
 
 
 def decoder():
-    net, x = DecoderLM(V, 64, D, L, H, FF), ids()
-    return (lambda: net(x)), shape("decoder_lm", "lm"), BatchShape(B, T)
+    s = shape("decoder_lm", "lm")
+    net, x = DecoderLM(TransformerConfig.from_shape(s)), ids()
+    return (lambda: net(x)), s, BatchShape(B, T)
 
 
 def encoder_decoder():
-    net = EncoderDecoder(V, 120, 64, 64, D, L, 3, H, FF)
+    s = shape("encoder_decoder", "lm", n_decoder_layers=3, target_vocab=120)
+    net = EncoderDecoder(TransformerConfig.from_shape(s))
     source, target = ids(), torch.randint(1, 120, (B, 16))
     mask = torch.ones(B, T, dtype=torch.bool)
-    extra = dict(n_decoder_layers=3, target_vocab=120)
-    return (
-        (lambda: net(source, mask, target)),
-        shape("encoder_decoder", "lm", **extra),
-        BatchShape(B, T, 16),
-    )
+    return (lambda: net(source, mask, target)), s, BatchShape(B, T, 16)
 
 
 def vit():
-    net, images = VisionTransformer((1, 28, 28), 4, 10, D, L, H, FF), torch.rand(B, 1, 28, 28)
     s = shape("vit", "classes", num_classes=10, image_shape=(1, 28, 28), patch_size=4)
+    net = VisionTransformer(TransformerConfig.from_shape(s, pooling="cls"))
+    images = torch.rand(B, 1, 28, 28)
     return (lambda: net(images)), s, BatchShape(B, s.image_tokens)
 
 

@@ -8,7 +8,7 @@ import torch
 from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.data.masking import IGNORE_INDEX, BertMasking, pad_masked_batch
 from lightning_modules.data.mlm_datamodule import MaskedLMData, cut_windows
-from lightning_modules.models import EncoderClassifier
+from lightning_modules.models import EncoderClassifier, TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
 from lightning_modules.train import run_training
 from paretolab import settings
@@ -88,8 +88,8 @@ def test_labelled_corpora_are_split_like_the_classification_run(tmp_path) -> Non
 
 
 def test_the_mlm_encoder_loads_into_the_classifier_key_for_key() -> None:
-    mlm = MaskedLM(VOCAB, 64, 32, 2, 2, 64, tie_weights=True)
-    clf = EncoderClassifier(VOCAB, 5, 64, 32, 2, 2, 64)
+    shape = TransformerConfig(VOCAB, 64, 32, 2, 2, 64, tie_weights=True, num_classes=5)
+    mlm, clf = MaskedLM(shape), EncoderClassifier(shape)
     assert mlm.mlm_head.decoder.weight is mlm.encoder.embed.token.weight
     mlm_encoder = {k: v.shape for k, v in mlm.state_dict().items() if k.startswith("encoder.")}
     clf_encoder = {k: v.shape for k, v in clf.state_dict().items() if k.startswith("encoder.")}

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lightning_modules.models import EncoderClassifier, MultiHeadAttention
+from lightning_modules.models import EncoderClassifier, MultiHeadAttention, TransformerConfig
 from lightning_modules.models.attention import sdpa_mask_args
 from lightning_modules.models.embeddings import Embeddings, sinusoidal_table
 from paretolab.config_io import load_config
@@ -90,7 +90,7 @@ def test_embeddings_refuse_sequences_longer_than_max_len() -> None:
 
 @pytest.mark.parametrize(("pooling", "positional"), [("mean", "learned"), ("cls", "sinusoidal")])
 def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None:
-    model = EncoderClassifier(
+    shape = TransformerConfig(
         vocab_size=50,
         num_classes=3,
         max_len=16,
@@ -100,7 +100,8 @@ def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None
         d_ff=64,
         positional=positional,
         pooling=pooling,
-    ).eval()
+    )
+    model = EncoderClassifier(shape).eval()
     ids = torch.tensor([[2, 7, 8, 9, 0, 0], [2, 5, 6, 7, 8, 9]])
     mask = ids != 0
     logits = model(ids, mask)
@@ -112,7 +113,7 @@ def test_classifier_logits_ignore_padding(pooling: str, positional: str) -> None
 
 
 def test_classifier_learns_a_separable_toy_problem() -> None:
-    model = EncoderClassifier(
+    shape = TransformerConfig(
         vocab_size=20,
         num_classes=2,
         max_len=8,
@@ -122,6 +123,7 @@ def test_classifier_learns_a_separable_toy_problem() -> None:
         d_ff=32,
         dropout=0.0,
     )
+    model = EncoderClassifier(shape)
     ids = torch.randint(3, 20, (64, 8))
     labels = (ids == 5).any(dim=1).long()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
@@ -136,9 +138,10 @@ def test_classifier_learns_a_separable_toy_problem() -> None:
 def tiny_decoder(**kw) -> torch.nn.Module:
     from lightning_modules.models import DecoderLM
 
-    return DecoderLM(
+    shape = TransformerConfig(
         vocab_size=30, max_len=16, d_model=32, n_layers=2, n_heads=4, d_ff=64, **kw
-    ).eval()
+    )
+    return DecoderLM(shape).eval()
 
 
 def test_decoder_is_causal() -> None:
@@ -177,9 +180,19 @@ def test_generation_greedy_top_k_and_context_window() -> None:
 def test_vit_shapes_and_attention_over_cls_and_patches() -> None:
     from lightning_modules.models import VisionTransformer
 
-    vit = VisionTransformer(
-        (1, 8, 8), patch_size=2, num_classes=10, d_model=32, n_layers=2, n_heads=4, d_ff=64
-    ).eval()
+    shape = TransformerConfig(
+        vocab_size=0,
+        max_len=0,
+        image_shape=(1, 8, 8),
+        patch_size=2,
+        num_classes=10,
+        d_model=32,
+        n_layers=2,
+        n_heads=4,
+        d_ff=64,
+        pooling="cls",
+    )
+    vit = VisionTransformer(shape).eval()
     images = torch.rand(3, 1, 8, 8)
     assert vit(images).shape == (3, 10)
     hidden, weights = vit.encode(images, return_weights=True)

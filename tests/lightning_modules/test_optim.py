@@ -78,10 +78,10 @@ def test_orthogonalize_flattens_the_singular_values() -> None:
 
 
 def tiny_lm() -> torch.nn.Module:
-    from lightning_modules.models import DecoderLM
+    from lightning_modules.models import DecoderLM, TransformerConfig
 
     torch.manual_seed(0)
-    return DecoderLM(20, 8, 16, 2, 2, 32, dropout=0.0)
+    return DecoderLM(TransformerConfig(20, 8, 16, 2, 2, 32, dropout=0.0))
 
 
 def test_muon_takes_the_blocks_matrices_and_adamw_the_rest() -> None:

@@ -3,7 +3,12 @@
 import pytest
 import torch
 
-from lightning_modules.models import DecoderLM, EncoderClassifier, MultiHeadAttention
+from lightning_modules.models import (
+    DecoderLM,
+    EncoderClassifier,
+    MultiHeadAttention,
+    TransformerConfig,
+)
 from lightning_modules.models.rotary import Rotary
 from paretolab.config import ModelConfig
 
@@ -42,7 +47,8 @@ def test_explicit_path_matches_fast_path_with_rotary(causal: bool) -> None:
 
 
 def test_rotary_decoder_is_causal_and_uses_positions() -> None:
-    model = DecoderLM(30, 16, 32, 2, 4, 64, dropout=0.0, positional="rope").eval()
+    shape = TransformerConfig(30, 16, 32, 2, 4, 64, dropout=0.0, positional="rope")
+    model = DecoderLM(shape).eval()
     assert not any("position" in name for name, _ in model.named_parameters())
     ids = torch.randint(0, 30, (2, 10))
     changed = ids.clone()
@@ -55,7 +61,7 @@ def test_rotary_decoder_is_causal_and_uses_positions() -> None:
 
 
 def test_rotary_classifier_is_order_aware() -> None:
-    model = EncoderClassifier(
+    shape = TransformerConfig(
         vocab_size=20,
         num_classes=2,
         max_len=8,
@@ -65,7 +71,8 @@ def test_rotary_classifier_is_order_aware() -> None:
         d_ff=32,
         dropout=0.0,
         positional="rope",
-    ).eval()
+    )
+    model = EncoderClassifier(shape).eval()
     ids = torch.tensor([[1, 2, 3, 4]])
     assert not torch.allclose(model(ids), model(ids.flip(1)))
 

@@ -10,6 +10,7 @@ from lightning_modules.data.cmudict_pairs import cmudict_pairs
 from lightning_modules.data.num2words_pairs import number_pairs, sample_numbers
 from lightning_modules.data.seq2seq_data import Seq2SeqData
 from lightning_modules.data.synthetic import synthetic_pairs
+from lightning_modules.models import TransformerConfig
 from lightning_modules.models.seq2seq import EncoderDecoder, Seq2SeqAttention
 from lightning_modules.models.seq2seq_decoding import beam_search, greedy_decode
 from lightning_modules.train import run_training
@@ -101,7 +102,8 @@ def test_data_module_frames_targets_with_start_and_end_tokens(tmp_path) -> None:
 def _model(**kwargs) -> EncoderDecoder:
     torch.manual_seed(0)
     shape = dict(d_model=32, n_layers=2, n_decoder_layers=2, n_heads=4, d_ff=64)
-    return EncoderDecoder(20, 7, 16, 16, dropout=0.0, **{**shape, **kwargs}).eval()
+    config = TransformerConfig(20, 16, target_vocab=7, dropout=0.0, **{**shape, **kwargs})
+    return EncoderDecoder(config).eval()
 
 
 def test_explicit_attention_path_matches_the_fast_path_and_masks_padding() -> None:

@@ -27,10 +27,11 @@ def torch_count(net) -> int:
     return sum(p.numel() for p in net.parameters())
 
 
-def stack(model: ModelConfig) -> dict:
-    return dict(
-        d_model=model.d_model, n_layers=model.n_layers, n_heads=model.n_heads, d_ff=model.ff_dim()
-    )
+def built(shape: ModelShape, pooling: str = "mean"):
+    """The model config of ``shape``, for the torch models (imported late: this is the core)."""
+    from lightning_modules.models import TransformerConfig
+
+    return TransformerConfig.from_shape(shape, pooling=pooling)
 
 
 @pytest.mark.parametrize(
@@ -45,8 +46,9 @@ def stack(model: ModelConfig) -> dict:
 def test_encoder_classifier_counts_match_torch(model: ModelConfig, classes: int) -> None:
     from lightning_modules.models import EncoderClassifier
 
-    net = EncoderClassifier(700, classes, 64, positional=model.positional, **stack(model))
-    counted = model_params(shape_of(model, "classes", num_classes=classes))
+    shape = shape_of(model, "classes", num_classes=classes)
+    net = EncoderClassifier(built(shape))
+    counted = model_params(shape)
     assert sum(counted.values()) == torch_count(net)
     assert counted["token embedding"] == 700 * model.d_model
 
@@ -56,8 +58,8 @@ def test_decoder_counts_match_torch(tie: bool) -> None:
     from lightning_modules.models import DecoderLM
 
     model = ModelConfig(family="decoder_lm", d_model=48, n_heads=3, tie_weights=tie)
-    net = DecoderLM(vocab_size=700, max_len=64, tie_weights=tie, **stack(model))
     shape = shape_of(model, "lm")
+    net = DecoderLM(built(shape))
     assert total_params(shape) == torch_count(net)
     # Kaplan's N: everything but the token and position tables.
     assert non_embedding_params(shape) == total_params(shape) - 700 * 48 - 64 * 48
@@ -68,8 +70,8 @@ def test_masked_lm_counts_match_torch(tie: bool) -> None:
     from lightning_modules.models.masked_lm import MaskedLM
 
     model = ModelConfig(d_model=32, n_layers=2, tie_weights=tie)
-    net = MaskedLM(vocab_size=300, max_len=40, tie_weights=tie, **stack(model))
-    assert total_params(shape_of(model, "mlm", vocab=300, max_len=40)) == torch_count(net)
+    shape = shape_of(model, "mlm", vocab=300, max_len=40)
+    assert total_params(shape) == torch_count(MaskedLM(built(shape)))
 
 
 @pytest.mark.parametrize("positional", ["learned", "sinusoidal"])
@@ -79,8 +81,8 @@ def test_vit_counts_match_torch(positional: str) -> None:
     model = ModelConfig(
         family="vit", patch_size=2, d_model=32, n_layers=2, n_heads=4, positional=positional
     )
-    net = VisionTransformer((1, 8, 8), 2, 10, positional=positional, **stack(model))
     shape = shape_of(model, "classes", num_classes=10, image_shape=(1, 8, 8), patch_size=2)
+    net = VisionTransformer(built(shape, pooling="cls"))
     assert total_params(shape) == torch_count(net)
 
 
@@ -91,8 +93,8 @@ def test_encoder_decoder_counts_match_torch_with_two_vocabularies(tie: bool) -> 
     model = ModelConfig(
         family="encoder_decoder", d_model=32, n_layers=2, n_decoder_layers=3, tie_weights=tie
     )
-    net = EncoderDecoder(300, 120, 40, 40, 32, 2, 3, model.n_heads, model.ff_dim(), tie_weights=tie)
     shape = shape_of(model, "lm", vocab=300, max_len=40, n_decoder_layers=3, target_vocab=120)
+    net = EncoderDecoder(built(shape))
     assert total_params(shape) == torch_count(net)
 
 
