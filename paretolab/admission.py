@@ -64,7 +64,9 @@ def hardware_problems(
         machine: where it trains (None: this machine, detected when needed).
         on_slurm: whether Slurm trains it (None: ``PARETOLAB_EXECUTOR`` says).
     """
-    if settings.executor() == "slurm" if on_slurm is None else on_slurm:
+    if on_slurm is None:
+        on_slurm = settings.executor() == "slurm"
+    if on_slurm:
         try:  # it trains on the cluster's nodes, not here
             slurm_script.check_config(config)
             slurm_script.SlurmOptions.from_env()
