@@ -24,24 +24,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "script", help="print the sbatch script of a run (the one its job runs, if submitted)"
     )
     script.add_argument("run_id", type=int)
+    script.set_defaults(handler=_script)
     submit = ssub.add_parser("submit", help="submit a queued run to Slurm now")
     submit.add_argument("run_id", type=int)
-    parser.set_defaults(handler=run)
+    submit.set_defaults(handler=_submit)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Carry out ``paretolab slurm …``; returns the exit code."""
+def _script(args: argparse.Namespace) -> int:
     store = RunStore()
-    if args.slurm_command == "script":
-        written = settings.run_dir(args.run_id) / slurm_script.SCRIPT_FILE
-        store.get_run(args.run_id)  # a missing run is an error, not an empty script
-        text = (
-            written.read_text()
-            if written.is_file()
-            else slurm_script.script_for(store, args.run_id)
-        )
-        sys.stdout.write(text)
-        return 0
+    written = settings.run_dir(args.run_id) / slurm_script.SCRIPT_FILE
+    store.get_run(args.run_id)  # a missing run is an error, not an empty script
+    text = written.read_text() if written.is_file() else slurm_script.script_for(store, args.run_id)
+    sys.stdout.write(text)
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    store = RunStore()
     echo(submitted_line(store, args.run_id, slurm.submit(store, args.run_id)))
     return 0
 

@@ -15,11 +15,10 @@ import optuna
 from optuna_integration import PyTorchLightningPruningCallback
 
 from lightning_modules.train import run_training
-from paretolab import devices, memory_fit
-from paretolab.config import RunConfig
+from paretolab import devices
+from paretolab.admission import admit
 from paretolab.devices import Machine
 from paretolab.errors import ConfigError, UserError
-from paretolab.init_check import check_init_from
 from paretolab.store import FINISHED, PRUNED, RunStore
 from sweeps.callbacks import CancelOnRequest, TrialFacts
 from sweeps.measures import best_value, training_cost
@@ -49,22 +48,22 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
         trial.set_user_attr("error", str(exc))
         raise TrialFailed(f"sampled config is invalid: {exc}") from None
     try:
-        admit(config, store)
+        run = admit(
+            config,
+            store=store,
+            owner=owner_of(trial.study),  # the sweep's owner owns its trials
+            name=name,
+            study=spec.study,
+            trial_number=trial.number,
+            machine=_machine(),
+            on_slurm=False,  # the worker trains it here, whatever the executor
+            read_data=None,
+        )
     except UserError as exc:
         # Refused before a run is stored, like an invalid config: the trial fails.
         trial.set_user_attr("run_status", "refused")
         trial.set_user_attr("error", str(exc))
         raise TrialFailed(f"sampled config is refused: {exc}") from None
-    run = store.create_run(
-        config.model_dump(mode="json"),
-        name,
-        config.task,
-        config.tags,
-        config.notes,
-        study=spec.study,
-        trial_number=trial.number,
-        owner=owner_of(trial.study),  # the sweep's owner owns its trials
-    )
     trial.set_user_attr("run_id", run.id)
     facts = TrialFacts()
     callbacks = [facts, CancelOnRequest(store, run.id)]
@@ -86,17 +85,6 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
 def _machine() -> Machine:
     """This worker's devices (detected once: every trial trains here)."""
     return devices.detect()
-
-
-def admit(config: RunConfig, store: RunStore) -> None:
-    """Refuse a trial's config that cannot train in this worker: ``model.init_from`` names
-    no finished run, or the model does not fit in memory here.
-
-    Raises:
-        UserError: the first problem, naming the field and the fix.
-    """
-    check_init_from(config, store)
-    memory_fit.check_memory(config, _machine())
 
 
 def objective_values(

@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dashboard.services import user_data
-from dashboard.services.access import owner_name, require
+from dashboard.services.access import owner_name, require, sign_in_mode
 from dashboard.services.common import REPO, run_config_job, store
-from dashboard.services.system import hardware_problems, machine
+from dashboard.services.system import machine
+from paretolab import auth, settings
+from paretolab.admission import DATA, admission_problems, admit
 from paretolab.config import RunConfig
 from paretolab.config_io import load_config, load_yaml_text, parse_config
-from paretolab.costing.catalog import check_profile
 from paretolab.costing.params import model_params
 from paretolab.costing.shapes import ModelShape
-from paretolab.errors import ConfigError, RunNotFound, UserError
-from paretolab.init_check import check_init_from
+from paretolab.errors import ConfigError, RunNotFound
 from paretolab.store import Run
 
 if TYPE_CHECKING:  # the cost model loads only when a preview is asked for
@@ -66,21 +66,24 @@ def validate(values: dict[str, Any]) -> tuple[RunConfig | None, list[str]]:
         config = parse_config(values)
     except ConfigError as exc:
         return None, exc.problems
-    try:
-        check_profile(config.hardware.profile)
-    except UserError as exc:
-        return None, [str(exc)]
-    problems = hardware_problems(config)  # the local executor trains on this machine
-    if problems:
-        return None, problems
-    try:
-        check_init_from(config, store())
-    except UserError as exc:
-        return None, [str(exc)]
-    try:
-        return user_data.checked(config), []
-    except UserError as exc:
-        return None, [f"data.path: {exc}"]
+    found = admission_problems(config, store=store(), **_checks())
+    if found.stage == DATA:
+        return None, [f"data.path: {p}" for p in found.problems]
+    if found.problems:
+        return None, found.problems
+    return found.config, []
+
+
+def _checks() -> dict[str, Any]:
+    """The dashboard's side of the admission checks: the local executor trains on this
+    machine; relative data paths are read from the repository; signed-in users' data
+    paths stay inside the data roots."""
+    return {
+        "machine": None if settings.executor() == "slurm" else machine(),
+        "data_base": REPO,
+        "read_data": user_data.read_summary,
+        "data_roots": sign_in_mode() != auth.OFF,
+    }
 
 
 def launch_key(session_key: str, config: RunConfig) -> str:
@@ -93,26 +96,13 @@ def launch(config: RunConfig, launch_key: str) -> Run:
     """Queue a run (once per ``launch_key``) and make sure the executor will start it.
 
     Raises:
-        UserError: the config's own data file is unfit (checked again: it may have changed),
-            or the config asks for a device this machine lacks.
+        UserError: the config is refused by the admission checks (``paretolab.admission``;
+            checked again: its data file or this machine may have changed).
         DemoModeError: the dashboard is a read-only demo.
         AccessDenied: the signed-in user may not launch runs (a viewer).
     """
     user = require("launch a run")
-    problems = hardware_problems(config)
-    if problems:
-        raise UserError("; ".join(problems))
-    check_init_from(config, store())
-    config = user_data.checked(config)
-    return store().create_run(
-        config.model_dump(mode="json"),
-        config.display_name(),
-        config.task,
-        config.tags,
-        config.notes,
-        launch_key=launch_key,
-        owner=owner_name(user),
-    )
+    return admit(config, store=store(), owner=owner_name(user), launch_key=launch_key, **_checks())
 
 
 def model_shape(config: RunConfig) -> ModelShape:

@@ -11,10 +11,9 @@ import streamlit as st
 
 from dashboard.services.common import store
 from dashboard.services.run_detail import metric_series
-from paretolab import devices, memory_fit, settings, slurm_script
+from paretolab import admission, devices, settings
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
-from paretolab.errors import UserError
 
 
 @st.cache_resource(ttl=300)
@@ -42,19 +41,9 @@ def launch_limits(accelerator: str) -> dict[str, Any]:
 
 def hardware_problems(config: RunConfig) -> list[str]:
     """Why a config cannot train on this machine (or, sent to Slurm, as a Slurm job), one
-    message per field."""
-    if settings.executor() == "slurm":
-        try:
-            slurm_script.check_config(config)
-        except UserError as exc:
-            return [str(exc)]
-        return []
-    problems = devices.hardware_problems(config.hardware, config.trainer.precision, machine())
-    if not problems:  # the estimate needs the accelerator the config can have here
-        problems = memory_fit.memory_problems(config, machine())
-    if config.hardware.num_nodes > 1:
-        problems.insert(0, slurm_script.multi_node_refusal(config.hardware.num_nodes))
-    return problems
+    message per field (``paretolab.admission.hardware_problems``)."""
+    on_slurm = settings.executor() == "slurm"
+    return admission.hardware_problems(config, None if on_slurm else machine(), on_slurm)
 
 
 def devices_frame() -> pd.DataFrame:

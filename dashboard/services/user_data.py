@@ -39,15 +39,14 @@ _READ_FIELDS = {
 _FALLBACK_CLASSES, _FALLBACK_IMAGE = 2, (3, 32, 32)
 
 
-def checked(config: RunConfig) -> RunConfig:
-    """``config`` with ``data.path`` absolute, once its file has been read and found good.
+def read_summary(config: RunConfig) -> str:
+    """What the config's own data file holds, in one line (``paretolab.admission``'s data
+    reader: it checks the data roots and makes ``data.path`` absolute first).
 
     Raises:
         UserError: the file's problem, naming the file, the line and how to fix it.
     """
-    config = with_absolute_data_path(config, REPO)
-    inspect(config)
-    return config
+    return _inspect_file(config).summary
 
 
 def inspect(config: RunConfig) -> UserData:
@@ -55,11 +54,15 @@ def inspect(config: RunConfig) -> UserData:
     reading fields change).
 
     Raises:
-        UserError: as ``checked``.
+        UserError: the path is outside the data roots, or as ``read_summary``.
     """
     if config.data.dataset != "file":
         return UserData(f"built-in dataset {config.data.dataset}")
     check_roots(config.data.path)  # before anything of the file is read
+    return _inspect_file(config)
+
+
+def _inspect_file(config: RunConfig) -> UserData:
     try:
         stat = os.stat(config.data.path)
         stamp = (stat.st_mtime_ns, stat.st_size)

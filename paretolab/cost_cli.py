@@ -1,0 +1,53 @@
+"""``paretolab cost estimate|hardware``: what training costs (JSON on standard output)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from paretolab.costing import cli_support as costing_cli
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``paretolab cost`` and its sub-commands."""
+    cost = subparsers.add_parser("cost", help="what training costs: FLOPs, time, dollars, energy")
+    csub = cost.add_subparsers(dest="cost_command", required=True, parser_class=type(cost))
+    est = csub.add_parser(
+        "estimate",
+        help="cost a training budget from a run config or bare architecture numbers (JSON)",
+    )
+    est.add_argument("config", nargs="?", help="YAML run config (or give --layers, --d-model …)")
+    est.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    for flag, meaning in (
+        ("--layers", "Transformer blocks"),
+        ("--d-model", "residual width"),
+        ("--heads", "attention heads"),
+        ("--d-ff", "feed-forward width (default 4 × d-model)"),
+        ("--vocab", "vocabulary size"),
+        ("--seq-len", "tokens per training sequence"),
+        ("--classes", "labels of a classifier's head"),
+    ):
+        est.add_argument(flag, type=int, help=meaning)
+    est.add_argument(
+        "--family",
+        choices=["decoder_lm", "encoder_classifier", "encoder_decoder"],
+        default="decoder_lm",
+        help="model family of bare numbers (default decoder_lm, GPT-style)",
+    )
+    est.add_argument("--image-shape", help="a ViT config's images as C,H,W, e.g. 1,28,28")
+    est.add_argument("--params", type=costing_cli.count, help="parameter count N, e.g. 175B")
+    est.add_argument("--tokens", type=costing_cli.count, help="training tokens D, e.g. 300B")
+    est.add_argument("--hardware", help="catalog entry (see `paretolab cost hardware`)")
+    est.add_argument("--devices", type=int, default=1, help="devices in data parallel")
+    est.add_argument("--mfu", type=float, default=None, help="assumed MFU (default 0.4)")
+    est.add_argument("--precision", choices=["32", "bf16-mixed", "16-mixed"])
+    est.add_argument("--pricing", choices=["auto", "on_demand", "spot", "internal"])
+    est.add_argument("--batch", type=int, default=1, help="sequences per device (memory)")
+    est.set_defaults(handler=_cost)
+    hardware = csub.add_parser("hardware", help="the hardware catalog, yours merged in (JSON)")
+    hardware.set_defaults(handler=_cost)
+
+
+def _cost(args: argparse.Namespace) -> int:
+    print(json.dumps(costing_cli.run(args), indent=2))
+    return 0
