@@ -1,7 +1,8 @@
 """RunStore: the one API to runs, metrics and artifacts, on SQLite or PostgreSQL.
 
-This module holds the runs and their life; ``store.metric_store`` the metric and artifact
-calls RunStore inherits.
+This module holds the runs and their life; ``store.run_edits`` the edits people make (tags,
+notes, archive, delete) and ``store.metric_store`` the metric and artifact calls, which
+RunStore inherits.
 
 Each public call is one transaction on its own connection; it returns plain entities
 (``paretolab.store.entities``), never rows. Status changes are conditional updates
@@ -18,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paretolab import limits, processes, settings
+from paretolab import limits, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
 from paretolab.store.entities import (
@@ -31,14 +32,13 @@ from paretolab.store.entities import (
     Run,
 )
 from paretolab.store.metric_store import MetricsAndArtifacts
+from paretolab.store.run_edits import RunEdits
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.run_table import MetricColumn, select_run_table
-from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, runs
-
-EXIT_WAIT_SECONDS = 5.0  # how long a delete waits for a run's process to finish exiting
+from paretolab.store.schema import runs
 
 
-class RunStore(MetricsAndArtifacts):
+class RunStore(RunEdits, MetricsAndArtifacts):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:
@@ -309,95 +309,6 @@ class RunStore(MetricsAndArtifacts):
             self.get_run(run_id)  # raises RunNotFound for a missing run
         return bool(changed)
 
-    def set_tags(self, run_id: int, tags: Sequence[str]) -> None:
-        """Replace the run's tags.
-
-        Raises:
-            UserError: too many tags, or one too long (``paretolab.limits``).
-        """
-        tags = _clean_tags(tags)
-        limits.check_run_text(tags=tags)
-        self._update(run_id, tags=tags)
-
-    def set_notes(self, run_id: int, notes: str) -> None:
-        """Replace the run's Markdown notes.
-
-        Raises:
-            UserError: the notes are over ``paretolab.limits.MAX_NOTES_CHARS``.
-        """
-        limits.check_run_text(notes=notes)
-        self._update(run_id, notes=notes)
-
-    def set_archived(self, run_id: int, archived: bool) -> None:
-        """Hide the run from default listings (or bring it back)."""
-        self._update(run_id, archived=archived)
-
-    def _update(self, run_id: int, **values: Any) -> None:
-        with self.engine.begin() as conn:
-            if not conn.execute(runs.update().where(runs.c.id == run_id).values(**values)).rowcount:
-                raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
-
-    def delete_run(self, run_id: int, wait_seconds: float | None = None) -> None:
-        """Delete the run with its metrics and artifact records (not its files).
-
-        A running run is refused. So is one whose training process, on this host, is still
-        alive after ``wait_seconds`` (default ``EXIT_WAIT_SECONDS``): it has recorded its end
-        but may still write (metrics, artifacts), and whoever started it still waits for it.
-
-        Raises:
-            RunNotFound: no such run.
-            UserError: the run is running, or its process has not exited yet.
-        """
-        run = self.get_run(run_id)
-        if run.status == RUNNING:
-            raise UserError(f"run {run_id} is running: cancel it before deleting it")
-        # Another host's process cannot be checked from here; its executor survives the
-        # run vanishing (a reused id cannot mislead it: ids are never reused).
-        here = run.pid and run.host == socket.gethostname()
-        wait = EXIT_WAIT_SECONDS if wait_seconds is None else wait_seconds
-        if here and not processes.wait_for_exit(run.pid, run_id, wait):
-            raise UserError(
-                f"run {run_id} is {run.status} but its process {run.pid} is still exiting; "
-                "delete it again in a few seconds"
-            )
-        with self.engine.begin() as conn:
-            for table in (metric_blocks, latest_metrics, artifacts):
-                conn.execute(table.delete().where(table.c.run_id == run_id))
-            # Conditional, so a run requeued and started meanwhile is not deleted under it.
-            gone = conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.status != RUNNING))
-            if not gone.rowcount:
-                self.get_run(run_id)  # RunNotFound if it went meanwhile
-                raise UserError(f"run {run_id} is running: cancel it before deleting it")
-
-    def edit_tags_and_notes(
-        self, run_id: int, tags: Sequence[str], notes: str, shown: tuple[Sequence[str], str]
-    ) -> None:
-        """Replace the run's tags and notes, but only if they are still ``shown`` (the tags
-        and notes the editor started from): two people editing one run never overwrite each
-        other unseen (compare-and-set).
-
-        Raises:
-            RunNotFound: no such run.
-            UserError: the tags or notes changed since they were shown; nothing is written.
-        """
-        tags = _clean_tags(tags)
-        limits.check_run_text(tags=tags, notes=notes)
-        with self.engine.begin() as conn:
-            # A write that changes nothing first: it takes the row lock (PostgreSQL) or the
-            # write lock (SQLite), so nobody can change the row between compare and set.
-            locked = runs.update().where(runs.c.id == run_id).values(notes=runs.c.notes)
-            if not conn.execute(locked).rowcount:
-                raise RunNotFound(f"no run with id {run_id} (see `paretolab runs list`)")
-            query = sa.select(runs.c.tags, runs.c.notes).where(runs.c.id == run_id)
-            now = conn.execute(query).one()
-            if _clean_tags(now.tags or ()) != _clean_tags(shown[0]) or now.notes != shown[1]:
-                raise UserError(
-                    f"run {run_id}'s tags or notes were changed elsewhere since this page "
-                    "showed them; nothing was saved: reload the run, then edit again"
-                )
-            changes = {"tags": tags, "notes": notes}
-            conn.execute(runs.update().where(runs.c.id == run_id).values(**changes))
-
 
 def _run_entity(row: Any) -> Run:
     return Run(
@@ -421,8 +332,3 @@ def _run_entity(row: Any) -> Run:
         trial_number=row["trial_number"],
         owner=row["owner"],
     )
-
-
-def _clean_tags(tags: Sequence[str]) -> list[str]:
-    """Tags as stored: stripped, without blanks or repeats, sorted."""
-    return sorted({t.strip() for t in tags if t.strip()})

@@ -14,12 +14,12 @@ from dashboard.services import common
 from dashboard.services import runs as run_services
 from paretolab import limits
 from paretolab.errors import UserError
-from paretolab.store import runstore
+from paretolab.store import run_edits
 from tests.conftest import queue_run, tiny_config
 
 
 def test_a_run_still_exiting_is_refused_and_the_others_are_deleted(monkeypatch) -> None:
-    monkeypatch.setattr(runstore, "EXIT_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(run_edits, "EXIT_WAIT_SECONDS", 0.2)
     store = common.store()
     done, exiting, other = (queue_run(store, tiny_config()) for _ in range(3))
     argv = [sys.executable, "-c", "import time; time.sleep(60)", "--run-id", str(exiting)]
