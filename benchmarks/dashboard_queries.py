@@ -26,7 +26,7 @@ def populate(store, n_runs: int, n_long: int, steps: int) -> list[int]:
     """n_runs finished runs with a few headline metrics; n_long of them with long histories."""
     import sqlalchemy as sa
 
-    from paretolab.config_io import parse_config
+    from paretolab.config.io import parse_config
     from paretolab.store.schema import latest_metrics, runs
 
     config = parse_config({}).model_dump(mode="json")

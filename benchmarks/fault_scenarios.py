@@ -132,7 +132,7 @@ def wait_for_steps(store, run_id: int, steps: int, key: str = "train_loss") -> N
 def queue_endless_tiny_run(store, *overrides: str) -> int:
     """Queue the tiny config, training until stopped (or ``overrides`` say otherwise),
     logging every step; return its id."""
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
 
     config = load_config(
         REPO / "configs" / "tiny.yaml",

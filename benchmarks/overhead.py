@@ -36,7 +36,7 @@ GOAL = 0.97
 
 def bench_config(overrides: list[str], steps: int):
     """The run config both sides train: the Shakespeare model, AdamW, no validation."""
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
 
     fixed = [
         "optim.optimizer=adamw",

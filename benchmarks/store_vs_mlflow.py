@@ -86,7 +86,7 @@ def run_mlflow(spec: dict) -> dict[str, float]:
 def run_paretolab(spec: dict) -> dict[str, float]:
     """paretolab's side of the workload, through the public RunStore API."""
     from paretolab import run_views
-    from paretolab.config_io import parse_config
+    from paretolab.config.io import parse_config
     from paretolab.store import RunStore
     from paretolab.store.run_table import RunTableQueries
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from paretolab import monitoring, settings, slurm, tasks
 from paretolab.config import TASK_VAL_METRICS
-from paretolab.config_io import dump_config, parse_config
+from paretolab.config.io import dump_config, parse_config
 from paretolab.errors import UserError
 from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
 from paretolab.terminal import printable

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from paretolab import launcher, settings
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 from paretolab.slurm_script import SCRIPT_FILE, SlurmOptions, render_script
 from paretolab.store import QUEUED, RunStore

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from paretolab import admission, auth, executor, launcher, run_views, settings, slurm, slurm_cli
-from paretolab.config_io import dump_config, load_config
+from paretolab.config.io import dump_config, load_config
 from paretolab.store import RunStore
 from paretolab.terminal import echo, printable
 

@@ -104,7 +104,7 @@ def _check_workers(count: int) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from paretolab.auth import os_user
-    from paretolab.config_io import apply_overrides
+    from paretolab.config.io import apply_overrides
     from sweeps.spec import load_spec, parse_spec
     from sweeps.storage import printable
     from sweeps.study import create_sweep

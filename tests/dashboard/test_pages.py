@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.executor import LocalExecutor
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config

@@ -17,7 +17,7 @@ from lightning_modules.data import build_data_module
 from lightning_modules.lifecycle import RunLifecycle
 from paretolab import launcher, settings
 from paretolab.cli import main
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
