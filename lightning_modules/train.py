@@ -36,7 +36,7 @@ from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config.io import dump_config, parse_config
 from paretolab.errors import UserError
-from paretolab.launcher import prepare_run_dir
+from paretolab.executors.training_process import prepare_run_dir
 from paretolab.store import CANCELLED, FINISHED, QUEUED, RunStore
 
 log = logging.getLogger("paretolab.train")

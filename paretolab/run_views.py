@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from paretolab import monitoring, settings, slurm, tasks
+from paretolab import monitoring, settings, tasks
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config.io import dump_config, parse_config
 from paretolab.errors import UserError
+from paretolab.executors import slurm
 from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
 from paretolab.terminal import printable
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import executor, launcher, run_views, settings, slurm, slurm_cli
+from paretolab import run_views, settings
+from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
 from paretolab.terminal import echo
 
@@ -88,7 +89,7 @@ def _resume(args: argparse.Namespace) -> int:
         print(slurm_cli.submitted_line(store, run_id, slurm.submit(store, run_id)))
         return 0
     if args.detach:
-        executor.ensure_executor(store)
+        local.ensure_executor(store)
         return 0
     code = launcher.run_in_foreground(store, run_id)
     echo(run_views.run_summary(store, run_id), sys.stderr)
@@ -96,5 +97,5 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _executor(args: argparse.Namespace) -> int:
-    limit = args.max_concurrent or executor.default_max_concurrent()
-    return executor.main(["--max-concurrent", str(limit)])
+    limit = args.max_concurrent or local.default_max_concurrent()
+    return local.main(["--max-concurrent", str(limit)])

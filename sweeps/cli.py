@@ -216,7 +216,7 @@ def _show(args: argparse.Namespace) -> int:
 def _print_show(name: str, url: str | None) -> None:
     import optuna
 
-    from paretolab import launcher
+    from paretolab.executors import launcher
     from paretolab.store import RunStore
     from sweeps.analysis import best_trials, summary, trials_frame
     from sweeps.storage import default_storage_url, open_storage
