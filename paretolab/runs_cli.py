@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import run_views, settings
+from paretolab import cli_text, run_export, settings
 from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
 from paretolab.terminal import echo
@@ -58,19 +58,19 @@ def _store() -> RunStore:
 
 def _list(args: argparse.Namespace) -> int:
     store = _store()
-    echo(run_views.runs_table(store, store.list_runs(args.status, limit=args.limit)))
+    echo(cli_text.runs_table(store, store.list_runs(args.status, limit=args.limit)))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    echo(run_views.run_report(_store(), args.run_id))
+    echo(cli_text.run_report(_store(), args.run_id))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    text = run_views.export_run(_store(), args.run_id, args.format)
+    text = run_export.export_run(_store(), args.run_id, args.format)
     if args.out:
-        run_views.write_export(args.out, text)
+        run_export.write_export(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -92,7 +92,7 @@ def _resume(args: argparse.Namespace) -> int:
         local.ensure_executor(store)
         return 0
     code = launcher.run_in_foreground(store, run_id)
-    echo(run_views.run_summary(store, run_id), sys.stderr)
+    echo(cli_text.run_summary(store, run_id), sys.stderr)
     return code
 
 

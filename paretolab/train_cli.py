@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import admission, auth, run_views, settings
+from paretolab import admission, auth, cli_text, settings
 from paretolab.config.io import dump_config, load_config
 from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
@@ -73,5 +73,5 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     echo(f"run {run.id}: {printable(run.name)}", sys.stderr)
     code = launcher.run_in_foreground(store, run.id)
-    echo(run_views.run_summary(store, run.id), sys.stderr)
+    echo(cli_text.run_summary(store, run.id), sys.stderr)
     return code
