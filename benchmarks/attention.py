@@ -39,7 +39,7 @@ def build_run(task: str, width: int):
     from lightning_modules.data.tokenization import SPECIAL_TOKENS, UNK
     from lightning_modules.inspection import LoadedRun
     from lightning_modules.tasks import ClassificationTask, LanguageModelTask
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
 
     family = "decoder_lm" if task == "language_modeling" else "encoder_classifier"
     dataset = "shakespeare" if task == "language_modeling" else "bbc_news"

@@ -26,7 +26,7 @@ def populate(store, n_runs: int, n_long: int, steps: int) -> list[int]:
     """n_runs finished runs with a few headline metrics; n_long of them with long histories."""
     import sqlalchemy as sa
 
-    from paretolab.config_io import parse_config
+    from paretolab.config.io import parse_config
     from paretolab.store.schema import latest_metrics, runs
 
     config = parse_config({}).model_dump(mode="json")
@@ -89,9 +89,9 @@ def main() -> int:
         from dashboard.services import common
         from dashboard.services import run_detail as detail_services
         from dashboard.services import runs as run_services
-        from paretolab import executor
+        from paretolab.executors import local
 
-        executor.ensure_executor = lambda store, **kw: None  # no background process in a benchmark
+        local.ensure_executor = lambda store, **kw: None  # no background process in a benchmark
         store = common.get_store()
         start = time.perf_counter()
         long_ids = populate(store, args.runs, args.long_runs, args.steps)

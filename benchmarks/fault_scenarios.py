@@ -107,11 +107,12 @@ def wait_for(predicate, timeout: float, what: str) -> float:
 def training_process(store, run_id: int):
     """The queued run ``run_id`` trained by its own process, as the executor starts it
     (its own session, so signals reach the whole group); killed on the way out if alive."""
-    from paretolab import launcher
+    from paretolab.executors import launcher
+    from paretolab.executors.training_process import child_env
 
     proc = subprocess.Popen(
         launcher.train_argv(run_id),
-        env=launcher.child_env(store),
+        env=child_env(store),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -132,7 +133,7 @@ def wait_for_steps(store, run_id: int, steps: int, key: str = "train_loss") -> N
 def queue_endless_tiny_run(store, *overrides: str) -> int:
     """Queue the tiny config, training until stopped (or ``overrides`` say otherwise),
     logging every step; return its id."""
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
 
     config = load_config(
         REPO / "configs" / "tiny.yaml",
@@ -152,7 +153,7 @@ def sigkill_training(store, run_id: int, reap_bound: float = 5.0) -> Outcome:
     """Start the queued run ``run_id`` as a training process, SIGKILL it once it has logged
     training steps, then let the reaper find it. Ok when the run is failed within
     ``reap_bound`` seconds of the kill and the metrics logged before it are kept."""
-    from paretolab import launcher
+    from paretolab.executors import launcher
 
     with training_process(store, run_id) as proc:
         wait_for_steps(store, run_id, 2)
@@ -186,7 +187,8 @@ def sigterm_then_resume(store, max_steps: int = 60, term_after: int = 10) -> Out
     """
     import torch
 
-    from paretolab import launcher, settings
+    from paretolab import settings
+    from paretolab.executors.training_process import child_env
 
     run_id = queue_endless_tiny_run(store, f"trainer.max_steps={max_steps}")
     with training_process(store, run_id) as proc:
@@ -199,7 +201,7 @@ def sigterm_then_resume(store, max_steps: int = 60, term_after: int = 10) -> Out
     logged_before = store.metric_history(run_id, "train_loss").steps
     resume = subprocess.run(
         [sys.executable, "-m", "paretolab.cli", "runs", "resume", str(run_id)],
-        env=launcher.child_env(store),
+        env=child_env(store),
         capture_output=True,
         text=True,
         timeout=600,

@@ -37,9 +37,10 @@ def delete_while_exiting(store, exit_wait: float = 0.5, ticks: int = 3) -> Outco
     exited but before the executor looked (the delete goes through). Ok when the executor's
     next ticks raise nothing, start the run queued next (with a new id), and it goes idle.
     """
-    from paretolab import launcher, processes
+    from paretolab import processes
     from paretolab.errors import UserError
-    from paretolab.executor import LocalExecutor
+    from paretolab.executors import launcher
+    from paretolab.executors.local import LocalExecutor
 
     ex = LocalExecutor(store)
     run_id = store.create_run({}, "exiting", "classification").id
@@ -83,8 +84,9 @@ def password_in_argv(store, workers: int = 2) -> Outcome:
     """
     import sqlalchemy as sa
 
-    from paretolab import executor, launcher, settings
-    from paretolab.executor import LocalExecutor
+    from paretolab import settings
+    from paretolab.executors import launcher, local
+    from paretolab.executors.local import LocalExecutor
     from sweeps.worker import spawn_workers
 
     password = sa.make_url(store.url).password
@@ -98,7 +100,7 @@ def password_in_argv(store, workers: int = 2) -> Outcome:
         run_id = store.create_run({}, "argv-check", "classification").id
         LocalExecutor(store).tick()
         children.append(store.get_run(run_id).pid)
-        executor.ensure_executor(store)
+        local.ensure_executor(store)
         children.append(wait_for_pid_file(settings.home_dir() / "executor.pid"))
         leaked = [pid for pid in children if password in _cmdline(pid)]
     finally:

@@ -36,7 +36,7 @@ GOAL = 0.97
 
 def bench_config(overrides: list[str], steps: int):
     """The run config both sides train: the Shakespeare model, AdamW, no validation."""
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
 
     fixed = [
         "optim.optimizer=adamw",
@@ -122,7 +122,7 @@ def paretolab_run(cfg, steps: int, warmup: int, home: Path, compile_model: bool)
     import lightning.pytorch as pl
 
     from lightning_modules.trainers import build_trainer, make_loggers
-    from paretolab.launcher import prepare_run_dir
+    from paretolab.executors.training_process import prepare_run_dir
     from paretolab.store import RunStore
 
     class StepClock(pl.Callback):

@@ -10,7 +10,7 @@ a fresh database on a loopback PostgreSQL server started for the run (tests/post
 
 1. ingest: one run's metric points written in batches of 1,000 → points/s;
 2. runs table: every run with its headline metrics, listed (10,000 runs): the Runs page's
-   query (``run_views.run_table``) against ``search_runs``; and, as a floor, the time to
+   query (``run_table_spec.run_table``) against ``search_runs``; and, as a floor, the time to
    read the same rows and do nothing with them;
 3. chart histories: 20 runs × 100,000 steps of one metric — paretolab's downsampled preview
    (what the Compare chart reads) against MLflow's ``get_metric_history``; paretolab's full
@@ -85,8 +85,8 @@ def run_mlflow(spec: dict) -> dict[str, float]:
 
 def run_paretolab(spec: dict) -> dict[str, float]:
     """paretolab's side of the workload, through the public RunStore API."""
-    from paretolab import run_views
-    from paretolab.config_io import parse_config
+    from paretolab import run_table_spec
+    from paretolab.config.io import parse_config
     from paretolab.store import RunStore
     from paretolab.store.run_table import RunTableQueries
 
@@ -110,7 +110,7 @@ def run_paretolab(spec: dict) -> dict[str, float]:
     out["create_s"] = timed(create_runs)
 
     def list_all() -> None:  # what the Runs page asks for, with every run on one page
-        out["listed"] = len(run_views.run_table(store)["id"])
+        out["listed"] = len(run_table_spec.run_table(store)["id"])
 
     out["list_s"] = timed(list_all)
 
@@ -118,7 +118,7 @@ def run_paretolab(spec: dict) -> dict[str, float]:
         # What this table must read at least: the same two queries (the runs with their
         # fields, every latest metric of theirs), fetched as rows and left alone (nothing
         # decoded, pivoted or built).
-        queries = RunTableQueries.of(store.engine.dialect.name, run_views.RUN_TABLE_PARAMS)
+        queries = RunTableQueries.of(store.engine.dialect.name, run_table_spec.RUN_TABLE_PARAMS)
         with store.engine.connect() as conn:
             ids = [row[0] for row in conn.execute(queries.runs).all()]
             conn.execute(queries.metrics(ids)).all()

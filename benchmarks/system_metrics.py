@@ -102,7 +102,7 @@ def train(blocks: Blocks, accelerator: str, home: Path) -> None:
     from lightning_modules.callbacks import StoreLogger
     from lightning_modules.data import build_data_module
     from lightning_modules.tasks import build_task
-    from paretolab.config_io import load_config
+    from paretolab.config.io import load_config
     from paretolab.store import RunStore
 
     config = load_config(

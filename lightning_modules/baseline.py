@@ -28,7 +28,7 @@ from lightning_modules.data.folds import quantile_strata
 from lightning_modules.data.sources import load_images, load_labelled_texts, load_regression_texts
 from paretolab.baselines import BASELINE_TASKS, save_baseline, split_key, split_label
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.pricing import spend
 from paretolab.errors import UserError

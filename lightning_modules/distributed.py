@@ -18,7 +18,7 @@ from lightning.fabric.plugins.environments import SLURMEnvironment, TorchElastic
 
 from paretolab.config import HardwareConfig
 from paretolab.errors import UserError
-from paretolab.slurm_script import is_job_of, multi_node_refusal
+from paretolab.executors.slurm_script import is_job_of, multi_node_refusal
 
 
 def launch_rank(devices_per_node: int) -> int:

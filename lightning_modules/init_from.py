@@ -28,7 +28,7 @@ from torch import nn
 
 from paretolab import limits, settings
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 from paretolab.init_check import check_init_from, checkpoint_path
 from paretolab.store import RunStore

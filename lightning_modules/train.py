@@ -34,9 +34,9 @@ from lightning_modules.tasks import build_task, write_samples
 from lightning_modules.trainers import build_tester, build_trainer, make_loggers
 from paretolab import settings
 from paretolab.config import RunConfig
-from paretolab.config_io import dump_config, parse_config
+from paretolab.config.io import dump_config, parse_config
 from paretolab.errors import UserError
-from paretolab.launcher import prepare_run_dir
+from paretolab.executors.training_process import prepare_run_dir
 from paretolab.store import CANCELLED, FINISHED, QUEUED, RunStore
 
 log = logging.getLogger("paretolab.train")

@@ -24,7 +24,7 @@ from lightning_modules.data import build_data_module
 from lightning_modules.tasks import build_task
 from lightning_modules.trainers import resolve_accelerator
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paretolab import devices, memory_fit, settings, slurm_script
+from paretolab import devices, memory_fit, settings
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import check_profile
 from paretolab.data_check import check_data, with_absolute_data_path
 from paretolab.data_roots import check_data_root
 from paretolab.devices import Machine
 from paretolab.errors import UserError
+from paretolab.executors import slurm_script
 from paretolab.init_check import check_init_from
 from paretolab.store import Run, RunStore
 

@@ -3,7 +3,7 @@
 Each command group registers itself (``register(subparsers)``) and sets ``handler`` —
 ``handler(args) -> exit code`` — as a default: ``train_cli`` (``train``, ``config``),
 ``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``host_cli`` (``devices``, ``db``),
-``users_cli``, ``slurm_cli``, and the plugin commands of the packages above the core.
+``users_cli``, ``executors.slurm_cli``, and the plugin commands of the packages above the core.
 Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
 """
 
@@ -20,11 +20,11 @@ from paretolab import (
     host_cli,
     limits,
     runs_cli,
-    slurm_cli,
     train_cli,
     users_cli,
 )
 from paretolab.errors import UserError
+from paretolab.executors import slurm_cli
 from paretolab.terminal import printable
 
 # The core's command groups, in the order ``--help`` lists them; plugins come after.

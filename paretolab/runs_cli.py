@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import executor, launcher, run_views, settings, slurm, slurm_cli
+from paretolab import cli_text, run_export, settings
+from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
 from paretolab.terminal import echo
 
@@ -57,19 +58,19 @@ def _store() -> RunStore:
 
 def _list(args: argparse.Namespace) -> int:
     store = _store()
-    echo(run_views.runs_table(store, store.list_runs(args.status, limit=args.limit)))
+    echo(cli_text.runs_table(store, store.list_runs(args.status, limit=args.limit)))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    echo(run_views.run_report(_store(), args.run_id))
+    echo(cli_text.run_report(_store(), args.run_id))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    text = run_views.export_run(_store(), args.run_id, args.format)
+    text = run_export.export_run(_store(), args.run_id, args.format)
     if args.out:
-        run_views.write_export(args.out, text)
+        run_export.write_export(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -88,13 +89,13 @@ def _resume(args: argparse.Namespace) -> int:
         print(slurm_cli.submitted_line(store, run_id, slurm.submit(store, run_id)))
         return 0
     if args.detach:
-        executor.ensure_executor(store)
+        local.ensure_executor(store)
         return 0
     code = launcher.run_in_foreground(store, run_id)
-    echo(run_views.run_summary(store, run_id), sys.stderr)
+    echo(cli_text.run_summary(store, run_id), sys.stderr)
     return code
 
 
 def _executor(args: argparse.Namespace) -> int:
-    limit = args.max_concurrent or executor.default_max_concurrent()
-    return executor.main(["--max-concurrent", str(limit)])
+    limit = args.max_concurrent or local.default_max_concurrent()
+    return local.main(["--max-concurrent", str(limit)])

@@ -8,7 +8,7 @@
 - ``PARETOLAB_USERS``: the dashboard's users file (``paretolab.auth``); sign-in is off
   without it (unless ``.streamlit/secrets.toml`` configures OIDC).
 - ``PARETOLAB_EXECUTOR``: who trains queued runs: ``local`` (default: processes on this
-  host) or ``slurm`` (sbatch jobs; ``PARETOLAB_SLURM_*`` in ``paretolab.slurm``).
+  host) or ``slurm`` (sbatch jobs; ``PARETOLAB_SLURM_*`` in ``paretolab.executors.slurm``).
 - ``PARETOLAB_MEMORY_BYTES``: the memory a run may train in, replacing the machine's (or
   its GPU's) in the check before a run is stored (``paretolab.memory_fit``).
 - ``PARETOLAB_DATA_ROOTS``: with sign-in on, the folders a dashboard user's ``data.path``

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import admission, auth, executor, launcher, run_views, settings, slurm, slurm_cli
-from paretolab.config_io import dump_config, load_config
+from paretolab import admission, auth, cli_text, settings
+from paretolab.config.io import dump_config, load_config
+from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
 from paretolab.terminal import echo, printable
 
@@ -61,7 +62,7 @@ def _train(args: argparse.Namespace) -> int:
         on_data=lambda summary: print(f"data: {summary}", file=sys.stderr),
     )
     if args.detach:
-        executor.ensure_executor(store)
+        local.ensure_executor(store)
         print(
             f"run {run.id} queued; the background executor starts it when a slot is free "
             f"(follow it with `paretolab runs show {run.id}`)"
@@ -72,5 +73,5 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     echo(f"run {run.id}: {printable(run.name)}", sys.stderr)
     code = launcher.run_in_foreground(store, run.id)
-    echo(run_views.run_summary(store, run.id), sys.stderr)
+    echo(cli_text.run_summary(store, run.id), sys.stderr)
     return code

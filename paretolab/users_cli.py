@@ -17,7 +17,7 @@ import yaml
 
 from paretolab import auth, sessions, settings
 from paretolab.errors import UserError
-from paretolab.run_views import write_atomically
+from paretolab.files import write_atomically
 from paretolab.terminal import echo, printable
 
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B's minimum for a password the user chooses

@@ -104,7 +104,7 @@ def _check_workers(count: int) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from paretolab.auth import os_user
-    from paretolab.config_io import apply_overrides
+    from paretolab.config.io import apply_overrides
     from sweeps.spec import load_spec, parse_spec
     from sweeps.storage import printable
     from sweeps.study import create_sweep
@@ -216,7 +216,7 @@ def _show(args: argparse.Namespace) -> int:
 def _print_show(name: str, url: str | None) -> None:
     import optuna
 
-    from paretolab import launcher
+    from paretolab.executors import launcher
     from paretolab.store import RunStore
     from sweeps.analysis import best_trials, summary, trials_frame
     from sweeps.storage import default_storage_url, open_storage

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from paretolab.config import RunConfig
-from paretolab.config_io import get_path, parse_config, section_type, set_path
+from paretolab.config.io import get_path, parse_config, section_type, set_path
 from paretolab.errors import ConfigError, UserError
 
 if TYPE_CHECKING:

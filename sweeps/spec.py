@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from paretolab import limits
 from paretolab.config import TASK_VAL_METRICS
-from paretolab.config_io import load_config, load_yaml_text, parse_config
+from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.errors import ConfigError
 
 # Objectives that are not logged metrics but measured by the sweep (see sweeps.measures).

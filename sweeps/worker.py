@@ -25,8 +25,9 @@ from pathlib import Path
 
 import optuna
 
-from paretolab import launcher, settings
+from paretolab import settings
 from paretolab.errors import UserError
+from paretolab.executors import launcher, training_process
 from paretolab.store import CANCELLED, RunStore
 from sweeps.objective import TrialFailed, run_trial
 from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
@@ -127,7 +128,7 @@ def worker_argv(name: str, index: int = 0) -> list[str]:
 
 def worker_env(storage_url: str, store: RunStore) -> dict[str, str]:
     """The environment of a worker process: the training environment plus its storage."""
-    return {**launcher.child_env(store), SWEEP_STORAGE_ENV: storage_url}
+    return {**training_process.child_env(store), SWEEP_STORAGE_ENV: storage_url}
 
 
 def spawn_workers(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paretolab.config import RunConfig
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.store import RunStore
 
 REPO = Path(__file__).resolve().parents[1]

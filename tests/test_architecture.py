@@ -36,10 +36,6 @@ NOT_AT_MODULE_LEVEL = {"paretolab": {"torch"}}
 # Import cycles that exist today, each to be removed by issue 19 item 3. Never add one: the
 # test fails on any cycle not listed here, and on a listed one that is gone (delete its line).
 KNOWN_CYCLES = {
-    frozenset({"paretolab/launcher.py", "paretolab/slurm.py"}),  # to be removed by issue 19 item 3
-    frozenset(  # to be removed by issue 19 item 3
-        {"paretolab/executor.py", "paretolab/slurm_executor.py"}
-    ),
     frozenset({"sweeps/space.py", "sweeps/spec.py"}),  # to be removed by issue 19 item 3
 }
 

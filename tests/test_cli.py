@@ -125,9 +125,9 @@ def test_db_check_reports_the_revision(store, capsys) -> None:
 
 
 def test_train_records_the_owner_it_is_given(home, monkeypatch) -> None:
-    from paretolab import executor
+    from paretolab.executors import local
 
-    monkeypatch.setattr(executor, "ensure_executor", lambda store: None)  # queue, train nothing
+    monkeypatch.setattr(local, "ensure_executor", lambda store: None)  # queue, train nothing
     assert main(["train", str(TINY), "--detach", "--owner", "alice"]) == 0
     run = RunStore().get_run(1)
     assert (run.status, run.owner) == ("queued", "alice")

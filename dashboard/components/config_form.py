@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from paretolab.config import RunConfig
-from paretolab.config_base import choices_of
+from paretolab.config.base import choices_of
 
 # Sections shown as tabs, in this order; top-level scalars go under "run".
 SECTIONS = (

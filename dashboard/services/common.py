@@ -10,9 +10,10 @@ from typing import Any
 
 import streamlit as st
 
-from paretolab import executor, launcher, settings
+from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
+from paretolab.executors import local, training_process
 from paretolab.store import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def store() -> RunStore:
 @st.cache_resource(ttl=10)
 def _executor_for(home: str) -> bool:
     # Checked at most every 10 s per server: start the executor if none serves this home.
-    executor.ensure_executor(get_store())
+    local.ensure_executor(get_store())
     return True
 
 
@@ -56,7 +57,7 @@ def run_config_job(
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=launcher.child_env(store()),
+            env=training_process.child_env(store()),
             cwd=REPO,
         )
     except subprocess.TimeoutExpired:

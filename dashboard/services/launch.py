@@ -15,7 +15,7 @@ from dashboard.services.system import machine
 from paretolab import auth, settings
 from paretolab.admission import DATA, admission_problems, admit
 from paretolab.config import RunConfig
-from paretolab.config_io import load_config, load_yaml_text, parse_config
+from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.costing.params import model_params
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound

@@ -8,9 +8,9 @@ import pandas as pd
 
 from dashboard.services.access import require
 from dashboard.services.common import store
-from paretolab import limits, monitoring, run_views
+from paretolab import limits, monitoring, run_table_spec
 from paretolab.errors import UserError
-from paretolab.run_views import HEADLINE_METRICS, RUN_TABLE_PARAMS
+from paretolab.run_table_spec import HEADLINE_METRICS, RUN_TABLE_PARAMS
 from paretolab.store import RUNNING, STATUSES, Run, RunFilter
 
 # The runs table's system columns (figures stored once per run when fit ends).
@@ -26,11 +26,11 @@ def runs_frame(
 ) -> tuple[pd.DataFrame, int]:
     """One page of the runs table (params, headline metrics, progress) and the total matching.
 
-    Filtering, config fields and metric figures are all SQL (``run_views.run_table``), so
+    Filtering, config fields and metric figures are all SQL (``run_table_spec.run_table``), so
     the page stays fast however many runs the store holds.
     """
     s = store()
-    table = run_views.run_table(s, statuses or None, limit, offset, archived, search)
+    table = run_table_spec.run_table(s, statuses or None, limit, offset, archived, search)
     total = s.count_runs(statuses or None, archived=archived, search=search)
     frame = pd.DataFrame(table)
     now = time.time()

@@ -15,9 +15,10 @@ import yaml
 from dashboard.services import user_data
 from dashboard.services.access import owner_name, require
 from dashboard.services.common import REPO, get_store, store
-from paretolab import launcher, settings, yaml_safe
-from paretolab.config_io import load_config, load_yaml_text
+from paretolab import settings, yaml_safe
+from paretolab.config.io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
+from paretolab.executors import launcher
 from sweeps import analysis, study
 from sweeps.spec import SweepSpec, parse_spec
 from sweeps.storage import default_storage_url, open_storage, printable

@@ -24,7 +24,7 @@ from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.user_files import reading_at_most
 from paretolab import limits
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 
 

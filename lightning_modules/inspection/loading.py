@@ -24,7 +24,7 @@ from lightning_modules.init_from import find_checkpoint, read_checkpoint
 from lightning_modules.tasks import OptimizedTask, restore_task
 from paretolab import settings
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 from paretolab.limits import clip
 from paretolab.store import RunStore

@@ -18,7 +18,7 @@ from torchmetrics.classification import (
 from lightning_modules.models import EncoderClassifier, TransformerConfig, VisionTransformer
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 
 class ClassificationTask(OptimizedTask):

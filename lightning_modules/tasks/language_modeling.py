@@ -14,7 +14,7 @@ from torchmetrics import MeanMetric
 from lightning_modules.models import DecoderLM, TransformerConfig
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import GenerateConfig, RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 
 class LanguageModelTask(OptimizedTask):

@@ -13,7 +13,7 @@ from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 
 class MaskedLMTask(OptimizedTask):

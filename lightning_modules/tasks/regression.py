@@ -16,7 +16,7 @@ from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, 
 from lightning_modules.models import EncoderClassifier, TransformerConfig
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 
 class RegressionTask(OptimizedTask):

@@ -23,7 +23,7 @@ from lightning_modules.models.seq2seq import EncoderDecoder
 from lightning_modules.models.seq2seq_decoding import beam_search
 from lightning_modules.tasks.base import OptimizedTask
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 TRANSLATIONS_FILE = "translations.jsonl"
 _MAX_WRITTEN = 1000  # test translations kept in the artifact

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from paretolab import settings
-from paretolab.config_io import load_yaml_text
+from paretolab.config.io import load_yaml_text
 from paretolab.errors import ConfigError, UserError
 
 HARDWARE_ENV = "PARETOLAB_HARDWARE"

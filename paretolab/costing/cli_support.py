@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import DEFAULT_MFU, estimate, shape_from_numbers, tokens_of_config
 from paretolab.costing.shapes import ModelShape

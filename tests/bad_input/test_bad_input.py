@@ -9,7 +9,7 @@ import yaml
 
 from lightning_modules.data.preflight import check_user_data
 from paretolab.cli import main
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.bad_input.corpus import CONFIGS, DATA_FILES, OVERRIDES, SPECS

@@ -12,7 +12,7 @@ import pytest
 
 from lightning_modules.data.preflight import check_user_data
 from paretolab import limits
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.devices import Machine
 from paretolab.errors import UserError
 from paretolab.memory_fit import check_memory, memory_problems

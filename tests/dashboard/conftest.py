@@ -3,7 +3,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.services import common
 from dashboard.services import system as system_services
-from paretolab import executor
+from paretolab.executors import local
 from tests.conftest import REPO
 
 APP = str(REPO / "dashboard" / "app.py")
@@ -12,7 +12,7 @@ APP = str(REPO / "dashboard" / "app.py")
 @pytest.fixture(autouse=True)
 def dashboard_env(home, monkeypatch):
     """A fresh store per test; no background executor (tests drive it by hand)."""
-    monkeypatch.setattr(executor, "ensure_executor", lambda store: None)
+    monkeypatch.setattr(local, "ensure_executor", lambda store: None)
     common.get_store.clear()
     common._executor_for.clear()
     system_services.machine.clear()  # device detection is cached per server; tests may mock it

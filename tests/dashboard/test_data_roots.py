@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.services import launch as launch_services
 from dashboard.services import sweeps as sweep_services
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.data_roots import ROOTS_ENV, data_roots, is_inside
 from paretolab.errors import UserError
 from paretolab.store import RunStore

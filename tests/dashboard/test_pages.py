@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from paretolab.config_io import load_config
-from paretolab.executor import LocalExecutor
+from paretolab.config.io import load_config
+from paretolab.executors.local import LocalExecutor
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config
 from tests.dashboard.conftest import open_page
@@ -97,7 +97,7 @@ def test_clone_an_earlier_run_into_the_form(populated: list[int]) -> None:
 
 
 def test_cancel_from_the_run_page_stops_the_run(store: RunStore, monkeypatch) -> None:
-    from paretolab import launcher
+    from paretolab.executors import launcher
 
     script = (
         "import os, signal, sys, time; from paretolab.store import RunStore; s = RunStore();"

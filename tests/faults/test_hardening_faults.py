@@ -12,8 +12,8 @@ from sqlalchemy import exc as sa_exc
 from benchmarks import hardening_scenarios as hardening
 from lightning_modules.callbacks import StoreLogger
 from lightning_modules.store_outage import OUTAGE_POINTS, OUTAGE_SECONDS
-from paretolab import launcher
-from paretolab.executor import LocalExecutor
+from paretolab.executors import launcher
+from paretolab.executors.local import LocalExecutor
 from paretolab.store import RunStore
 from paretolab.store import database as db
 

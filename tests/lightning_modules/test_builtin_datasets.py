@@ -10,7 +10,7 @@ from lightning_modules.data.images import ImageClassificationData
 from lightning_modules.data.registry import get_dataset
 from lightning_modules.data.zh_reviews import load_zh_reviews, sentiment_folder
 from lightning_modules.train import run_training
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

@@ -5,7 +5,7 @@ import pytest
 from lightning_modules.data.cleaning import clean_text, clean_texts
 from lightning_modules.data.sources import load_labelled_texts
 from paretolab.config import CleanConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 
 OFF = dict(strip_html=False, strip_control=False, normalize_unicode=False)
 RAW = "<p>Fish &amp; chips</p><br/>costs\u00a0\uff15 \x07pounds\r\n<script>x=1</script>\t ok  "

@@ -15,10 +15,11 @@ from lightning_modules import distributed
 from lightning_modules.callbacks import StoreLogger
 from lightning_modules.data import build_data_module
 from lightning_modules.lifecycle import RunLifecycle
-from paretolab import launcher, settings
+from paretolab import settings
 from paretolab.cli import main
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
+from paretolab.executors import launcher, training_process
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 
@@ -45,7 +46,7 @@ def test_a_two_process_cpu_ddp_run_cancels_resumes_and_ends_once(
     run_id = queue_run(store, tiny_config(*DDP))
     first = subprocess.Popen(  # what the executor starts
         launcher.train_argv(run_id),
-        env=launcher.child_env(store),
+        env=training_process.child_env(store),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ from lightning_modules.data.images import (
     augment_image,
     random_resized_crop,
 )
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from tests.conftest import REPO
 
 

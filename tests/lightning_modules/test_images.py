@@ -5,7 +5,7 @@ import torch
 
 from lightning_modules.data.images import ImageClassificationData, augment_image
 from lightning_modules.train import run_training
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

@@ -6,7 +6,7 @@ import torch
 
 from lightning_modules.train import main, run_training
 from paretolab import limits, settings
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config
 

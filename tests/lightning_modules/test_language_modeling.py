@@ -10,7 +10,7 @@ from lightning_modules.data.lm_datamodule import LanguageModelingData, TokenWind
 from lightning_modules.data.tokenization import train_tokenizer
 from lightning_modules.train import run_training
 from paretolab import settings
-from paretolab.config_io import load_config, parse_config
+from paretolab.config.io import load_config, parse_config
 from paretolab.errors import ConfigError, UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

@@ -13,7 +13,8 @@ import torch
 from benchmarks.fault_scenarios import training_process, wait_for_steps
 from lightning_modules.callbacks import AtomicCheckpointIO, StoreLogger
 from lightning_modules.train import run_training
-from paretolab import launcher, settings
+from paretolab import settings
+from paretolab.executors import launcher
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 

@@ -12,7 +12,7 @@ from lightning_modules.models import EncoderClassifier, TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
 from lightning_modules.train import run_training
 from paretolab import settings
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run, tiny_config
 

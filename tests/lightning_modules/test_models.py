@@ -4,7 +4,7 @@ import torch
 from lightning_modules.models import EncoderClassifier, MultiHeadAttention, TransformerConfig
 from lightning_modules.models.attention import sdpa_mask_args
 from lightning_modules.models.embeddings import Embeddings, sinusoidal_table
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from tests.conftest import REPO
 
 

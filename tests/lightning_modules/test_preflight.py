@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from lightning_modules.data.preflight import check_user_data
-from paretolab.config_io import load_config, parse_config
+from paretolab.config.io import load_config, parse_config
 from paretolab.errors import UserError
 from tests.conftest import REPO
 

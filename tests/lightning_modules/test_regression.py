@@ -14,7 +14,7 @@ from lightning_modules.data.regression import TextRegressionData, target_stats
 from lightning_modules.tasks.regression import RegressionTask
 from lightning_modules.train import run_training
 from paretolab import settings
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

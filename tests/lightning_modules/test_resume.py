@@ -13,8 +13,9 @@ import torch
 
 from lightning_modules.callbacks import RngState
 from lightning_modules.train import run_training
-from paretolab import launcher, settings
+from paretolab import settings
 from paretolab.cli import main
+from paretolab.executors import launcher
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 

@@ -16,7 +16,7 @@ from lightning_modules.models.seq2seq_decoding import beam_search, greedy_decode
 from lightning_modules.train import run_training
 from paretolab import settings
 from paretolab.config import DataConfig
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

@@ -14,7 +14,7 @@ from lightning_modules.tasks import ClassificationTask, restore_task
 from lightning_modules.train import run_training
 from paretolab import tasks
 from paretolab.config import DATASET_TASKS, FAMILY_TASKS, TASK_VAL_METRICS
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import ConfigError
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config

@@ -10,7 +10,7 @@ import pytest
 from lightning_modules.data import sources
 from lightning_modules.train import run_training
 from paretolab.cli import main
-from paretolab.config_io import load_config, parse_config
+from paretolab.config.io import load_config, parse_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run

@@ -8,7 +8,7 @@ import pytest
 
 from paretolab import admission, devices
 from paretolab.config import RunConfig
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.data_roots import ROOTS_ENV
 from paretolab.errors import UserError
 from paretolab.store import RunStore

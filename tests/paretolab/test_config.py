@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from paretolab.config import TASKS, ModelConfig, RunConfig
-from paretolab.config_io import (
+from paretolab.config.io import (
     apply_overrides,
     dump_config,
     load_config,

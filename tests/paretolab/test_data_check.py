@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from paretolab.config_io import load_config
+from paretolab.config.io import load_config
 from paretolab.data_check import check_data, with_absolute_data_path
 from paretolab.errors import UserError
 from tests.conftest import REPO, TINY

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from paretolab import executor, launcher
-from paretolab.executor import LocalExecutor
+from paretolab.executors import launcher, local, training_process
+from paretolab.executors.local import LocalExecutor
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 
@@ -105,12 +105,12 @@ def test_a_child_that_dies_is_marked_failed(store, monkeypatch) -> None:
 
 
 def test_only_one_executor_per_home(home) -> None:
-    assert not executor.executor_running()
-    fd = executor._try_lock()
+    assert not local.executor_running()
+    fd = local._try_lock()
     try:
-        assert executor.executor_running()
+        assert local.executor_running()
         done = subprocess.run(
-            [sys.executable, "-m", "paretolab.executor"],
+            [sys.executable, "-m", "paretolab.executors.local"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -149,13 +149,15 @@ def test_an_old_folder_with_the_same_run_id_is_moved_aside(store, home) -> None:
     stale.mkdir(parents=True)
     (stale / "tokenizer.json").write_text("{}")  # left by a deleted run 1
     run = store.get_run(queue_run(store, tiny_config()))
-    folder = launcher.prepare_run_dir(run)
+    folder = training_process.prepare_run_dir(run)
     assert folder == stale and not (folder / "tokenizer.json").exists()
     assert [p.name.startswith("1.orphaned-") for p in stale.parent.iterdir() if p != stale] == [
         True
     ]
     (folder / "output.log").write_text("mine")
-    assert (launcher.prepare_run_dir(run) / "output.log").read_text() == "mine"  # same run: kept
+    assert (
+        training_process.prepare_run_dir(run) / "output.log"
+    ).read_text() == "mine"  # same run: kept
 
 
 def test_a_queued_sweep_trial_is_left_to_its_sweep_worker(store, fake_training) -> None:

@@ -1,7 +1,7 @@
 """System-metric names and a run's system summary: folds combined, the flag, `runs show`."""
 
 from paretolab import monitoring as m
-from paretolab.run_views import run_report
+from paretolab.cli_text import run_report
 from paretolab.store import LatestMetric, RunStore
 from tests.conftest import queue_run, tiny_config
 

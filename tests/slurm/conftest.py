@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paretolab import slurm_script
+from paretolab.executors import slurm_script
 from tests.slurm.cluster import TestSlurm
 
 

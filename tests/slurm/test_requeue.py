@@ -8,8 +8,9 @@ import time
 import pytest
 import torch
 
-from paretolab import settings, slurm
+from paretolab import settings
 from paretolab.cli import main
+from paretolab.executors import slurm
 from paretolab.store import RunStore
 from tests.conftest import TINY
 from tests.slurm.cluster import TestSlurm, _wait

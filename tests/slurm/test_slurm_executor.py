@@ -9,10 +9,11 @@ import json
 
 import pytest
 
-from paretolab import launcher, settings, slurm, slurm_script
+from paretolab import settings
 from paretolab.cli import main
-from paretolab.executor import LocalExecutor, make_executor
-from paretolab.slurm_executor import SlurmExecutor
+from paretolab.executors import launcher, slurm, slurm_script
+from paretolab.executors.local import LocalExecutor, make_executor
+from paretolab.executors.slurm_executor import SlurmExecutor
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 from tests.slurm.cluster import TestSlurm, _wait

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from paretolab import settings, slurm_script
+from paretolab import settings
 from paretolab.cli import main
 from paretolab.errors import UserError
+from paretolab.executors import slurm_script
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 

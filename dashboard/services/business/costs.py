@@ -21,7 +21,7 @@ from dashboard.services.common import store
 from dashboard.services.run_detail import artifacts
 from paretolab import monitoring
 from paretolab.baselines import split_key, split_label
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import default_precision
 from paretolab.costing.pricing import project

@@ -13,7 +13,7 @@ import pandas as pd
 from dashboard.services.access import require
 from dashboard.services.common import run_config_job, store
 from paretolab.baselines import load_baseline, split_key
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.frontier import higher_is_better, is_fraction, marginal_costs, pareto_front
 

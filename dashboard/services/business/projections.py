@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.services.business.costs import run_cost
 from dashboard.services.common import store
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import default_precision
 from paretolab.costing.frontier import higher_is_better, is_fraction

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import settings, slurm, slurm_script
+from paretolab import settings
+from paretolab.executors import slurm, slurm_script
 from paretolab.store import RunStore
 from paretolab.terminal import echo
 

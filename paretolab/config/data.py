@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from paretolab.config_base import ConfigSection, DatasetName
+from paretolab.config.base import ConfigSection, DatasetName
 
 
 class DataConfig(ConfigSection):

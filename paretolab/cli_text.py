@@ -1,57 +1,20 @@
-"""Runs as text and files: the CLI's tables and reports, CSV/JSON export."""
+"""Runs as the CLI prints them: the runs list, the one-line summary after training, and the
+full report of ``paretolab runs show``."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
-from paretolab import monitoring, settings, slurm, tasks
+from paretolab import monitoring, settings
 from paretolab.config import TASK_VAL_METRICS
-from paretolab.config_io import dump_config, parse_config
-from paretolab.errors import UserError
-from paretolab.store import LatestMetric, MetricColumn, Run, RunFilter, RunStore
+from paretolab.config.io import dump_config, parse_config
+from paretolab.executors import slurm
+from paretolab.store import LatestMetric, Run, RunStore
 from paretolab.terminal import printable
-
-# Every task's headline metrics (``paretolab.tasks``) and what the run cost.
-HEADLINE_METRICS = tasks.headline_metrics()
-TOTAL_STEPS_KEY = "trainer/total_steps"
-# What the runs table shows of each run besides its own fields: config fields by path…
-RUN_TABLE_PARAMS = {
-    "dataset": ("data.dataset", str),
-    "layers": ("model.n_layers", int),
-    "d_model": ("model.d_model", int),
-    "lr": ("optim.lr", float),
-}
-# …and figures from its latest metrics: headline values, how far it got, system peaks.
-RUN_TABLE_METRICS = (
-    *(MetricColumn(key, key) for key in HEADLINE_METRICS),
-    MetricColumn("total_steps", TOTAL_STEPS_KEY),
-    MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
-    *monitoring.SYSTEM_TABLE_COLUMNS,
-)
-
-
-def run_table(
-    store: RunStore,
-    statuses: Sequence[str] | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    archived: bool | None = None,
-    search: RunFilter | None = None,
-) -> dict[str, list]:
-    """The runs table (dashboard Runs page, store benchmark) as columns, in two queries."""
-    return store.run_table(
-        RUN_TABLE_PARAMS, RUN_TABLE_METRICS, statuses, limit, offset, archived, search
-    )
 
 
 def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
@@ -183,87 +146,6 @@ def cv_lines(metrics: dict[str, LatestMetric], folds: int | None, order: list[st
 def _short(value: float) -> str:
     """Three decimals (``0.912``), or three significant digits below 0.1 (``0.0071``)."""
     return f"{value:.3f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3g}"
-
-
-def export_run(store: RunStore, run_id: int, fmt: str) -> str:
-    """The run's full metric history as CSV (one row per point) or JSON (run + metrics).
-
-    NaN and ±inf are written as ``nan``/``inf``/``-inf`` in CSV, and as the strings
-    ``"NaN"``/``"Infinity"``/``"-Infinity"`` in JSON (plain JSON has no such numbers).
-    """
-    run = store.get_run(run_id)
-    histories = [store.metric_history(run_id, key) for key in store.metric_keys(run_id)]
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["run_id", "key", "step", "value", "wall_time"])
-        for h in histories:
-            for step, value, wall in zip(h.steps, h.values, h.wall_times, strict=True):
-                writer.writerow([run_id, h.key, step, repr(value), f"{wall:.3f}"])
-        return buf.getvalue()
-    if fmt == "json":
-        doc = {
-            "run": {
-                "id": run.id,
-                "name": run.name,
-                "status": run.status,
-                "task": run.task,
-                "created_at": run.created_at,
-                "started_at": run.started_at,
-                "ended_at": run.ended_at,
-                "error": run.error,
-                "tags": list(run.tags),
-                "notes": run.notes,
-                "config": run.config,
-            },
-            "metrics": {
-                h.key: [
-                    {"step": s, "value": _json_float(v), "wall_time": w}
-                    for s, v, w in zip(h.steps, h.values, h.wall_times, strict=True)
-                ]
-                for h in histories
-            },
-        }
-        return json.dumps(doc, indent=1, allow_nan=False) + "\n"
-    raise ValueError(f"unknown export format {fmt!r}")
-
-
-def write_export(out: str, text: str) -> None:
-    """Write an export to the ``--out`` file.
-
-    Raises:
-        UserError: its folder does not exist or cannot be written to.
-    """
-    folder = Path(out).parent
-    if not folder.is_dir():
-        raise UserError(f"--out {out}: folder {folder} does not exist; create it or pick another")
-    try:
-        write_atomically(out, text)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_float(value: float) -> float | str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 def _num(value: float) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from paretolab import slurm, slurm_script
 from paretolab.errors import RunNotFound, UserError
-from paretolab.executor import Executor
+from paretolab.executors import slurm, slurm_script
+from paretolab.executors.base import Executor
 from paretolab.store import CANCELLED, QUEUED, RUNNING, RunStore
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from paretolab.config_base import ConfigSection
+from paretolab.config.base import ConfigSection
 
 # Lightning strategies a run config cannot choose, and why.
 UNSUPPORTED_STRATEGIES: dict[str, str] = {

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from paretolab import settings
 from paretolab.config import RunConfig
-from paretolab.config_io import parse_config
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 from paretolab.store import Run, RunStore
 

@@ -6,8 +6,8 @@ text is the CLI's help, the dashboard form's help and the JSON schema's document
 
 Unknown keys are errors. Cross-field rules (``n_heads`` divides ``d_model`` …) raise with
 a message that names both fields and their values. Reading YAML, ``--set`` overrides and
-turning validation errors into one line per field live in ``config_io``; the sections in
-``config_data`` (data, cleaning, tokenizer, augmentation) and ``config_training`` (model,
+turning validation errors into one line per field live in ``config.io``; the sections in
+``config.data`` (data, cleaning, tokenizer, augmentation) and ``config.training`` (model,
 optimiser, trainer, hardware, monitoring, generation, W&B). Imports no torch.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from paretolab import limits, tasks
-from paretolab.config_base import ConfigSection, TaskName
-from paretolab.config_data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
-from paretolab.config_training import (
+from paretolab.config.base import ConfigSection, TaskName
+from paretolab.config.data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
+from paretolab.config.training import (
     UNSUPPORTED_STRATEGIES,
     EarlyStoppingConfig,
     GenerateConfig,

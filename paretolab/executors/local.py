@@ -23,8 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import launcher, settings, slurm
+from paretolab import settings
 from paretolab.errors import RunNotFound
+from paretolab.executors import launcher, slurm, training_process
+from paretolab.executors.base import Executor
 from paretolab.store import QUEUED, RUNNING, RunStore
 
 log = logging.getLogger(__name__)
@@ -37,36 +39,6 @@ IDLE_EXIT_SECONDS = float(os.environ.get("PARETOLAB_EXECUTOR_IDLE_EXIT", "600"))
 def default_max_concurrent() -> int:
     """Runs trained at once on this host: ``PARETOLAB_MAX_CONCURRENT`` or 1."""
     return max(1, int(os.environ.get(MAX_CONCURRENT_ENV, "1")))
-
-
-class Executor:
-    """Polls the store and acts on it, one ``tick`` at a time."""
-
-    store: RunStore
-
-    def tick(self) -> list[int]:
-        """One round; returns the ids of the runs started (or submitted)."""
-        raise NotImplementedError
-
-    def busy(self) -> bool:
-        """True while there is work: runs queued or running."""
-        return bool(self.store.list_runs([QUEUED, RUNNING], limit=1))
-
-    def serve(self, poll_seconds: float = 1.0, stop_when_idle: float | None = None) -> None:
-        """Tick until killed, or until nothing was queued or running for ``stop_when_idle`` s."""
-        idle_since = time.monotonic()
-        while True:
-            try:
-                self.tick()
-                busy = self.busy()
-            except Exception:  # the database may be briefly unreachable: try again
-                log.exception("executor tick failed")
-                busy = True
-            if busy:
-                idle_since = time.monotonic()
-            elif stop_when_idle is not None and time.monotonic() - idle_since > stop_when_idle:
-                return
-            time.sleep(poll_seconds)
 
 
 class LocalExecutor(Executor):
@@ -151,7 +123,7 @@ class LocalExecutor(Executor):
 def make_executor(store: RunStore, max_concurrent: int = 1) -> Executor:
     """The executor ``PARETOLAB_EXECUTOR`` names: local (default) or slurm."""
     if settings.executor() == "slurm":
-        from paretolab.slurm_executor import SlurmExecutor
+        from paretolab.executors.slurm_executor import SlurmExecutor
 
         return SlurmExecutor(store)
     return LocalExecutor(store, max_concurrent)
@@ -194,8 +166,14 @@ def ensure_executor(store: RunStore, stop_when_idle: float = IDLE_EXIT_SECONDS) 
     home = settings.home_dir()
     with open(home / "executor.log", "ab") as out:
         subprocess.Popen(
-            [sys.executable, "-m", "paretolab.executor", "--stop-when-idle", str(stop_when_idle)],
-            env=launcher.child_env(store),
+            [
+                sys.executable,
+                "-m",
+                "paretolab.executors.local",
+                "--stop-when-idle",
+                str(stop_when_idle),
+            ],
+            env=training_process.child_env(store),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -204,7 +182,7 @@ def ensure_executor(store: RunStore, stop_when_idle: float = IDLE_EXIT_SECONDS) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m paretolab.executor``: serve this home's queue until stopped."""
+    """``python -m paretolab.executors.local``: serve this home's queue until stopped."""
     parser = argparse.ArgumentParser(prog="paretolab executor")
     parser.add_argument("--max-concurrent", type=int, default=default_max_concurrent())
     parser.add_argument(

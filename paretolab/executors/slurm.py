@@ -16,10 +16,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from paretolab import launcher, settings
-from paretolab.config_io import parse_config
+from paretolab import settings
+from paretolab.config.io import parse_config
 from paretolab.errors import UserError
-from paretolab.slurm_script import SCRIPT_FILE, SlurmOptions, render_script
+from paretolab.executors.slurm_script import SCRIPT_FILE, SlurmOptions, render_script
+from paretolab.executors.training_process import child_env, prepare_run_dir
 from paretolab.store import QUEUED, RunStore
 
 JOB_FILE = "slurm.json"
@@ -72,7 +73,7 @@ def submit(store: RunStore, run_id: int, options: SlurmOptions | None = None) ->
     except UserError as exc:
         store.mark_failed(run_id, f"not submitted to Slurm: {exc}")
         raise
-    folder = launcher.prepare_run_dir(run)
+    folder = prepare_run_dir(run)
     try:
         os.close(os.open(folder / JOB_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     except FileExistsError:
@@ -92,7 +93,7 @@ def _sbatch(store: RunStore, script: Path) -> str:
     try:
         done = subprocess.run(
             ["sbatch", "--parsable", str(script)],
-            env=launcher.child_env(store),
+            env=child_env(store),
             capture_output=True,
             text=True,
             timeout=60,

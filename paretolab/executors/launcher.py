@@ -18,7 +18,9 @@ from pathlib import Path
 
 from paretolab import processes, settings
 from paretolab.errors import UserError
-from paretolab.store import RUNNING, Run, RunStore
+from paretolab.executors import slurm
+from paretolab.executors.training_process import child_env, prepare_run_dir
+from paretolab.store import RUNNING, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
 
@@ -26,17 +28,6 @@ STALE_HEARTBEAT_SECONDS = 120.0
 def train_argv(run_id: int) -> list[str]:
     """The command line that trains one run."""
     return [sys.executable, "-m", "lightning_modules.train", "--run-id", str(run_id)]
-
-
-def child_env(store: RunStore) -> dict[str, str]:
-    """The environment for a training process: the same store and home as ours."""
-    env = dict(os.environ)
-    env[settings.HOME_ENV] = str(settings.home_dir())
-    env[settings.DB_URL_ENV] = store.url
-    # Idle OpenMP threads sleep instead of spinning: on a busy small machine spinning
-    # threads made torch steps ~3x slower (see REFERENCES.md §8).
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return env
 
 
 def run_in_foreground(store: RunStore, run_id: int) -> int:
@@ -67,28 +58,6 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
             signal.signal(s, handler)
     settle_exit(store, run_id, code, cancelled=interrupts > 0)
     return code
-
-
-RUN_MARKER = ".paretolab-run"
-
-
-def prepare_run_dir(run: Run) -> Path:
-    """The run's folder, made sure to belong to this run.
-
-    A folder left by an earlier run with the same id (a database can be reset while
-    ``runs/`` stays; before schema 0008 SQLite reused the id of a deleted newest run) is
-    moved aside, so its
-    tokenizer, checkpoints and logs never pass for this run's.
-    """
-    folder = settings.run_dir(run.id)
-    marker = folder / RUN_MARKER
-    stamp = f"{run.created_at:.6f}"
-    if folder.exists() and (not marker.exists() or marker.read_text().strip() != stamp):
-        folder.rename(folder.with_name(f"{run.id}.orphaned-{int(time.time())}"))
-    folder.mkdir(parents=True, exist_ok=True)
-    if not marker.exists():
-        marker.write_text(stamp)
-    return folder
 
 
 def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen | None:
@@ -159,8 +128,6 @@ def requeue_for_resume(store: RunStore, run_id: int) -> Path:
     ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
     if not ckpt.is_file():
         raise UserError(f"run {run_id} has no checkpoint to resume from ({ckpt} is missing)")
-    from paretolab import slurm  # it imports this module
-
     slurm.archive_job(run_id)  # its next start is a new job, where the executor says
     if not store.requeue(run_id):
         raise UserError(f"run {run_id} changed status meanwhile; look at it again")
@@ -176,8 +143,6 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
 
     Returns the run's status afterwards.
     """
-    from paretolab import slurm  # it imports this module
-
     run = store.get_run(run_id)
     if run.is_terminal:
         return run.status
