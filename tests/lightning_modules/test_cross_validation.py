@@ -12,9 +12,9 @@ import pytest
 
 from benchmarks.fault_scenarios import training_process, wait_for_steps
 from lightning_modules.cross_validation import ValidationRecord, cross_validate, summarize
-from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.folds import kfold_assignment
-from lightning_modules.data.regression import TextRegressionData, target_stats
+from lightning_modules.data.modules.base import SplitDataModule
+from lightning_modules.data.modules.regression import TextRegressionData, target_stats
 from lightning_modules.lifecycle import CancelRequested
 from lightning_modules.train import run_training
 from paretolab import settings

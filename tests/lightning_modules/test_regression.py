@@ -10,7 +10,7 @@ import torch
 from num2words import num2words
 
 from lightning_modules.data.folds import quantile_strata
-from lightning_modules.data.regression import TextRegressionData, target_stats
+from lightning_modules.data.modules.regression import TextRegressionData, target_stats
 from lightning_modules.tasks.regression import RegressionTask
 from lightning_modules.train import run_training
 from paretolab import settings

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from lightning_modules import registry
-from lightning_modules.data.datamodule import TextClassificationData, encode_text_splits
+from lightning_modules.data.modules.classification import TextClassificationData, encode_text_splits
 from lightning_modules.tasks import ClassificationTask, restore_task
 from lightning_modules.train import run_training
 from paretolab import tasks
