@@ -4,7 +4,7 @@ A run that names its own file (``data.dataset: file``) is read once by
 ``python -m lightning_modules.data.data_check`` before the run row exists, so a missing
 column or an undecodable byte is one line and exit code 2, never a queued run that fails
 later. It is a child process because ``paretolab`` never imports ``lightning_modules``
-(the same way the launcher starts ``lightning_modules.train``).
+(the same way the launcher starts ``lightning_modules.run.train``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The dashboard calls ``check_user_data`` directly. The CLI lives in ``paretolab``, which never
 imports this package, so it runs ``python -m lightning_modules.data.data_check`` with the run
-config as JSON on stdin (as it runs ``lightning_modules.train``): exit 0 and a one-line
+config as JSON on stdin (as it runs ``lightning_modules.run.train``): exit 0 and a one-line
 summary on stdout when the file is good, exit 2 and ``paretolab: error: …`` on stderr when not.
 """
 

@@ -9,7 +9,7 @@ import pytest
 from lightning_modules.data.builtin.registry import get_dataset
 from lightning_modules.data.builtin.zh_reviews import load_zh_reviews, sentiment_folder
 from lightning_modules.data.modules.image_classification import ImageClassificationData
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab.config_io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore

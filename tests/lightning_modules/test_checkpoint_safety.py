@@ -7,8 +7,8 @@ import pickle
 import pytest
 import torch
 
-from lightning_modules.callbacks import AtomicCheckpointIO
-from lightning_modules.train import run_training
+from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO
+from lightning_modules.run.train import run_training
 from paretolab import launcher, settings
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config

@@ -8,7 +8,7 @@ import torch
 
 from lightning_modules.data.modules.language_modeling import LanguageModelingData, TokenWindows
 from lightning_modules.data.tokenization import train_tokenizer
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config_io import load_config, parse_config
 from paretolab.errors import ConfigError, UserError

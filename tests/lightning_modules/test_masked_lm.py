@@ -10,7 +10,7 @@ from lightning_modules.data.modules.classification import TextClassificationData
 from lightning_modules.data.modules.masked_lm import MaskedLMData, cut_windows
 from lightning_modules.models import EncoderClassifier, TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config_io import load_config
 from paretolab.store import RunStore

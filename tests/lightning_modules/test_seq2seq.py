@@ -13,7 +13,7 @@ from lightning_modules.data.modules.seq2seq import Seq2SeqData
 from lightning_modules.models import TransformerConfig
 from lightning_modules.models.seq2seq import EncoderDecoder, Seq2SeqAttention
 from lightning_modules.models.seq2seq_decoding import beam_search, greedy_decode
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config import DataConfig
 from paretolab.config_io import load_config
