@@ -40,7 +40,6 @@ KNOWN_CYCLES = {
     frozenset(  # to be removed by issue 19 item 3
         {"paretolab/executor.py", "paretolab/slurm_executor.py"}
     ),
-    frozenset({"sweeps/space.py", "sweeps/spec.py"}),  # to be removed by issue 19 item 3
 }
 
 
