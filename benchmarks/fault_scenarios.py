@@ -235,7 +235,7 @@ def _write_checkpoints_forever(path: Path, step: int) -> None:
     each a few MB, so that a kill at a random moment usually lands inside a write."""
     import torch
 
-    from lightning_modules.callbacks import AtomicCheckpointIO
+    from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO
 
     torch.set_num_threads(1)  # the parent's OpenMP pool does not survive a fork
     io, weights = AtomicCheckpointIO(), torch.ones(250_000)
@@ -253,7 +253,7 @@ def sigkill_during_checkpoint_writes(folder: Path, repeats: int = 20) -> Outcome
     """
     import torch
 
-    from lightning_modules.callbacks import AtomicCheckpointIO
+    from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO
 
     path = Path(folder) / "last.ckpt"
     AtomicCheckpointIO().save_checkpoint({"global_step": 0, "weights": torch.zeros(1)}, path)
@@ -289,10 +289,10 @@ def database_outage(
     """A training loop logs a metric every step through ``StoreLogger`` to PostgreSQL behind
     a proxy; the line is cut for ``outage_s`` seconds mid-run. Ok when no step waited on the
     database, afterwards the store holds every point once, and the run tells of the outage:
-    one line in its log, its length stored (``lightning_modules.store_outage``)."""
+    one line in its log, its length stored (``lightning_modules.callbacks.store_outage``)."""
     from benchmarks.tcp_proxy import CuttableProxy
-    from lightning_modules.callbacks import StoreLogger
-    from lightning_modules.store_outage import OUTAGE_SECONDS
+    from lightning_modules.callbacks.store_logger import StoreLogger
+    from lightning_modules.callbacks.store_outage import OUTAGE_SECONDS
     from paretolab.store import RunStore
     from paretolab.store import database as db
     from paretolab.store.metric_blocks import stored_points

@@ -22,7 +22,7 @@ Rows, in one process on one device:
 The goal is judged on the fastest compiled row.
 
 FLOPs per step are measured once per batch size with torch's FlopCounterMode (forward +
-backward of one real batch, lightning_modules.flop_count), so MFU = measured FLOPs per step
+backward of one real batch, lightning_modules.callbacks.flop_count), so MFU = measured FLOPs per step
 × steps/s ÷ the catalog's dense bf16 peak for the device (paretolab/costing/hardware.yaml).
 Each row is also profiled for three steps: the share of GPU time in matrix products,
 attention, fused (Triton) kernels, the optimiser and the rest. Goal (issue 9): MFU ≥ 45% on
@@ -128,7 +128,7 @@ def step_loss(model, device_type: str):
 def measured_step_flops(model, tokens) -> int:
     """FLOPs of one training step's forward and backward, as FlopCounterMode counts them
     (the optimiser's elementwise work is not model FLOPs and is left out, as in MFU)."""
-    from lightning_modules.flop_count import count_flops
+    from lightning_modules.callbacks.flop_count import count_flops
 
     flops = count_flops(lambda: lm_loss(model, tokens).backward())
     model.zero_grad(set_to_none=True)

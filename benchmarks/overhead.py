@@ -7,7 +7,7 @@ Both sides train the same DecoderLM (configs/shakespeare_char.yaml's model: 4 la
 d_model 128, context 64, batch 32; AdamW, foreach) on the same in-memory token batches:
 
 (a) a plain loop: forward, cross-entropy, backward, clip, optimiser and scheduler step;
-(b) the Trainer `paretolab train` builds (lightning_modules.trainers.build_trainer) with its
+(b) the Trainer `paretolab train` builds (lightning_modules.run.trainers.build_trainer) with its
     callbacks, the store logger, W&B offline and the progress bar on.
 
 The two alternate in one process, R times each, so drift of a shared machine falls on both.
@@ -121,7 +121,7 @@ def paretolab_run(cfg, steps: int, warmup: int, home: Path, compile_model: bool)
     """(b) The Trainer of `paretolab train`, its callbacks and loggers, on the same data."""
     import lightning.pytorch as pl
 
-    from lightning_modules.trainers import build_trainer, make_loggers
+    from lightning_modules.run.trainers import build_trainer, make_loggers
     from paretolab.executors.training_process import prepare_run_dir
     from paretolab.store import RunStore
 

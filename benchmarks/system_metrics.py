@@ -64,7 +64,7 @@ class Blocks:
         return max(2.0, self.block_s / 2) if self._block < 0 else self.block_s
 
     def _begin(self, trainer) -> None:
-        from lightning_modules.system_metrics import SystemMetrics
+        from lightning_modules.callbacks.system_metrics import SystemMetrics
 
         interval = self.schedule[self._block] if self._block >= 0 else None
         if interval is not None:
@@ -99,7 +99,7 @@ def train(blocks: Blocks, accelerator: str, home: Path) -> None:
     """Fit the small model with ``blocks`` switching the sampler, logging to a real store."""
     import lightning.pytorch as pl
 
-    from lightning_modules.callbacks import StoreLogger
+    from lightning_modules.callbacks.store_logger import StoreLogger
     from lightning_modules.data import build_data_module
     from lightning_modules.tasks import build_task
     from paretolab.config.io import load_config

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.folds import quantile_strata
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_images, load_labelled_texts, load_regression_texts
 from paretolab.baselines import BASELINE_TASKS, save_baseline, split_key, split_label
 from paretolab.config import RunConfig

@@ -133,11 +133,11 @@ def _resolve(ref: type | str) -> type:
 
 
 _TASKS = "lightning_modules.tasks"
-_DATA = "lightning_modules.data"
+_DATA = "lightning_modules.data.modules"
 for _name, _modules in {
     "classification": TaskModules(
         f"{_TASKS}.classification:ClassificationTask",
-        f"{_DATA}.datamodule:TextClassificationData",
+        f"{_DATA}.classification:TextClassificationData",
     ),
     "regression": TaskModules(
         f"{_TASKS}.regression:RegressionTask",
@@ -145,19 +145,19 @@ for _name, _modules in {
         _regression,
     ),
     "masked_lm": TaskModules(
-        f"{_TASKS}.masked_lm:MaskedLMTask", f"{_DATA}.mlm_datamodule:MaskedLMData", _sized_by_vocab
+        f"{_TASKS}.masked_lm:MaskedLMTask", f"{_DATA}.masked_lm:MaskedLMData", _sized_by_vocab
     ),
     "language_modeling": TaskModules(
         f"{_TASKS}.language_modeling:LanguageModelTask",
-        f"{_DATA}.lm_datamodule:LanguageModelingData",
+        f"{_DATA}.language_modeling:LanguageModelingData",
         _language_model,
     ),
     "seq2seq": TaskModules(
-        f"{_TASKS}.seq2seq:Seq2SeqTask", f"{_DATA}.seq2seq_data:Seq2SeqData", _seq2seq
+        f"{_TASKS}.seq2seq:Seq2SeqTask", f"{_DATA}.seq2seq:Seq2SeqData", _seq2seq
     ),
     "image_classification": TaskModules(
         f"{_TASKS}.classification:ClassificationTask",
-        f"{_DATA}.images:ImageClassificationData",
+        f"{_DATA}.image_classification:ImageClassificationData",
         _image_classes,
     ),
 }.items():

@@ -21,8 +21,8 @@ import lightning.pytorch as pl
 from lightning.pytorch.tuner import Tuner
 
 from lightning_modules.data import build_data_module
+from lightning_modules.run.trainers import resolve_accelerator
 from lightning_modules.tasks import build_task
-from lightning_modules.trainers import resolve_accelerator
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config
 from paretolab.errors import UserError

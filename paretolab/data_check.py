@@ -1,10 +1,10 @@
 """The user's data file, made absolute and checked before a run is recorded (CLI side).
 
 A run that names its own file (``data.dataset: file``) is read once by
-``python -m lightning_modules.data.preflight`` before the run row exists, so a missing
+``python -m lightning_modules.data.data_check`` before the run row exists, so a missing
 column or an undecodable byte is one line and exit code 2, never a queued run that fails
 later. It is a child process because ``paretolab`` never imports ``lightning_modules``
-(the same way the launcher starts ``lightning_modules.train``).
+(the same way the launcher starts ``lightning_modules.run.train``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
 
-PREFLIGHT_MODULE = "lightning_modules.data.preflight"
+CHECK_MODULE = "lightning_modules.data.data_check"
 _ERROR_PREFIX = "paretolab: error: "
 
 
@@ -51,7 +51,7 @@ def check_data(config: RunConfig, timeout: float = 1800.0) -> str | None:
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         done = subprocess.run(
-            [sys.executable, "-m", PREFLIGHT_MODULE],
+            [sys.executable, "-m", CHECK_MODULE],
             input=config.model_dump_json(),
             capture_output=True,
             text=True,

@@ -3,7 +3,7 @@
 Run N must exist, be finished and still have the checkpoint asked for; otherwise the new
 run would be recorded only to fail when training starts. Training checks again (the
 source may be deleted in between) and then matches the weights
-(``lightning_modules.init_from``).
+(``lightning_modules.run.init_from``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """System metrics: their names, and what a run's amount to.
 
 The training process samples them on a background thread
-(``lightning_modules.system_metrics``) and stores them like any metric, at the training
+(``lightning_modules.callbacks.system_metrics``) and stores them like any metric, at the training
 step current when sampled; at the end of fit it adds a few per-run figures (peaks, means).
 Views read them from the store through the names and the summary here. Imports no torch.
 

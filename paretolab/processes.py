@@ -48,7 +48,7 @@ def trains_run(pid: int, run_id: int) -> bool:
         return not _PROC.is_dir()  # gone meanwhile, or no /proc at all
     except OSError:
         return True  # not ours to read: assume the worst
-    # `python -m lightning_modules.train --run-id ID` (launcher.train_argv); a sweep trial
+    # `python -m lightning_modules.run.train --run-id ID` (launcher.train_argv); a sweep trial
     # trains inside its worker, whose command line names no run: it outlives its trials.
     return any(
         arg == b"--run-id" and nxt == str(run_id).encode()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 # The user's own file serves every task: what it holds decides, checked when it is read.
 FILE_DATASET = "file"
-# Runs-table figures that belong to no task (what the run cost: lightning_modules.cost_tracking).
+# Runs-table figures that belong to no task (what the run cost: lightning_modules.callbacks.cost_tracking).
 EXTRA_HEADLINE_METRICS = ("cost/usd",)
 
 

@@ -1,7 +1,7 @@
 """One trial: sample a config, record it as a run, train it in this process, report back.
 
 Every trial is an ordinary run (named ``STUDY#N``, tagged ``sweep:STUDY``, linked to its
-study and trial number, owned by the sweep's owner), trained by ``lightning_modules.train.run_training`` with Optuna's
+study and trial number, owned by the sweep's owner), trained by ``lightning_modules.run.train.run_training`` with Optuna's
 pruning callback among its callbacks. The run ends finished, pruned (the pruner stopped
 it; its curves so far are kept), failed or cancelled, and the trial follows it.
 """
@@ -14,7 +14,7 @@ import math
 import optuna
 from optuna_integration import PyTorchLightningPruningCallback
 
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import devices
 from paretolab.admission import admit
 from paretolab.devices import Machine

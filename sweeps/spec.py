@@ -10,14 +10,16 @@ dashboard form too) gives one line per problem, naming the field and the fix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from paretolab import limits
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.errors import ConfigError
+from sweeps.param_checks import check_parameters
+from sweeps.params import FloatParam, Param, StrictModel
 
 # Objectives that are not logged metrics but measured by the sweep (see sweeps.measures).
 MEASURES = ("params", "train_cost")
@@ -25,50 +27,14 @@ SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "nsga2")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-
-class _Param(_Spec):
-    when: dict[str, Any] | None = None
-    """Sample this parameter only when each named field (an earlier parameter or a config
-    field) has the given value or one of the listed values, e.g. `{optim.optimizer: sgd}`."""
-
-
-class FloatParam(_Param):
-    type: Literal["float"]
-    low: float
-    high: float
-    log: bool = False
-    """Sample on a log scale (low must be > 0)."""
-    step: float | None = Field(None, gt=0)
-    """Sample only multiples of `step` from `low` (not with `log`)."""
-
-
-class IntParam(_Param):
-    type: Literal["int"]
-    low: int
-    high: int
-    step: int = Field(1, ge=1)
-    log: bool = False
-
-
-class CategoricalParam(_Param):
-    type: Literal["categorical"]
-    choices: list[str | int | float | bool | None] = Field(min_length=1)
-
-
-Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator="type")]
-
-
-class Objective(_Spec):
+class Objective(StrictModel):
     metric: str
     """A val metric of the task (its best value during the run, e.g. `val_acc`), `params`
     (parameter count) or `train_cost` (training FLOPs by the cost model)."""
     direction: Literal["minimize", "maximize"]
 
 
-class SamplerSpec(_Spec):
+class SamplerSpec(StrictModel):
     name: Literal["tpe", "random", "grid", "cmaes", "gp", "nsga2"] = "tpe"
     seed: int | None = Field(None, ge=0)
     """Seed of the sampler (the same seed and trials give the same suggestions)."""
@@ -78,7 +44,7 @@ class SamplerSpec(_Spec):
     """NSGA-II: individuals per generation (Optuna's default: 50)."""
 
 
-class PrunerSpec(_Spec):
+class PrunerSpec(StrictModel):
     name: Literal["none", "median", "successive_halving", "hyperband"] = "none"
     n_startup_trials: int = Field(5, ge=0)
     """median: trials that are never pruned, before the median is trusted."""
@@ -92,7 +58,7 @@ class PrunerSpec(_Spec):
     """successive_halving, hyperband: 1/reduction_factor of the trials go on at each rung."""
 
 
-class SweepSpec(_Spec):
+class SweepSpec(StrictModel):
     """A whole sweep: stored with its Optuna study, so every worker reads the same one."""
 
     study: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -132,14 +98,12 @@ class SweepSpec(_Spec):
 
 def check_rules(spec: SweepSpec) -> list[str]:
     """Cross-field problems of a spec, one line each (empty: none)."""
-    from sweeps.space import check_parameters
-
     problems: list[str] = []
     try:
         base = parse_config(spec.base, "base")
     except ConfigError as exc:
         return [f"base: {p}" for p in exc.problems]
-    problems += check_parameters(spec, base)
+    problems += check_parameters(spec.fixed, spec.parameters, base)
     where, tags = (
         ("fixed.tags", spec.fixed["tags"]) if "tags" in spec.fixed else ("base.tags", base.tags)
     )

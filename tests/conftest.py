@@ -117,7 +117,7 @@ class TrainedRuns:
 def trained_runs(tmp_path_factory: pytest.TempPathFactory) -> TrainedRuns:
     """Trains each family's tiny config for a few steps (validation at the last step, so
     both checkpoints exist); about 20 s for all four."""
-    from lightning_modules.train import run_training
+    from lightning_modules.run.train import run_training
 
     home = tmp_path_factory.mktemp("trained") / "home"
     ids = {}

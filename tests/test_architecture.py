@@ -33,12 +33,6 @@ FORBIDDEN = {
 # What a package may import only inside a function (DESIGN.md: no torch at module level).
 NOT_AT_MODULE_LEVEL = {"paretolab": {"torch"}}
 
-# Import cycles that exist today, each to be removed by issue 19 item 3. Never add one: the
-# test fails on any cycle not listed here, and on a listed one that is gone (delete its line).
-KNOWN_CYCLES = {
-    frozenset({"sweeps/space.py", "sweeps/spec.py"}),  # to be removed by issue 19 item 3
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -231,12 +225,9 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert import_cycles(graph) == {frozenset({"a.py", "b.py", "c.py"})}
 
 
-def test_no_new_import_cycle_between_files() -> None:
-    cycles = import_cycles(import_graph())
-    new = [" ↔ ".join(sorted(c)) for c in cycles - KNOWN_CYCLES]
-    assert not new, "import cycles (break them; never add to KNOWN_CYCLES):\n" + "\n".join(new)
-    gone = [" ↔ ".join(sorted(c)) for c in KNOWN_CYCLES - cycles]
-    assert not gone, "cycles now gone: delete them from KNOWN_CYCLES:\n" + "\n".join(gone)
+def test_no_import_cycle_between_files() -> None:
+    cycles = [" ↔ ".join(sorted(c)) for c in import_cycles(import_graph())]
+    assert not cycles, "import cycles between files (break them):\n" + "\n".join(cycles)
 
 
 def _declared() -> set[str]:

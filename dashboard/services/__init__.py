@@ -5,7 +5,7 @@ executor, and shape results into frames for the views. A view imports the module
 - ``common``: the store and the executor of this server (cached per server);
 - ``access``: who may change what (the read-only demo, sign-in and roles), signing in;
 - ``launch``: presets, validation, launch, model summary, LR / batch-size finders;
-- ``user_data``: the user's own data file, checked before a launch;
+- ``data_check``: the user's own data file, checked before a launch;
 - ``runs``: the runs table and what changes runs (tags, notes, cancel, archive, delete);
 - ``run_detail``: one run's page: metrics and series, artifacts, test outputs, logs;
 - ``artifact_files``: a run's recorded files, read only from inside its folder;

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dashboard.services import user_data
+from dashboard.services import data_check
 from dashboard.services.access import owner_name, require, sign_in_mode
 from dashboard.services.common import REPO, run_config_job, store
 from dashboard.services.system import machine
@@ -81,7 +81,7 @@ def _checks() -> dict[str, Any]:
     return {
         "machine": None if settings.executor() == "slurm" else machine(),
         "data_base": REPO,
-        "read_data": user_data.read_summary,
+        "read_data": data_check.read_summary,
         "data_roots": sign_in_mode() != auth.OFF,
     }
 
@@ -107,10 +107,10 @@ def launch(config: RunConfig, launch_key: str) -> Run:
 
 def model_shape(config: RunConfig) -> ModelShape:
     """The config's model shape, vocabulary at its configured maximum."""
-    from lightning_modules.data.registry import get_dataset
+    from lightning_modules.data.builtin.registry import get_dataset
 
     if config.data.dataset == "file":
-        num_classes, image_shape = user_data.shape(config)
+        num_classes, image_shape = data_check.shape(config)
     else:
         info = get_dataset(config.data.dataset)
         num_classes, image_shape = info.num_classes, info.image_shape

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard.services import user_data
+from dashboard.services import data_check
 from dashboard.services.access import owner_name, require
 from dashboard.services.common import REPO, get_store, store
 from paretolab import settings, yaml_safe
@@ -139,11 +139,11 @@ def launch(spec: SweepSpec, workers: int) -> None:
     processes (raises UserError)."""
     user = require("launch a sweep")
     # Its trials read these paths as the server: bound like a launched run's.
-    user_data.check_roots(spec.base.get("data", {}).get("path"), "base: data.path")
-    user_data.check_roots(spec.fixed.get("data.path"), "fixed: data.path")
+    data_check.check_roots(spec.base.get("data", {}).get("path"), "base: data.path")
+    data_check.check_roots(spec.fixed.get("data.path"), "fixed: data.path")
     if "data.path" in spec.parameters:
         for choice in getattr(spec.parameters["data.path"], "choices", None) or ():
-            user_data.check_roots(str(choice), "parameters: data.path")
+            data_check.check_roots(str(choice), "parameters: data.path")
     study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
     spawn_workers(spec.study, storage_url(), workers, store())
 

@@ -20,17 +20,17 @@ from functools import partial
 
 import numpy as np
 
-from lightning_modules.data import user_tables
+from lightning_modules.data.builtin.registry import get_dataset
 from lightning_modules.data.cleaning import clean_text, clean_texts
 from lightning_modules.data.pairs import Pair, PairSplits, split_pairs
-from lightning_modules.data.registry import get_dataset
-from lightning_modules.data.user_files import (
+from lightning_modules.data.user import tables
+from lightning_modules.data.user.files import (
     TABLE_SUFFIXES,
     TEXT_SUFFIXES,
     read_documents,
     require_suffix,
 )
-from lightning_modules.data.user_images import read_images
+from lightning_modules.data.user.images import read_images
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
 
@@ -39,7 +39,7 @@ def load_labelled_texts(config: RunConfig) -> tuple[list[str], list[str]]:
     """Texts and their class labels (strings)."""
     if config.data.dataset == "file":
         require_suffix(config.data.path, config.task, TABLE_SUFFIXES)
-        return user_tables.labelled_texts(config.data, _cleaner(config))
+        return tables.labelled_texts(config.data, _cleaner(config))
     texts, labels = get_dataset(config.data.dataset).load()
     return _clean(config, texts), list(labels)
 
@@ -52,7 +52,7 @@ def load_regression_texts(config: RunConfig) -> tuple[list[str], list[float]]:
             f"data.path=…, data.label_column=…); {config.data.dataset!r} has none"
         )
     require_suffix(config.data.path, config.task, TABLE_SUFFIXES)
-    return user_tables.regression_texts(config.data, _cleaner(config))
+    return tables.regression_texts(config.data, _cleaner(config))
 
 
 def load_corpus(config: RunConfig) -> list[str]:
@@ -67,7 +67,7 @@ def load_corpus(config: RunConfig) -> list[str]:
         if data.path.lower().endswith(TEXT_SUFFIXES):
             split = config.task != "language_modeling"
             return read_documents(data.path, data.max_file_mb, split, _cleaner(config))
-        return user_tables.text_column(data, _cleaner(config))
+        return tables.text_column(data, _cleaner(config))
     info = get_dataset(config.data.dataset)
     loaded = info.load()
     docs = loaded if info.tasks[0] == "language_modeling" else loaded[0]
@@ -77,7 +77,7 @@ def load_corpus(config: RunConfig) -> list[str]:
 def load_text_pairs(config: RunConfig) -> tuple[list[str], list[str]]:
     """Source and target sequences of a user's seq2seq file."""
     require_suffix(config.data.path, config.task, TABLE_SUFFIXES)
-    return user_tables.text_pairs(config.data, _cleaner(config))
+    return tables.text_pairs(config.data, _cleaner(config))
 
 
 def load_pair_splits(config: RunConfig) -> PairSplits:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from lightning_modules.cross_validation import fold_dir
 from lightning_modules.data.tokenization import (
     TARGET_TOKENIZER_FILE,
     TOKENIZER_FILE,
     load_tokenizer,
 )
-from lightning_modules.init_from import find_checkpoint, read_checkpoint
+from lightning_modules.run.cross_validation import fold_dir
+from lightning_modules.run.init_from import find_checkpoint, read_checkpoint
 from lightning_modules.tasks import OptimizedTask, restore_task
 from paretolab import settings
 from paretolab.config import RunConfig

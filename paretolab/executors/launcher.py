@@ -1,6 +1,6 @@
 """Start, cancel and watch training processes.
 
-Every run trains in its own OS process (``python -m lightning_modules.train --run-id ID``),
+Every run trains in its own OS process (``python -m lightning_modules.run.train --run-id ID``),
 started from an argv list (never a shell string) as its own process group, so cancel
 reaches its DataLoader workers too. The store, not the process, is the source of truth:
 ``reap_orphans`` marks runs whose process died without reporting as failed.
@@ -27,7 +27,7 @@ STALE_HEARTBEAT_SECONDS = 120.0
 
 def train_argv(run_id: int) -> list[str]:
     """The command line that trains one run."""
-    return [sys.executable, "-m", "lightning_modules.train", "--run-id", str(run_id)]
+    return [sys.executable, "-m", "lightning_modules.run.train", "--run-id", str(run_id)]
 
 
 def run_in_foreground(store: RunStore, run_id: int) -> int:

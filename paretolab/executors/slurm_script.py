@@ -2,9 +2,9 @@
 
 The script (``slurm.sbatch`` in the run's folder) asks for ``hardware.num_nodes`` nodes
 with ``hardware.devices`` tasks each (GPUs through ``--gres``) and starts every rank with
-``srun python -m lightning_modules.train --run-id ID``; Lightning reads the ranks from
+``srun python -m lightning_modules.run.train --run-id ID``; Lightning reads the ranks from
 Slurm. Slurm signals ``USR1`` 90 s before the time limit: the run checkpoints, requeues
-its job and resumes when it starts again (``lightning_modules.stop_signals``).
+its job and resumes when it starts again (``lightning_modules.run.stop_signals``).
 
 Settings (environment):
 
@@ -164,7 +164,7 @@ def render_script(
         "",
         "# One task per device: Lightning's SLURMEnvironment reads each rank from Slurm.",
         "srun --kill-on-bad-exit=1 "
-        + shlex.join([python, "-m", "lightning_modules.train", "--run-id", str(run.id)]),
+        + shlex.join([python, "-m", "lightning_modules.run.train", "--run-id", str(run.id)]),
         "",
     ]
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lightning_modules.data.preflight import check_user_data
+from lightning_modules.data.data_check import check_user_data
 from paretolab.cli import main
 from paretolab.config.io import load_config
 from paretolab.errors import UserError
@@ -50,7 +50,7 @@ def test_a_malformed_override(value, fragment, capsys, store) -> None:
     ids=[c[0] for c in DATA_FILES],
 )
 def test_a_malformed_data_file(tmp_path, name, content, overrides, fragment) -> None:
-    # The check `paretolab train` runs in its preflight process, run here in-process
+    # The check `paretolab train` runs in its data-check process, run here in-process
     # (one case below goes through the whole command).
     path = tmp_path / name
     if content == "DIR":

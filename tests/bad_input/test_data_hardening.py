@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from lightning_modules.data.preflight import check_user_data
+from lightning_modules.data.data_check import check_user_data
 from paretolab import limits
 from paretolab.config.io import load_config
 from paretolab.devices import Machine

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from dashboard.services import artifact_files
-from lightning_modules.lifecycle import record_artifacts
+from lightning_modules.run.lifecycle import record_artifacts
 from paretolab import settings
 from paretolab.errors import UserError
 from tests.conftest import queue_run, tiny_config

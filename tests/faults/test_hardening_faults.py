@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from benchmarks import hardening_scenarios as hardening
-from lightning_modules.callbacks import StoreLogger
-from lightning_modules.store_outage import OUTAGE_POINTS, OUTAGE_SECONDS
+from lightning_modules.callbacks.store_logger import StoreLogger
+from lightning_modules.callbacks.store_outage import OUTAGE_POINTS, OUTAGE_SECONDS
 from paretolab.executors import launcher
 from paretolab.executors.local import LocalExecutor
 from paretolab.store import RunStore

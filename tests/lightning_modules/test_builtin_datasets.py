@@ -6,10 +6,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from lightning_modules.data.images import ImageClassificationData
-from lightning_modules.data.registry import get_dataset
-from lightning_modules.data.zh_reviews import load_zh_reviews, sentiment_folder
-from lightning_modules.train import run_training
+from lightning_modules.data.builtin.registry import get_dataset
+from lightning_modules.data.builtin.zh_reviews import load_zh_reviews, sentiment_folder
+from lightning_modules.data.modules.image_classification import ImageClassificationData
+from lightning_modules.run.train import run_training
 from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore

@@ -7,8 +7,8 @@ import pickle
 import pytest
 import torch
 
-from lightning_modules.callbacks import AtomicCheckpointIO
-from lightning_modules.train import run_training
+from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.executors import launcher
 from paretolab.store import RunStore

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from lightning_modules.flop_count import count_flops
+from lightning_modules.callbacks.flop_count import count_flops
 from lightning_modules.models import (
     DecoderLM,
     EncoderClassifier,
@@ -14,7 +14,7 @@ from lightning_modules.models import (
 )
 from lightning_modules.models.masked_lm import MaskedLM
 from lightning_modules.models.seq2seq import EncoderDecoder
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.costing.flops import training_flops
 from paretolab.costing.shapes import BatchShape, ModelShape
@@ -125,7 +125,7 @@ def test_ddp_bills_every_gpu_but_each_cpu_machine_once(profile: str, billed: int
     prices a whole machine, which its 4 processes share."""
     import time
 
-    from lightning_modules.cost_tracking import CostTracker
+    from lightning_modules.callbacks.cost_tracking import CostTracker
 
     tracker = CostTracker(tiny_config(), tmp_path)
     tracker.shape = shape("encoder_classifier", "classes", num_classes=5)

@@ -11,12 +11,12 @@ import lightning.pytorch as pl
 import pytest
 
 from benchmarks.fault_scenarios import training_process, wait_for_steps
-from lightning_modules.cross_validation import ValidationRecord, cross_validate, summarize
-from lightning_modules.data.base import SplitDataModule
 from lightning_modules.data.folds import kfold_assignment
-from lightning_modules.data.regression import TextRegressionData, target_stats
-from lightning_modules.lifecycle import CancelRequested
-from lightning_modules.train import run_training
+from lightning_modules.data.modules.base import SplitDataModule
+from lightning_modules.data.modules.regression import TextRegressionData, target_stats
+from lightning_modules.run.cross_validation import ValidationRecord, cross_validate, summarize
+from lightning_modules.run.lifecycle import CancelRequested
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.cli import main
 from paretolab.errors import UserError

@@ -4,8 +4,12 @@ import pytest
 import torch
 
 from lightning_modules.data.augment import TokenNoise
-from lightning_modules.data.datamodule import EncodedTexts, TextClassificationData, pad_batch
-from lightning_modules.data.registry import DATASETS, get_dataset
+from lightning_modules.data.builtin.registry import DATASETS, get_dataset
+from lightning_modules.data.modules.classification import (
+    EncodedTexts,
+    TextClassificationData,
+    pad_batch,
+)
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import PAD, encode_texts, train_tokenizer
 from paretolab.config import AugmentConfig

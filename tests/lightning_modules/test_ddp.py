@@ -11,10 +11,10 @@ import time
 import pytest
 import torch
 
-from lightning_modules import distributed
-from lightning_modules.callbacks import StoreLogger
+from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.data import build_data_module
-from lightning_modules.lifecycle import RunLifecycle
+from lightning_modules.run import distributed
+from lightning_modules.run.lifecycle import RunLifecycle
 from paretolab import settings
 from paretolab.cli import main
 from paretolab.config.io import parse_config

@@ -2,7 +2,7 @@
 
 import torch
 
-from lightning_modules.data.images import (
+from lightning_modules.data.modules.image_classification import (
     ImageClassificationData,
     augment_image,
     random_resized_crop,

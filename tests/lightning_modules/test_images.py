@@ -3,8 +3,11 @@
 import pytest
 import torch
 
-from lightning_modules.data.images import ImageClassificationData, augment_image
-from lightning_modules.train import run_training
+from lightning_modules.data.modules.image_classification import (
+    ImageClassificationData,
+    augment_image,
+)
+from lightning_modules.run.train import run_training
 from paretolab.config.io import load_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore

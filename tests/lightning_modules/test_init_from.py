@@ -4,7 +4,7 @@ import lightning.pytorch as pl
 import pytest
 import torch
 
-from lightning_modules.train import main, run_training
+from lightning_modules.run.train import main, run_training
 from paretolab import limits, settings
 from paretolab.config.io import load_config
 from paretolab.store import RunStore

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lightning_modules.data.lm_datamodule import LanguageModelingData, TokenWindows
+from lightning_modules.data.modules.language_modeling import LanguageModelingData, TokenWindows
 from lightning_modules.data.tokenization import train_tokenizer
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config.io import load_config, parse_config
 from paretolab.errors import ConfigError, UserError

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from benchmarks.fault_scenarios import training_process, wait_for_steps
-from lightning_modules.callbacks import AtomicCheckpointIO, StoreLogger
-from lightning_modules.train import run_training
+from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO
+from lightning_modules.callbacks.store_logger import StoreLogger
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.executors import launcher
 from paretolab.store import RunStore
@@ -89,7 +90,7 @@ def test_an_unsupported_precision_fails_with_a_clear_message(store: RunStore) ->
 def test_a_run_that_already_ended_is_not_restarted(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())
     store.mark_cancelled(run_id)
-    from lightning_modules.lifecycle import RunAlreadyEnded
+    from lightning_modules.run.lifecycle import RunAlreadyEnded
 
     with pytest.raises(RunAlreadyEnded, match="is cancelled"):
         run_training(store, run_id)
@@ -167,7 +168,7 @@ def test_store_logger_keeps_points_until_the_store_is_back() -> None:
         ("acc", 1, 0.5),
         ("loss", 2, 0.9),
     ]
-    # Then the outage itself (lightning_modules.store_outage), at the first step that waited.
+    # Then the outage itself (lightning_modules.callbacks.store_outage), at the first step that waited.
     outage = {k: (s, v) for k, s, v, _ in flaky.points[3:]}
     assert outage["system/db_outage_points"] == (1, 3.0) and "system/db_outage_s" in outage
 

@@ -5,12 +5,12 @@ import math
 import pytest
 import torch
 
-from lightning_modules.data.datamodule import TextClassificationData
 from lightning_modules.data.masking import IGNORE_INDEX, BertMasking, pad_masked_batch
-from lightning_modules.data.mlm_datamodule import MaskedLMData, cut_windows
+from lightning_modules.data.modules.classification import TextClassificationData
+from lightning_modules.data.modules.masked_lm import MaskedLMData, cut_windows
 from lightning_modules.models import EncoderClassifier, TransformerConfig
 from lightning_modules.models.masked_lm import MaskedLM
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config.io import load_config
 from paretolab.store import RunStore

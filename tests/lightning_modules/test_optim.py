@@ -53,7 +53,7 @@ def test_each_optimizer_steps_and_decays_only_matrices(name: str) -> None:
 
 
 def test_validation_every_n_steps_reaches_the_trainer(tmp_path) -> None:
-    from lightning_modules.trainers import build_trainer
+    from lightning_modules.run.trainers import build_trainer
     from tests.conftest import tiny_config
 
     trainer = build_trainer(tiny_config("trainer.val_every_n_steps=7"), tmp_path, [])

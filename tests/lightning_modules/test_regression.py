@@ -10,9 +10,9 @@ import torch
 from num2words import num2words
 
 from lightning_modules.data.folds import quantile_strata
-from lightning_modules.data.regression import TextRegressionData, target_stats
+from lightning_modules.data.modules.regression import TextRegressionData, target_stats
+from lightning_modules.run.train import run_training
 from lightning_modules.tasks.regression import RegressionTask
-from lightning_modules.train import run_training
 from paretolab import settings
 from paretolab.config.io import load_config
 from paretolab.errors import UserError

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from lightning_modules.callbacks import RngState
-from lightning_modules.train import run_training
+from lightning_modules.callbacks.checkpoints import RngState
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.cli import main
 from paretolab.executors import launcher

@@ -6,14 +6,14 @@ import json
 import pytest
 import torch
 
-from lightning_modules.data.cmudict_pairs import cmudict_pairs
-from lightning_modules.data.num2words_pairs import number_pairs, sample_numbers
-from lightning_modules.data.seq2seq_data import Seq2SeqData
-from lightning_modules.data.synthetic import synthetic_pairs
+from lightning_modules.data.builtin.cmudict_pairs import cmudict_pairs
+from lightning_modules.data.builtin.num2words_pairs import number_pairs, sample_numbers
+from lightning_modules.data.builtin.synthetic import synthetic_pairs
+from lightning_modules.data.modules.seq2seq import Seq2SeqData
 from lightning_modules.models import TransformerConfig
 from lightning_modules.models.seq2seq import EncoderDecoder, Seq2SeqAttention
 from lightning_modules.models.seq2seq_decoding import beam_search, greedy_decode
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.config import DataConfig
 from paretolab.config.io import load_config

@@ -8,9 +8,9 @@ import signal
 import lightning.pytorch as pl
 import pytest
 
-from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.stop_signals import SlurmRequeued
-from lightning_modules.train import run_training
+from lightning_modules.run.lifecycle import RunLifecycle
+from lightning_modules.run.stop_signals import SlurmRequeued
+from lightning_modules.run.train import run_training
 from paretolab import settings
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config

@@ -10,10 +10,10 @@ import lightning.pytorch as pl
 import pynvml
 import pytest
 
-from lightning_modules import system_metrics
-from lightning_modules.callbacks import StoreLogger
-from lightning_modules.gpu_probe import GpuProbe
-from lightning_modules.train import run_training
+from lightning_modules.callbacks import system_metrics
+from lightning_modules.callbacks.gpu_probe import GpuProbe
+from lightning_modules.callbacks.store_logger import StoreLogger
+from lightning_modules.run.train import run_training
 from paretolab import monitoring as m
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
@@ -45,7 +45,7 @@ def test_a_tiny_cpu_run_writes_system_metrics(store: RunStore) -> None:
 
 
 def test_monitoring_is_on_by_default_and_can_be_switched_off(tmp_path) -> None:
-    from lightning_modules.trainers import build_trainer
+    from lightning_modules.run.trainers import build_trainer
 
     def samplers(*overrides: str) -> list:
         trainer = build_trainer(tiny_config(*overrides), tmp_path, [])

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from lightning_modules import registry
-from lightning_modules.data.datamodule import TextClassificationData, encode_text_splits
+from lightning_modules.data.modules.classification import TextClassificationData, encode_text_splits
+from lightning_modules.run.train import run_training
 from lightning_modules.tasks import ClassificationTask, restore_task
-from lightning_modules.train import run_training
 from paretolab import tasks
 from paretolab.config import DATASET_TASKS, FAMILY_TASKS, TASK_VAL_METRICS
 from paretolab.config.io import parse_config
@@ -90,7 +90,7 @@ def test_a_registered_task_trains_with_the_normal_train_entry(
     latest = store.latest_metrics(run_id)
     assert {"train_loss", *METRICS, "test_acc"} <= set(latest)
     # Its checkpoint restores through the same table.
-    from lightning_modules.init_from import read_checkpoint
+    from lightning_modules.run.init_from import read_checkpoint
     from paretolab import settings
 
     checkpoint = read_checkpoint(settings.run_dir(run_id) / "checkpoints" / "last.ckpt")

@@ -3,8 +3,8 @@
 import pytest
 from tokenizers import pre_tokenizers
 
+from lightning_modules.data.builtin.zh_reviews import load_zh_reviews
 from lightning_modules.data.tokenization import UNK, train_tokenizer
-from lightning_modules.data.zh_reviews import load_zh_reviews
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lightning_modules.data import sources
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab.cli import main
 from paretolab.config.io import load_config, parse_config
 from paretolab.errors import UserError

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from lightning_modules.data.sources import load_images
-from lightning_modules.train import run_training
+from lightning_modules.run.train import run_training
 from paretolab.config.io import load_config, parse_config
 from paretolab.errors import UserError
 from paretolab.store import RunStore

@@ -47,7 +47,7 @@ def test_the_script_asks_for_nodes_tasks_gpus_time_and_requeue(
         "#SBATCH --requeue",
         f"#SBATCH --chdir={folder}",
         "#SBATCH --export=ALL",
-        f"srun --kill-on-bad-exit=1 {sys.executable} -m lightning_modules.train --run-id {run_id}",
+        f"srun --kill-on-bad-exit=1 {sys.executable} -m lightning_modules.run.train --run-id {run_id}",
     ):
         assert line in script.splitlines(), line
     # The store URL (and its password) travels in the job's environment, not the script.

@@ -1,6 +1,6 @@
 """What runs cost, as the cost views need it: figures, assumptions, what-if projections.
 
-A run's figures are its ``cost/*`` metrics (``lightning_modules.cost_tracking``); a
+A run's figures are its ``cost/*`` metrics (``lightning_modules.callbacks.cost_tracking``); a
 cross-validated run has them per fold (``fold0/cost/usd`` …) and its cost is their sum.
 Energy: a measured ``system/energy_kwh`` (NVML, when the GPU reports power) wins over the
 TDP × PUE estimate, and the figure says which it is. Both count what the data centre

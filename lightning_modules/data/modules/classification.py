@@ -11,7 +11,7 @@ from tokenizers import Tokenizer
 from torch.utils.data import Dataset
 
 from lightning_modules.data.augment import TokenNoise
-from lightning_modules.data.base import SplitDataModule
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_labelled_texts
 from lightning_modules.data.tokenization import (
     CLS,

@@ -30,7 +30,7 @@ import lightning.pytorch as pl
 import torch
 from lightning.fabric.utilities.throughput import Throughput
 
-from lightning_modules.flop_count import (
+from lightning_modules.callbacks.flop_count import (
     batch_shape,
     count_training_flops,
     real_token_count,

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from lightning_modules.data.preflight import check_user_data
+from lightning_modules.data.data_check import check_user_data
 from paretolab.config.io import load_config, parse_config
 from paretolab.errors import UserError
 from tests.conftest import REPO
@@ -49,7 +49,7 @@ def test_the_module_reports_on_stdout_or_exits_2_with_one_line(tmp_path) -> None
     config = load_config(REPO / "configs" / "file_csv_tiny.yaml")
     config.data.path = str(tmp_path / "missing.csv")
     done = subprocess.run(
-        [sys.executable, "-m", "lightning_modules.data.preflight"],
+        [sys.executable, "-m", "lightning_modules.data.data_check"],
         input=config.model_dump_json(),
         capture_output=True,
         text=True,

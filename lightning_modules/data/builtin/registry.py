@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lightning_modules.data.bbc_news import load_bbc_news
-from lightning_modules.data.cmudict_pairs import cmudict_pairs
-from lightning_modules.data.digits import load_digits_images
-from lightning_modules.data.mnist import load_mnist_images
-from lightning_modules.data.num2words_pairs import number_pairs
-from lightning_modules.data.shakespeare import load_shakespeare
-from lightning_modules.data.synthetic import synthetic_pairs
-from lightning_modules.data.zh_reviews import load_zh_reviews
+from lightning_modules.data.builtin.bbc_news import load_bbc_news
+from lightning_modules.data.builtin.cmudict_pairs import cmudict_pairs
+from lightning_modules.data.builtin.digits import load_digits_images
+from lightning_modules.data.builtin.mnist import load_mnist_images
+from lightning_modules.data.builtin.num2words_pairs import number_pairs
+from lightning_modules.data.builtin.shakespeare import load_shakespeare
+from lightning_modules.data.builtin.synthetic import synthetic_pairs
+from lightning_modules.data.builtin.zh_reviews import load_zh_reviews
 
 
 @dataclass(frozen=True)

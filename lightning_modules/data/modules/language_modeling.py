@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lightning_modules.data.base import SplitDataModule
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_corpus
 from lightning_modules.data.tokenization import tokenizer_for_run
 from paretolab.config import RunConfig

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch.utils.data import Dataset
 
-from lightning_modules.data.base import SplitDataModule
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_pair_splits
 from lightning_modules.data.tokenization import (
     CLS,

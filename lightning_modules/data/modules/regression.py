@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from lightning_modules.data.base import SplitDataModule
-from lightning_modules.data.datamodule import encode_text_splits, pad_batch
 from lightning_modules.data.folds import quantile_strata
+from lightning_modules.data.modules.base import SplitDataModule
+from lightning_modules.data.modules.classification import encode_text_splits, pad_batch
 from lightning_modules.data.sources import load_regression_texts
 from paretolab.config import RunConfig
 from paretolab.errors import UserError

@@ -27,8 +27,8 @@ import lightning.pytorch as pl
 import psutil
 import torch
 
-from lightning_modules.callbacks import StoreLogger
-from lightning_modules.gpu_probe import MB, EnergyMeter, GpuProbe
+from lightning_modules.callbacks.gpu_probe import MB, EnergyMeter, GpuProbe
+from lightning_modules.callbacks.store_logger import StoreLogger
 from paretolab import monitoring as m
 
 log = logging.getLogger(__name__)

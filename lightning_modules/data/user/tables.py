@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lightning_modules.data.user_files import MIN_EXAMPLES, data_error, read_utf8
+from lightning_modules.data.user.files import MIN_EXAMPLES, data_error, read_utf8
 from paretolab import limits
 from paretolab.config import DataConfig
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from lightning_modules.data.base import SplitDataModule
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_images
 from paretolab.config import AugmentConfig, RunConfig
 from paretolab.errors import UserError

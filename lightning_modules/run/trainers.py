@@ -14,19 +14,17 @@ import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import Logger, WandbLogger
 
-from lightning_modules.callbacks import (
-    AtomicCheckpointIO,
-    CheckpointOnCancel,
+from lightning_modules.callbacks.artifacts import (
     ConfusionMatrixArtifact,
     PredictionsArtifact,
     ReportStepBudget,
-    RngState,
-    StoreLogger,
 )
-from lightning_modules.cost_tracking import CostTracker
-from lightning_modules.cross_validation import fold_prefix
-from lightning_modules.distributed import parallel_kwargs
-from lightning_modules.system_metrics import SystemMetrics
+from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO, CheckpointOnCancel, RngState
+from lightning_modules.callbacks.cost_tracking import CostTracker
+from lightning_modules.callbacks.store_logger import StoreLogger
+from lightning_modules.callbacks.system_metrics import SystemMetrics
+from lightning_modules.run.cross_validation import fold_prefix
+from lightning_modules.run.distributed import parallel_kwargs
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
 from paretolab.store import RunStore

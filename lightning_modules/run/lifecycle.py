@@ -25,7 +25,7 @@ from types import TracebackType
 
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from lightning_modules.stop_signals import SlurmRequeued
+from lightning_modules.run.stop_signals import SlurmRequeued
 from paretolab.errors import UserError
 from paretolab.store import CANCELLED, FAILED, FINISHED, PRUNED, QUEUED, RunStore
 

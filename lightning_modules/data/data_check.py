@@ -1,8 +1,8 @@
 """Check a run's own data file before the run is recorded.
 
 The dashboard calls ``check_user_data`` directly. The CLI lives in ``paretolab``, which never
-imports this package, so it runs ``python -m lightning_modules.data.preflight`` with the run
-config as JSON on stdin (as it runs ``lightning_modules.train``): exit 0 and a one-line
+imports this package, so it runs ``python -m lightning_modules.data.data_check`` with the run
+config as JSON on stdin (as it runs ``lightning_modules.run.train``): exit 0 and a one-line
 summary on stdout when the file is good, exit 2 and ``paretolab: error: …`` on stderr when not.
 """
 
@@ -21,7 +21,7 @@ from lightning_modules.data.sources import (
     load_text_pairs,
 )
 from lightning_modules.data.splits import stratified_split, stratified_subsample
-from lightning_modules.data.user_files import reading_at_most
+from lightning_modules.data.user.files import reading_at_most
 from paretolab import limits
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config

@@ -17,9 +17,9 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from lightning_modules.data.base import SplitDataModule
+from lightning_modules.data.builtin.registry import get_dataset
 from lightning_modules.data.masking import BertMasking, pad_masked_batch
-from lightning_modules.data.registry import get_dataset
+from lightning_modules.data.modules.base import SplitDataModule
 from lightning_modules.data.sources import load_corpus, load_labelled_texts
 from lightning_modules.data.splits import stratified_subsample
 from lightning_modules.data.tokenization import (

@@ -1,7 +1,7 @@
 """The user's own data file on the launch page: resolved, read once, remembered while unchanged.
 
 A config with ``data.dataset: file`` is only launchable once its file has been read and
-found fit for the task (``lightning_modules.data.preflight``), so a bad file is a message
+found fit for the task (``lightning_modules.data.data_check``), so a bad file is a message
 beside ``data.path``, never a queued run that fails. Relative paths are read from the
 repository folder (where presets' example files live), and the run stores the absolute path.
 """
@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.services.access import sign_in_mode
 from dashboard.services.common import REPO
-from lightning_modules.data.preflight import UserData, check_user_data
+from lightning_modules.data.data_check import UserData, check_user_data
 from paretolab import auth
 from paretolab.config import RunConfig
 from paretolab.data_check import with_absolute_data_path

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lightning_modules.data.user_files import (
+from lightning_modules.data.user.files import (
     MIN_EXAMPLES,
     check_size,
     checked_file,

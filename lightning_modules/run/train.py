@@ -1,4 +1,4 @@
-"""The train entry point: ``python -m lightning_modules.train --run-id ID``.
+"""The train entry point: ``python -m lightning_modules.run.train --run-id ID``.
 
 Reads the run's config from the store, builds data, tokenizer and model, fits, tests
 the best checkpoint, and leaves the run finished, failed or cancelled. Launchers start
@@ -18,20 +18,20 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import WandbLogger
 
-from lightning_modules.callbacks import StoreLogger
-from lightning_modules.cross_validation import ValidationRecord, cross_validate, fold_dir
+from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.data import build_data_module
-from lightning_modules.distributed import (
+from lightning_modules.run.cross_validation import ValidationRecord, cross_validate, fold_dir
+from lightning_modules.run.distributed import (
     check_launcher,
     end_process_group,
     run_rank,
     slurm_job_id,
 )
-from lightning_modules.init_from import prepare_init_from
-from lightning_modules.lifecycle import RunLifecycle
-from lightning_modules.stop_signals import StopSignals
+from lightning_modules.run.init_from import prepare_init_from
+from lightning_modules.run.lifecycle import RunLifecycle
+from lightning_modules.run.stop_signals import StopSignals
+from lightning_modules.run.trainers import build_tester, build_trainer, make_loggers
 from lightning_modules.tasks import build_task, write_samples
-from lightning_modules.trainers import build_tester, build_trainer, make_loggers
 from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config.io import dump_config, parse_config
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     A DDP rank other than 0 exits 0 unless it failed: a non-zero exit makes Lightning's
     launcher (and ``srun --kill-on-bad-exit``) kill rank 0, maybe before it records the end.
     """
-    parser = argparse.ArgumentParser(prog="python -m lightning_modules.train")
+    parser = argparse.ArgumentParser(prog="python -m lightning_modules.run.train")
     parser.add_argument("--run-id", type=int, required=True, help="id of a queued run in the store")
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,1 @@
+"""The built-in datasets, one module each, and their registry (``registry.get_dataset``)."""

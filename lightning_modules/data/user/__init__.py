@@ -1,0 +1,1 @@
+"""The user's own data files: shared checks, plain-text corpora, tables and images."""
