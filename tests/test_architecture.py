@@ -46,7 +46,14 @@ class Import:
 
 
 def project_files() -> list[Path]:
-    return sorted(f for pkg in PACKAGES for f in (REPO / pkg).rglob("*.py"))
+    """The project's own files (not a virtual environment or cache kept beside them, such
+    as the store benchmark's benchmarks/.mlflow-venv)."""
+    return sorted(
+        f
+        for pkg in PACKAGES
+        for f in (REPO / pkg).rglob("*.py")
+        if not any(part.startswith(".") for part in f.relative_to(REPO).parts)
+    )
 
 
 def _module_of(path: Path) -> str:
