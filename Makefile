@@ -2,7 +2,7 @@
 #   make run    set up .venv, then serve the dashboard on http://localhost:8501
 #   make test   set up .venv (with dev extras), then run the whole test suite
 #   make test-fast   the inner loop: the suite less slow, postgres, slurm, browser and ddp
-#                    tests (markers in pyproject.toml; under 3 minutes on 2 cores)
+#                    tests (markers in pyproject.toml; about 3 minutes on 2 cores)
 #
 # torch is installed first, on its own: TORCH_SPEC defaults to the CPU build that this
 # kind of machine keeps on local disk. On a GPU machine the same spec from PyPI is the
