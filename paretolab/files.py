@@ -8,7 +8,11 @@ from pathlib import Path
 
 
 def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written.
+
+    The file is readable by its owner only (``mkstemp`` makes it 0600): the users file and
+    the session generations rely on that.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(
         dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."

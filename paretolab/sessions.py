@@ -23,13 +23,13 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from paretolab import settings
 from paretolab.errors import UserError
+from paretolab.files import write_atomically
 
 COOKIE_NAME = "paretolab_session"
 MAX_AGE_S = 12 * 3600  # a working day: a token found on a shared machine the next day is dead
@@ -86,7 +86,7 @@ def end_sessions(name: str) -> None:
     with _generations_lock():
         counts = _read_generations()
         counts[name] = counts.get(name, 0) + 1
-        _write_private(_home() / GENERATIONS_FILE, json.dumps(counts, sort_keys=True))
+        write_atomically(_home() / GENERATIONS_FILE, json.dumps(counts, sort_keys=True))
 
 
 def generation(name: str) -> int:
@@ -171,15 +171,3 @@ def _generations_lock() -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write through a temporary file (mode 0600) and a rename: never half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
