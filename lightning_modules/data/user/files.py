@@ -3,7 +3,7 @@
 Every problem is a ``UserError`` with one line: the file, the line where there is one
 (1-based, as an editor shows it), what is wrong and how to fix it, e.g.
 ``reviews.csv, line 17: column 'text' is empty; fill it in or delete the row``.
-Tables live in ``user_tables``, images in ``user_images``.
+Tables live in ``data.user.tables``, images in ``data.user.images``.
 """
 
 from __future__ import annotations
