@@ -41,7 +41,7 @@ def tags_problem(tags: Sequence[str]) -> str | None:
     for tag in tags:
         if len(tag) > MAX_TAG_CHARS:
             return (
-                f"tag {clip(repr(tag), 40)} is {len(tag):,} characters, at most "
+                f"tag {quoted(tag, 40)} is {len(tag):,} characters, at most "
                 f"{MAX_TAG_CHARS} allowed; put longer text in the notes"
             )
     return None
@@ -75,3 +75,14 @@ def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def quoted(value: object, limit: int = 100) -> str:
+    """``repr(value)`` for an error message, at most about ``limit`` characters.
+
+    A long string is cut before ``repr``, so a value of megabytes is never copied whole
+    just to show its start.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value) - limit:,} more characters)"
+    return clip(repr(value), limit)

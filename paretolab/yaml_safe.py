@@ -55,8 +55,7 @@ class _ConfigLoader(yaml.SafeLoader):
                 if first is not None:
                     self._refuse(
                         key_node.start_mark,
-                        f"duplicate key {limits.clip(repr(key), 80)} (first at line {first}); "
-                        "keep one",
+                        f"duplicate key {limits.quoted(key, 80)} (first at line {first}); keep one",
                     )
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)

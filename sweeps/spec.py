@@ -203,4 +203,4 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{path}: type must be float, int or categorical"
     if not loc:
         return msg
-    return f"{path}={limits.clip(repr(err.get('input')), 100)}: {msg}"
+    return f"{path}={limits.quoted(err.get('input'))}: {msg}"

@@ -158,7 +158,7 @@ def _describe(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return f"{path}: required field is missing"
     # A value may be megabytes (a pasted file in `notes`): show its start only.
-    return f"{path}={limits.clip(repr(err.get('input')), 100)}: {msg}"
+    return f"{path}={limits.quoted(err.get('input'))}: {msg}"
 
 
 def _unknown_key(loc: tuple[Any, ...]) -> str:

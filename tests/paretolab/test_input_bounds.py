@@ -86,3 +86,9 @@ def test_printable_escapes_control_characters() -> None:
 )
 def test_urls_paretolab_can_use(url) -> None:
     settings.check_db_url(url)
+
+
+def test_quoted_cuts_a_long_string_before_quoting_it() -> None:
+    assert limits.quoted("x" * 1_000, 5) == "'xxxxx'… (995 more characters)"
+    assert limits.quoted([1, 2, 3], 100) == "[1, 2, 3]"
+    assert limits.quoted("short") == "'short'"
