@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from paretolab import monitoring, tasks
 from paretolab.store import MetricColumn, RunFilter, RunStore
 
-# Every task's headline metrics (``paretolab.tasks``) and what the run cost.
-HEADLINE_METRICS = tasks.headline_metrics()
 TOTAL_STEPS_KEY = "trainer/total_steps"
 # What the runs table shows of each run besides its own fields: config fields by path…
 RUN_TABLE_PARAMS = {
@@ -18,13 +16,18 @@ RUN_TABLE_PARAMS = {
     "d_model": ("model.d_model", int),
     "lr": ("optim.lr", float),
 }
-# …and figures from its latest metrics: headline values, how far it got, system peaks.
-RUN_TABLE_METRICS = (
-    *(MetricColumn(key, key) for key in HEADLINE_METRICS),
-    MetricColumn("total_steps", TOTAL_STEPS_KEY),
-    MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
-    *monitoring.SYSTEM_TABLE_COLUMNS,
-)
+
+
+def run_table_metrics() -> tuple[MetricColumn, ...]:
+    """…and figures from its latest metrics: every task's headline values (read from
+    ``paretolab.tasks`` at each call, so a task registered later shows too), how far the
+    run got, system peaks."""
+    return (
+        *(MetricColumn(key, key) for key in tasks.headline_metrics()),
+        MetricColumn("total_steps", TOTAL_STEPS_KEY),
+        MetricColumn("last_step", "*", of="step", skip_prefix="trainer/"),
+        *monitoring.SYSTEM_TABLE_COLUMNS,
+    )
 
 
 def run_table(
@@ -37,5 +40,5 @@ def run_table(
 ) -> dict[str, list]:
     """The runs table (dashboard Runs page, store benchmark) as columns, in two queries."""
     return store.run_table(
-        RUN_TABLE_PARAMS, RUN_TABLE_METRICS, statuses, limit, offset, archived, search
+        RUN_TABLE_PARAMS, run_table_metrics(), statuses, limit, offset, archived, search
     )

@@ -8,9 +8,9 @@ import pandas as pd
 
 from dashboard.services.access import require
 from dashboard.services.common import store
-from paretolab import limits, monitoring, run_table_spec
+from paretolab import limits, monitoring, run_table_spec, tasks
 from paretolab.errors import UserError
-from paretolab.run_table_spec import HEADLINE_METRICS, RUN_TABLE_PARAMS
+from paretolab.run_table_spec import RUN_TABLE_PARAMS
 from paretolab.store import RUNNING, STATUSES, Run, RunFilter
 
 # The runs table's system columns (figures stored once per run when fit ends).
@@ -48,25 +48,14 @@ def runs_frame(
     frame["util_flag"] = [  # NaN where a run has no GPU figures: no flag
         monitoring.low_util_note(None if pd.isna(u) else u) for u in frame["mean_gpu_util"]
     ]
-    frame = frame.astype({c: float for c in HEADLINE_METRICS})
-    return frame[_RUN_COLUMNS], total
+    headline = tasks.headline_metrics()
+    frame = frame.astype({c: float for c in headline})
+    return frame[[*_COLUMNS_BEFORE, *headline, *_COLUMNS_AFTER]], total
 
 
-_RUN_COLUMNS = [
-    "id",
-    "name",
-    "status",
-    "owner",
-    "progress",
-    "eta_s",
-    "task",
-    *RUN_TABLE_PARAMS,
-    *HEADLINE_METRICS,
-    *SYSTEM_COLUMNS,
-    "duration_s",
-    "created",
-    "tags",
-]
+# The table's columns around the tasks' headline metrics (``paretolab.tasks``).
+_COLUMNS_BEFORE = ["id", "name", "status", "owner", "progress", "eta_s", "task", *RUN_TABLE_PARAMS]
+_COLUMNS_AFTER = [*SYSTEM_COLUMNS, "duration_s", "created", "tags"]
 
 
 def all_tags() -> list[str]:

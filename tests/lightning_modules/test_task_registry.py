@@ -95,3 +95,23 @@ def test_a_registered_task_trains_with_the_normal_train_entry(
 
     checkpoint = read_checkpoint(settings.run_dir(run_id) / "checkpoints" / "last.ckpt")
     assert isinstance(restore_task(checkpoint), ClassificationTask)
+
+
+def test_a_task_registered_after_import_shows_in_the_runs_table(store) -> None:
+    from paretolab import run_table_spec
+
+    spec = tasks.TaskSpec(
+        "toy_scored",
+        METRICS,
+        families=("encoder_classifier",),
+        headline_metrics=("test_toy_score",),
+    )
+    tasks.register_task(spec)
+    try:
+        keys = [c.key for c in run_table_spec.run_table_metrics()]
+        assert "test_toy_score" in keys
+        queue_run(store, tiny_config())
+        assert "test_toy_score" in run_table_spec.run_table(store)
+    finally:
+        tasks.unregister_task("toy_scored")
+    assert "test_toy_score" not in [c.key for c in run_table_spec.run_table_metrics()]
