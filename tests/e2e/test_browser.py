@@ -75,8 +75,9 @@ def test_launch_watch_and_compare_in_a_browser(dashboard: str, shots: Path, home
 
             store = RunStore()
             deadline = time.monotonic() + 240
-            while store.get_run(2).status != "finished":
-                assert store.get_run(2).status in ("queued", "running"), store.get_run(2).error
+            # One read per look: the run may finish between two reads.
+            while (run2 := store.get_run(2)).status != "finished":
+                assert run2.status in ("queued", "running"), run2.error
                 assert time.monotonic() < deadline, "second run did not finish"
                 time.sleep(1.0)
             page.goto(dashboard)
