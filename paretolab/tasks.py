@@ -126,7 +126,7 @@ for _spec in (
     TaskSpec(
         "classification",
         _CLASSIFICATION_METRICS,
-        families=("encoder_classifier",),
+        families=("encoder_classifier", "pretrained"),
         datasets=("bbc_news", "zh_reviews"),
         headline_metrics=_CLASSIFICATION_HEADLINE,
         cross_validation=True,
@@ -134,7 +134,7 @@ for _spec in (
     TaskSpec(
         "regression",
         ("val_loss", "val_mae", "val_rmse", "val_r2"),
-        families=("encoder_classifier",),
+        families=("encoder_classifier", "pretrained"),
         headline_metrics=("val_loss", "test_r2"),
         head="classes",  # one output: a class head of width 1
         cross_validation=True,
@@ -150,7 +150,7 @@ for _spec in (
     TaskSpec(
         "language_modeling",
         ("val_loss", "val_ppl", "val_bpc"),
-        families=("decoder_lm",),
+        families=("decoder_lm", "pretrained"),
         datasets=("shakespeare",),
         headline_metrics=("val_loss",),
         head="lm",
@@ -158,7 +158,7 @@ for _spec in (
     TaskSpec(
         "seq2seq",
         ("val_loss", "val_token_acc", "val_exact_match", "val_bleu"),
-        families=("encoder_decoder",),
+        families=("encoder_decoder", "pretrained"),
         datasets=("num2words", "cmudict", "copy", "reverse", "sort", "addition"),
         headline_metrics=("val_loss", "test_exact_match"),
         head="lm",
@@ -166,7 +166,7 @@ for _spec in (
     TaskSpec(
         "image_classification",
         _CLASSIFICATION_METRICS,
-        families=("vit",),
+        families=("vit", "pretrained"),
         datasets=("digits", "mnist"),
         headline_metrics=_CLASSIFICATION_HEADLINE,
         cross_validation=True,

@@ -140,6 +140,11 @@ class RunConfig(ConfigSection):
                 f"hardware.devices={self.hardware.devices} and hardware.num_nodes="
                 f"{self.hardware.num_nodes} use devices=1 and num_nodes=1, or remove cv_folds"
             )
+        if self.model.is_pretrained() and self.tokenizer != TokenizerConfig():
+            raise ValueError(
+                f"the tokenizer section does not apply to a pretrained model: "
+                f"{self.model.pretrained} brings its own tokenizer; remove the tokenizer section"
+            )
         cv_tasks = [n for n, spec in tasks.TASKS.items() if spec.cross_validation]
         if self.data.cv_folds and self.task not in cv_tasks:
             raise ValueError(
@@ -153,6 +158,8 @@ class RunConfig(ConfigSection):
         if self.name:
             return self.name
         m = self.model
+        if m.is_pretrained():
+            return f"{self.data.dataset}-{m.pretrained.rstrip('/').split('/')[-1]}-{m.finetune}"
         return f"{self.data.dataset}-{m.family}-L{m.n_layers}-d{m.d_model}"
 
 

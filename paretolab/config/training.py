@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from paretolab.config.base import ConfigSection
+from paretolab.config.pretrained import PRETRAINED_FAMILY, PretrainedFields, shape_fields_set
 
 # Lightning strategies a run config cannot choose, and why.
 UNSUPPORTED_STRATEGIES: dict[str, str] = {
@@ -25,14 +26,15 @@ UNSUPPORTED_STRATEGIES: dict[str, str] = {
 }
 
 
-class ModelConfig(ConfigSection):
-    family: Literal["encoder_classifier", "decoder_lm", "encoder_decoder", "vit"] = (
+class ModelConfig(PretrainedFields):
+    family: Literal["encoder_classifier", "decoder_lm", "encoder_decoder", "vit", "pretrained"] = (
         "encoder_classifier"
     )
     """Model family: `encoder_classifier` is a pre-LN Transformer encoder with a task head
     (classes, a regression value, or masked tokens); `decoder_lm` a causal decoder-only
     language model (GPT-style); `encoder_decoder` an encoder plus a causal decoder with
-    cross-attention (seq2seq); `vit` a Vision Transformer (patch embedding, [CLS] token)."""
+    cross-attention (seq2seq); `vit` a Vision Transformer (patch embedding, [CLS] token);
+    `pretrained` a Hugging Face checkpoint named by `pretrained` (set for you when it is)."""
 
     n_decoder_layers: int | None = Field(None, ge=1, le=128)
     """`encoder_decoder`: decoder blocks. Empty: `n_layers`."""
@@ -88,13 +90,53 @@ class ModelConfig(ConfigSection):
         """Decoder blocks of an `encoder_decoder` model."""
         return self.n_decoder_layers if self.n_decoder_layers is not None else self.n_layers
 
+    def is_pretrained(self) -> bool:
+        """Whether this model is a Hugging Face checkpoint (``pretrained``) to fine-tune."""
+        return self.family == PRETRAINED_FAMILY
+
     @model_validator(mode="before")
     @classmethod
-    def _vit_pools_its_cls_token_by_default(cls, data: Any) -> Any:
+    def _family_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
         # A ViT always had a [CLS] token and pooled it: keep that the default for the family.
-        if isinstance(data, dict) and data.get("family") == "vit" and "pooling" not in data:
+        if data.get("family") == "vit" and "pooling" not in data:
             return {**data, "pooling": "cls"}
+        # Naming a checkpoint is choosing the pretrained family.
+        if data.get("pretrained") and "family" not in data:
+            return {**data, "family": PRETRAINED_FAMILY}
         return data
+
+    @model_validator(mode="after")
+    def _pretrained_fields_fit_the_family(self) -> ModelConfig:
+        if self.is_pretrained() != (self.pretrained is not None):
+            raise ValueError(
+                "model.family=pretrained needs model.pretrained (a model folder or hub id)"
+                if self.pretrained is None
+                else f"model.pretrained is read by family pretrained, not {self.family!r}; "
+                "remove model.family (or set it to pretrained)"
+            )
+        if not self.is_pretrained():
+            fields = ("finetune", "freeze_layers", "revision", "trust_remote_code")
+            changed = [f for f in fields if getattr(self, f) != type(self).model_fields[f].default]
+            if changed:
+                raise ValueError(
+                    f"model.{changed[0]} applies to a pretrained model only; set "
+                    "model.pretrained, or remove it"
+                )
+            return self
+        changed = shape_fields_set(self)
+        if changed:
+            raise ValueError(
+                f"model.{changed[0]} does not apply to a pretrained model: its shape comes "
+                f"from {self.pretrained}'s config.json; remove it"
+            )
+        if self.freeze_layers and self.finetune != "freeze":
+            raise ValueError(
+                f"model.freeze_layers={self.freeze_layers} applies with model.finetune=freeze, "
+                f"not {self.finetune!r}; set finetune: freeze, or remove freeze_layers"
+            )
+        return self
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> ModelConfig:
