@@ -84,30 +84,40 @@ class TaskModules:
 
 
 TASK_MODULES: dict[str, TaskModules] = {}
+# (task, model family) → modules, where a family trains a task its own way (pretrained).
+FAMILY_MODULES: dict[tuple[str, str], TaskModules] = {}
 
 
-def register(name: str, modules: TaskModules) -> None:
-    """Train task ``name`` (registered in ``paretolab.tasks``) with ``modules``.
+def register(name: str, modules: TaskModules, family: str | None = None) -> None:
+    """Train task ``name`` (registered in ``paretolab.tasks``) with ``modules``; with
+    ``family``, only runs of that model family (the task's other families keep theirs).
 
     Raises:
-        ValueError: task ``name`` already has its modules.
+        ValueError: task ``name`` (and ``family``) already has its modules.
     """
-    if name in TASK_MODULES:
-        raise ValueError(f"task {name!r} already has its modules")
-    TASK_MODULES[name] = modules
+    table: dict[Any, TaskModules] = TASK_MODULES if family is None else FAMILY_MODULES
+    key = name if family is None else (name, family)
+    if key in table:
+        raise ValueError(f"task {name!r}{f' ({family})' if family else ''} already has its modules")
+    table[key] = modules
 
 
-def unregister(name: str) -> None:
+def unregister(name: str, family: str | None = None) -> None:
     """Forget the modules of task ``name`` (tests register throwaway tasks)."""
-    TASK_MODULES.pop(name, None)
+    if family is None:
+        TASK_MODULES.pop(name, None)
+    else:
+        FAMILY_MODULES.pop((name, family), None)
 
 
-def modules_for(task: str) -> TaskModules:
-    """The modules registered for ``task``.
+def modules_for(task: str, family: str | None = None) -> TaskModules:
+    """The modules that train ``task`` with model ``family`` (its own, else the task's).
 
     Raises:
         ValueError: none are registered.
     """
+    if family is not None and (task, family) in FAMILY_MODULES:
+        return FAMILY_MODULES[(task, family)]
     try:
         return TASK_MODULES[task]
     except KeyError:
@@ -116,12 +126,12 @@ def modules_for(task: str) -> TaskModules:
 
 def build_data_module(config: RunConfig, run_dir: Path) -> pl.LightningDataModule:
     """The data module for the config's task (set up lazily: call ``setup`` before use)."""
-    return modules_for(config.task).data_cls()(config, run_dir)
+    return modules_for(config.task, config.model.family).data_cls()(config, run_dir)
 
 
 def build_task(config: RunConfig, data: Any) -> OptimizedTask:
     """The LightningModule for the config's task, sized from the prepared data module."""
-    modules = modules_for(config.task)
+    modules = modules_for(config.task, config.model.family)
     return modules.build(modules.task_cls(), config.model_dump(mode="json"), data)
 
 
@@ -162,3 +172,27 @@ for _name, _modules in {
     ),
 }.items():
     register(_name, _modules)
+
+_PRETRAINED = f"{_TASKS}.pretrained"
+for _name, _modules in {
+    "classification": TaskModules(
+        f"{_PRETRAINED}:PretrainedClassificationTask",
+        f"{_DATA}.classification:TextClassificationData",
+    ),
+    "regression": TaskModules(
+        f"{_PRETRAINED}:PretrainedRegressionTask",
+        f"{_DATA}.regression:TextRegressionData",
+        _regression,
+    ),
+    "language_modeling": TaskModules(
+        f"{_PRETRAINED}:PretrainedLanguageModelTask",
+        f"{_DATA}.language_modeling:LanguageModelingData",
+        _language_model,
+    ),
+    "image_classification": TaskModules(
+        f"{_PRETRAINED}:PretrainedClassificationTask",
+        f"{_DATA}.image_classification:ImageClassificationData",
+        _image_classes,
+    ),
+}.items():
+    register(_name, _modules, family="pretrained")

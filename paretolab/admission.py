@@ -8,7 +8,8 @@ nothing is stored when it is refused. In order, the first check that finds probl
 2. the hardware: sent to Slurm, what a job can ask for; else the devices, the precision
    and the memory this machine has (``devices``, ``memory_fit``), and one node only;
 3. ``model.init_from`` names a finished run with its checkpoint (``init_check``);
-4. the user's own data file: inside the data roots (signed-in dashboard users,
+4. ``model.pretrained``: the checkpoint is found and fits the task (``pretrained_check``);
+5. the user's own data file: inside the data roots (signed-in dashboard users,
    ``data_roots``), made absolute, and read once as training will (``data_check``).
 
 Each caller keeps what is its own: the CLI's printing, the dashboard's access check, a
@@ -32,12 +33,14 @@ from paretolab.devices import Machine
 from paretolab.errors import UserError
 from paretolab.executors import slurm_script
 from paretolab.init_check import check_init_from
+from paretolab.pretrained_check import check_pretrained
 from paretolab.store import Run, RunStore
 
 DataReader = Callable[[RunConfig], str | None]
 """Reads a config's own data file as training will: a one-line summary, or UserError."""
 
-PROFILE, HARDWARE, INIT_FROM, DATA = "hardware.profile", "hardware", "model.init_from", "data"
+PROFILE, HARDWARE, INIT_FROM = "hardware.profile", "hardware", "model.init_from"
+PRETRAINED, DATA = "model.pretrained", "data"
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ class Admission:
     problems: list[str] = field(default_factory=list)
     """One message per problem, each naming the field and the fix ([]: admitted)."""
     stage: str | None = None
-    """Which check refused it (``PROFILE``, ``HARDWARE``, ``INIT_FROM``, ``DATA``)."""
+    """Which check refused it (``PROFILE``, ``HARDWARE``, ``INIT_FROM``, ``PRETRAINED``,
+    ``DATA``)."""
     data_summary: str | None = None
     """What the user's data file holds, in one line (None: a built-in dataset)."""
 
@@ -114,6 +118,7 @@ def admission_problems(
         (PROFILE, lambda: _refusal(check_profile, config.hardware.profile)),
         (HARDWARE, lambda: hardware_problems(config, machine, on_slurm)),
         (INIT_FROM, lambda: _refusal(check_init_from, config, store)),
+        (PRETRAINED, lambda: _refusal(check_pretrained, config)),
     )
     for stage, problems_of in stages:
         problems = problems_of()

@@ -10,15 +10,12 @@ later. It is a child process because ``paretolab`` never imports ``lightning_mod
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from paretolab.check_process import run_check
 from paretolab.config import RunConfig
-from paretolab.errors import UserError
 
 CHECK_MODULE = "lightning_modules.data.data_check"
-_ERROR_PREFIX = "paretolab: error: "
 
 
 def with_absolute_data_path(config: RunConfig, base: Path) -> RunConfig:
@@ -47,28 +44,11 @@ def check_data(config: RunConfig, timeout: float = 1800.0) -> str | None:
     """
     if config.data.dataset != "file":
         return None
-    env = dict(os.environ)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", CHECK_MODULE],
-            input=config.model_dump_json(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        raise UserError(
-            f"checking data.path={config.data.path} took over {timeout:.0f} s; "
-            "use a smaller file (data.max_file_mb)"
-        ) from None
-    lines = done.stderr.strip().splitlines()
-    if done.returncode == 2 and lines and lines[-1].startswith(_ERROR_PREFIX):
-        raise UserError(lines[-1].removeprefix(_ERROR_PREFIX))
-    if done.returncode != 0:
-        last = lines[-1] if lines else "no output"
-        raise UserError(
-            f"could not check data.path={config.data.path} (exit code {done.returncode}): {last}"
-        )
-    return done.stdout.strip() or None
+    summary = run_check(
+        CHECK_MODULE,
+        config,
+        timeout,
+        f"data.path={config.data.path}",
+        "use a smaller file (data.max_file_mb)",
+    )
+    return summary or None

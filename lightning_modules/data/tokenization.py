@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from paretolab.config import TokenizerConfig
+from paretolab.config import ModelConfig, TokenizerConfig
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = [PAD, UNK, CLS, SEP, MASK]  # PAD first: its id is 0
@@ -123,13 +123,15 @@ def tokenizer_for_run(
     filename: str = TOKENIZER_FILE,
     kind: str | None = None,
     decodable: bool = False,
+    model: ModelConfig | None = None,
 ) -> Tokenizer:
     """The run's saved tokenizer, or one trained on ``training_texts()`` and saved now.
 
     Reusing the saved file keeps a resumed run's vocabulary; the texts are only built
     when a tokenizer has to be trained. ``filename`` and ``kind`` (default: ``cfg.kind``)
     serve a second tokenizer, e.g. the target side of a seq2seq run; ``decodable`` is
-    for runs that decode ids back to text (see ``train_tokenizer``).
+    for runs that decode ids back to text (see ``train_tokenizer``). A pretrained ``model``
+    brings its own tokenizer: it is saved in the run's folder the same way, not trained.
 
     The ranks of a DDP run that Slurm starts together all get here at once: a lock file
     lets the first train and save the tokenizer while the others wait, then read it.
@@ -139,6 +141,12 @@ def tokenizer_for_run(
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
             return load_tokenizer(path)
+        if model is not None and model.is_pretrained():
+            from lightning_modules.pretrained.loading import checkpoint_tokenizer
+
+            tok = checkpoint_tokenizer(model)
+            save_tokenizer(tok, path)
+            return tok
         tok = train_tokenizer(
             training_texts(),
             kind or cfg.kind,
@@ -152,6 +160,15 @@ def tokenizer_for_run(
 
 
 def encode_texts(tok: Tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
-    """Token ids per text (no special tokens), truncated to ``max_tokens``; never empty."""
-    unk = tok.token_to_id(UNK)
-    return [enc.ids[:max_tokens] or [unk] for enc in tok.encode_batch(list(texts))]
+    """Token ids per text, at most ``max_tokens``; never empty.
+
+    Our own tokenizers add no special tokens; a pretrained checkpoint's adds its own
+    ([CLS] … [SEP]), and its truncation keeps them within ``max_tokens``.
+    """
+    unk = tok.token_to_id(UNK) or 0
+    tok.enable_truncation(max_tokens)
+    try:
+        encoded = tok.encode_batch(list(texts))
+    finally:
+        tok.no_truncation()
+    return [enc.ids or [unk] for enc in encoded]

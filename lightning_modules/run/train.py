@@ -20,6 +20,7 @@ from lightning.pytorch.loggers import WandbLogger
 
 from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.data import build_data_module
+from lightning_modules.pretrained.loading import write_provenance
 from lightning_modules.run.cross_validation import ValidationRecord, cross_validate, fold_dir
 from lightning_modules.run.distributed import (
     check_launcher,
@@ -131,6 +132,8 @@ def fit_and_test(
     task = build_task(cfg, data)
     if init is not None:
         init.load_into(task, store, run_id)
+    if cfg.model.is_pretrained() and lifecycle.rank == 0:
+        write_provenance(work_dir, cfg, task.model)  # the weights it starts from, hashed
     loggers = make_loggers(cfg, store, run_id, run_dir, fold, rank=lifecycle.rank)
     lifecycle.exit_hooks += [lg.flush for lg in loggers if isinstance(lg, StoreLogger)]
     uses_wandb = any(isinstance(lg, WandbLogger) for lg in loggers)

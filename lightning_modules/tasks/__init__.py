@@ -23,7 +23,8 @@ def restore_task(checkpoint: dict[str, Any]) -> OptimizedTask:
     rebuilt without preparing the data; the weights must then fit it key for key.
     """
     hparams = dict(checkpoint["hyper_parameters"])
-    task_cls = modules_for(hparams["config"]["task"]).task_cls()
+    config = hparams["config"]
+    task_cls = modules_for(config["task"], config["model"].get("family")).task_cls()
     task = task_cls(**hparams)
     task.load_state_dict(checkpoint["state_dict"])
     return task.eval()

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
     MulticlassAccuracy,
@@ -41,16 +42,7 @@ class ClassificationTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        if self.config.model.family == "vit":
-            if image_shape is None:
-                raise ValueError("a ViT needs the image shape")
-            shape = TransformerConfig.from_run(
-                self.config, num_classes=len(class_names), image_shape=tuple(image_shape)
-            )
-            self.model = VisionTransformer(shape)
-        else:
-            shape = TransformerConfig.from_run(self.config, vocab_size, len(class_names))
-            self.model = EncoderClassifier(shape)
+        self.model = self.build_model(vocab_size, class_names, image_shape)
         n = len(class_names)
         metrics = MetricCollection(
             {
@@ -63,6 +55,21 @@ class ClassificationTask(OptimizedTask):
         self.val_metrics = metrics.clone(prefix="val_")
         self.test_metrics = metrics.clone(prefix="test_")
         self.test_confusion = MulticlassConfusionMatrix(n)
+
+    def build_model(
+        self, vocab_size: int, class_names: list[str], image_shape: list[int] | None
+    ) -> nn.Module:
+        """The network: a ViT for images, else a Transformer encoder with a class head."""
+        if self.config.model.family == "vit":
+            if image_shape is None:
+                raise ValueError("a ViT needs the image shape")
+            shape = TransformerConfig.from_run(
+                self.config, num_classes=len(class_names), image_shape=tuple(image_shape)
+            )
+            return VisionTransformer(shape)
+        return EncoderClassifier(
+            TransformerConfig.from_run(self.config, vocab_size, len(class_names))
+        )
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Logits ``(B, classes)`` for a batch of texts (ids + mask) or images (pixels)."""

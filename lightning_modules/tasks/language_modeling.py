@@ -9,6 +9,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
+from torch import nn
 from torchmetrics import MeanMetric
 
 from lightning_modules.models import DecoderLM, TransformerConfig
@@ -31,9 +32,21 @@ class LanguageModelTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        self.model = DecoderLM(TransformerConfig.from_run(self.config, vocab_size))
+        self.model = self.build_model(vocab_size)
         self.chars_per_token = chars_per_token
         self.mean_loss = torch.nn.ModuleDict({"val": MeanMetric(), "test": MeanMetric()})
+
+    def build_model(self, vocab_size: int) -> nn.Module:
+        """The network: a decoder-only Transformer."""
+        return DecoderLM(TransformerConfig.from_run(self.config, vocab_size))
+
+    def sample(
+        self, prompt: torch.Tensor, cfg: GenerateConfig, generator: torch.Generator
+    ) -> torch.Tensor:
+        """``prompt`` ``(1, T)`` followed by up to ``cfg.max_new_tokens`` sampled ids."""
+        return self.model.generate(
+            prompt, cfg.max_new_tokens, cfg.temperature, cfg.top_k, generator
+        )
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Next-token logits ``(B, T, vocab)`` (a batch dict, like every task's forward)."""
@@ -82,7 +95,7 @@ def write_samples(
     samples = []
     for i in range(cfg.num_samples):
         ids = torch.tensor([prompt], device=device)
-        out = task.model.generate(ids, cfg.max_new_tokens, cfg.temperature, cfg.top_k, generator)
+        out = task.sample(ids, cfg, generator)
         samples.append(f"--- sample {i + 1} ---\n{tokenizer.decode(out[0].tolist())}")
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n\n".join(samples) + "\n", encoding="utf-8")

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
 
 from lightning_modules.models import EncoderClassifier, TransformerConfig
@@ -40,7 +41,7 @@ class RegressionTask(OptimizedTask):
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
         self.target_mean, self.target_std = float(target_mean), float(target_std)
-        self.model = EncoderClassifier(TransformerConfig.from_run(self.config, vocab_size, 1))
+        self.model = self.build_model(vocab_size)
         metrics = MetricCollection(
             {
                 "loss": MeanSquaredError(),
@@ -53,6 +54,10 @@ class RegressionTask(OptimizedTask):
         self.test_metrics = metrics.clone(prefix="test_")
         # (target, prediction) pairs of the test split, in loader order, for the artifact.
         self.test_predictions: list[tuple[float, float]] = []
+
+    def build_model(self, vocab_size: int) -> nn.Module:
+        """The network: a Transformer encoder with one output."""
+        return EncoderClassifier(TransformerConfig.from_run(self.config, vocab_size, 1))
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Predictions ``(B,)`` in original units."""

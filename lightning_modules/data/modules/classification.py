@@ -118,7 +118,9 @@ def encode_text_splits(
         The tokenizer, and one ``EncodedTexts`` per part (augmentation on ``train`` only).
     """
     data, aug = config.data, config.augment
-    tok = tokenizer_for_run(run_dir, lambda: [texts[i] for i in parts["train"]], config.tokenizer)
+    tok = tokenizer_for_run(
+        run_dir, lambda: [texts[i] for i in parts["train"]], config.tokenizer, model=config.model
+    )
     cls_id = tok.token_to_id(CLS) if config.model.pooling == "cls" else None
     noise = TokenNoise(aug, tok.token_to_id(MASK), tok.get_vocab_size(), len(SPECIAL_TOKENS))
     splits = {}

@@ -70,6 +70,7 @@ class LanguageModelingData(SplitDataModule):
             lambda: parts["train"].splitlines(keepends=True),
             tok_cfg,
             decodable=True,  # samples are decoded to text
+            model=self.config.model,
         )
         self.vocab_size = self.tokenizer.get_vocab_size()
         length = data.max_length

@@ -1,0 +1,53 @@
+"""Run a check that needs ``lightning_modules`` (torch, transformers) in a child process.
+
+The core never imports the layers above it, so a check that reads a data file as training
+will, or builds a pretrained model's shape, runs as ``python -m MODULE`` with the run config
+as JSON on stdin — the way the launcher starts ``lightning_modules.run.train``. The child
+prints a one-line summary and exits 0, or prints ``paretolab: error: …`` and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from paretolab.config import RunConfig
+from paretolab.errors import UserError
+
+_ERROR_PREFIX = "paretolab: error: "
+
+
+def run_check(module: str, config: RunConfig, timeout: float, what: str, too_slow: str) -> str:
+    """Run ``python -m module`` on ``config``; its one-line summary ('' if none).
+
+    Args:
+        module: the checking module.
+        config: the run config, sent as JSON on stdin.
+        timeout: seconds before the check is given up.
+        what: what is checked, for messages (``data.path=reviews.csv``).
+        too_slow: the advice when it times out.
+
+    Raises:
+        UserError: the child's own one-line error, or why the check could not run.
+    """
+    env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module],
+            input=config.model_dump_json(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        raise UserError(f"checking {what} took over {timeout:.0f} s; {too_slow}") from None
+    lines = done.stderr.strip().splitlines()
+    if done.returncode == 2 and lines and lines[-1].startswith(_ERROR_PREFIX):
+        raise UserError(lines[-1].removeprefix(_ERROR_PREFIX))
+    if done.returncode != 0:
+        last = lines[-1] if lines else "no output"
+        raise UserError(f"could not check {what} (exit code {done.returncode}): {last}")
+    return done.stdout.strip()
