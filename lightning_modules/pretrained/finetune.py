@@ -15,12 +15,9 @@ from lightning_modules.pretrained.kinds import HFKind
 from paretolab.config import ModelConfig
 from paretolab.errors import UserError
 
-# Architectures peft has no default LoRA targets for: their attention's query and value.
-_EXTRA_LORA_TARGETS = {
-    "vit": ["query", "value"],
-    "deit": ["query", "value"],
-    "distilbert": ["q_lin", "v_lin"],
-}
+# Attention projections by their usual names, for architectures peft has no default for (or
+# whose layers a newer transformers renamed): the first pair the model has is used.
+_ATTENTION_PAIRS = (("query", "value"), ("q_proj", "v_proj"), ("q_lin", "v_lin"), ("q", "v"))
 # The head a freshly added image classifier gets (peft has no task type that keeps it).
 _IMAGE_HEADS = ("classifier", "head", "fc")
 
@@ -32,14 +29,9 @@ def lora_targets(model: nn.Module, cfg: ModelConfig) -> list[str]:
         UserError: a named module is no linear layer of the model, or the architecture has
             no default and none is named.
     """
-    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
-
     model_type = model.config.model_type
-    names = cfg.lora.target_modules or (
-        TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING.get(model_type)
-        or _EXTRA_LORA_TARGETS.get(model_type)
-    )
     linear = _linear_names(model)
+    names = cfg.lora.target_modules or _default_targets(model_type, linear)
     if not names:
         raise UserError(
             f"model.lora.target_modules: no default for a {model_type} model; name its "
@@ -53,6 +45,15 @@ def lora_targets(model: nn.Module, cfg: ModelConfig) -> list[str]:
             f"{', '.join(sorted(linear))}"
         )
     return list(names)
+
+
+def _default_targets(model_type: str, linear: set[str]) -> list[str] | None:
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+
+    known = TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING.get(model_type)
+    if known and set(known) <= linear:
+        return list(known)
+    return next((list(pair) for pair in _ATTENTION_PAIRS if set(pair) <= linear), None)
 
 
 def apply_finetune(model: nn.Module, cfg: ModelConfig, kind: HFKind) -> nn.Module:
