@@ -2,8 +2,9 @@
 
 Each command group registers itself (``register(subparsers)``) and sets ``handler`` —
 ``handler(args) -> exit code`` — as a default: ``train_cli`` (``train``, ``config``),
-``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``host_cli`` (``devices``, ``db``),
-``users_cli``, ``executors.slurm_cli``, and the plugin commands of the packages above the core.
+``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``models_cli``, ``host_cli``
+(``devices``, ``db``), ``users_cli``, ``executors.slurm_cli``, and the plugin commands of the
+packages above the core.
 Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
 """
 
@@ -19,6 +20,7 @@ from paretolab import (
     cost_cli,
     host_cli,
     limits,
+    models_cli,
     runs_cli,
     train_cli,
     users_cli,
@@ -28,7 +30,7 @@ from paretolab.executors import slurm_cli
 from paretolab.terminal import printable
 
 # The core's command groups, in the order ``--help`` lists them; plugins come after.
-COMMAND_GROUPS = (train_cli, runs_cli, cost_cli, host_cli, users_cli, slurm_cli)
+COMMAND_GROUPS = (train_cli, runs_cli, cost_cli, models_cli, host_cli, users_cli, slurm_cli)
 
 
 class _Parser(argparse.ArgumentParser):

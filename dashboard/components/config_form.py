@@ -17,8 +17,10 @@ import streamlit as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from paretolab.config import RunConfig
+from dashboard.components import pretrained_form
+from paretolab.config import ModelConfig, RunConfig
 from paretolab.config.base import choices_of
+from paretolab.config.pretrained import PRETRAINED_FAMILY, PretrainedFields
 
 # Sections shown as tabs, in this order; top-level scalars go under "run".
 SECTIONS = (
@@ -64,6 +66,7 @@ def render_config_form(
         by_path.setdefault(problem_path(problem), []).append(problem)
     form = _Form(key, by_path, limits or {})
     values: dict[str, Any] = {}
+    pretrained = pretrained_form.is_pretrained(base, key)
     tabs = st.tabs(list(SECTIONS))
     for tab, section in zip(tabs, SECTIONS, strict=True):
         with tab:
@@ -71,6 +74,13 @@ def render_config_form(
                 for name, field in RunConfig.model_fields.items():
                     if _section_class(field.annotation) is None:
                         values[name] = _widget(name, field, base.get(name), form)
+            elif section == "tokenizer" and pretrained:  # validation refuses the section
+                st.caption(
+                    "A pretrained model brings its own tokenizer from its checkpoint's folder; "
+                    "this section does not apply."
+                )
+            elif section == "model":
+                values[section] = _render_model(base.get(section) or {}, form)
             else:
                 field = RunConfig.model_fields[section]
                 values[section] = _render_section(
@@ -116,6 +126,34 @@ def _render_section(
     return out
 
 
+def _render_model(base: dict[str, Any], form: _Form) -> dict[str, Any]:
+    """The model tab: a from-scratch family's shape, or a pretrained checkpoint's picker
+    (fields the family does not read are left out, so they keep their defaults)."""
+    fields = ModelConfig.model_fields
+
+    def widget(name: str, value: Any) -> Any:
+        return _widget(f"model.{name}", fields[name], value, form)
+
+    def section(name: str, sub: dict[str, Any]) -> dict[str, Any]:
+        return _render_section(f"model.{name}", _section_class(fields[name].annotation), sub, form)
+
+    family = widget("family", base.get("family", fields["family"].default))
+    out: dict[str, Any] = {"family": family}
+    pretrained = family == PRETRAINED_FAMILY
+    if pretrained:
+        out.update(pretrained_form.render_pretrained(base, form.key, widget, section))
+    for name in pretrained_form.model_fields_for(pretrained, list(fields)):
+        if name in out or name in PretrainedFields.model_fields:
+            continue
+        if _section_class(fields[name].annotation) is not None:
+            out[name] = section(name, base.get(name) or {})
+        else:
+            out[name] = widget(name, base.get(name, fields[name].get_default()))
+    for message in form.by_path.get("model", []):
+        st.error(message)
+    return out
+
+
 def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
     label, wkey, help_text = path.rsplit(".", 1)[-1], f"{form.key}.{path}", field.description
     annotation, optional = _strip_optional(field.annotation)
@@ -133,10 +171,12 @@ def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
             options = [o for o in options if o in limit]
             if value not in options:
                 st.caption(f"`{value}` cannot be used on this machine; showing `{options[0]}`.")
+        labels = pretrained_form.FAMILY_LABELS if path == "model.family" else {}
         result = st.selectbox(
             label,
             options,
             index=options.index(value) if value in options else 0,
+            format_func=lambda o: labels.get(o, o),
             key=wkey,
             help=help_text,
         )

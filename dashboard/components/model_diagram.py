@@ -11,6 +11,8 @@ def model_dot(counts: dict[str, int], model: ModelConfig, num_classes: int) -> s
     def label(title: str, key: str, extra: str = "") -> str:
         return f'"{title}{extra}\\n{_human(counts[key])} params"'
 
+    if model.is_pretrained():  # its blocks are the checkpoint's, not counted here
+        return _pretrained_dot(model)
     if model.family == "encoder_decoder":
         return _encoder_decoder_dot(counts, model)
     decoder = model.family == "decoder_lm"
@@ -103,3 +105,18 @@ def _human(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}{unit}"
     return str(n)
+
+
+def _pretrained_dot(model: ModelConfig) -> str:
+    """A pretrained checkpoint and the task head added to it."""
+    name = model.pretrained.replace('"', "'").replace("\\", "/")
+    return "\n".join(
+        [
+            "digraph model {",
+            '  node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica"];',
+            f'  ckpt [label="{name}\\n(pretrained, fine-tuning: {model.finetune})"];',
+            '  head [label="new task head"];',
+            "  ckpt -> head;",
+            "}",
+        ]
+    )

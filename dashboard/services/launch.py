@@ -6,19 +6,22 @@ import contextlib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.services import data_check
 from dashboard.services.access import owner_name, require, sign_in_mode
 from dashboard.services.common import REPO, run_config_job, store
 from dashboard.services.system import machine
-from paretolab import auth, settings
+from paretolab import auth, model_catalog, settings
 from paretolab.admission import DATA, admission_problems, admit
 from paretolab.config import RunConfig
 from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.costing.params import model_params
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound
+from paretolab.model_catalog import ModelEntry
+from paretolab.model_sources import CONFIG_FILE, FOLDER, HUB
 from paretolab.store import Run
 
 if TYPE_CHECKING:  # the cost model loads only when a preview is asked for
@@ -126,6 +129,25 @@ def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:
     shape = model_shape(config)
     counts = model_params(shape)
     return counts, model_dot(counts, config.model, shape.num_classes)
+
+
+def pretrained_choices() -> list[ModelEntry]:
+    """The pretrained models on this machine that ``model.pretrained`` can name (a copy
+    hidden by another of the same name is left out: the other one would be used)."""
+    return [e for e in model_catalog.list_models() if not e.shadowed]
+
+
+def pretrained_entry(name: str, revision: str | None = None) -> ModelEntry:
+    """What is known of ``model.pretrained`` here: its catalog entry, a typed folder's facts,
+    or just the name (a hub id to download, or a path that is not there: validation and
+    the run say why)."""
+    for entry in pretrained_choices():
+        if entry.name == name and entry.revision in (None, revision):
+            return entry
+    folder = Path(name).expanduser()
+    if (folder / CONFIG_FILE).is_file():
+        return model_catalog.describe(ModelEntry(name, folder.resolve(), FOLDER))
+    return ModelEntry(name, folder, HUB)
 
 
 @dataclass(frozen=True)

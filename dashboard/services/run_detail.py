@@ -137,3 +137,59 @@ def wandb_folder(run_id: int) -> Path | None:
     """The run's offline W&B folder, if it has one."""
     found = sorted((settings.run_dir(run_id) / "wandb").glob("offline-run-*"))
     return found[-1] if found else None
+
+
+PRETRAINED_FILE = "pretrained.json"
+# What the training process records of its checkpoint: a few hundred bytes per weight file.
+_MAX_PRETRAINED_BYTES = 1_000_000
+_PRETRAINED_KEYS = (
+    "name",
+    "kind",
+    "folder",
+    "commit",
+    "revision",
+    "weights",
+    "trust_remote_code",
+    "model_type",
+    "architecture",
+    "params_total",
+    "params_trainable",
+    "finetune",
+)
+
+
+def pretrained_model(run_id: int) -> dict[str, Any] | None:
+    """What a pretrained run started from: its ``pretrained.json`` (written when training
+    starts: the checkpoint's folder, commit, weight hashes, parameters) with ``recorded``
+    True; before that, the config's own fields with ``recorded`` False. None for a model
+    trained from scratch. A file that cannot be read adds ``problem``."""
+    model = store().get_run(run_id).config.get("model") or {}
+    if not model.get("pretrained"):
+        return None
+    facts: dict[str, Any] = {
+        "name": model["pretrained"],
+        "revision": model.get("revision"),
+        "trust_remote_code": bool(model.get("trust_remote_code")),
+        "finetune": model.get("finetune", "full"),
+        "recorded": False,
+    }
+    path = settings.run_dir(run_id) / PRETRAINED_FILE
+    if not path.is_file():
+        return facts
+    try:
+        if path.stat().st_size > _MAX_PRETRAINED_BYTES:
+            raise ValueError(f"over {_MAX_PRETRAINED_BYTES:,} bytes")
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(recorded, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        return {**facts, "problem": f"{PRETRAINED_FILE} cannot be read ({exc})"}
+    facts.update({k: recorded[k] for k in _PRETRAINED_KEYS if k in recorded})
+    # The config's word stands if the file says less: a warning is never hidden by it.
+    facts["trust_remote_code"] = bool(recorded.get("trust_remote_code")) or bool(
+        model.get("trust_remote_code")
+    )
+    weights = facts.get("weights")
+    facts["weights"] = weights if isinstance(weights, dict) else {}
+    facts["recorded"] = True
+    return facts

@@ -108,6 +108,24 @@ def show_cost_preview(config) -> None:
     )
 
 
+def show_pretrained(config) -> None:
+    """What the picked checkpoint is, in place of a from-scratch model's diagram."""
+    m = config.model
+    entry = launch_services.pretrained_entry(m.pretrained, m.revision)
+    if entry.source == "hub":
+        st.markdown(f"**{m.pretrained}**: not on this machine; the run downloads it.")
+    else:
+        count = "unknown" if entry.params is None else f"{entry.params:,}"
+        arch = entry.architecture or entry.model_type or "unknown architecture"
+        st.markdown(f"**{entry.name}**: {arch}, {count} parameters")
+        if entry.problem:
+            st.error(entry.problem)
+    st.caption(
+        f"Fine-tuning: {m.finetune}. Its shape comes from the checkpoint's config.json and "
+        "its tokenizer from the checkpoint's folder; a new task head is added."
+    )
+
+
 def _duration(seconds: float) -> str:
     for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
         if seconds >= size:
@@ -211,17 +229,29 @@ with side_col:
                 state.launch_suggestion = None
                 load_base(suggested)
                 st.rerun()
-        counts, dot = launch_services.model_summary(config)
         st.subheader("Model")
-        st.graphviz_chart(dot)
-        st.metric(
-            "Parameters (at most)",
-            f"{sum(counts.values()):,}",
-            help="With the tokenizer's vocabulary at its configured maximum.",
-        )
-        st.dataframe({"block": list(counts), "parameters": list(counts.values())}, hide_index=True)
+        if config.model.is_pretrained():
+            show_pretrained(config)
+        else:
+            counts, dot = launch_services.model_summary(config)
+            st.graphviz_chart(dot)
+            st.metric(
+                "Parameters (at most)",
+                f"{sum(counts.values()):,}",
+                help="With the tokenizer's vocabulary at its configured maximum.",
+            )
+            st.dataframe(
+                {"block": list(counts), "parameters": list(counts.values())}, hide_index=True
+            )
         with st.container(border=True):
-            show_cost_preview(config)
+            if config.model.is_pretrained():
+                st.markdown("**Cost preview**")
+                st.caption(
+                    "The estimate for a pretrained model comes from its checkpoint (its "
+                    "config.json and weights): the run measures and shows its real figures."
+                )
+            else:
+                show_cost_preview(config)
         with st.expander("Config as YAML"):
             st.code(
                 yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), language="yaml"

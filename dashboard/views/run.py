@@ -8,6 +8,7 @@ import yaml
 
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
+from dashboard.components.pretrained_panel import render_pretrained
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access, artifact_files
 from dashboard.services import launch as launch_services
@@ -57,6 +58,9 @@ st.page_link(
     icon=":material/visibility:",
     query_params={"run": str(run.id)},
 )
+pretrained = detail_services.pretrained_model(run_id)
+if pretrained is not None:
+    render_pretrained(pretrained)
 c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="run_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="run_x")
