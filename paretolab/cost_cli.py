@@ -46,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     est.add_argument("--precision", choices=["32", "bf16-mixed", "16-mixed"])
     est.add_argument("--pricing", choices=["auto", "on_demand", "spot", "internal"])
     est.add_argument("--batch", type=int, default=1, help="sequences per device (memory)")
+    est.add_argument("--finetune", choices=["full", "freeze", "lora"], help="fine-tuning method")
+    est.add_argument("--freeze-layers", type=int, default=0, help="--finetune freeze: blocks")
+    est.add_argument("--lora-rank", type=int, default=16, help="--finetune lora: rank")
+    est.add_argument(
+        "--lora-targets", choices=["qv", "attention", "all"], default="qv", help="LoRA's matrices"
+    )
     est.add_argument("--pue", type=float, help="data-centre PUE (default: the catalog's)")
     est.add_argument("--tdp", type=float, help="watts per device (default: the catalog's TDP)")
     est.add_argument("--grid", help="a named grid, or kg CO2e per kWh (default: the catalog's)")

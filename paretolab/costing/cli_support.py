@@ -18,6 +18,7 @@ from paretolab.costing.estimate import (
     estimate,
     shape_from_numbers,
 )
+from paretolab.costing.finetune import Finetune, config_finetune
 from paretolab.costing.hf_config import shape_from_hf_config
 from paretolab.costing.presets import preset
 from paretolab.costing.shapes import ModelShape
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         params=args.params,
         batch=args.batch,
         energy=EnergyAssumptions(args.pue, args.tdp, args.grid),
+        finetune=_finetune(args, found.finetune),
         notes=(*found.notes, *(() if args.tokens is None else ("tokens: given (--tokens)",))),
     ).to_dict()
 
@@ -96,6 +98,14 @@ class _Found:
     hardware: str | None = None
     precision: str | None = None
     notes: tuple[str, ...] = ()
+    finetune: Finetune | None = None
+    """What a run config's ``model.finetune`` asks for."""
+
+
+def _finetune(args: argparse.Namespace, from_config: Finetune | None) -> Finetune | None:
+    if args.finetune is None:
+        return from_config
+    return Finetune(args.finetune, args.freeze_layers, args.lora_rank, args.lora_targets)
 
 
 def _shape(args: argparse.Namespace) -> _Found:
@@ -162,6 +172,7 @@ def _from_config(args: argparse.Namespace) -> _Found:
         profile,
         config.trainer.precision,
         budget.assumptions if budget else (),
+        config_finetune(config),
     )
 
 

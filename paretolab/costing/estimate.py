@@ -24,6 +24,13 @@ from paretolab.costing.estimate_result import (
     Memory,
     ParamCounts,
 )
+from paretolab.costing.finetune import (
+    Finetune,
+    finetune_counts,
+    finetune_note,
+    finetuned_compute,
+    trainable_only,
+)
 from paretolab.costing.flops import flops_6nd as flops_6nd_of
 from paretolab.costing.flops import (
     inference_flops_per_token,
@@ -132,6 +139,7 @@ def estimate(
     optimizer: str = "adamw",
     energy: EnergyAssumptions | None = None,
     notes: tuple[str, ...] = (),
+    finetune: Finetune | None = None,
 ) -> Estimate:
     """Everything a training budget costs (``Estimate.to_dict()`` is its JSON form).
 
@@ -149,6 +157,9 @@ def estimate(
         optimizer: for optimiser-state memory.
         energy: PUE, power and grid to use instead of the catalog's.
         notes: more assumptions to list (how the token count was found).
+        finetune: fine-tuning a pretrained model (full, frozen layers, LoRA): FLOPs per
+            token from ``finetune.training_flops_per_token``; gradients and optimiser
+            states only for the trainable parameters.
 
     Raises:
         UserError: bad numbers or an unknown catalog entry.
@@ -167,7 +178,17 @@ def estimate(
     precision = precision or default_precision(device)
     counts = param_counts(shape, params)
     compute = _compute(shape, counts, tokens)
-    flops = compute.flops_6nd if compute.flops_for_time == "flops_6nd" else compute.flops_exact
+    tuned, ratio = None, 1.0
+    if finetune is not None and finetune.method != "full":
+        if shape is None:
+            raise UserError(f"fine-tuning by {finetune.method} needs the model's architecture")
+        tuned = finetune_counts(shape, counts.active, finetune)
+        ratio = tuned.flops_per_token / (6.0 * counts.active)
+        compute = finetuned_compute(compute, ratio)
+    if compute.flops_for_time == "flops_6nd":
+        flops = compute.flops_6nd * ratio
+    else:
+        flops = compute.flops_exact
     projection = project(catalog, flops, hardware, devices, mfu, precision, pricing)
     s = projection.spend
     n = counts.used
@@ -188,13 +209,22 @@ def estimate(
         memory=Memory(
             training=None
             if shape is None
-            else training_memory(shape, batch, precision=precision, optimizer=optimizer, params=n),
+            else trainable_only(
+                training_memory(shape, batch, precision=precision, optimizer=optimizer, params=n),
+                tuned.trainable / counts.active if tuned else 1.0,
+            ),
             serving=None if shape is None else serving_memory(shape, params=n),
             device_memory_gb=device.memory_gb,
         ),
         chinchilla=chinchilla_context(counts.active, tokens),
+        finetune=tuned.to_dict(finetune) if tuned and finetune else None,
         assumptions=(
             f"time and cost from {compute.flops_for_time}"
+            + (
+                f" × {ratio:.3g} (fine-tuning)"
+                if tuned and compute.flops_for_time == "flops_6nd"
+                else ""
+            )
             + (
                 " (the per-layer count; backward = 2 × forward)"
                 if compute.flops_for_time == "flops_exact"
@@ -207,6 +237,7 @@ def estimate(
             f"price: {s.price_quote}",
             f"energy: TDP {s.tdp_watts:g} W × PUE {s.pue:g} (an estimate, not a measurement)",
             f"carbon: {s.carbon_kg_per_kwh:g} kg CO2e/kWh ({s.grid})",
+            *((finetune_note(finetune, tuned),) if tuned and finetune else ()),
             f"memory: batch {batch} sequence(s) per device, optimizer {optimizer}"
             if shape is not None
             else "memory: needs the architecture (activations depend on it)",

@@ -133,6 +133,8 @@ class Estimate:
     chinchilla: ChinchillaContext
     assumptions: tuple[str, ...]
     """One line per assumption, for people."""
+    finetune: Mapping[str, Any] | None = None
+    """Fine-tuning's counts and FLOPs per token (None: training every weight)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``paretolab cost estimate`` (keys in this order)."""
@@ -171,5 +173,6 @@ class Estimate:
             "carbon_kg_per_kwh": self.energy.carbon_kg_per_kwh,
             "memory": self.memory.to_dict(),
             "chinchilla": self.chinchilla.to_dict(),
+            "finetune": dict(self.finetune) if self.finetune else None,
             "assumptions": list(self.assumptions),
         }

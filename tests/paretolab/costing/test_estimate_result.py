@@ -3,7 +3,8 @@
 `estimate_golden.json` holds `paretolab cost estimate`'s output for the demo configs and a
 few bare shapes, captured from the code that returned a dict (before the dataclasses), then
 updated on purpose once (issue 21): the new keys `params_active`, `params_source`,
-`params_note`, `flops_for_time`, `pue`, `tdp_watts`, `grid`, `carbon_kg_per_kwh`; the
+`params_note`, `flops_for_time`, `pue`, `tdp_watts`, `grid`, `carbon_kg_per_kwh`,
+`finetune`; the
 assumption line `tokens: given (--tokens)`; and `gpt3_175b_params_given`, whose time and
 cost now come from 6·N·D with the N given (the user's count), not from the shape's.
 The CPU entry is left out: its peak is measured on the host, so it differs between hosts.
@@ -57,6 +58,7 @@ TOP_KEYS = [
     "carbon_kg_per_kwh",
     "memory",
     "chinchilla",
+    "finetune",
     "assumptions",
 ]
 MEMORY_KEYS = ["training", "serving", "device_memory_gb"]
