@@ -66,6 +66,11 @@ def _architecture_terms(est: argparse.ArgumentParser) -> None:
     est.add_argument("--untied", action="store_true", help="output layer not tied to the embedding")
     est.add_argument("--bias", choices=["all", "attention", "qkv", "none"], help="linear biases")
     est.add_argument("--norm", choices=["layernorm", "rmsnorm"], help="normalisation layers")
+    est.add_argument(
+        "--positional",
+        choices=["learned", "sinusoidal", "rope", "relative"],
+        help="position encoding (default learned: a table of --seq-len rows)",
+    )
     for flag, meaning in (
         ("--n-kv-heads", "key/value heads (grouped-query attention; 1: multi-query)"),
         ("--head-dim", "width of one attention head (default d-model / heads)"),

@@ -33,6 +33,7 @@ _TERMS = (
     "head_dim",
     "bias",
     "norm",
+    "positional",
     "num_experts",
     "experts_per_token",
     "shared_experts",
