@@ -44,7 +44,7 @@ _TERMS = (
 
 def count(text: str) -> float:
     """A count such as ``300B``, ``1.5e11``, ``125M`` or ``2,000`` as a number."""
-    match = re.fullmatch(r"\s*([0-9][0-9_,]*\.?[0-9]*(?:e[+-]?\d+)?)\s*([kmbgt]?)\s*", text, re.I)
+    match = re.fullmatch(r"\s*(-?[0-9][0-9_,]*\.?[0-9]*(?:e[+-]?\d+)?)\s*([kmbgt]?)\s*", text, re.I)
     if not match:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a count: a number with an optional unit k, M, B (or G) or T, "
