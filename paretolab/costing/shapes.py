@@ -9,6 +9,7 @@ not satisfy the config's rules: GPT-3 13B has d_model 5140 over 40 heads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from paretolab import tasks
 from paretolab.config import RunConfig
@@ -148,7 +149,21 @@ class ModelShape:
             image_shape=tuple(image_shape) if image_shape else None,
             patch_size=m.patch_size if m.family == "vit" else 0,
             mlm_probability=config.data.mlm_probability,
+            **_costing_terms(m),
         )
+
+
+def _costing_terms(m: Any) -> dict[str, Any]:
+    """The config's costing terms (``model.ffn`` …) as shape fields."""
+    return {
+        "ffn": m.ffn,
+        "n_kv_heads": m.n_kv_heads or 0,
+        "num_experts": m.num_experts,
+        "experts_per_token": m.experts_per_token,
+        "shared_experts": m.shared_experts,
+        "dense_layers_first": m.dense_layers_first,
+        "expert_d_ff": m.expert_d_ff or 0,
+    }
 
 
 @dataclass(frozen=True)
