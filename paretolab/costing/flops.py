@@ -12,6 +12,12 @@ the heads these models really have. Two places differ from Chinchilla, on purpos
 - QKᵀ and softmax·V are counted in full (T² each), as the kernels compute them, also when
   a causal mask throws half away; Kaplan et al. count the attention once.
 
+Today's architectures change the terms, not the method: grouped-query attention projects K
+and V to ``n_kv_heads`` heads (QKV 2·T·d·(H + 2·KV)·head_dim); scores and the output
+projection use H·head_dim (Gemma's heads are wider than d/H); a gated feed-forward has three
+matrices (2·3·T·d·d_ff); an MoE layer runs each token through its ``experts_per_token``
+routed and its shared experts, plus a router (2·T·d·experts), so 6·N·D uses the *active* N.
+
 Backward = 2 × forward, so training = 3 × forward. Bias adds, layer norms and activations
 are not counted (a few % at most), like in both papers and in torch's FlopCounterMode.
 """

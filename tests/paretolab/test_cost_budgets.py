@@ -14,6 +14,7 @@ from paretolab.costing.estimate import config_shape, estimate, shape_from_number
 from paretolab.costing.finetune import Finetune, config_finetune, training_flops_per_token
 from paretolab.costing.params import total_params
 from paretolab.costing.shapes import ModelShape
+from paretolab.errors import UserError
 from tests.conftest import REPO, TINY, tiny_config
 
 
@@ -120,3 +121,12 @@ def test_fine_tuning_costs_less_than_full_training(home) -> None:
     # No gradients or optimiser states for frozen weights.
     assert lora.memory.training.gradients_gb < full.memory.training.gradients_gb / 50
     assert training_flops_per_token(10, 4, 0, 6) == 2 * 10 + 2 * 4 + 2 * 4
+
+
+def test_a_pretrained_hub_id_not_on_this_machine_is_named() -> None:
+    config = SimpleNamespace(
+        model=SimpleNamespace(pretrained="paretolab-tests/no-such-model", revision=None),
+        data=SimpleNamespace(max_length=48),
+    )
+    with pytest.raises(UserError, match="not on this machine .* --hf-config"):
+        config_shape(config)  # type: ignore[arg-type]
