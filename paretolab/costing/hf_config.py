@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,6 @@ class _Fields:
 
 
 def _with(shape: ModelShape, **changes: Any) -> ModelShape:
-    from dataclasses import replace
-
     return replace(shape, **changes)
 
 
@@ -151,6 +150,15 @@ def _gpt2(f: _Fields) -> ModelShape:
 
 
 def _bert(f: _Fields) -> ModelShape:
+    d = f.int("hidden_size")
+    if "BertModel" in (f.get("architectures", None) or []):
+        # The bare encoder (sentence embedders): its pooler is a d × d dense layer with a
+        # bias, one per sequence, which is what a d-class head counts.
+        return replace(_bert_mlm(f), head="classes", num_classes=d, mlm_probability=0.15)
+    return _bert_mlm(f)
+
+
+def _bert_mlm(f: _Fields) -> ModelShape:
     # BertForMaskedLM (bert-base's own architecture): its head scores every position.
     return ModelShape(
         family="encoder_classifier",

