@@ -16,8 +16,8 @@ from paretolab import auth, settings
 from paretolab.admission import DATA, admission_problems, admit
 from paretolab.config import RunConfig
 from paretolab.config.io import load_config, load_yaml_text, parse_config
-from paretolab.costing.estimate import config_shape
 from paretolab.costing.params import model_params
+from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound
 from paretolab.store import Run

@@ -14,13 +14,12 @@ from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import (
     DEFAULT_MFU,
     EnergyAssumptions,
-    config_shape,
     estimate,
-    shape_from_numbers,
 )
 from paretolab.costing.finetune import Finetune, config_finetune
 from paretolab.costing.hf_config import shape_from_hf_config
 from paretolab.costing.presets import preset
+from paretolab.costing.shape_sources import config_shape, shape_from_numbers
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
