@@ -4,6 +4,7 @@ The CLI (``paretolab train``), the dashboard's launch page and a sweep's trials 
 run here, so a config refused by one is refused by the others with the same message, and
 nothing is stored when it is refused. In order, the first check that finds problems stops:
 
+0. the model's costing terms (``model.ffn`` …) are ones the from-scratch models train;
 1. ``hardware.profile`` is in the hardware catalog;
 2. the hardware: sent to Slurm, what a job can ask for; else the devices, the precision
    and the memory this machine has (``devices``, ``memory_fit``), and one node only;
@@ -39,7 +40,7 @@ from paretolab.store import Run, RunStore
 DataReader = Callable[[RunConfig], str | None]
 """Reads a config's own data file as training will: a one-line summary, or UserError."""
 
-PROFILE, HARDWARE, INIT_FROM = "hardware.profile", "hardware", "model.init_from"
+MODEL, PROFILE, HARDWARE, INIT_FROM = "model", "hardware.profile", "hardware", "model.init_from"
 PRETRAINED, DATA = "model.pretrained", "data"
 
 
@@ -52,8 +53,8 @@ class Admission:
     problems: list[str] = field(default_factory=list)
     """One message per problem, each naming the field and the fix ([]: admitted)."""
     stage: str | None = None
-    """Which check refused it (``PROFILE``, ``HARDWARE``, ``INIT_FROM``, ``PRETRAINED``,
-    ``DATA``)."""
+    """Which check refused it (``MODEL``, ``PROFILE``, ``HARDWARE``, ``INIT_FROM``,
+    ``PRETRAINED``, ``DATA``)."""
     data_summary: str | None = None
     """What the user's data file holds, in one line (None: a built-in dataset)."""
 
@@ -114,7 +115,9 @@ def admission_problems(
     Returns:
         The config to store and, if it may not be stored, the first check's problems.
     """
+    refusal = config.model.training_refusal()
     stages = (
+        (MODEL, lambda: [refusal] if refusal else []),
         (PROFILE, lambda: _refusal(check_profile, config.hardware.profile)),
         (HARDWARE, lambda: hardware_problems(config, machine, on_slurm)),
         (INIT_FROM, lambda: _refusal(check_init_from, config, store)),

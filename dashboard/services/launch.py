@@ -18,6 +18,7 @@ from paretolab.admission import DATA, admission_problems, admit
 from paretolab.config import RunConfig
 from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.costing.params import model_params
+from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import ConfigError, RunNotFound
 from paretolab.model_catalog import ModelEntry
@@ -119,7 +120,7 @@ def model_shape(config: RunConfig) -> ModelShape:
         num_classes, image_shape = info.num_classes, info.image_shape
     if config.task == "regression":
         num_classes = 1
-    return ModelShape.from_config(config, num_classes=num_classes, image_shape=image_shape)
+    return config_shape(config, num_classes=num_classes, image_shape=image_shape)
 
 
 def model_summary(config: RunConfig) -> tuple[dict[str, int], str]:

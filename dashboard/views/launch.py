@@ -100,7 +100,9 @@ def show_cost_preview(config) -> None:
         else (" (fits)" if memory <= device_memory else " (does NOT fit)")
     )
     h = e.hardware
+    active = f", {e.params.active:.3g} active" if e.params.active != e.params.used else ""
     st.caption(
+        f"{e.params.used:.3g} parameters{active}; "
         f"{p.steps:,} steps of full-length batches on {h.devices} × {h.device_name} "
         f"at an assumed {h.mfu:.0%} MFU ({h.precision}); {e.energy.energy_kwh:.3g} kWh, "
         f"{e.energy.co2_kg:.3g} kg CO₂e; training memory ≈ {memory:.3g} GB{fits}. "

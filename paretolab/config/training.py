@@ -157,6 +157,60 @@ class ModelConfig(PretrainedFields):
             )
         return self
 
+    # Costing terms (issue 21): today's architectures, for `paretolab cost estimate` and the
+    # Launch page's cost preview. The from-scratch models train the defaults only; a run
+    # that sets another value is refused at admission (`training_refusal`).
+    ffn: Literal["mlp", "swiglu", "geglu"] = "mlp"
+    """Costing term. Feed-forward kind: `mlp` (two matrices) or a gated one, `swiglu`
+    (Llama, Mistral, Qwen) or `geglu` (Gemma), with three matrices."""
+
+    n_kv_heads: int | None = Field(None, ge=1, le=256)
+    """Costing term. Key/value heads (grouped-query attention; 1: multi-query); must divide
+    `n_heads`. Empty: `n_heads`."""
+
+    num_experts: int = Field(0, ge=0, le=1024)
+    """Costing term. Mixture of experts: routed experts per MoE layer (0: a dense model)."""
+
+    experts_per_token: int = Field(0, ge=0, le=1024)
+    """Costing term. Mixture of experts: routed experts each token goes through (top-k);
+    between 1 and `num_experts`."""
+
+    shared_experts: int = Field(0, ge=0, le=64)
+    """Costing term. Mixture of experts: experts every token goes through (DeepSeek)."""
+
+    dense_layers_first: int = Field(0, ge=0, le=128)
+    """Costing term. Mixture of experts: the first layers keep a dense feed-forward."""
+
+    expert_d_ff: int | None = Field(None, ge=1, le=131072)
+    """Costing term. Mixture of experts: one expert's hidden width. Empty: the `d_ff` used."""
+
+    @model_validator(mode="after")
+    def _costing_terms_agree(self) -> ModelConfig:
+        if self.n_kv_heads is not None and self.n_heads % self.n_kv_heads:
+            raise ValueError(
+                f"model.n_kv_heads={self.n_kv_heads} must divide model.n_heads={self.n_heads}"
+            )
+        if self.num_experts and not 1 <= self.experts_per_token <= self.num_experts:
+            raise ValueError(
+                f"model.experts_per_token={self.experts_per_token} must be between 1 and "
+                f"model.num_experts={self.num_experts}"
+            )
+        return self
+
+    def training_refusal(self) -> str | None:
+        """Why the from-scratch models cannot train this config's costing terms (None: they
+        can): one line naming the first term set away from its default."""
+        defaults = {"ffn": "mlp", "n_kv_heads": None, "num_experts": 0}
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            if value != default and not (name == "n_kv_heads" and value == self.n_heads):
+                return (
+                    f"model.{name}={value} is a costing term; the from-scratch models train "
+                    "mlp feed-forwards with full multi-head attention and no experts only: "
+                    "remove it to train, or price it with `paretolab cost estimate`"
+                )
+        return None
+
 
 class OptimConfig(ConfigSection):
     optimizer: Literal["adamw", "adam", "rmsprop", "sgd", "muon"] = "adamw"

@@ -5,23 +5,50 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from paretolab.config.io import load_config
+from paretolab.costing.budget import tokens_of_config
 from paretolab.costing.catalog import load_catalog
-from paretolab.costing.estimate import DEFAULT_MFU, estimate, shape_from_numbers, tokens_of_config
+from paretolab.costing.estimate import (
+    DEFAULT_MFU,
+    EnergyAssumptions,
+    estimate,
+)
+from paretolab.costing.finetune import Finetune, config_finetune
+from paretolab.costing.hf_config import shape_from_hf_config
+from paretolab.costing.presets import preset
+from paretolab.costing.shape_sources import config_shape, shape_from_numbers
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
 _SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 _ARCHITECTURE = ("layers", "d_model", "heads", "vocab", "seq_len")
+# ModelShape fields that bare numbers may set (flags of the same name, dashes for _).
+_TERMS = (
+    "ffn",
+    "n_kv_heads",
+    "head_dim",
+    "bias",
+    "norm",
+    "positional",
+    "num_experts",
+    "experts_per_token",
+    "shared_experts",
+    "dense_layers_first",
+    "expert_d_ff",
+)
 
 
 def count(text: str) -> float:
     """A count such as ``300B``, ``1.5e11``, ``125M`` or ``2,000`` as a number."""
-    match = re.fullmatch(r"\s*([0-9][0-9_,]*\.?[0-9]*(?:e[+-]?\d+)?)\s*([kmbgt]?)\s*", text, re.I)
+    match = re.fullmatch(r"\s*(-?[0-9][0-9_,]*\.?[0-9]*(?:e[+-]?\d+)?)\s*([kmbgt]?)\s*", text, re.I)
     if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a count (e.g. 300B, 1.5e11, 125M)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count: a number with an optional unit k, M, B (or G) or T, "
+            "e.g. 300B, 1.5e11, 125M"
+        )
     return (
         float(match.group(1).replace(",", "").replace("_", "")) * _SUFFIXES[match.group(2).lower()]
     )
@@ -35,54 +62,118 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for flag, value in (("--tokens", args.tokens), ("--params", args.params)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UserError(f"{flag} must be a positive number, got {value:g}")
-    shape, config_tokens, config_hw, config_precision = _shape(args)
-    tokens = args.tokens or config_tokens
+    found = _shape(args)
+    tokens = args.tokens or found.tokens
     if tokens is None:
         raise UserError("give --tokens, the number of training tokens (e.g. --tokens 300B)")
-    hardware = args.hardware or config_hw or "cpu"
+    if found.shape is None and args.params is None:
+        raise UserError(
+            "give --params (e.g. --params 7B), or the architecture: a run config, --preset, "
+            "--hf-config, or --layers, --d-model, --heads, --vocab, --seq-len"
+        )
+    hardware = args.hardware or found.hardware or "cpu"
     return estimate(
         catalog,
-        shape,
+        found.shape,
         tokens,
         hardware,
         devices=args.devices,
         mfu=DEFAULT_MFU if args.mfu is None else args.mfu,
-        precision=args.precision or config_precision,
+        precision=args.precision or found.precision,
         pricing=args.pricing or "auto",
         params=args.params,
         batch=args.batch,
+        energy=EnergyAssumptions(args.pue, args.tdp, args.grid),
+        finetune=_finetune(args, found.finetune),
+        notes=(*found.notes, *(() if args.tokens is None else ("tokens: given (--tokens)",))),
     ).to_dict()
 
 
-def _shape(args: argparse.Namespace) -> tuple[ModelShape, float | None, str | None, str | None]:
-    """The model shape, and what the config adds: tokens, hardware entry, precision."""
+@dataclass(frozen=True)
+class _Found:
+    """The model shape (None: none given), and what its source adds."""
+
+    shape: ModelShape | None
+    tokens: float | None = None
+    hardware: str | None = None
+    precision: str | None = None
+    notes: tuple[str, ...] = ()
+    finetune: Finetune | None = None
+    """What a run config's ``model.finetune`` asks for."""
+
+
+def _finetune(args: argparse.Namespace, from_config: Finetune | None) -> Finetune | None:
+    if args.finetune is None:
+        return from_config
+    return Finetune(args.finetune, args.freeze_layers, args.lora_rank, args.lora_targets)
+
+
+def _shape(args: argparse.Namespace) -> _Found:
+    """The model shape, from the one source given: config, preset, HF config or numbers."""
     given = [name for name in _ARCHITECTURE if getattr(args, name) is not None]
-    if args.config is None:
-        missing = [f"--{n.replace('_', '-')}" for n in _ARCHITECTURE if n not in given]
-        if missing:
-            raise UserError(f"give a run config, or the architecture: missing {', '.join(missing)}")
-        shape = shape_from_numbers(
-            args.layers,
-            args.d_model,
-            args.heads,
-            args.vocab,
-            args.seq_len,
-            args.d_ff,
-            args.family,
-            args.classes or 0,
+    sources = [
+        flag
+        for flag, value in (
+            ("a run config", args.config),
+            ("--preset", args.preset),
+            ("--hf-config", args.hf_config),
+            ("--layers …", given or None),
         )
-        return shape, None, None, None
-    if given:
+        if value
+    ]
+    if len(sources) > 1:
         raise UserError(
-            "give a run config or architecture numbers, not both (change the config with --set)"
+            f"give one architecture, not {' and '.join(sources)} "
+            "(change a config with --set, a preset or HF config with --seq-len)"
         )
+    if args.config is not None:
+        return _from_config(args)
+    if args.preset is not None:
+        found = preset(args.preset)
+        shape = found.shape if args.seq_len is None else replace(found.shape, context=args.seq_len)
+        notes = [f"architecture: {found.source}"]
+        if found.tokens and args.tokens is None:
+            notes.append(f"tokens: {found.tokens:.3g} ({found.tokens_source})")
+        return _Found(shape, found.tokens, notes=tuple(notes))
+    if args.hf_config is not None:
+        shape = shape_from_hf_config(args.hf_config, args.seq_len)
+        return _Found(shape, notes=(f"architecture: {args.hf_config}",))
+    if not given:
+        return _Found(None)
+    missing = [f"--{n.replace('_', '-')}" for n in _ARCHITECTURE if n not in given]
+    if missing:
+        raise UserError(f"give a run config, or the architecture: missing {', '.join(missing)}")
+    terms = {term: getattr(args, term) for term in _TERMS}
+    terms["tie_weights"] = False if args.untied else None
+    shape = shape_from_numbers(
+        args.layers,
+        args.d_model,
+        args.heads,
+        args.vocab,
+        args.seq_len,
+        args.d_ff,
+        args.family,
+        args.classes or 0,
+        **terms,
+    )
+    return _Found(shape)
+
+
+def _from_config(args: argparse.Namespace) -> _Found:
     config = load_config(args.config, args.overrides)
-    shape = ModelShape.from_config(
+    shape = config_shape(
         config, num_classes=args.classes or 0, image_shape=_image_shape(args, config.model.family)
     )
-    tokens = tokens_of_config(config, shape) if args.tokens is None else None
+    budget = tokens_of_config(config, shape) if args.tokens is None else None
     profile = config.hardware.profile if config.hardware.profile != "auto" else None
-    return shape, tokens, profile, config.trainer.precision
+    return _Found(
+        shape,
+        budget.tokens if budget else None,
+        profile,
+        config.trainer.precision,
+        budget.assumptions if budget else (),
+        config_finetune(config),
+    )
 
 
 def _image_shape(args: argparse.Namespace, family: str) -> tuple[int, int, int] | None:

@@ -8,9 +8,9 @@ Chinchilla context — every figure with the assumption it rests on.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from paretolab.config import RunConfig
 from paretolab.costing.catalog import Catalog, Device
 from paretolab.costing.estimate_result import (
     Compute,
@@ -21,81 +21,29 @@ from paretolab.costing.estimate_result import (
     Memory,
     ParamCounts,
 )
+from paretolab.costing.finetune import (
+    Finetune,
+    finetune_counts,
+    finetune_note,
+    finetuned_compute,
+    trainable_only,
+)
+from paretolab.costing.flops import flops_6nd as flops_6nd_of
 from paretolab.costing.flops import (
     inference_flops_per_token,
-    params_and_flops,
     pf_days,
     training_flops_for_tokens,
 )
 from paretolab.costing.memory import serving_memory, training_memory
-from paretolab.costing.pricing import project
+from paretolab.costing.params import active_params, non_embedding_params, total_params
+from paretolab.costing.pricing import project, with_energy
 from paretolab.costing.scaling import chinchilla_context
-from paretolab.costing.shapes import ModelShape, full_batch
+from paretolab.costing.shape_sources import config_shape as config_shape
+from paretolab.costing.shape_sources import shape_from_numbers as shape_from_numbers
+from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
 DEFAULT_MFU = 0.4  # nanoGPT reaches ≈ 37% on one A100, PaLM 46% (REFERENCES §4)
-
-
-def shape_from_numbers(
-    layers: int,
-    d_model: int,
-    heads: int,
-    vocab: int,
-    seq_len: int,
-    d_ff: int | None = None,
-    family: str = "decoder_lm",
-    num_classes: int = 0,
-) -> ModelShape:
-    """A model shape from bare architecture numbers (GPT-style by default).
-
-    Raises:
-        UserError: a number that cannot describe a Transformer.
-    """
-    for name, value in (
-        ("--layers", layers),
-        ("--d-model", d_model),
-        ("--heads", heads),
-        ("--vocab", vocab),
-        ("--seq-len", seq_len),
-    ):
-        if value is None or value < 1:
-            raise UserError(f"{name} must be a positive integer, got {value}")
-    if heads > d_model:
-        raise UserError(f"--heads={heads} cannot exceed --d-model={d_model}")
-    if family not in ("encoder_classifier", "decoder_lm", "encoder_decoder"):
-        raise UserError(
-            f"--family {family!r}: choose encoder_classifier, decoder_lm or encoder_decoder"
-        )
-    head = "classes" if family == "encoder_classifier" else "lm"
-    if head == "classes" and num_classes < 1:
-        raise UserError("--family encoder_classifier needs --classes (the number of labels)")
-    return ModelShape(
-        family=family,
-        n_layers=layers,
-        d_model=d_model,
-        n_heads=heads,
-        d_ff=d_ff or 4 * d_model,
-        vocab_size=vocab,
-        max_len=seq_len,
-        head=head,
-        num_classes=num_classes,
-    )
-
-
-def tokens_of_config(config: RunConfig, shape: ModelShape) -> float:
-    """Training tokens a config's step budget processes (``trainer.max_steps`` full batches).
-
-    Raises:
-        UserError: the config trains by epochs, so its tokens depend on the data.
-    """
-    t = config.trainer
-    if t.max_steps <= 0:
-        raise UserError(
-            "the config trains for trainer.max_epochs, so its token count depends on the data; "
-            "give --tokens, or set trainer.max_steps"
-        )
-    batch = full_batch(shape, config.data.batch_size)
-    return float(t.max_steps * t.accumulate_grad_batches * batch.tokens)
 
 
 def _positive(value: float | None) -> bool:
@@ -112,9 +60,20 @@ def default_precision(device: Device) -> str:
     return "32"
 
 
+@dataclass(frozen=True)
+class EnergyAssumptions:
+    """Energy assumptions that replace the catalog's (None: the catalog's)."""
+
+    pue: float | None = None
+    tdp_watts: float | None = None
+    """Power per device, in watts."""
+    grid: str | float | None = None
+    """A named grid, or kg CO₂e per kWh."""
+
+
 def estimate(
     catalog: Catalog,
-    shape: ModelShape,
+    shape: ModelShape | None,
     tokens: float,
     hardware: str,
     devices: int = 1,
@@ -124,21 +83,29 @@ def estimate(
     params: float | None = None,
     batch: int = 1,
     optimizer: str = "adamw",
+    energy: EnergyAssumptions | None = None,
+    notes: tuple[str, ...] = (),
+    finetune: Finetune | None = None,
 ) -> Estimate:
     """Everything a training budget costs (``Estimate.to_dict()`` is its JSON form).
 
     Args:
         catalog: the hardware catalog.
-        shape: the model.
+        shape: the model; None: ``params`` alone (6·N·D, no exact count, no memory).
         tokens: training tokens D.
         hardware: catalog entry to run on.
         devices: how many of them, training in data parallel.
         mfu: model FLOPs utilisation assumed (share of peak FLOP/s achieved).
         precision: ``32``, ``bf16-mixed`` or ``16-mixed`` (default: the device's best).
         pricing: ``auto``, ``on_demand``, ``spot`` or ``internal``.
-        params: parameter count to use for 6·N·D and memory (default: counted).
+        params: parameter count N; given, time and cost come from 6·N·D (default: counted).
         batch: sequences per device per micro-batch, for activation memory.
         optimizer: for optimiser-state memory.
+        energy: PUE, power and grid to use instead of the catalog's.
+        notes: more assumptions to list (how the token count was found).
+        finetune: fine-tuning a pretrained model (full, frozen layers, LoRA): FLOPs per
+            token from ``finetune.training_flops_per_token``; gradients and optimiser
+            states only for the trainable parameters.
 
     Raises:
         UserError: bad numbers or an unknown catalog entry.
@@ -149,25 +116,31 @@ def estimate(
         raise UserError(f"the training token count must be a positive number, got {tokens}")
     if params is not None and not _positive(params):
         raise UserError(f"the parameter count must be a positive number, got {params}")
+    if shape is None and params is None:
+        raise UserError("give the parameter count or the model's architecture")
+    if energy is not None:
+        catalog = with_energy(catalog, hardware, energy.pue, energy.tdp_watts, energy.grid)
     device = catalog.device(hardware)
     precision = precision or default_precision(device)
-    counted = params_and_flops(shape, tokens)
-    n = params if params is not None else counted["params"]
-    flops_6nd = 6.0 * n * tokens
-    flops_exact = counted["flops_exact"]
-    projection = project(catalog, flops_exact, hardware, devices, mfu, precision, pricing)
+    counts = param_counts(shape, params)
+    compute = _compute(shape, counts, tokens)
+    tuned, ratio = None, 1.0
+    if finetune is not None and finetune.method != "full":
+        if shape is None:
+            raise UserError(f"fine-tuning by {finetune.method} needs the model's architecture")
+        tuned = finetune_counts(shape, counts.active, finetune)
+        ratio = tuned.flops_per_token / (6.0 * counts.active)
+        compute = finetuned_compute(compute, ratio)
+    if compute.flops_for_time == "flops_6nd":
+        flops = compute.flops_6nd * ratio
+    else:
+        flops = compute.flops_exact
+    projection = project(catalog, flops, hardware, devices, mfu, precision, pricing)
     s = projection.spend
+    n = counts.used
     return Estimate(
-        params=ParamCounts(n, counted["params"], counted["params_non_embedding"]),
-        compute=Compute(
-            tokens=tokens,
-            flops_6nd=flops_6nd,
-            flops_exact=flops_exact,
-            flops_breakdown=MappingProxyType(training_flops_for_tokens(shape, tokens)),
-            pf_days=pf_days(flops_exact),
-            pf_days_6nd=pf_days(flops_6nd),
-            inference_flops_per_token=inference_flops_per_token(shape),
-        ),
+        params=counts,
+        compute=compute,
         hardware=Hardware(
             entry=hardware,
             device_name=s.device_name,
@@ -178,22 +151,89 @@ def estimate(
             mfu=mfu,
         ),
         cost=Cost(s.wall_seconds / 3600.0, s.device_hours, s.cost_usd, s.price_usd_per_hour),
-        energy=Energy(s.energy_kwh, s.co2_kg),
+        energy=Energy(s.energy_kwh, s.co2_kg, s.pue, s.tdp_watts, s.grid, s.carbon_kg_per_kwh),
         memory=Memory(
-            training=training_memory(
-                shape, batch, precision=precision, optimizer=optimizer, params=n
+            training=None
+            if shape is None
+            else trainable_only(
+                training_memory(shape, batch, precision=precision, optimizer=optimizer, params=n),
+                tuned.trainable / counts.active if tuned else 1.0,
             ),
-            serving=serving_memory(shape, params=n),
+            serving=None if shape is None else serving_memory(shape, params=n),
             device_memory_gb=device.memory_gb,
         ),
-        chinchilla=chinchilla_context(n, tokens),
+        chinchilla=chinchilla_context(counts.active, tokens),
+        finetune=tuned.to_dict(finetune) if tuned and finetune else None,
         assumptions=(
-            "time and cost from flops_exact (the per-layer count; backward = 2 × forward)",
+            f"time and cost from {compute.flops_for_time}"
+            + (
+                f" × {ratio:.3g} (fine-tuning)"
+                if tuned and compute.flops_for_time == "flops_6nd"
+                else ""
+            )
+            + (
+                " (the per-layer count; backward = 2 × forward)"
+                if compute.flops_for_time == "flops_exact"
+                else " (6 × active parameters × tokens)"
+            ),
+            *((counts.note,) if counts.note else ()),
+            *notes,
             f"peak {projection.peak_flops:.3g} FLOP/s per device: {projection.peak_source}",
             f"MFU {mfu:.0%} of peak, {devices} device(s) in data parallel, no idle time",
             f"price: {s.price_quote}",
             f"energy: TDP {s.tdp_watts:g} W × PUE {s.pue:g} (an estimate, not a measurement)",
             f"carbon: {s.carbon_kg_per_kwh:g} kg CO2e/kWh ({s.grid})",
-            f"memory: batch {batch} sequence(s) per device, optimizer {optimizer}",
+            *((finetune_note(finetune, tuned),) if tuned and finetune else ()),
+            f"memory: batch {batch} sequence(s) per device, optimizer {optimizer}"
+            if shape is not None
+            else "memory: needs the architecture (activations depend on it)",
         ),
+    )
+
+
+def param_counts(shape: ModelShape | None, params: float | None) -> ParamCounts:
+    """N as given and as counted, and which one time and cost rest on."""
+    if shape is None:
+        assert params is not None
+        note = "params_counted is absent: no architecture was given, only --params"
+        return ParamCounts(params, None, None, active=params, source="given", note=note)
+    counted, active = total_params(shape), active_params(shape)
+    if params is None:
+        return ParamCounts(counted, counted, non_embedding_params(shape), active=active)
+    note = (
+        f"params given ({params:.4g}) beside the architecture's count ({counted:.4g}): "
+        "time and cost use the given one"
+    )
+    # A mixture of experts: the given total keeps the architecture's active share.
+    scaled = params * active / counted
+    return ParamCounts(
+        params, counted, non_embedding_params(shape), active=scaled, source="given", note=note
+    )
+
+
+def _compute(shape: ModelShape | None, counts: ParamCounts, tokens: float) -> Compute:
+    """Training and inference FLOPs; 6·N·D uses the active parameters."""
+    flops_6nd = flops_6nd_of(counts.active, tokens)
+    if shape is None:
+        return Compute(
+            tokens=tokens,
+            flops_6nd=flops_6nd,
+            flops_exact=None,
+            flops_breakdown=MappingProxyType({}),
+            pf_days=pf_days(flops_6nd),
+            pf_days_6nd=pf_days(flops_6nd),
+            inference_flops_per_token=2.0 * counts.active,
+            flops_for_time="flops_6nd",
+        )
+    breakdown = training_flops_for_tokens(shape, tokens)
+    exact = sum(breakdown.values())
+    return Compute(
+        tokens=tokens,
+        flops_6nd=flops_6nd,
+        flops_exact=exact,
+        flops_breakdown=MappingProxyType(breakdown),
+        pf_days=pf_days(exact),
+        pf_days_6nd=pf_days(flops_6nd),
+        inference_flops_per_token=inference_flops_per_token(shape),
+        flops_for_time="flops_exact" if counts.source == "counted" else "flops_6nd",
     )

@@ -20,11 +20,18 @@ class ParamCounts:
     """The parameter count N, as used and as counted from the shape."""
 
     used: float
-    """N behind 6·N·D and memory: the one given, else the one counted."""
-    counted: int
-    """Counted from the shape, embeddings and head included."""
-    non_embedding: int
-    """Counted, without the embeddings (Kaplan et al.'s N)."""
+    """Total N behind memory and (for a dense model) 6·N·D: the one given, else counted."""
+    counted: int | None
+    """Counted from the shape, embeddings and head included; None without an architecture."""
+    non_embedding: int | None
+    """Counted, without the embeddings (Kaplan et al.'s N); None without an architecture."""
+    active: float = 0.0
+    """Parameters one token passes through (a mixture of experts' routed share); training
+    FLOPs use these. Equal to ``used`` for a dense model."""
+    source: str = "counted"
+    """Which N time and cost rest on: ``counted`` from the architecture, or ``given``."""
+    note: str = ""
+    """Why the count is what it is: absent (no architecture), or given beside a count."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,8 @@ class Compute:
     """Training tokens D."""
     flops_6nd: float
     """6·N·D, the usual rule of thumb."""
-    flops_exact: float
-    """The per-layer count (backward = 2 × forward): what time and cost are taken from."""
+    flops_exact: float | None
+    """The per-layer count (backward = 2 × forward); None without an architecture."""
     flops_breakdown: Mapping[str, float]
     """``flops_exact`` by part (embeddings, qkv, …, logits)."""
     pf_days: float
@@ -45,6 +52,9 @@ class Compute:
     """``flops_6nd`` in petaFLOP/s-days."""
     inference_flops_per_token: float
     """Forward FLOPs per generated or classified token."""
+    flops_for_time: str = "flops_exact"
+    """The FLOP figure time and cost are taken from: ``flops_exact``, or ``flops_6nd`` when
+    no architecture was given or ``--params`` overrides the count."""
 
 
 @dataclass(frozen=True)
@@ -83,22 +93,29 @@ class Energy:
 
     energy_kwh: float
     co2_kg: float
+    pue: float = 1.0
+    tdp_watts: float = 0.0
+    """Power per device."""
+    grid: str = ""
+    """The grid's name (``given`` for a number passed with ``--grid``)."""
+    carbon_kg_per_kwh: float = 0.0
 
 
 @dataclass(frozen=True)
 class Memory:
     """Memory to train (per device) and to serve, beside what the device has."""
 
-    training: TrainingMemory
-    serving: ServingMemory
+    training: TrainingMemory | None
+    """None without an architecture (activations depend on it)."""
+    serving: ServingMemory | None
     device_memory_gb: float | None
     """None when the catalog does not say."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of ``memory``."""
         return {
-            "training": self.training.to_dict(),
-            "serving": self.serving.to_dict(),
+            "training": self.training.to_dict() if self.training else None,
+            "serving": self.serving.to_dict() if self.serving else None,
             "device_memory_gb": self.device_memory_gb,
         }
 
@@ -116,14 +133,19 @@ class Estimate:
     chinchilla: ChinchillaContext
     assumptions: tuple[str, ...]
     """One line per assumption, for people."""
+    finetune: Mapping[str, Any] | None = None
+    """Fine-tuning's counts and FLOPs per token (None: training every weight)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``paretolab cost estimate`` (keys in this order)."""
         p, c, h = self.params, self.compute, self.hardware
         return {
             "params": p.used,
+            "params_active": p.active,
             "params_counted": p.counted,
             "params_non_embedding": p.non_embedding,
+            "params_source": p.source,
+            "params_note": p.note,
             "tokens": c.tokens,
             "flops_6nd": c.flops_6nd,
             "flops_exact": c.flops_exact,
@@ -131,6 +153,7 @@ class Estimate:
             "pf_days": c.pf_days,
             "pf_days_6nd": c.pf_days_6nd,
             "inference_flops_per_token": c.inference_flops_per_token,
+            "flops_for_time": c.flops_for_time,
             "hardware": h.entry,
             "device_name": h.device_name,
             "devices": h.devices,
@@ -144,7 +167,12 @@ class Estimate:
             "usd_per_device_hour": self.cost.usd_per_device_hour,
             "energy_kwh": self.energy.energy_kwh,
             "co2_kg": self.energy.co2_kg,
+            "pue": self.energy.pue,
+            "tdp_watts": self.energy.tdp_watts,
+            "grid": self.energy.grid,
+            "carbon_kg_per_kwh": self.energy.carbon_kg_per_kwh,
             "memory": self.memory.to_dict(),
             "chinchilla": self.chinchilla.to_dict(),
+            "finetune": dict(self.finetune) if self.finetune else None,
             "assumptions": list(self.assumptions),
         }

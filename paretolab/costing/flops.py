@@ -12,6 +12,12 @@ the heads these models really have. Two places differ from Chinchilla, on purpos
 - QKᵀ and softmax·V are counted in full (T² each), as the kernels compute them, also when
   a causal mask throws half away; Kaplan et al. count the attention once.
 
+Today's architectures change the terms, not the method: grouped-query attention projects K
+and V to ``n_kv_heads`` heads (QKV 2·T·d·(H + 2·KV)·head_dim); scores and the output
+projection use H·head_dim (Gemma's heads are wider than d/H); a gated feed-forward has three
+matrices (2·3·T·d·d_ff); an MoE layer runs each token through its ``experts_per_token``
+routed and its shared experts, plus a router (2·T·d·experts), so 6·N·D uses the *active* N.
+
 Backward = 2 × forward, so training = 3 × forward. Bias adds, layer norms and activations
 are not counted (a few % at most), like in both papers and in torch's FlopCounterMode.
 """
@@ -35,27 +41,55 @@ def pf_days(flops: float) -> float:
 
 
 def palm_flops_per_token(shape: ModelShape, seq_len: int) -> float:
-    """PaLM's model FLOPs per training token, 6N + 12·L·H·Q·T (MFU's numerator)."""
-    attention = 12 * shape.n_layers * shape.d_model * seq_len  # H·Q = d
-    return 6.0 * non_embedding_params(shape) + attention
+    """PaLM's model FLOPs per training token, 6N + 12·L·H·Q·T (MFU's numerator; N: the
+    active non-embedding parameters of a mixture of experts)."""
+    attention = 12 * shape.n_layers * shape.n_heads * shape.head_width * seq_len
+    return 6.0 * non_embedding_params(shape, active=True) + attention
 
 
-def _attention(tq: int, tk: int, d: int, heads: int, kv_len: int | None = None) -> dict:
+def _attention(shape: ModelShape, tq: int, tk: int, kv_len: int | None = None) -> dict:
     """Forward FLOPs of one attention layer for one sequence: ``tq`` queries over ``tk``
-    keys (``kv_len`` rows projected to K and V: the source for cross-attention)."""
+    keys (``kv_len`` rows projected to K and V: the source for cross-attention). Grouped-
+    query attention projects to ``n_kv_heads`` K/V heads; scores are computed per query head."""
     kv_len = tk if kv_len is None else kv_len
+    d, heads = shape.d_model, shape.n_heads
+    q, kv = heads * shape.head_width, shape.kv_heads * shape.head_width
     return {
-        "qkv": 2 * tq * d * d + 2 * kv_len * d * 2 * d,
-        "qk_scores": 2 * tq * tk * d,
+        "qkv": 2 * tq * d * q + 2 * kv_len * d * 2 * kv,
+        "qk_scores": 2 * tq * tk * q,
         "softmax": 3 * heads * tq * tk,
-        "attend_values": 2 * tq * tk * d,
-        "output_projection": 2 * tq * d * d,
+        "attend_values": 2 * tq * tk * q,
+        "output_projection": 2 * tq * q * d,
     }
 
 
-def _stack(layers: int, t: int, d: int, d_ff: int, heads: int) -> dict[str, float]:
-    per_layer = {**_attention(t, t, d, heads), "feed_forward": 2 * t * 2 * d * d_ff}
-    return {k: layers * v for k, v in per_layer.items()}
+def _ffn(shape: ModelShape, t: int, moe: bool) -> dict[str, float]:
+    """Forward FLOPs of one feed-forward for ``t`` tokens: a gated one has three matrices;
+    an MoE layer runs each token through its routed and shared experts, plus the router."""
+    matrices = 2 if shape.ffn == "mlp" else 3
+    if not moe:
+        return {"feed_forward": 2 * t * matrices * shape.d_model * shape.d_ff}
+    experts = shape.experts_per_token + shape.shared_experts
+    width = shape.expert_d_ff or shape.d_ff
+    return {
+        "feed_forward": 2 * t * matrices * shape.d_model * width * experts,
+        "router": 2 * t * shape.d_model * shape.num_experts,
+    }
+
+
+def _stack(shape: ModelShape, layers: int, t: int) -> dict[str, float]:
+    dense = min(shape.dense_layers_first, layers) if shape.is_moe else layers
+    out: dict[str, float] = {}
+    for count, moe in ((dense, False), (layers - dense, True)):
+        if count:
+            _add(
+                out,
+                {
+                    k: count * v
+                    for k, v in {**_attention(shape, t, t), **_ffn(shape, t, moe)}.items()
+                },
+            )
+    return out
 
 
 def _add(total: dict[str, float], part: dict[str, float], prefix: str = "") -> None:
@@ -65,7 +99,7 @@ def _add(total: dict[str, float], part: dict[str, float], prefix: str = "") -> N
 
 def forward_flops(shape: ModelShape, batch: BatchShape) -> dict[str, float]:
     """Forward FLOPs of one batch, by component."""
-    d, h, n = shape.d_model, shape.n_heads, batch.sequences
+    d, n = shape.d_model, batch.sequences
     t = batch.seq_len
     out: dict[str, float] = {}
     if shape.family == "vit":
@@ -73,14 +107,14 @@ def forward_flops(shape: ModelShape, batch: BatchShape) -> dict[str, float]:
         out["embeddings"] = n * 2 * (t - 1) * c * shape.patch_size**2 * d  # patch projection
     else:
         out["embeddings"] = n * t * d  # lookup + position add
-    _add(out, {k: n * v for k, v in _stack(shape.n_layers, t, d, shape.d_ff, h).items()})
+    _add(out, {k: n * v for k, v in _stack(shape, shape.n_layers, t).items()})
     predicted = batch.predicted
     if shape.family == "encoder_decoder":
         tt = batch.target_len
         out["embeddings"] += n * tt * d
         layers = shape.decoder_layers
-        _add(out, {k: n * v for k, v in _stack(layers, tt, d, shape.d_ff, h).items()})
-        cross = _attention(tt, t, d, h, kv_len=t)
+        _add(out, {k: n * v for k, v in _stack(shape, layers, tt).items()})
+        cross = _attention(shape, tt, t, kv_len=t)
         _add(out, {k: n * layers * v for k, v in cross.items()}, prefix="cross_")
         predicted = n * tt if predicted is None else predicted
     out["logits"] = _head_flops(shape, batch, predicted)

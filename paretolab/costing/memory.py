@@ -12,7 +12,7 @@ Training holds weights, gradients, optimiser states and activations:
   activations take twice that.
 
 Serving holds the weights (× 1.2 for the runtime's overhead) and a KV cache of
-2·L·T·d values per sequence.
+2·L·T·n_kv_heads·head_dim values per sequence (2·L·T·d without grouped-query attention).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def training_memory(
     mixed = precision != "32"
     weights = 2.0 if mixed else 4.0
     states = optimizer_state_bytes(optimizer, momentum) + (4.0 if mixed else 0.0)
-    t = seq_len or shape.max_len
+    t = seq_len or shape.train_len
     activations = {
         mode: activation_bytes(shape, batch, t, mode, mixed) / GB for mode in RECOMPUTATION
     }
@@ -160,9 +160,9 @@ def serving_memory(
     sequences of ``context`` tokens."""
     n = total_params(shape) if params is None else params
     width = BYTES[dtype]
-    t = context or shape.max_len
+    t = context or shape.train_len
     layers = shape.n_layers + shape.n_decoder_layers
     return ServingMemory(
         weights_gb=1.2 * n * width / GB,
-        kv_cache_gb=2.0 * layers * t * shape.d_model * width * batch / GB,
+        kv_cache_gb=2.0 * layers * t * shape.kv_heads * shape.head_width * width * batch / GB,
     )

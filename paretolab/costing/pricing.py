@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from paretolab.costing.catalog import PRECISION_DTYPES, Catalog
+from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, Defaults, Grid
 from paretolab.costing.peaks import required_peak
 from paretolab.errors import UserError
 
@@ -123,3 +123,54 @@ def project(
     return Projection(
         flops, mfu, dtype, peak, source, spend(catalog, hardware, seconds, devices, pricing)
     )
+
+
+def with_energy(
+    catalog: Catalog,
+    hardware: str,
+    pue: float | None = None,
+    tdp_watts: float | None = None,
+    grid: str | float | None = None,
+) -> Catalog:
+    """The catalog with the energy assumptions replaced: the data centre's PUE, the power
+    of one ``hardware`` device, and the grid (a named one, or kg CO₂e per kWh).
+
+    Raises:
+        UserError: a PUE outside [1, 3], a non-positive power, a negative or unknown grid.
+    """
+    defaults = catalog.defaults
+    changes: dict = {}
+    if pue is not None:
+        if not 1.0 <= pue <= 3.0:
+            raise UserError(f"PUE must be between 1 and 3, got {pue:g} (1.1 is an efficient site)")
+        changes.update(pue=pue, pue_source="given")
+    if grid is not None:
+        changes.update(_grid(defaults, grid))
+    devices = catalog.devices
+    if tdp_watts is not None:
+        if not tdp_watts > 0:
+            raise UserError(f"the power per device must be positive watts, got {tdp_watts:g}")
+        device = catalog.device(hardware).model_copy(
+            update={"tdp_watts": tdp_watts, "tdp_source": "given"}
+        )
+        devices = {**devices, hardware: device}
+    return catalog.model_copy(
+        update={"defaults": defaults.model_copy(update=changes), "devices": devices}
+    )
+
+
+def _grid(defaults: Defaults, grid: str | float) -> dict:
+    """``grid``/``grids`` changes for a grid name or a number of kg CO₂e per kWh."""
+    try:
+        intensity = float(grid)
+    except ValueError:
+        if grid not in defaults.grids:
+            raise UserError(
+                f"grid {grid!r} is not a named grid; choose one of {', '.join(defaults.grids)}, "
+                "or give kg CO2e per kWh (e.g. 0.4)"
+            ) from None
+        return {"grid": grid}
+    if not 0 <= intensity < 10:
+        raise UserError(f"grid intensity must be between 0 and 10 kg CO2e/kWh, got {grid}")
+    given = Grid(kg_co2e_per_kwh=intensity, source="given")
+    return {"grid": "given", "grids": {**defaults.grids, "given": given}}

@@ -9,9 +9,11 @@ not satisfy the config's rules: GPT-3 13B has d_model 5140 over 40 heads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from paretolab import tasks
 from paretolab.config import RunConfig
+from paretolab.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,59 @@ class ModelShape:
     image_shape: tuple[int, int, int] | None = None
     patch_size: int = 0
     mlm_probability: float = 0.15
+    # Today's architectures (Llama, Mistral, Qwen2, Gemma, Mixtral, T5). The defaults are
+    # the GPT-style block the from-scratch models build: biases everywhere, LayerNorm, a
+    # two-matrix feed-forward, as many key/value heads as query heads.
+    ffn: str = "mlp"
+    """``mlp`` (two matrices), ``swiglu`` or ``geglu`` (gated: three matrices)."""
+    n_kv_heads: int = 0
+    """Key/value heads (grouped-query attention; 1: multi-query). 0: ``n_heads``."""
+    head_dim: int = 0
+    """Width of one attention head (Gemma: 256 at any width). 0: ``d_model / n_heads``."""
+    bias: str = "all"
+    """Linear biases: ``all`` (GPT-2, BERT), ``attention`` (Q, K, V and output only), ``qkv``
+    (Qwen2: Q, K and V only) or ``none`` (Llama)."""
+    norm: str = "layernorm"
+    """``layernorm`` (weight and bias: 2·d) or ``rmsnorm`` (weight only: d)."""
+    num_experts: int = 0
+    """Mixture of experts: routed experts per MoE layer (0: a dense model)."""
+    experts_per_token: int = 0
+    """Mixture of experts: routed experts each token goes through (top-k)."""
+    shared_experts: int = 0
+    """Mixture of experts: experts every token goes through (DeepSeek)."""
+    dense_layers_first: int = 0
+    """Mixture of experts: the first layers keep a dense feed-forward (DeepSeek)."""
+    expert_d_ff: int = 0
+    """Mixture of experts: hidden width of one expert. 0: ``d_ff``."""
+    token_types: int = 0
+    """BERT: rows of the token-type (segment) embedding."""
+    relative_buckets: int = 0
+    """T5: relative-position buckets (a bias per bucket and head, in each stack's first layer)."""
+    shared_vocab: bool = False
+    """Encoder–decoder: one token embedding for source and target (T5)."""
+    context: int = 0
+    """Tokens per training sequence when fewer than ``max_len`` (a Hugging Face model's
+    position table is longer than the sequences it is costed at). 0: ``max_len``."""
+
+    @property
+    def train_len(self) -> int:
+        """Tokens per full-length training sequence."""
+        return self.context or self.max_len
+
+    @property
+    def kv_heads(self) -> int:
+        """Key/value heads actually used."""
+        return self.n_kv_heads or self.n_heads
+
+    @property
+    def head_width(self) -> int:
+        """Width of one attention head."""
+        return self.head_dim or self.d_model // self.n_heads
+
+    @property
+    def is_moe(self) -> bool:
+        """True for a mixture of experts."""
+        return self.num_experts > 0
 
     @property
     def out_vocab(self) -> int:
@@ -94,7 +149,21 @@ class ModelShape:
             image_shape=tuple(image_shape) if image_shape else None,
             patch_size=m.patch_size if m.family == "vit" else 0,
             mlm_probability=config.data.mlm_probability,
+            **_costing_terms(m),
         )
+
+
+def _costing_terms(m: Any) -> dict[str, Any]:
+    """The config's costing terms (``model.ffn`` …) as shape fields."""
+    return {
+        "ffn": m.ffn,
+        "n_kv_heads": m.n_kv_heads or 0,
+        "num_experts": m.num_experts,
+        "experts_per_token": m.experts_per_token,
+        "shared_experts": m.shared_experts,
+        "dense_layers_first": m.dense_layers_first,
+        "expert_d_ff": m.expert_d_ff or 0,
+    }
 
 
 @dataclass(frozen=True)
@@ -122,7 +191,40 @@ def full_batch(shape: ModelShape, sequences: int, seq_len: int | None = None) ->
     """A batch of ``sequences`` at full length (``max_len``, a ViT's patch count)."""
     if shape.family == "vit":
         return BatchShape(sequences, shape.image_tokens)
-    length = seq_len or shape.max_len
+    length = seq_len or shape.train_len
     if shape.family == "encoder_decoder":
         return BatchShape(sequences, length, target_len=length)
     return BatchShape(sequences, length)
+
+
+FFNS = ("mlp", "swiglu", "geglu")
+BIASES = ("all", "attention", "qkv", "none")
+NORMS = ("layernorm", "rmsnorm")
+
+
+def check_shape(shape: ModelShape, where: str = "") -> None:
+    """Refuse a shape the formulas cannot cost; ``where`` prefixes the message (a file).
+
+    Raises:
+        UserError: one line naming the term that is wrong and what it must be.
+    """
+    for name in ("n_layers", "d_model", "n_heads", "d_ff"):
+        if getattr(shape, name) < 1:
+            raise UserError(f"{where}{name} must be a positive integer, got {getattr(shape, name)}")
+    for name, value, allowed in (
+        ("ffn", shape.ffn, FFNS),
+        ("bias", shape.bias, BIASES),
+        ("norm", shape.norm, NORMS),
+    ):
+        if value not in allowed:
+            raise UserError(f"{where}{name}={value!r}: choose one of {', '.join(allowed)}")
+    if shape.n_heads % shape.kv_heads:
+        raise UserError(
+            f"{where}n_kv_heads={shape.kv_heads} must divide n_heads={shape.n_heads} "
+            "(grouped-query attention shares each K/V head among a group of query heads)"
+        )
+    if shape.is_moe and not 1 <= shape.experts_per_token <= shape.num_experts:
+        raise UserError(
+            f"{where}experts_per_token={shape.experts_per_token} must be between 1 and "
+            f"num_experts={shape.num_experts}"
+        )

@@ -9,7 +9,9 @@ from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import estimate as cost_estimate
 from paretolab.costing.estimate import shape_from_numbers
 from paretolab.errors import UserError
-from tests.conftest import TINY
+from tests.conftest import REPO, TINY
+
+FILE_CONFIG = REPO / "configs" / "file_csv_tiny.yaml"
 
 # GPT-3 paper, Table 2.1 shapes and Table D.1 training compute (300B tokens, REFERENCES §1).
 GPT3 = {
@@ -74,8 +76,8 @@ def test_a_run_config_with_a_step_budget(home, capsys) -> None:
             ["--layers", "2", "--d-model", "64", "--heads", "4", "--vocab", "9", "--seq-len", "8"],
             "give --tokens",
         ),
-        ([str(TINY)], "trains for trainer.max_epochs"),
-        ([str(TINY), "--layers", "3", "--tokens", "1M"], "not both"),
+        ([str(FILE_CONFIG)], "does not know before reading it"),
+        ([str(TINY), "--layers", "3", "--tokens", "1M"], "give one architecture, not a run config"),
         ([str(TINY), "--tokens", "1M", "--hardware", "v100"], "'v100' is not in the catalog"),
         ([str(TINY), "--tokens", "1M", "--mfu", "1.5"], "MFU must be in (0, 1]"),
         ([str(TINY), "--tokens", "1M", "--hardware", "t4", "--precision", "bf16-mixed"], "no bf16"),

@@ -1,7 +1,12 @@
 """`estimate()` returns typed results; `to_dict()` is today's JSON, byte for byte.
 
 `estimate_golden.json` holds `paretolab cost estimate`'s output for the demo configs and a
-few bare shapes, captured from the code that returned a dict (before the dataclasses).
+few bare shapes, captured from the code that returned a dict (before the dataclasses), then
+updated on purpose once (issue 21): the new keys `params_active`, `params_source`,
+`params_note`, `flops_for_time`, `pue`, `tdp_watts`, `grid`, `carbon_kg_per_kwh`,
+`finetune`; the
+assumption line `tokens: given (--tokens)`; and `gpt3_175b_params_given`, whose time and
+cost now come from 6·N·D with the N given (the user's count), not from the shape's.
 The CPU entry is left out: its peak is measured on the host, so it differs between hosts.
 """
 
@@ -21,8 +26,11 @@ GOLDEN = json.loads((Path(__file__).parent / "estimate_golden.json").read_text("
 # JSON that users and reports read.
 TOP_KEYS = [
     "params",
+    "params_active",
     "params_counted",
     "params_non_embedding",
+    "params_source",
+    "params_note",
     "tokens",
     "flops_6nd",
     "flops_exact",
@@ -30,6 +38,7 @@ TOP_KEYS = [
     "pf_days",
     "pf_days_6nd",
     "inference_flops_per_token",
+    "flops_for_time",
     "hardware",
     "device_name",
     "devices",
@@ -43,8 +52,13 @@ TOP_KEYS = [
     "usd_per_device_hour",
     "energy_kwh",
     "co2_kg",
+    "pue",
+    "tdp_watts",
+    "grid",
+    "carbon_kg_per_kwh",
     "memory",
     "chinchilla",
+    "finetune",
     "assumptions",
 ]
 MEMORY_KEYS = ["training", "serving", "device_memory_gb"]

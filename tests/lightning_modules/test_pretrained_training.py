@@ -1,0 +1,161 @@
+"""Pretrained Hugging Face models through the real training path: tiny random BERT, GPT-2,
+Llama and ViT folders (``tests/tiny_hf``), trained, checkpointed and restored."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from lightning_modules.pretrained.finetune import parameter_counts
+from lightning_modules.run.init_from import read_checkpoint
+from lightning_modules.run.train import run_training
+from lightning_modules.tasks import restore_task
+from paretolab import settings
+from paretolab.config.io import parse_config
+from paretolab.store import RunStore
+from tests.conftest import queue_run
+from tests.tiny_hf import save_tiny_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("hf")
+    return {k: save_tiny_model(k, root / k) for k in ("bert", "gpt2", "llama", "vit")}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def pretrained_config(folder: Path, task: str = "classification", **sections: dict):
+    data = {"dataset": "bbc_news", "limit_samples": 90, "max_length": 24, "batch_size": 16}
+    raw = {
+        "task": task,
+        "data": {**data, **sections.pop("data", {})},
+        "model": {"pretrained": str(folder), **sections.pop("model", {})},
+        "optim": {"lr": 0.001},
+        "trainer": {"max_epochs": 1, "log_every_n_steps": 1, **sections.pop("trainer", {})},
+        "hardware": {"num_threads": 1},
+        "wandb": {"mode": "disabled"},
+        **sections,
+    }
+    return parse_config(raw)
+
+
+def train(store: RunStore, config) -> tuple[int, Path]:
+    run_id = queue_run(store, config)
+    assert run_training(store, run_id) == "finished", (
+        settings.run_dir(run_id) / "train.log"
+    ).read_text()
+    return run_id, settings.run_dir(run_id)
+
+
+def checkpoint_keys(run_dir: Path) -> set[str]:
+    return set(read_checkpoint(run_dir / "checkpoints" / "best.ckpt")["state_dict"])
+
+
+def test_a_full_fine_tune_records_its_source_and_restores_to_the_same_predictions(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    run_id, run_dir = train(store, pretrained_config(tiny_models["bert"]))
+    latest = store.latest_metrics(run_id)
+    assert {"test_acc", "val_acc", "val_f1"} <= latest.keys()
+    record = __import__("json").loads((run_dir / "pretrained.json").read_text())
+    weights = tiny_models["bert"] / "model.safetensors"
+    assert record["weights"] == {
+        "model.safetensors": hashlib.sha256(weights.read_bytes()).hexdigest()
+    }
+    assert record["model_type"] == "bert" and record["finetune"] == "full"
+    assert record["params_trainable"] == record["params_total"]
+    # The run's tokenizer is the checkpoint's own, saved with the run.
+    assert (run_dir / "tokenizer.json").read_text() and record["kind"] == "folder"
+    saved = read_checkpoint(run_dir / "checkpoints" / "best.ckpt")
+    task = restore_task(saved)
+    batch = {
+        "input_ids": torch.tensor([[2, 40, 41, 3]]),
+        "attention_mask": torch.ones(1, 4, dtype=torch.bool),
+    }
+    again = restore_task(saved)
+    with torch.no_grad():
+        assert torch.equal(task(batch), again(batch))
+    assert parameter_counts(task.model)[0] == record["params_total"]
+
+
+def test_a_lora_checkpoint_holds_the_adapters_and_head_only_and_restores(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    _, full_dir = train(store, pretrained_config(tiny_models["bert"]))
+    config = pretrained_config(tiny_models["bert"], model={"finetune": "lora", "lora": {"r": 4}})
+    run_id, run_dir = train(store, config)
+    keys = checkpoint_keys(run_dir)
+    assert keys and all("lora_" in k or "modules_to_save" in k for k in keys), sorted(keys)[:5]
+    assert any("lora_A" in k for k in keys) and any("classifier" in k for k in keys)
+    full_size = (full_dir / "checkpoints" / "best.ckpt").stat().st_size
+    assert (run_dir / "checkpoints" / "best.ckpt").stat().st_size < 0.2 * full_size
+    task = restore_task(read_checkpoint(run_dir / "checkpoints" / "best.ckpt"))
+    total, trainable = parameter_counts(task.model)
+    assert 0 < trainable < 0.2 * total
+    # A checkpoint that lacks an adapter weight does not load silently.
+    saved = read_checkpoint(run_dir / "checkpoints" / "best.ckpt")
+    saved["state_dict"].pop(next(k for k in saved["state_dict"] if "lora_A" in k))
+    with pytest.raises(RuntimeError, match="does not fit"):
+        restore_task(saved)
+
+
+def test_freezing_keeps_the_embeddings_and_lowest_blocks_as_pretrained(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    config = pretrained_config(
+        tiny_models["bert"], model={"finetune": "freeze", "freeze_layers": 1}, optim={"lr": 0.05}
+    )
+    run_id, run_dir = train(store, config)
+    trained = restore_task(
+        read_checkpoint(run_dir / "checkpoints" / "last.ckpt")
+    ).model.state_dict()
+    original = load_file(tiny_models["bert"] / "model.safetensors")
+
+    def same(name: str) -> bool:
+        key = next(k for k in original if k.endswith(name))
+        return torch.equal(trained[f"bert.{name}"], original[key])
+
+    assert same("embeddings.word_embeddings.weight")
+    assert same("encoder.layer.0.attention.self.query.weight")
+    assert not same("encoder.layer.1.attention.self.query.weight")
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_causal_language_models_fine_tune_on_shakespeare_and_write_samples(
+    store: RunStore, tiny_models: dict[str, Path], kind: str
+) -> None:
+    config = pretrained_config(
+        tiny_models[kind],
+        task="language_modeling",
+        data={"dataset": "shakespeare", "limit_samples": 60, "max_length": 32},
+        generate={"num_samples": 1, "max_new_tokens": 5, "prompt": "to be"},
+    )
+    run_id, run_dir = train(store, config)
+    assert {"val_loss", "val_ppl", "test_loss"} <= store.latest_metrics(run_id).keys()
+    assert (run_dir / "samples.txt").read_text().startswith("--- sample 1 ---\nto be")
+
+
+def test_a_vit_fine_tunes_on_digits_resized_to_its_own_image_size(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    config = pretrained_config(
+        tiny_models["vit"],
+        task="image_classification",
+        data={"dataset": "digits", "limit_samples": 120, "batch_size": 32},
+        model={"finetune": "lora"},
+    )
+    run_id, run_dir = train(store, config)
+    assert "test_acc" in store.latest_metrics(run_id)
+    task = restore_task(read_checkpoint(run_dir / "checkpoints" / "best.ckpt"))
+    pixels = task.pixel_values(torch.rand(2, 1, 8, 8))
+    assert pixels.shape == (2, 3, 16, 16)
