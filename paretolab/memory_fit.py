@@ -17,7 +17,8 @@ import os
 
 from paretolab.config import RunConfig
 from paretolab.costing.memory import GB, TrainingMemory, training_memory
-from paretolab.costing.shapes import ModelShape, full_batch
+from paretolab.costing.shape_sources import config_shape
+from paretolab.costing.shapes import full_batch
 from paretolab.devices import Machine
 from paretolab.errors import UserError
 
@@ -49,7 +50,7 @@ def training_estimate(config: RunConfig) -> TrainingMemory:
     """The config's training memory per process, by part in GB."""
     m = config.model
     image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
-    shape = ModelShape.from_config(config, num_classes=_CLASSES, image_shape=image)
+    shape = config_shape(config, num_classes=_CLASSES, image_shape=image)
     batch = full_batch(shape, config.data.batch_size)
     return training_memory(
         shape,
@@ -66,7 +67,12 @@ def training_estimate(config: RunConfig) -> TrainingMemory:
 def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     """Why the config's training cannot fit in this machine's memory ([] if it may)."""
     limit, where = memory_limit(config, machine)
-    parts = training_estimate(config)
+    try:
+        parts = training_estimate(config)
+    except UserError:
+        if config.model.is_pretrained():
+            return []  # an architecture the cost model doesn't know; nothing to check it by
+        raise
     need = parts.total_gb("selective") * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
@@ -75,11 +81,12 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
         return []
     activations = parts.activations_gb["selective"]
     model = parts.total_gb("selective") - activations
-    lower = (
-        "data.batch_size or data.max_length"
-        if activations > model
-        else "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
-    )
+    if activations > model:
+        lower = "data.batch_size or data.max_length"
+    elif config.model.is_pretrained():
+        lower = "data.batch_size, or choose a smaller checkpoint"
+    else:
+        lower = "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
     per = f" ({ranks} CPU processes of {need / GB / ranks:,.1f} GB)" if ranks > 1 else ""
     return [
         f"training this model needs about {need / GB:,.1f} GB{per} (weights, gradients and "

@@ -62,14 +62,14 @@ def save_tiny_model(kind: str, folder: Path, **overrides: object) -> Path:
             mask_token="[MASK]",
         )
         cfg = tf.BertConfig(vocab_size=tok.get_vocab_size(), num_hidden_layers=2, **small)
-        model = tf.BertModel(cfg)
+        model_class = tf.BertModel
     elif kind == "gpt2":
         tok = _tokenizer(["<|endoftext|>"], bert_style=False)
         fast = tf.PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
         cfg = tf.GPT2Config(
             vocab_size=tok.get_vocab_size(), n_embd=32, n_layer=2, n_head=4, n_positions=128
         )
-        model = tf.GPT2LMHeadModel(cfg)
+        model_class = tf.GPT2LMHeadModel
     elif kind == "llama":
         tok = _tokenizer(["<unk>", "<s>", "</s>"], bert_style=False)
         fast = tf.PreTrainedTokenizerFast(
@@ -84,7 +84,7 @@ def save_tiny_model(kind: str, folder: Path, **overrides: object) -> Path:
             eos_token_id=2,
             **small,
         )
-        model = tf.LlamaForCausalLM(cfg)
+        model_class = tf.LlamaForCausalLM
     elif kind == "t5":
         tok = _tokenizer(["<pad>", "</s>", "<unk>"], bert_style=False)
         fast = tf.PreTrainedTokenizerFast(
@@ -101,10 +101,10 @@ def save_tiny_model(kind: str, folder: Path, **overrides: object) -> Path:
             pad_token_id=0,
             eos_token_id=1,
         )
-        model = tf.T5ForConditionalGeneration(cfg)
+        model_class = tf.T5ForConditionalGeneration
     else:
         raise ValueError(f"unknown tiny model {kind!r}; choose one of {ARCHITECTURES}")
-    model.config.update(overrides)
-    model.save_pretrained(folder)
+    cfg.update(overrides)
+    model_class(cfg).save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder

@@ -18,7 +18,6 @@ process is credited with its share of the CPU's peak.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -31,18 +30,16 @@ import torch
 from lightning.fabric.utilities.throughput import Throughput
 
 from lightning_modules.callbacks.flop_count import (
-    batch_shape,
+    FlopModel,
     count_training_flops,
+    flop_model,
     real_token_count,
-    task_shape,
 )
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
-from paretolab.costing.flops import flops_6nd, training_flops
-from paretolab.costing.params import total_params
+from paretolab.costing.flops import flops_6nd
 from paretolab.costing.peaks import peak_flops
 from paretolab.costing.pricing import spend
-from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -70,7 +67,7 @@ class CostTracker(pl.Callback):
 
     def __init__(self, config: RunConfig, out_dir: Path):
         self.config, self.out_dir = config, Path(out_dir)
-        self.shape: ModelShape | None = None
+        self.counting: FlopModel | None = None
         self._flops_cache: dict[tuple[int, ...], float] = {}
         self.flops = self.tokens = self.samples = self.batches = 0.0
         self._flops_logged = 0.0
@@ -84,7 +81,7 @@ class CostTracker(pl.Callback):
     # ------------------------------------------------------------------ counting
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.shape = task_shape(self.config, pl_module.hparams)
+        self.counting = flop_model(self.config, pl_module)
         self.peak, self.peak_source, self.profile = self._peak(trainer)
         self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
         self._fit_start = time.perf_counter()
@@ -100,7 +97,7 @@ class CostTracker(pl.Callback):
         except Exception:  # a measurement must never fail the run
             log.exception("could not measure FLOPs with FlopCounterMode")
             measured = 0
-        estimated = training_flops(self.shape, batch_shape(self.shape, batch, exact=True))
+        estimated = self.counting.flops(self.counting.batch(batch, True))
         self.measured = {"measured": float(measured), "estimated": estimated}
         self.measure_seconds = time.perf_counter() - start
 
@@ -112,10 +109,10 @@ class CostTracker(pl.Callback):
         batch: Any,
         batch_idx: int,
     ) -> None:
-        b = batch_shape(self.shape, batch)
+        b = self.counting.batch(batch, False)
         key = (b.sequences, b.seq_len, b.target_len)
         if key not in self._flops_cache:
-            self._flops_cache[key] = training_flops(self.shape, b)
+            self._flops_cache[key] = self.counting.flops(b)
         self.flops += self._flops_cache[key]
         self.tokens += b.tokens
         self.samples += b.sequences
@@ -194,7 +191,7 @@ class CostTracker(pl.Callback):
             self._store(trainer)
 
     def _store(self, trainer: pl.Trainer) -> None:
-        if not trainer.is_global_zero or self.shape is None or self._stored:
+        if not trainer.is_global_zero or self.counting is None or self._stored:
             return
         self._stored = True
         report = self.report(trainer.world_size, trainer.num_nodes)
@@ -211,7 +208,7 @@ class CostTracker(pl.Callback):
         for ``world_size`` processes on ``num_nodes`` machines."""
         seconds = time.perf_counter() - self._fit_start
         train_seconds = self.train_seconds()
-        n = total_params(self.shape)
+        n = self.counting.params
         flops = self.flops * world_size
         ratio = (
             self.measured["measured"] / self.measured["estimated"]
@@ -250,7 +247,7 @@ class CostTracker(pl.Callback):
             "batch_measured": self.measured,
             "tokens": "token positions processed, padding included",
             "wall_seconds": "fit time, validation included (the device is held)",
-            "model_shape": dataclasses.asdict(self.shape),
+            **self.counting.basis,
         }
         if self.profile is not None:
             catalog = load_catalog()

@@ -8,13 +8,22 @@ torch's own SDPA formulas for it, which makes the count the same on every device
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
+from lightning_modules.pretrained.flops import (
+    count_pretrained,
+    pretrained_batch,
+    pretrained_training_flops,
+)
 from paretolab.config import RunConfig
+from paretolab.costing.flops import training_flops
+from paretolab.costing.params import total_params
 from paretolab.costing.shapes import BatchShape, ModelShape
 
 _aten = torch.ops.aten
@@ -116,3 +125,40 @@ def real_token_count(batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
     if "input_ids" in batch:  # language modelling: fixed windows, no padding
         return torch.tensor(batch["input_ids"].numel())
     return None
+
+
+@dataclass(frozen=True)
+class FlopModel:
+    """How a run's work is counted: what each batch feeds the model, its training FLOPs,
+    the model's parameters, and what the count rests on (for ``cost.json``)."""
+
+    batch: Callable[[dict[str, torch.Tensor], bool], BatchShape]
+    """``(batch, exact)`` → its shape (``exact``: see ``batch_shape``)."""
+    flops: Callable[[BatchShape], float]
+    params: int
+    basis: dict[str, Any]
+
+
+def flop_model(config: RunConfig, task: torch.nn.Module) -> FlopModel:
+    """The FLOP model of a built task: the cost model's shape for a model paretolab builds,
+    the loaded model's own counts for a pretrained checkpoint (``pretrained.flops``)."""
+    if config.model.is_pretrained():
+        classifier = config.task in ("classification", "regression", "image_classification")
+        counts = count_pretrained(task.model, sequence_head=classifier)
+        return FlopModel(
+            lambda b, exact: pretrained_batch(counts, b),
+            lambda b: pretrained_training_flops(counts, b),
+            counts.params_total,
+            {"pretrained": counts.as_dict()},
+        )
+    return shape_flop_model(task_shape(config, task.hparams))
+
+
+def shape_flop_model(shape: ModelShape) -> FlopModel:
+    """The FLOP model of a from-scratch model: the cost model's exact formula on its shape."""
+    return FlopModel(
+        lambda b, exact: batch_shape(shape, b, exact),
+        lambda b: training_flops(shape, b),
+        total_params(shape),
+        {"model_shape": dataclasses.asdict(shape)},
+    )

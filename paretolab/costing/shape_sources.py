@@ -3,13 +3,13 @@ model's own ``config.json`` when it names one). No torch."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from paretolab.config import RunConfig
 from paretolab.costing.hf_config import shape_from_hf_config
 from paretolab.costing.shapes import ModelShape, check_shape
 from paretolab.errors import UserError
+from paretolab.model_sources import locate
 
 
 def shape_from_numbers(
@@ -69,33 +69,21 @@ def config_shape(
     num_classes: int = 0,
     image_shape: tuple[int, int, int] | None = None,
 ) -> ModelShape:
-    """The shape a run config trains: a pretrained model's own ``config.json`` (its local
-    folder's, or the local Hugging Face cache's for a hub id), else the from-scratch model
-    the config builds.
+    """The shape a run config trains: a pretrained model's own ``config.json`` (wherever
+    ``model_sources.locate`` finds it on this machine: a folder, ``$PARETOLAB_HOME/models``,
+    an installed model package, the Hugging Face cache), else the from-scratch model the
+    config builds.
 
     Raises:
         UserError: the pretrained model's ``config.json`` is not here, unreadable or unknown.
     """
-    pretrained = getattr(config.model, "pretrained", None)
-    if not pretrained:
+    if not config.model.is_pretrained():
         return ModelShape.from_config(config, num_classes=num_classes, image_shape=image_shape)
-    if Path(str(pretrained)).expanduser().is_dir():
-        return shape_from_hf_config(pretrained, seq_len=config.data.max_length)
-    cached = _cached_hub_config(str(pretrained), getattr(config.model, "revision", None))
-    if cached is None:
+    name = config.model.pretrained or ""
+    source = locate(name, config.model.revision)
+    if source.folder is None:
         raise UserError(
-            f"model.pretrained={pretrained!r}: its config.json is not on this machine (the "
+            f"model.pretrained={name!r}: its config.json is not on this machine (the "
             "estimate reads no network); download the model, or price it with --hf-config"
         )
-    return shape_from_hf_config(cached, seq_len=config.data.max_length)
-
-
-def _cached_hub_config(repo_id: str, revision: str | None) -> str | None:
-    """The hub model's ``config.json`` in the local Hugging Face cache (no download)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    try:
-        found = try_to_load_from_cache(repo_id, "config.json", revision=revision)
-    except ValueError:  # not a repository id
-        return None
-    return found if isinstance(found, str) else None
+    return shape_from_hf_config(str(source.folder), seq_len=config.data.max_length)

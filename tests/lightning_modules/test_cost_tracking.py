@@ -126,9 +126,10 @@ def test_ddp_bills_every_gpu_but_each_cpu_machine_once(profile: str, billed: int
     import time
 
     from lightning_modules.callbacks.cost_tracking import CostTracker
+    from lightning_modules.callbacks.flop_count import shape_flop_model
 
     tracker = CostTracker(tiny_config(), tmp_path)
-    tracker.shape = shape("encoder_classifier", "classes", num_classes=5)
+    tracker.counting = shape_flop_model(shape("encoder_classifier", "classes", num_classes=5))
     tracker.flops, tracker.tokens, tracker.samples = 1e12, 1e6, 1e4
     tracker.peak, tracker.peak_source, tracker.profile = 1e14, "test", profile
     tracker._fit_start = time.perf_counter() - 3600.0  # one hour of fit

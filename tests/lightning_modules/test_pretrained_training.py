@@ -74,6 +74,9 @@ def test_a_full_fine_tune_records_its_source_and_restores_to_the_same_prediction
     }
     assert record["model_type"] == "bert" and record["finetune"] == "full"
     assert record["params_trainable"] == record["params_total"]
+    # The cost figures count the loaded model's own parameters, exactly.
+    assert latest["cost/params"].value == record["params_total"]
+    assert latest["cost/flops_ratio"].value == pytest.approx(1.0, abs=0.1)
     # The run's tokenizer is the checkpoint's own, saved with the run.
     assert (run_dir / "tokenizer.json").read_text() and record["kind"] == "folder"
     saved = read_checkpoint(run_dir / "checkpoints" / "best.ckpt")
