@@ -7,6 +7,7 @@ import torch
 
 from lightning_modules.data.modules.pretrained_seq2seq import LABEL_PAD, PretrainedSeq2SeqData
 from lightning_modules.inspection.loading import load_run
+from lightning_modules.pretrained.export import export_model
 from lightning_modules.run.init_from import read_checkpoint
 from lightning_modules.run.train import run_training
 from lightning_modules.tasks.pretrained_seq2seq import PretrainedSeq2SeqTask
@@ -91,7 +92,9 @@ def test_a_tiny_t5_fine_tunes_on_copy_and_its_checkpoint_restores(
 
 
 @pytest.mark.slow
-def test_a_lora_t5_run_checkpoints_its_adapters_only(store: RunStore, t5: Path) -> None:
+def test_a_lora_t5_run_checkpoints_its_adapters_only_and_exports_merged(
+    store: RunStore, t5: Path, tmp_path: Path
+) -> None:
     full = queue_run(store, t5_copy_config(t5, "full"))
     lora = queue_run(store, t5_copy_config(t5, "lora", num_beams=1))
     assert run_training(store, full) == "finished", store.get_run(full).error
@@ -104,3 +107,17 @@ def test_a_lora_t5_run_checkpoints_its_adapters_only(store: RunStore, t5: Path) 
     assert path.stat().st_size < full_size / 3
     loaded = load_run(lora, "last", store)  # the frozen weights come from the T5 folder
     assert type(loaded.task.model).__name__ == "PeftModelForSeq2SeqLM"
+    batch = {
+        "source": torch.tensor([loaded.tokenizer.encode("4321").ids]),
+        "source_mask": torch.ones(1, 4, dtype=torch.bool),
+        "target_in": torch.tensor([[0, 5, 6]]),
+    }
+    with torch.no_grad():
+        expected = loaded.task(batch)
+    export_model(lora, tmp_path / "export", "last", store)  # merges the adapters
+    from transformers import AutoModelForSeq2SeqLM
+
+    exported = AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "export").eval()
+    with torch.no_grad():
+        got = exported(input_ids=batch["source"], decoder_input_ids=batch["target_in"]).logits
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
