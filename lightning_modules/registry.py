@@ -194,5 +194,10 @@ for _name, _modules in {
         f"{_DATA}.image_classification:ImageClassificationData",
         _image_classes,
     ),
+    "seq2seq": TaskModules(
+        f"{_TASKS}.pretrained_seq2seq:PretrainedSeq2SeqTask",
+        f"{_DATA}.pretrained_seq2seq:PretrainedSeq2SeqData",
+        _seq2seq,
+    ),
 }.items():
     register(_name, _modules, family="pretrained")

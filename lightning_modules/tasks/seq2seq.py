@@ -17,6 +17,7 @@ import sacrebleu
 import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
+from torch import nn
 
 from lightning_modules.models.config import TransformerConfig
 from lightning_modules.models.seq2seq import EncoderDecoder
@@ -53,13 +54,20 @@ class Seq2SeqTask(OptimizedTask):
         super().__init__()
         self.save_hyperparameters()
         self.config: RunConfig = parse_config(config)
-        shape = TransformerConfig.from_run(self.config, source_vocab, target_vocab=target_vocab)
-        self.model = EncoderDecoder(shape)
+        self.model = self.build_model(source_vocab, target_vocab)
         # Set by build_task after the data module's setup: decoded text for BLEU and samples.
         self.source_tokenizer: Tokenizer | None = None
         self.target_tokenizer: Tokenizer | None = None
         self.translations_path: Path | None = None
         self._reset_outputs()
+
+    # The label id that marks padding (no token): cross-entropy ignores it.
+    label_pad = 0
+
+    def build_model(self, source_vocab: int, target_vocab: int) -> nn.Module:
+        """The network: a Transformer encoder–decoder sized by the config."""
+        shape = TransformerConfig.from_run(self.config, source_vocab, target_vocab=target_vocab)
+        return EncoderDecoder(shape)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Teacher-forced logits ``(B, T, target_vocab)``."""
@@ -67,7 +75,9 @@ class Seq2SeqTask(OptimizedTask):
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         logits = self(batch)
-        loss = F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=0)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=self.label_pad
+        )
         self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 
@@ -94,18 +104,19 @@ class Seq2SeqTask(OptimizedTask):
     def _evaluate(self, batch: dict[str, torch.Tensor], num_beams: int, keep_sources: bool) -> None:
         """Accumulate the batch's metrics; ``keep_sources`` also decodes the source texts
         (only the test translations artifact shows them)."""
-        labels = batch["labels"]  # (B, T), 0 after the end token
+        labels = batch["labels"]  # (B, T), label_pad after the end token
         logits = self(batch)
-        real = labels != 0
+        real = labels != self.label_pad
         out = self._outputs
         out["loss_sum"] += F.cross_entropy(
-            logits.flatten(0, 1), labels.flatten(), ignore_index=0, reduction="sum"
+            logits.flatten(0, 1), labels.flatten(), ignore_index=self.label_pad, reduction="sum"
         ).item()
         out["tokens"] += int(real.sum())
         out["tokens_right"] += int(((logits.argmax(-1) == labels) & real).sum())
         predicted = self.decode(batch, num_beams)
         width = max(predicted.shape[1], labels.shape[1])
-        exact = (_pad_to(predicted, width) == _pad_to(labels, width)).all(dim=1)  # (B,)
+        pad = self.label_pad
+        exact = (_pad_to(predicted, width, pad) == _pad_to(labels, width, pad)).all(dim=1)  # (B,)
         out["exact"] += exact.tolist()
         out["groups"] += batch["group"].tolist()
         out["hypotheses"] += self._text(predicted)
@@ -181,7 +192,7 @@ class Seq2SeqTask(OptimizedTask):
         for row in ids.tolist():
             if self.hparams.eos_id in row:
                 row = row[: row.index(self.hparams.eos_id)]
-            rows.append(row)
+            rows.append([t for t in row if t >= 0])  # a negative label_pad is no token
         return tokenizer.decode_batch(rows, skip_special_tokens=True)
 
     def _reset_outputs(self) -> None:
@@ -197,5 +208,5 @@ class Seq2SeqTask(OptimizedTask):
         }
 
 
-def _pad_to(ids: torch.Tensor, width: int) -> torch.Tensor:
-    return F.pad(ids, (0, width - ids.shape[1]))
+def _pad_to(ids: torch.Tensor, width: int, value: int = 0) -> torch.Tensor:
+    return F.pad(ids, (0, width - ids.shape[1]), value=value)
