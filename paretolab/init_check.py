@@ -12,6 +12,7 @@ from pathlib import Path
 
 from paretolab import settings
 from paretolab.config import RunConfig
+from paretolab.config.io import parse_config
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import FINISHED, RunStore
 
@@ -68,5 +69,26 @@ def check_init_from(config: RunConfig, store: RunStore) -> Path | None:
         ) from None
     if run.status != FINISHED:
         raise UserError(f"{field}: run {n} is {run.status}, not finished; {_WHY_NOT[run.status]}")
+    _check_pretrained_source(config, parse_config(run.config), field)
     kind = config.model.init_checkpoint
     return checkpoint_path(settings.run_dir(n), n, kind, field, "model.init_checkpoint")
+
+
+def _check_pretrained_source(config: RunConfig, theirs: RunConfig, field: str) -> None:
+    """A pretrained run starts from a run of the same checkpoint, fine-tuned the same way
+    as to LoRA: a LoRA run saved its adapters only, which fit adapters only."""
+    ours = config.model
+    if not (ours.is_pretrained() or theirs.model.is_pretrained()):
+        return
+    if ours.pretrained != theirs.model.pretrained:
+        raise UserError(
+            f"{field}: that run fine-tuned {theirs.model.pretrained or 'a model of its own'}, "
+            f"this one {ours.pretrained or 'a model of its own'}; start from a run of the same "
+            "model.pretrained"
+        )
+    if (ours.finetune == "lora") != (theirs.model.finetune == "lora"):
+        raise UserError(
+            f"{field}: that run's finetune is {theirs.model.finetune}, this one's "
+            f"{ours.finetune}; a LoRA run's checkpoint holds adapters only: use the same kind, "
+            "or export it merged (`paretolab export-model`) and set model.pretrained to the folder"
+        )

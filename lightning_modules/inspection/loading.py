@@ -109,7 +109,9 @@ def load_run(
         task=task,
         work_dir=work_dir,
         fold=fold,
-        tokenizer=None if config.model.family == "vit" else _tokenizer(work_dir, TOKENIZER_FILE),
+        tokenizer=None
+        if config.task == "image_classification"
+        else _tokenizer(work_dir, TOKENIZER_FILE),
     )
     if config.task == "seq2seq":
         loaded.target_tokenizer = _tokenizer(work_dir, TARGET_TOKENIZER_FILE)

@@ -84,6 +84,8 @@ class InitSource:
         self, own: dict[str, torch.Tensor], saved: dict[str, torch.Tensor], config: RunConfig
     ) -> dict[str, torch.Tensor]:
         """The saved tensors to load into ``own``'s keys (``config``: the new run's)."""
+        if self.config.model.finetune == "lora":  # its checkpoint: the adapters and head only
+            return self._match_adapters(own, saved)
         own_modules, saved_modules = _by_module(own), _by_module(saved)
         loaded: dict[str, torch.Tensor] = {}
         for module in [m for m in own_modules if m in saved_modules]:
@@ -104,6 +106,20 @@ class InitSource:
                 "run of the same model.family"
             )
         return loaded
+
+    def _match_adapters(
+        self, own: dict[str, torch.Tensor], saved: dict[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
+        """Every adapter and head tensor of a LoRA run, each fitting this model's (the frozen
+        rest is the same checkpoint's, read from its folder)."""
+        for key, tensor in saved.items():
+            if _shape(own.get(key)) != _shape(tensor):
+                mine = "missing here" if key not in own else f"{_shape(own[key])} here"
+                raise UserError(
+                    f"{self.field}: {key} is {_shape(tensor)} in run {self.run_id} but "
+                    f"{mine}; use run {self.run_id}'s model.lora settings"
+                )
+        return dict(saved)
 
     def _hint(self, config: RunConfig) -> str:
         """Which settings to change so the new model has run N's shapes."""

@@ -131,10 +131,19 @@ class PretrainedLanguageModelTask(PretrainedWeights, LanguageModelTask):
     ) -> torch.Tensor:
         # transformers' sampler draws from the global generator: seed it from ours.
         torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
+        # A learned position table ends somewhere (GPT-2: n_positions): stop there.
+        limit = getattr(self.model.config, "max_position_embeddings", None) or getattr(
+            self.model.config, "n_positions", None
+        )
+        room = (
+            cfg.max_new_tokens
+            if limit is None
+            else min(cfg.max_new_tokens, limit - prompt.shape[1])
+        )
         return self.model.generate(
             input_ids=prompt,
             attention_mask=torch.ones_like(prompt),
-            max_new_tokens=cfg.max_new_tokens,
+            max_new_tokens=max(room, 1),
             do_sample=cfg.temperature > 0,
             temperature=cfg.temperature or None,
             top_k=cfg.top_k,

@@ -160,5 +160,40 @@ def test_a_vit_fine_tunes_on_digits_resized_to_its_own_image_size(
     run_id, run_dir = train(store, config)
     assert "test_acc" in store.latest_metrics(run_id)
     task = restore_task(read_checkpoint(run_dir / "checkpoints" / "best.ckpt"))
-    pixels = task.pixel_values(torch.rand(2, 1, 8, 8))
+    images = torch.rand(2, 1, 8, 8)
+    pixels = task.pixel_values(images)
     assert pixels.shape == (2, 3, 16, 16)
+    # Exported with its adapters merged, it classifies the same without paretolab.
+    from transformers import AutoModelForImageClassification
+
+    from lightning_modules.pretrained.export import export_model
+
+    export_model(run_id, run_dir.parent / "exported", store=store)
+    plain = AutoModelForImageClassification.from_pretrained(run_dir.parent / "exported").eval()
+    with torch.no_grad():
+        expected = task({"pixels": images})
+        assert torch.allclose(plain(pixel_values=pixels).logits, expected, atol=1e-5)
+
+
+def test_init_from_continues_a_pretrained_run_of_the_same_kind(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    from paretolab.errors import UserError
+    from paretolab.init_check import check_init_from
+
+    lora = {"finetune": "lora", "lora": {"r": 4}}
+    first, first_dir = train(store, pretrained_config(tiny_models["bert"], model=lora))
+    second = pretrained_config(tiny_models["bert"], model={**lora, "init_from": first})
+    run_id, _ = train(store, second)
+    assert f"loaded 10 tensors from run {first}" in store.get_run(run_id).notes
+    full = pretrained_config(tiny_models["bert"], model={"init_from": first})
+    with pytest.raises(UserError, match="a LoRA run's checkpoint holds adapters only"):
+        check_init_from(full, store)
+    other = pretrained_config(
+        tiny_models["gpt2"],
+        "language_modeling",
+        model={"init_from": first},
+        data={"dataset": "shakespeare"},
+    )
+    with pytest.raises(UserError, match="start from a run of the same model.pretrained"):
+        check_init_from(other, store)
