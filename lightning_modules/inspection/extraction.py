@@ -12,6 +12,7 @@ Examples are batched with padding, and every map is cut back to the example's ow
 padded keys get exactly zero weight, which is checked, so nothing is lost by the cut.
 Encoder–decoder runs first generate the target greedily, then run one teacher-forced
 explicit pass over source and generated target for decoder self- and cross-attention.
+Pretrained (Hugging Face) runs take an eager-attention pass instead (``pretrained``).
 """
 
 from __future__ import annotations
@@ -54,10 +55,15 @@ def extract_batch(
     """
     if not examples:
         raise ValueError("no examples to extract")
-    wants_pixels = run.family == "vit"
+    wants_pixels = run.reads_images
     if any((ex.pixels is not None) != wants_pixels for ex in examples):
         raise ValueError(f"a {run.family} run needs {'images' if wants_pixels else 'token ids'}")
     with run.lock:
+        if run.family == "pretrained":
+            # Imported here: that module builds on this one's helpers.
+            from lightning_modules.inspection.pretrained import pretrained_maps
+
+            return pretrained_maps(run, examples, check_fast_path)
         if run.family == "vit":
             return _vit(run, examples, check_fast_path)
         if run.family == "encoder_decoder":
