@@ -21,6 +21,7 @@ from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.pretrained.finetune import apply_finetune
 from lightning_modules.pretrained.kinds import kind_for
 from lightning_modules.registry import build_data_module, build_task
+from paretolab.cli import main
 from paretolab.errors import UserError
 from tests.conftest import TrainedRuns
 from tests.pretrained_runs import pretrained_config, tiny_folder
@@ -160,3 +161,35 @@ def _png(tmp_path: Path) -> Path:
     path = tmp_path / "digit.png"
     Image.new("L", (8, 8), color=200).save(path)
     return path
+
+
+@pytest.mark.slow
+def test_the_command_writes_a_pretrained_runs_arrays(
+    pretrained_runs: TrainedRuns, tmp_path: Path, capsys
+) -> None:
+    run_id = pretrained_runs.ids["bert"]
+    out = tmp_path / "maps.npz"
+    assert main(["attention", str(run_id), "--text", "oil prices rose", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == str(out) and "prediction: " in captured.err
+    with np.load(out, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    assert str(arrays["family"]) == "pretrained" and str(arrays["task"]) == "classification"
+    assert arrays["tokens"][0] == "[CLS]" and arrays["tokens"][-1] == "[SEP]"
+    T = len(arrays["tokens"])
+    assert arrays["attention"].shape == (2, 4, T, T) and arrays["saliency"].shape == (T,)
+    assert float(arrays["fast_path_max_diff"]) < TOLERANCE
+    assert main(["attention", str(run_id), "--sample", "1", "--out", str(out)]) == 0
+    assert "val sample 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_an_image_for_a_text_run_is_one_line_and_exit_code_2(
+    pretrained_runs: TrainedRuns, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "maps.npz"
+    argv = ["attention", str(pretrained_runs.ids["llama"]), "--image", str(_png(tmp_path))]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paretolab: error:") and "reads text, not images" in err
+    assert err.count("\n") == 1 and not out.exists()
