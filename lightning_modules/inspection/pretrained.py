@@ -25,7 +25,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from lightning_modules.data.tokenization import CLS
-from lightning_modules.inspection import extraction as shared
+from lightning_modules.inspection import batching
 from lightning_modules.inspection.inputs import Example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.inspection.maps import AttentionMaps
@@ -85,7 +85,7 @@ def leaf_output(module: nn.Module) -> Iterator[dict[str, torch.Tensor]]:
 def _texts(
     run: LoadedRun, model: nn.Module, examples: Sequence[Example], check: bool
 ) -> list[AttentionMaps]:
-    ids, mask = shared._pad([ex.ids for ex in examples])
+    ids, mask = batching.pad([ex.ids for ex in examples])
     inputs = {"input_ids": ids, "attention_mask": mask.long()}
     explain = run.task_name in EXPLAINED_TASKS
     logits, weights, saliency = _eager_pass(model, model.get_input_embeddings(), inputs, explain)
@@ -94,9 +94,9 @@ def _texts(
     results = []
     for b, ex in enumerate(examples):
         n = len(ex.ids)
-        diff = shared._max_diff(logits, fast, b, n if logits.dim() == 3 else None)
+        diff = batching.max_diff(logits, fast, b, n if logits.dim() == 3 else None)
         tokens = [run.tokenizer.id_to_token(i) for i in ex.ids.tolist()]
-        maps = shared._maps(run, ex, tokens, shared._trim(weights, b, n, n), diff)
+        maps = batching.base_maps(run, ex, tokens, batching.trim(weights, b, n, n), diff)
         maps.special = np.isin(ex.ids.numpy(), list(specials))
         maps.prediction = _prediction(run, logits[b], n)
         if saliency is not None:
@@ -121,9 +121,9 @@ def _images(
     results = []
     for b, ex in enumerate(examples):
         n = len(tokens)
-        maps = shared._maps(run, ex, tokens, shared._trim(weights, b, n, n), 0.0)
-        maps.fast_path_max_diff = shared._max_diff(logits, fast, b)
-        maps.prediction = shared._class_prediction(logits[b], names)
+        maps = batching.base_maps(run, ex, tokens, batching.trim(weights, b, n, n), 0.0)
+        maps.fast_path_max_diff = batching.max_diff(logits, fast, b)
+        maps.prediction = batching.class_prediction(logits[b], names)
         maps.saliency, maps.saliency_signed = (s[b].numpy() for s in saliency)
         maps.image, maps.patch_grid = shown[b].numpy(), (rows, cols)
         results.append(maps)
@@ -140,7 +140,7 @@ def _eager_pass(
         return out.logits, torch.stack(out.attentions), None
     with eager_attention(model), leaf_output(embeddings) as embedded, torch.enable_grad():
         out = model(**inputs, output_attentions=True)
-        saliency = input_x_gradient(embedded["output"], shared._score(out.logits))
+        saliency = input_x_gradient(embedded["output"], batching.score(out.logits))
     return out.logits.detach(), torch.stack(out.attentions).detach(), saliency
 
 
@@ -162,7 +162,7 @@ def special_ids(tokenizer: Tokenizer) -> set[int]:
 def _prediction(run: LoadedRun, logits: torch.Tensor, n: int) -> str:
     """Class, value or next token (``logits`` of one example)."""
     if run.task_name == "classification":
-        return shared._class_prediction(logits, run.task.hparams.class_names)
+        return batching.class_prediction(logits, run.task.hparams.class_names)
     if run.task_name == "regression":
         return f"{float(logits[0]) * run.task.target_std + run.task.target_mean:.4g}"
     return run.tokenizer.id_to_token(int(logits[n - 1].argmax()))
