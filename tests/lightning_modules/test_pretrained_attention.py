@@ -9,6 +9,7 @@ import pytest
 import torch
 import transformers
 
+from lightning_modules.data.tokenization import TOKENIZER_FILE, load_tokenizer
 from lightning_modules.inspection import (
     DatasetSamples,
     extract,
@@ -23,7 +24,7 @@ from lightning_modules.pretrained.kinds import kind_for
 from lightning_modules.registry import build_data_module, build_task
 from paretolab.cli import main
 from paretolab.errors import UserError
-from tests.conftest import TrainedRuns
+from tests.conftest import REPO, TrainedRuns
 from tests.pretrained_runs import pretrained_config, tiny_folder
 
 TOLERANCE = 1e-5
@@ -35,9 +36,11 @@ def independent_eager(run: LoadedRun) -> torch.nn.Module:
     folder, config = Path(run.config.model.pretrained), run.config
     kind = kind_for(config.task)
     extra = {}
-    if config.task == "classification" or config.task == "image_classification":
+    if config.task in ("classification", "image_classification"):
         names = run.task.hparams.class_names
         extra = {"num_labels": len(names), "ignore_mismatched_sizes": True}
+    elif config.task == "regression":
+        extra = {"num_labels": 1, "ignore_mismatched_sizes": True}
     auto = getattr(transformers, kind.auto_class)
     model = auto.from_pretrained(folder, attn_implementation="eager", **extra)
     model = apply_finetune(model, config.model, kind)
@@ -119,7 +122,8 @@ def built_run(tmp_path: Path, kind: str, task: str, data: dict) -> LoadedRun:
     module = build_data_module(config, tmp_path / "run")
     module.setup("fit")
     task_module = build_task(config, module).eval()
-    tokenizer = getattr(module, "tokenizer", None)
+    saved = tmp_path / "run" / TOKENIZER_FILE  # the checkpoint's, saved as training saves it
+    tokenizer = load_tokenizer(saved) if saved.is_file() else None
     return LoadedRun(0, "best", tmp_path, 0, config, task_module, tmp_path / "run", None, tokenizer)
 
 
@@ -153,6 +157,24 @@ def test_a_vit_gives_patch_maps_with_its_cls_token(tmp_path: Path, monkeypatch) 
         text_example(run, "a digit")
     png = _png(tmp_path)
     assert extract(run, image_example(run, png)).image.shape == (3, 16, 16)
+
+
+def test_a_regressor_shows_its_value_on_the_data_scale(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    data = {
+        "dataset": "file",
+        "path": str(REPO / "examples" / "data" / "number_values.csv"),
+        "text_column": "text",
+        "label_column": "value",
+        "max_length": 16,
+    }
+    run = built_run(tmp_path, "bert", "regression", data)
+    example = text_example(run, "two hundred and twelve")
+    maps = extract(run, example)
+    logits = assert_maps_are_the_models(run, maps, {"input_ids": example.ids[None]})
+    value = float(logits[0]) * run.task.target_std + run.task.target_mean
+    assert float(maps.prediction) == pytest.approx(value, rel=1e-3)
+    assert maps.saliency.shape == (len(maps.tokens),)
 
 
 def _png(tmp_path: Path) -> Path:
