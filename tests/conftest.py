@@ -145,3 +145,7 @@ def _use_home(mp: pytest.MonkeyPatch, home: Path) -> None:
     mp.setenv("PARETOLAB_HOME", str(home))
     mp.delenv("PARETOLAB_DB_URL", raising=False)
     mp.setenv("WANDB_SILENT", "true")
+
+
+# Pretrained (Hugging Face) runs for the attention tests; imported last: it builds on the above.
+from tests.pretrained_runs import pretrained_runs  # noqa: E402, F401

@@ -42,12 +42,12 @@ checkpoint = c2.radio(
     horizontal=True,
     key=f"attn_checkpoint_{run_id}",
 )
-family = run_services.get_run(run_id).config["model"]["family"]
+reads_images = run_services.get_run(run_id).config["task"] == "image_classification"
 
 
 def pick_maps():
     """The input chosen on the page, run through the model (None until there is one)."""
-    typed = "uploaded image" if family == "vit" else "typed text"
+    typed = "uploaded image" if reads_images else "typed text"
     kind = st.radio("Input", ["dataset sample", typed], horizontal=True, key="attn_input")
     if kind == "dataset sample":
         s1, s2 = st.columns(2)
@@ -88,10 +88,12 @@ if maps.reference:
 st.markdown(f"{maps.source} · {answer}")
 for note in maps.notes:
     st.caption(f"Note: {note}.")
+eager = " (transformers' eager attention)" if maps.family == "pretrained" else ""
 st.info(
-    "These weights come from the explicit softmax path — softmax(QKᵀ/√d) materialised — run "
-    f"on this run's trained weights ({maps.run}). On this input it reproduces the outputs of "
-    f"the fast path that training uses to within {maps.fast_path_max_diff:.1e}. Attention "
+    f"These weights come from the explicit softmax path{eager} — softmax(QKᵀ/√d) "
+    f"materialised — run on this run's trained weights ({maps.run}). On this input it "
+    "reproduces the outputs of the fast path that training uses to within "
+    f"{maps.fast_path_max_diff:.1e}. Attention "
     "shows where each position drew information from, not why the model decided: attention "
     "is not an explanation (Jain & Wallace 2019; Wiegreffe & Pinter 2019). Padding is never "
     "shown.",

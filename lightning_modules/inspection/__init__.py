@@ -6,8 +6,9 @@
     save_npz(maps, "attention.npz")
 
 ``loading`` (run + checkpoint → model and tokenizers), ``inputs`` (samples, text,
-images), ``extraction`` (``extract``: the explicit-path pass), ``rollout``, ``saliency``, ``maps``
-(the result and its ``.npz`` arrays), ``cli`` (``paretolab attention``).
+images), ``extraction`` (``extract``: the explicit-path pass), ``pretrained`` (its
+eager-attention form for Hugging Face models), ``batching`` (what both share), ``rollout``,
+``saliency``, ``maps`` (the result and its ``.npz`` arrays), ``cli`` (``paretolab attention``).
 
 The names below load on first use: ``paretolab`` imports ``inspection.cli`` to build its
 parser, and that must not pull in torch (every command, ``--help`` included, would wait).

@@ -12,6 +12,7 @@ Examples are batched with padding, and every map is cut back to the example's ow
 padded keys get exactly zero weight, which is checked, so nothing is lost by the cut.
 Encoder–decoder runs first generate the target greedily, then run one teacher-forced
 explicit pass over source and generated target for decoder self- and cross-attention.
+Pretrained (Hugging Face) runs take an eager-attention pass instead (``pretrained``).
 """
 
 from __future__ import annotations
@@ -21,16 +22,25 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from lightning_modules.data.tokenization import CLS, MASK, SEP
+from lightning_modules.data.tokenization import CLS, MASK
+from lightning_modules.inspection.batching import (
+    SPECIAL,
+    base_maps,
+    class_prediction,
+    fast_outputs,
+    max_diff,
+    pad,
+    score,
+    trim,
+)
 from lightning_modules.inspection.inputs import Example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.inspection.maps import AttentionMaps
+from lightning_modules.inspection.pretrained import pretrained_maps
 from lightning_modules.inspection.rollout import attention_rollout
 from lightning_modules.inspection.saliency import captured_output, input_x_gradient
 from lightning_modules.models.seq2seq import Seq2SeqAttention
 from lightning_modules.models.seq2seq_decoding import greedy_decode
-
-SPECIAL = (CLS, SEP)  # what the views can hide; [MASK] and [UNK] stand for real content
 
 
 def extract(run: LoadedRun, example: Example, check_fast_path: bool = True) -> AttentionMaps:
@@ -54,10 +64,12 @@ def extract_batch(
     """
     if not examples:
         raise ValueError("no examples to extract")
-    wants_pixels = run.family == "vit"
+    wants_pixels = run.reads_images
     if any((ex.pixels is not None) != wants_pixels for ex in examples):
         raise ValueError(f"a {run.family} run needs {'images' if wants_pixels else 'token ids'}")
     with run.lock:
+        if run.family == "pretrained":
+            return pretrained_maps(run, examples, check_fast_path)
         if run.family == "vit":
             return _vit(run, examples, check_fast_path)
         if run.family == "encoder_decoder":
@@ -68,7 +80,7 @@ def extract_batch(
 def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     """Encoder classifiers, regressors, masked LMs and decoder-only LMs."""
     model, task = run.model, run.task_name
-    ids, mask = _pad([ex.ids for ex in examples])
+    ids, mask = pad([ex.ids for ex in examples])
     saliency = None
     if task in ("language_modeling", "masked_lm"):
         # Compared: the stack's hidden states at every position. The vocabulary head (the
@@ -76,21 +88,21 @@ def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atte
         stack = model.stack if task == "language_modeling" else model.encoder
         inputs = (ids,) if task == "language_modeling" else (ids, mask)
         outputs, weights = stack(*inputs, return_weights=True)  # (B, T, d)
-        fast = _fast(check, stack, *inputs)
+        fast = fast_outputs(check, stack, *inputs)
         fast = fast[0] if fast is not None else None
     else:
         with captured_output(model.encoder.embed) as embedded, torch.enable_grad():
             hidden, weights = model.encoder(ids, mask, return_weights=True)
             outputs = model.head(model.pool(hidden, mask))  # (B, classes)
-            saliency = input_x_gradient(embedded["output"], _score(outputs))
-        outputs, fast = outputs.detach(), _fast(check, model, ids, mask)
+            saliency = input_x_gradient(embedded["output"], score(outputs))
+        outputs, fast = outputs.detach(), fast_outputs(check, model, ids, mask)
     stacked = torch.stack(weights)  # (L, B, H, T, T)
     results = []
     for b, ex in enumerate(examples):
         n = len(ex.ids)
-        diff = _max_diff(outputs, fast, b, n if outputs.dim() == 3 else None)
+        diff = max_diff(outputs, fast, b, n if outputs.dim() == 3 else None)
         tokens = [run.tokenizer.id_to_token(i) for i in ex.ids.tolist()]
-        maps = _maps(run, ex, tokens, _trim(stacked, b, n, n), diff)
+        maps = base_maps(run, ex, tokens, trim(stacked, b, n, n), diff)
         maps.prediction = _text_prediction(run, outputs[b], ex.ids, n)
         if saliency is not None:
             maps.saliency, maps.saliency_signed = (s[b, :n].numpy() for s in saliency)
@@ -105,8 +117,8 @@ def _vit(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atten
     with captured_output(model.drop) as embedded, torch.enable_grad():
         hidden, weights = model.encode(pixels, return_weights=True)
         logits = model.head(hidden[:, 0])  # (B, classes)
-        l2, signed = input_x_gradient(embedded["output"], _score(logits))
-    logits, fast = logits.detach(), _fast(check, model, pixels)
+        l2, signed = input_x_gradient(embedded["output"], score(logits))
+    logits, fast = logits.detach(), fast_outputs(check, model, pixels)
     stacked = torch.stack(weights)  # (L, B, H, 1 + P, 1 + P)
     patch = run.config.model.patch_size
     rows, cols = pixels.shape[2] // patch, pixels.shape[3] // patch
@@ -115,8 +127,8 @@ def _vit(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atten
     results = []
     for b, ex in enumerate(examples):
         n = len(tokens)
-        maps = _maps(run, ex, tokens, _trim(stacked, b, n, n), _max_diff(logits, fast, b))
-        maps.prediction = _class_prediction(logits[b], names)
+        maps = base_maps(run, ex, tokens, trim(stacked, b, n, n), max_diff(logits, fast, b))
+        maps.prediction = class_prediction(logits[b], names)
         maps.saliency, maps.saliency_signed = l2[b].numpy(), signed[b].numpy()
         maps.image, maps.patch_grid = ex.pixels.numpy(), (rows, cols)
         results.append(maps)
@@ -125,13 +137,13 @@ def _vit(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atten
 
 def _seq2seq(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     model, h = run.model, run.task.hparams
-    source, source_mask = _pad([ex.ids for ex in examples])
+    source, source_mask = pad([ex.ids for ex in examples])
     generated = greedy_decode(model, source, source_mask, h.bos_id, h.eos_id, h.max_target_tokens)
     bos = torch.full((len(examples), 1), h.bos_id, dtype=torch.long)
     target_in = torch.cat([bos, generated[:, :-1]], dim=1)  # (B, U): teacher forcing
     attention = Seq2SeqAttention()
     logits = model(source, source_mask, target_in, attention)
-    fast = _fast(check, model, source, source_mask, target_in)
+    fast = fast_outputs(check, model, source, source_mask, target_in)
     encoder, decoder, cross = (
         torch.stack(w) for w in (attention.encoder, attention.decoder, attention.cross)
     )  # (L, B, H, T_q, T_k) each
@@ -142,92 +154,18 @@ def _seq2seq(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[A
         n_out = out.index(h.eos_id) + 1 if h.eos_id in out else len(out)
         out = out[:n_out]
         tokens = [run.tokenizer.id_to_token(i) for i in ex.ids.tolist()]
-        diff = _max_diff(logits, fast, b, n_out)
-        maps = _maps(run, ex, tokens, _trim(encoder, b, n_src, n_src), diff)
+        diff = max_diff(logits, fast, b, n_out)
+        maps = base_maps(run, ex, tokens, trim(encoder, b, n_src, n_src), diff)
         maps.target_tokens = [target_tok.id_to_token(i) for i in [h.bos_id, *out[:-1]]]
         maps.output_tokens = [target_tok.id_to_token(i) for i in out]
         maps.target_special = np.isin(maps.target_tokens, SPECIAL)
-        maps.decoder_attention = _trim(decoder, b, n_out, n_out)
-        maps.cross_attention = _trim(cross, b, n_out, n_src)
+        maps.decoder_attention = trim(decoder, b, n_out, n_out)
+        maps.cross_attention = trim(cross, b, n_out, n_src)
         maps.decoder_rollout = attention_rollout(maps.decoder_attention)
         words = out[:-1] if out[-1] == h.eos_id else out
         maps.prediction = target_tok.decode(words, skip_special_tokens=True)
         results.append(maps)
     return results
-
-
-def _maps(
-    run: LoadedRun, ex: Example, tokens: list[str], attention: np.ndarray, diff: float
-) -> AttentionMaps:
-    """The fields every family shares; the prediction is filled in by the caller."""
-    return AttentionMaps(
-        run=run.describe(),
-        family=run.family,
-        task=run.task_name,
-        source=ex.source,
-        tokens=tokens,
-        special=np.isin(tokens, SPECIAL),
-        attention=attention,
-        rollout=attention_rollout(attention),
-        prediction="",
-        fast_path_max_diff=diff,
-        reference=ex.reference or "",
-        notes=list(ex.notes),
-    )
-
-
-def _pad(sequences: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(B, T)`` ids padded with 0 ([PAD]) and the mask, True on real tokens."""
-    longest = max(len(s) for s in sequences)
-    ids = torch.zeros(len(sequences), longest, dtype=torch.long)
-    mask = torch.zeros(len(sequences), longest, dtype=torch.bool)
-    for row, seq in enumerate(sequences):
-        ids[row, : len(seq)], mask[row, : len(seq)] = seq, True
-    return ids, mask
-
-
-def _trim(stacked: torch.Tensor, b: int, n_q: int, n_k: int) -> np.ndarray:
-    """Example ``b``'s ``(L, H, n_q, n_k)`` maps, without padded queries and keys.
-
-    Raises:
-        RuntimeError: a real query gave weight to a padded key (a masking bug: the cut
-            would hide probability mass).
-    """
-    rows = stacked[:, b, :, :n_q]  # (L, H, n_q, T_k)
-    if rows[..., n_k:].abs().sum() > 0:
-        raise RuntimeError("padding received attention; the key padding mask is not applied")
-    return rows[..., :n_k].float().numpy()
-
-
-def _score(outputs: torch.Tensor) -> torch.Tensor:
-    """What saliency explains: the predicted class's logit (one output: that output)."""
-    if outputs.shape[-1] == 1:
-        return outputs[:, 0]
-    return outputs.gather(1, outputs.argmax(dim=-1, keepdim=True))[:, 0]
-
-
-def _fast(check: bool, model: torch.nn.Module, *inputs: torch.Tensor) -> torch.Tensor | None:
-    """The model's outputs on its own (fast) path, if asked for."""
-    return model(*inputs) if check else None
-
-
-def _max_diff(
-    explicit: torch.Tensor, fast: torch.Tensor | None, b: int, n: int | None = None
-) -> float:
-    """Largest absolute difference of example ``b``'s outputs on the two paths (over its first
-    ``n`` positions); NaN when the fast path was not run."""
-    if fast is None:
-        return float("nan")
-    explicit, fast = explicit[b], fast[b]
-    if n is not None:
-        explicit, fast = explicit[:n], fast[:n]
-    return float((explicit.float() - fast.float()).abs().max())
-
-
-def _class_prediction(logits: torch.Tensor, names: Sequence[str]) -> str:
-    probs = logits.float().softmax(dim=-1)
-    k = int(probs.argmax())
-    return f"{names[k]} ({float(probs[k]):.0%})"
 
 
 def _text_prediction(run: LoadedRun, outputs: torch.Tensor, ids: torch.Tensor, n: int) -> str:
@@ -238,7 +176,7 @@ def _text_prediction(run: LoadedRun, outputs: torch.Tensor, ids: torch.Tensor, n
     """
     task, tok, model = run.task_name, run.tokenizer, run.model
     if task == "classification":
-        return _class_prediction(outputs, run.task.hparams.class_names)
+        return class_prediction(outputs, run.task.hparams.class_names)
     if task == "regression":
         return f"{float(outputs[0]) * run.task.target_std + run.task.target_mean:.4g}"
     if task == "language_modeling":

@@ -47,7 +47,7 @@ def text_example(run: LoadedRun, text: str) -> Example:
         UserError: the run reads images, or the text has no tokens.
     """
     if run.tokenizer is None:
-        raise UserError(f"run {run.run_id} is a ViT: it reads images, not text; give an image")
+        raise UserError(f"run {run.run_id} reads images, not text; give an image")
     if not text.strip():
         raise UserError("the text is empty; type something to look at")
     config = run.config
@@ -64,7 +64,10 @@ def text_example(run: LoadedRun, text: str) -> Example:
 
 
 def _adds_cls(run: LoadedRun) -> bool:
-    """Classifiers and masked LMs with ``pooling: cls`` see [CLS] first (as in training)."""
+    """Classifiers and masked LMs with ``pooling: cls`` see [CLS] first (as in training).
+    A pretrained run's tokenizer adds its own special tokens ([CLS] … [SEP]) itself."""
+    if run.family == "pretrained":
+        return False
     return run.task_name in ("classification", "regression", "masked_lm") and (
         run.config.model.pooling == "cls"
     )
@@ -82,7 +85,7 @@ def image_example(run: LoadedRun, image: bytes | str | Path, invert: bool = Fals
     from PIL import Image, UnidentifiedImageError
 
     shape = run.task.hparams.get("image_shape")
-    if run.family != "vit" or not shape:
+    if not run.reads_images or not shape:
         raise UserError(f"run {run.run_id} reads text, not images; give text or a sample")
     channels, height, width = shape
     try:

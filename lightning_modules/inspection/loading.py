@@ -57,8 +57,14 @@ class LoadedRun:
 
     @property
     def family(self) -> str:
-        """``encoder_classifier``, ``decoder_lm``, ``encoder_decoder`` or ``vit``."""
+        """``encoder_classifier``, ``decoder_lm``, ``encoder_decoder``, ``vit`` or
+        ``pretrained``."""
         return self.config.model.family
+
+    @property
+    def reads_images(self) -> bool:
+        """Whether the model reads pixels (a ViT, or a pretrained image classifier)."""
+        return self.config.task == "image_classification"
 
     @property
     def task_name(self) -> str:
@@ -67,7 +73,8 @@ class LoadedRun:
 
     @property
     def model(self):
-        """The network inside the task (``EncoderClassifier``, ``DecoderLM``…)."""
+        """The network inside the task (``EncoderClassifier``, ``DecoderLM``…; a pretrained
+        run's transformers model, a ``PeftModel`` for LoRA)."""
         return self.task.model
 
     def describe(self) -> str:

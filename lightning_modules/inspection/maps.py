@@ -42,6 +42,14 @@ Encoder–decoder runs add, with U the generated target tokens (greedy, end toke
 
 ViT runs add ``image`` (C, H_px, W_px) f32 in [0, 1] and ``patch_grid`` (2,) int (patch
 rows and columns).
+
+Pretrained (Hugging Face) runs (``family`` ``pretrained``) have the same arrays for their
+task: ``attention`` is transformers' eager attention (``output_attentions=True``),
+``fast_path_max_diff`` compares its logits with the SDPA model's (language models: every
+position's logits), ``special`` marks the tokenizer's own special tokens ([CLS], <s>…),
+and ``saliency`` is taken on the token embeddings (``get_input_embeddings()``: without
+positions; a ViT's: its patch embeddings with [CLS] and positions). An image classifier's
+``image`` is the picture at the checkpoint's size and channels, as its patches cut it.
 """
 
 from __future__ import annotations
