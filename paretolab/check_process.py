@@ -8,9 +8,11 @@ prints a one-line summary and exits 0, or prints ``paretolab: error: …`` and e
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from paretolab.config import RunConfig
 from paretolab.errors import UserError
@@ -51,3 +53,16 @@ def run_check(module: str, config: RunConfig, timeout: float, what: str, too_slo
         last = lines[-1] if lines else "no output"
         raise UserError(f"could not check {what} (exit code {done.returncode}): {last}")
     return done.stdout.strip()
+
+
+def child_main(check: Callable[[RunConfig], str]) -> int:
+    """The child's side: read the run config (JSON) from stdin, print ``check``'s one-line
+    summary and return 0, or print ``paretolab: error: …`` on stderr and return 2."""
+    from paretolab.config.io import parse_config
+
+    try:
+        print(check(parse_config(json.loads(sys.stdin.read()))))
+    except UserError as exc:
+        print(f"{_ERROR_PREFIX}{exc}", file=sys.stderr)
+        return 2
+    return 0

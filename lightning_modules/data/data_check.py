@@ -8,7 +8,6 @@ summary on stdout when the file is good, exit 2 and ``paretolab: error: …`` on
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +22,8 @@ from lightning_modules.data.sources import (
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.user.files import reading_at_most
 from paretolab import limits
+from paretolab.check_process import child_main
 from paretolab.config import RunConfig
-from paretolab.config.io import parse_config
 from paretolab.errors import UserError
 
 
@@ -127,12 +126,7 @@ def _require_enough_text(config: RunConfig, chars: int) -> None:
 
 def main() -> int:
     """Read a run config (JSON) from stdin and check its data; the exit code says how it went."""
-    try:
-        print(check_user_data(parse_config(json.loads(sys.stdin.read()))).summary)
-    except UserError as exc:
-        print(f"paretolab: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return child_main(lambda config: check_user_data(config).summary)
 
 
 if __name__ == "__main__":

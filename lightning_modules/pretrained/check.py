@@ -9,7 +9,6 @@ so a wrong LoRA target or too many frozen layers is found in seconds, whatever i
 
 from __future__ import annotations
 
-import json
 import sys
 
 import torch
@@ -17,9 +16,8 @@ import torch
 from lightning_modules.pretrained.finetune import parameter_counts
 from lightning_modules.pretrained.loading import build_model, checked_config
 from paretolab import model_sources
+from paretolab.check_process import child_main
 from paretolab.config import RunConfig
-from paretolab.config.io import parse_config
-from paretolab.errors import UserError
 
 
 def check_pretrained(config: RunConfig) -> str:
@@ -48,12 +46,7 @@ def check_pretrained(config: RunConfig) -> str:
 
 def main() -> int:
     """Read a run config (JSON) from stdin, check its pretrained model, print a summary."""
-    try:
-        print(check_pretrained(parse_config(json.loads(sys.stdin.read()))))
-    except UserError as exc:
-        print(f"paretolab: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return child_main(check_pretrained)
 
 
 if __name__ == "__main__":

@@ -53,9 +53,10 @@ class PretrainedCounts:
     image_tokens: int = 0
     """A ViT's patches + [CLS] per image (0 for text)."""
 
-    def flops_per_token(self, seq_len: int) -> float:
-        """Training FLOPs per token at sequence length ``seq_len``."""
-        weights = training_flops_per_token(
+    def flops_per_token(self, seq_len: int, share: float = 1.0) -> float:
+        """Training FLOPs per token at sequence length ``seq_len``; ``share``: the part of
+        the weights a token goes through (an encoder-decoder's source or target: half)."""
+        weights = share * training_flops_per_token(
             self.compute, self.trainable_compute, self.adapter, self.frozen_below
         )
         attention = 4.0 * self.layers * seq_len * self.width
@@ -100,13 +101,24 @@ def pretrained_batch(counts: PretrainedCounts, batch: dict[str, torch.Tensor]) -
     """What a batch feeds a pretrained model."""
     if "pixels" in batch:
         return BatchShape(batch["pixels"].shape[0], counts.image_tokens)
+    if "source" in batch:  # an encoder-decoder
+        n, s = batch["source"].shape
+        return BatchShape(n, s, target_len=batch["target_in"].shape[1])
     n, t = batch["input_ids"].shape
     return BatchShape(n, t)
 
 
 def pretrained_training_flops(counts: PretrainedCounts, b: BatchShape) -> float:
-    """Training FLOPs of one batch."""
-    return b.tokens * counts.flops_per_token(b.seq_len) + 6.0 * counts.head * b.sequences
+    """Training FLOPs of one batch. An encoder-decoder's source tokens go through its
+    encoder and its target tokens through its decoder: about half the weights each (T5's
+    stacks are alike; the decoder's cross-attention is left out)."""
+    head = 6.0 * counts.head * b.sequences
+    if b.target_len:
+        source = b.sequences * b.seq_len * counts.flops_per_token(b.seq_len, 0.5)
+        return (
+            source + b.sequences * b.target_len * counts.flops_per_token(b.target_len, 0.5) + head
+        )
+    return b.tokens * counts.flops_per_token(b.seq_len) + head
 
 
 def _lookup_ids(model: nn.Module) -> set[int]:

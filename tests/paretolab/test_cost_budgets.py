@@ -4,11 +4,11 @@ config schema's costing terms, a pretrained run's own folder, and fine-tuning.""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
 from paretolab.cli import main
+from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import config_shape, estimate, shape_from_numbers
 from paretolab.costing.finetune import Finetune, config_finetune, training_flops_per_token
@@ -92,15 +92,13 @@ def test_a_pretrained_local_folder_prices_from_its_config_json(tmp_path) -> None
         ),
         "utf-8",
     )
-    # `model.pretrained` belongs to the pretrained-models work: a stand-in config here.
-    config = SimpleNamespace(
-        model=SimpleNamespace(pretrained=str(tmp_path), finetune="lora", lora=None),
-        data=SimpleNamespace(max_length=48),
+    config = parse_config(
+        {"data": {"max_length": 48}, "model": {"pretrained": str(tmp_path), "finetune": "lora"}}
     )
-    shape = config_shape(config)  # type: ignore[arg-type]
+    shape = config_shape(config)
     assert (shape.ffn, shape.kv_heads, shape.train_len) == ("swiglu", 2, 48)
     assert total_params(shape) == 99_136  # LlamaForCausalLM's own count (see architectures)
-    assert config_finetune(config) == Finetune("lora", 0, 16)
+    assert config_finetune(config) == Finetune("lora", 0, config.model.lora.r)
     assert config_shape(tiny_config()).ffn == "mlp"  # no pretrained field: from scratch
 
 
@@ -124,9 +122,6 @@ def test_fine_tuning_costs_less_than_full_training(home) -> None:
 
 
 def test_a_pretrained_hub_id_not_on_this_machine_is_named() -> None:
-    config = SimpleNamespace(
-        model=SimpleNamespace(pretrained="paretolab-tests/no-such-model", revision=None),
-        data=SimpleNamespace(max_length=48),
-    )
+    config = parse_config({"model": {"pretrained": "paretolab-tests/no-such-model"}})
     with pytest.raises(UserError, match="not on this machine .* --hf-config"):
-        config_shape(config)  # type: ignore[arg-type]
+        config_shape(config)
