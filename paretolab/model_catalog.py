@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
-import re
 import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from paretolab.model_sources import (
     CACHE,
     CONFIG_FILE,
     HOME,
+    HUB_ID,
     MODEL_PACKAGES,
     PACKAGE,
     hf_cache_dir,
@@ -33,7 +33,6 @@ from paretolab.model_sources import (
 
 # What model_sources.locate takes for a hub id: a home folder named otherwise is offered by
 # its path instead.
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 # locate() looks in this order; a name found earlier hides the same name found later.
 _ORDER = (HOME, PACKAGE, CACHE)
 
@@ -164,7 +163,7 @@ def _home_models() -> list[ModelEntry]:
         for model in inner:
             if (model / CONFIG_FILE).exists():
                 name = model.relative_to(home).as_posix()
-                out.append(ModelEntry(name if _HUB_ID.match(name) else str(model), model, HOME))
+                out.append(ModelEntry(name if HUB_ID.match(name) else str(model), model, HOME))
     return out
 
 

@@ -35,7 +35,8 @@ MODEL_PACKAGES: dict[str, tuple[str, str, str]] = {
         "model",
     ),
 }
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+"""What a hub id looks like: ``name`` or ``owner/name``."""
 _MAX_CONFIG_BYTES = 1_000_000
 
 FOLDER, HOME, PACKAGE, CACHE, HUB = "folder", "models home", "package", "cache", "hub"
@@ -88,7 +89,7 @@ def locate(name: str, revision: str | None = None) -> ModelSource:
         folder = Path(name).expanduser()
         check_model_folder(folder, name)
         return ModelSource(name, FOLDER, folder.resolve(), looked=(str(folder),))
-    if not _HUB_ID.match(name):
+    if not HUB_ID.match(name):
         raise UserError(
             f"model.pretrained={quoted(name)} is neither a folder nor a hub id "
             "(owner/name, e.g. sentence-transformers/all-MiniLM-L6-v2)"

@@ -14,15 +14,10 @@ from typing import Any
 import streamlit as st
 
 from dashboard.services import launch as launch_services
-from paretolab.config.pretrained import PRETRAINED_FAMILY, PretrainedFields
+from paretolab.config.pretrained import PRETRAINED_FAMILY, SHAPE_FIELDS, PretrainedFields
 
-# The model fields only a pretrained model reads, and those that validation refuses for it
-# (paretolab.config.pretrained.shape_fields_set).
+# The model fields only a pretrained model reads (SHAPE_FIELDS: those it refuses).
 PRETRAINED_ONLY = frozenset(PretrainedFields.model_fields)
-SHAPE_FIELDS = frozenset(
-    ("d_model", "n_layers", "n_heads", "d_ff", "n_decoder_layers", "patch_size")
-    + ("positional", "pooling", "tie_weights")
-)
 FAMILY_LABELS = {PRETRAINED_FAMILY: "pretrained (Hugging Face)"}
 
 Widget = Callable[[str, Any], Any]

@@ -15,6 +15,9 @@ from pydantic import Field, field_validator
 from paretolab.config.base import ConfigSection
 
 PRETRAINED_FAMILY = "pretrained"
+# The from-scratch shape fields: a pretrained model's shape is its checkpoint's.
+SHAPE_FIELDS = ("d_model", "n_layers", "n_heads", "d_ff", "n_decoder_layers", "patch_size")
+SHAPE_FIELDS += ("positional", "pooling", "tie_weights")
 
 
 class LoraConfig(ConfigSection):
@@ -74,7 +77,5 @@ class PretrainedFields(ConfigSection):
 def shape_fields_set(model: ConfigSection) -> list[str]:
     """The from-scratch shape fields of ``model`` changed from their defaults (a pretrained
     run's shape comes from its checkpoint, so a changed one would be silently ignored)."""
-    shape = ("d_model", "n_layers", "n_heads", "d_ff", "n_decoder_layers", "patch_size")
-    shape += ("positional", "pooling", "tie_weights")
     fields = type(model).model_fields
-    return [f for f in shape if getattr(model, f) != fields[f].default]
+    return [f for f in SHAPE_FIELDS if getattr(model, f) != fields[f].default]
