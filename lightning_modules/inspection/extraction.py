@@ -12,7 +12,8 @@ Examples are batched with padding, and every map is cut back to the example's ow
 padded keys get exactly zero weight, which is checked, so nothing is lost by the cut.
 Encoder–decoder runs first generate the target greedily, then run one teacher-forced
 explicit pass over source and generated target for decoder self- and cross-attention.
-Pretrained (Hugging Face) runs take an eager-attention pass instead (``pretrained``).
+Pretrained (Hugging Face) runs take an eager-attention pass instead (``pretrained``;
+encoder–decoders: ``pretrained_seq2seq``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from lightning_modules.inspection.inputs import Example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.inspection.maps import AttentionMaps
 from lightning_modules.inspection.pretrained import pretrained_maps
+from lightning_modules.inspection.pretrained_seq2seq import seq2seq_maps
 from lightning_modules.inspection.rollout import attention_rollout
 from lightning_modules.inspection.saliency import captured_output, input_x_gradient
 from lightning_modules.models.seq2seq import Seq2SeqAttention
@@ -68,6 +70,8 @@ def extract_batch(
     if any((ex.pixels is not None) != wants_pixels for ex in examples):
         raise ValueError(f"a {run.family} run needs {'images' if wants_pixels else 'token ids'}")
     with run.lock:
+        if run.family == "pretrained" and run.task_name == "seq2seq":
+            return seq2seq_maps(run, examples, check_fast_path)
         if run.family == "pretrained":
             return pretrained_maps(run, examples, check_fast_path)
         if run.family == "vit":

@@ -50,6 +50,9 @@ position's logits), ``special`` marks the tokenizer's own special tokens ([CLS],
 and ``saliency`` is taken on the token embeddings (``get_input_embeddings()``: without
 positions; a ViT's: its patch embeddings with [CLS] and positions). An image classifier's
 ``image`` is the picture at the checkpoint's size and channels, as its patches cut it.
+A pretrained encoder–decoder (T5…) has the encoder–decoder arrays above: its target is
+decoded greedily with its own ``generate``, ``target_tokens`` start with its decoder start
+token (T5: ``<pad>``), and ``fast_path_max_diff`` compares the generated positions' logits.
 """
 
 from __future__ import annotations
