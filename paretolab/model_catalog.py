@@ -9,8 +9,6 @@ folder is listed with its problem rather than stopping the list.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -28,6 +26,7 @@ from paretolab.model_sources import (
     PACKAGE,
     hf_cache_dir,
     models_home,
+    package_model,
     read_model_config,
 )
 
@@ -176,16 +175,12 @@ def _subfolders(folder: Path) -> list[Path]:
 
 def _package_models() -> list[ModelEntry]:
     """The models that installed packages ship (``model_sources.MODEL_PACKAGES``)."""
-    out = []
-    for name, (module, dist, inner) in MODEL_PACKAGES.items():
-        spec = importlib.util.find_spec(module)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        folder = Path(next(iter(spec.submodule_search_locations))) / inner
-        if (folder / CONFIG_FILE).is_file():
-            version = importlib.metadata.version(dist)
-            out.append(ModelEntry(name, folder, PACKAGE, commit=f"{dist}=={version}"))
-    return out
+    found = {name: package_model(name) for name in MODEL_PACKAGES}
+    return [
+        ModelEntry(name, where[0], PACKAGE, commit=where[1])
+        for name, where in found.items()
+        if where is not None
+    ]
 
 
 def _cache_models() -> list[ModelEntry]:

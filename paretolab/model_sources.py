@@ -169,16 +169,24 @@ def _in_models_home(name: str, revision: str | None, looked: list[str]) -> Model
 def _in_package(name: str, revision: str | None, looked: list[str]) -> ModelSource | None:
     if name not in MODEL_PACKAGES:
         return None
+    looked.append(f"the {MODEL_PACKAGES[name][1]} package")
+    found = package_model(name)
+    if found is None:
+        return None
+    return ModelSource(name, PACKAGE, found[0], found[1], tuple(looked))
+
+
+def package_model(name: str) -> tuple[Path, str] | None:
+    """The folder of hub id ``name`` in its installed model package (``MODEL_PACKAGES``) and
+    what pins it (``package==version``); None when the package is not installed."""
     module, dist, inner = MODEL_PACKAGES[name]
-    looked.append(f"the {dist} package")
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         return None
     folder = Path(next(iter(spec.submodule_search_locations))) / inner
     if not (folder / CONFIG_FILE).is_file():
         return None
-    version = importlib.metadata.version(dist)
-    return ModelSource(name, PACKAGE, folder, f"{dist}=={version}", tuple(looked))
+    return folder, f"{dist}=={importlib.metadata.version(dist)}"
 
 
 def _in_cache(name: str, revision: str | None, looked: list[str]) -> ModelSource | None:

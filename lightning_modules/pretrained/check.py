@@ -14,7 +14,7 @@ import sys
 import torch
 
 from lightning_modules.pretrained.finetune import parameter_counts
-from lightning_modules.pretrained.loading import build_model, checked_config
+from lightning_modules.pretrained.loading import build_model
 from paretolab import model_sources
 from paretolab.check_process import child_main
 from paretolab.config import RunConfig
@@ -32,14 +32,13 @@ def check_pretrained(config: RunConfig) -> str:
     source = model_sources.locate(m.pretrained or "", m.revision)
     if source.folder is None:  # downloaded by the training process
         return f"{m.pretrained}: on the Hugging Face hub (downloaded when the run starts)"
-    raw = checked_config(config, source.folder)
     classes = ["a", "b"] if config.task.endswith("classification") else None
     with torch.device("meta"):
         model = build_model(config, source.folder, classes, weights=False)
     total, trainable = parameter_counts(model)
     where = source.commit or str(source.folder)
     return (
-        f"{m.pretrained}: {raw['model_type']}, {total / 1e6:,.1f}M parameters, "
+        f"{m.pretrained}: {model.config.model_type}, {total / 1e6:,.1f}M parameters, "
         f"{trainable / 1e6:,.2f}M trained ({m.finetune}); from {source.kind} {where}"
     )
 

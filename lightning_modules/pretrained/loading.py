@@ -18,7 +18,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from lightning_modules.pretrained.finetune import apply_finetune, parameter_counts
-from lightning_modules.pretrained.kinds import check_fits, check_remote_code
+from lightning_modules.pretrained.kinds import check_fits, check_remote_code, kind_for
 from paretolab import model_sources
 from paretolab.config import ModelConfig, RunConfig
 from paretolab.errors import UserError
@@ -76,8 +76,6 @@ def build_model(
 
     quiet_transformers()
     checked_config(config, folder)
-    from lightning_modules.pretrained.kinds import kind_for
-
     kind = kind_for(config.task)
     auto = getattr(transformers, kind.auto_class)
     trust = config.model.trust_remote_code

@@ -20,8 +20,11 @@ from paretolab.config.io import parse_config
 from tests.tiny_hf import save_tiny_model
 
 pytestmark = pytest.mark.slow
-DATASETS = {"classification": "bbc_news", "language_modeling": "shakespeare"}
-DATASETS["image_classification"] = "digits"
+DATASETS = {
+    "classification": "bbc_news",
+    "language_modeling": "shakespeare",
+    "image_classification": "digits",
+}
 
 
 def build_task(folder: Path | str, task: str, model: dict):

