@@ -39,6 +39,8 @@ class TaskSpec:
     """The metric to monitor by default; empty: the first of ``val_metrics``."""
     cross_validation: bool = False
     """Whether each example carries one label or value, so k-fold cross-validation applies."""
+    text_windows: bool = False
+    """Whether a long text may be judged by several windows (``data.eval_windows``)."""
 
     def default_monitor(self) -> str:
         """The metric ``trainer.monitor`` defaults to for this task."""
@@ -130,6 +132,7 @@ for _spec in (
         datasets=("bbc_news", "zh_reviews"),
         headline_metrics=_CLASSIFICATION_HEADLINE,
         cross_validation=True,
+        text_windows=True,
     ),
     TaskSpec(
         "regression",

@@ -159,16 +159,32 @@ def tokenizer_for_run(
         return tok
 
 
-def encode_texts(tok: Tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+def encode_texts(
+    tok: Tokenizer, texts: Sequence[str], max_tokens: int, special_tokens: bool = True
+) -> list[list[int]]:
     """Token ids per text, at most ``max_tokens``; never empty.
 
     Our own tokenizers add no special tokens; a pretrained checkpoint's adds its own
-    ([CLS] … [SEP]), and its truncation keeps them within ``max_tokens``.
+    ([CLS] … [SEP]) unless ``special_tokens`` is False, and its truncation keeps them
+    within ``max_tokens``.
     """
     unk = tok.token_to_id(UNK) or 0
     tok.enable_truncation(max_tokens)
     try:
-        encoded = tok.encode_batch(list(texts))
+        encoded = tok.encode_batch(list(texts), add_special_tokens=special_tokens)
     finally:
         tok.no_truncation()
     return [enc.ids or [unk] for enc in encoded]
+
+
+def special_wrap(tok: Tokenizer) -> tuple[list[int], list[int]]:
+    """The special token ids ``tok`` puts before and after a text's own tokens: a BERT
+    checkpoint's ``([CLS], [SEP])``, none for our own tokenizers. Windows cut from the
+    middle of a text are wrapped in them, as the checkpoint saw every input in pretraining."""
+    probe = "a"
+    plain = tok.encode(probe, add_special_tokens=False).ids
+    full = tok.encode(probe).ids
+    for start in range(len(full) - len(plain) + 1):
+        if full[start : start + len(plain)] == plain:
+            return full[:start], full[start + len(plain) :]
+    return [], []  # a post-processor that rewrites the text's own tokens: add nothing

@@ -78,7 +78,7 @@ class ClassificationTask(OptimizedTask):
         return self.model(batch["input_ids"], batch["attention_mask"])
 
     def _common_step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        logits = self(batch)
+        logits = per_text(self(batch), batch)
         loss = F.cross_entropy(logits, batch["labels"])
         size = batch["labels"].shape[0]
         if stage == "train":
@@ -100,3 +100,15 @@ class ClassificationTask(OptimizedTask):
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         return self._common_step(batch, "test")
+
+
+def per_text(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """One row of logits per text: the mean over a text's windows where the batch holds
+    several per text (``text_of_row``, from ``data.eval_windows``), else ``logits`` as is."""
+    owner = batch.get("text_of_row")
+    if owner is None:
+        return logits
+    texts = batch["labels"].shape[0]
+    sums = logits.new_zeros(texts, logits.shape[-1]).index_add_(0, owner, logits)
+    counts = torch.bincount(owner, minlength=texts).clamp_min(1).to(logits.dtype)
+    return sums / counts[:, None]

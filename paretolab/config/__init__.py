@@ -146,6 +146,12 @@ class RunConfig(ConfigSection):
                 f"the tokenizer section does not apply to a pretrained model: "
                 f"{self.model.pretrained} brings its own tokenizer; remove the tokenizer section"
             )
+        window_tasks = [n for n, spec in tasks.TASKS.items() if spec.text_windows]
+        if self.data.eval_windows > 1 and self.task not in window_tasks:
+            raise ValueError(
+                f"data.eval_windows applies to task {' or '.join(window_tasks)}, not "
+                f"{self.task!r}; remove data.eval_windows"
+            )
         cv_tasks = [n for n, spec in tasks.TASKS.items() if spec.cross_validation]
         if self.data.cv_folds and self.task not in cv_tasks:
             raise ValueError(

@@ -86,6 +86,13 @@ class DataConfig(ConfigSection):
     max_length: int = Field(256, ge=8, le=8192)
     """Longest token sequence fed to the model; longer texts are truncated."""
 
+    eval_windows: int = Field(1, ge=1, le=64)
+    """Text classification: judge each val/test text by up to this many consecutive
+    `max_length` windows, averaging their class scores, so a long article is read whole
+    rather than its beginning only (evaluation then costs up to this many times more).
+    With `augment.random_crop`, training windows come from as far into each text. 1: the
+    first window only."""
+
     batch_size: int = Field(32, ge=1, le=4096)
     """Examples per optimiser micro-batch."""
 
@@ -108,7 +115,8 @@ class DataConfig(ConfigSection):
 class AugmentConfig(ConfigSection):
     random_crop: bool = False
     """Train on a random `data.max_length` window of each text, a different one every epoch,
-    instead of always its beginning (evaluation always reads the beginning)."""
+    instead of always its beginning (drawn from its first 8 windows, or `data.eval_windows`
+    if more; evaluation reads the beginning, or `data.eval_windows` windows)."""
 
     mask_prob: float = Field(0.0, ge=0.0, le=0.5)
     """Chance that a training token is replaced by [MASK]."""

@@ -12,6 +12,7 @@ from lightning_modules.data.modules.classification import (
 )
 from lightning_modules.data.splits import stratified_split, stratified_subsample
 from lightning_modules.data.tokenization import PAD, encode_texts, train_tokenizer
+from lightning_modules.tasks.classification import per_text
 from paretolab.config import AugmentConfig
 from tests.conftest import tiny_config
 
@@ -60,8 +61,48 @@ def test_tokenizer_pads_with_id_zero_and_truncates(kind: str) -> None:
 
 
 def test_examples_get_cls_first_and_fit_max_length() -> None:
-    data = EncodedTexts([[7, 8, 9, 10, 11]], [1], max_length=4, cls_id=2)
+    data = EncodedTexts([[7, 8, 9, 10, 11]], [1], max_length=4, prefix=[2])
     assert data[0] == ([2, 7, 8, 9], 1)
+
+
+def test_eval_windows_cover_the_text_each_wrapped_in_the_special_tokens() -> None:
+    # A checkpoint's [CLS] (101) … [SEP] (102) wrap every window, not just the first.
+    text = list(range(10, 21))  # 11 tokens; windows of 5 - 2 = 3 tokens
+    data = EncodedTexts([text, [7]], [1, 0], 5, prefix=[101], suffix=[102], windows=3)
+    assert data[0] == ([[101, 10, 11, 12, 102], [101, 13, 14, 15, 102], [101, 16, 17, 18, 102]], 1)
+    assert data[1] == ([[101, 7, 102]], 0)  # a short text is one window
+
+
+def test_random_training_windows_are_wrapped_too() -> None:
+    torch.manual_seed(0)
+    data = EncodedTexts([list(range(10, 60))], [1], 6, [101], [102], noise(random_crop=True))
+    seen = {tuple(data[0][0]) for _ in range(20)}
+    assert len(seen) > 3
+    assert all(w[0] == 101 and w[-1] == 102 and len(w) == 6 for w in seen)
+
+
+def test_pad_batch_stacks_windows_and_says_whose_they_are() -> None:
+    batch = pad_batch([([[5, 6], [7]], 1), ([[8, 9, 3]], 0)])
+    assert batch["input_ids"].tolist() == [[5, 6, 0], [7, 0, 0], [8, 9, 3]]
+    assert batch["text_of_row"].tolist() == [0, 0, 1]
+    assert batch["labels"].tolist() == [1, 0]
+
+
+def test_per_text_averages_the_logits_of_a_texts_windows() -> None:
+    logits = torch.tensor([[1.0, 3.0], [3.0, 1.0], [0.0, 4.0]])
+    batch = {"text_of_row": torch.tensor([0, 0, 1]), "labels": torch.tensor([1, 0])}
+    assert per_text(logits, batch).tolist() == [[2.0, 2.0], [0.0, 4.0]]
+    assert per_text(logits, {"labels": torch.tensor([0, 1, 1])}) is logits
+
+
+def test_eval_windows_apply_to_val_and_test_only(tmp_path) -> None:
+    cfg = tiny_config("data.eval_windows=3", "data.max_length=16")
+    data = TextClassificationData(cfg, tmp_path)
+    data.setup("fit")
+    assert data.splits["train"].windows == 1 and data.splits["val"].windows == 3
+    longest = max(range(len(data.splits["val"])), key=lambda i: len(data.splits["val"].ids[i]))
+    windows, _ = data.splits["val"][longest]
+    assert len(windows) == 3 and all(len(w) <= 16 for w in windows)
 
 
 def noise(**cfg) -> TokenNoise:

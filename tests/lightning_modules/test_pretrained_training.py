@@ -219,3 +219,28 @@ def test_a_real_fine_tune_of_the_packaged_minilm(store: RunStore) -> None:
     assert 22_700_000 < record["params_total"] < 23_000_000
     assert record["params_trainable"] / record["params_total"] < 0.01
     assert store.latest_metrics(run_id)["cost/params"].value == record["params_total"]
+
+
+def test_whole_text_evaluation_reads_several_wrapped_windows_per_text(
+    store: RunStore, tiny_models: dict[str, Path]
+) -> None:
+    from lightning_modules.data.modules.classification import TextClassificationData
+    from lightning_modules.data.tokenization import load_tokenizer
+
+    config = pretrained_config(
+        tiny_models["bert"],
+        data={"eval_windows": 3, "max_length": 16},
+        augment={"random_crop": True},
+    )
+    run_id, run_dir = train(store, config)
+    tok = load_tokenizer(run_dir / "tokenizer.json")
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    data = TextClassificationData(config, run_dir)
+    data.setup("fit")
+    windows, _ = data.splits["val"][0]
+    assert len(windows) == 3  # BBC articles are far longer than 3 × 14 tokens
+    assert all(w[0] == cls and w[-1] == sep and len(w) == 16 for w in windows)
+    # The test metrics count texts, not windows.
+    confusion = json.loads((run_dir / "confusion_matrix.json").read_text())
+    assert sum(map(sum, confusion["matrix"])) == len(data.splits["test"])
+    assert "test_acc" in store.latest_metrics(run_id)

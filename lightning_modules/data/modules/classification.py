@@ -18,6 +18,7 @@ from lightning_modules.data.tokenization import (
     MASK,
     SPECIAL_TOKENS,
     encode_texts,
+    special_wrap,
     tokenizer_for_run,
 )
 from paretolab.config import RunConfig
@@ -26,10 +27,12 @@ _CROP_SPAN = 8  # random crops draw from the first 8 windows' worth of a trainin
 
 
 class EncodedTexts(Dataset):
-    """Token id lists with a class id or numeric target each, cut to ``max_length`` (with
-    [CLS] first if asked).
+    """Token id lists with a class id or numeric target each, served as ``max_length``
+    windows wrapped in the model's special tokens (``prefix`` … ``suffix``).
 
-    With ``noise`` (training only) each access takes a fresh random window and noise.
+    With ``noise`` (training only) each access takes a fresh random window and noise. With
+    ``windows`` above 1 an item is the text's first ``windows`` consecutive windows (a list
+    of id lists): ``pad_batch`` stacks them and the task averages their scores per text.
     """
 
     def __init__(
@@ -37,34 +40,55 @@ class EncodedTexts(Dataset):
         ids: list[list[int]],
         labels: list[int] | list[float],
         max_length: int,
-        cls_id: int | None = None,
+        prefix: Sequence[int] = (),
+        suffix: Sequence[int] = (),
         noise: TokenNoise | None = None,
+        windows: int = 1,
     ):
         self.ids, self.labels = ids, labels
-        self.cls_id, self.noise = cls_id, noise
-        self.length = max_length - (cls_id is not None)
+        self.prefix, self.suffix = list(prefix), list(suffix)
+        self.noise, self.windows = noise, windows
+        self.length = max(1, max_length - len(self.prefix) - len(self.suffix))
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i: int) -> tuple[list[int], int | float]:
+    def __getitem__(self, i: int) -> tuple[list[int] | list[list[int]], int | float]:
         ids = self.ids[i]
         if self.noise is not None:
-            ids = self.noise(self.noise.window(ids, self.length))
-        else:
-            ids = ids[: self.length]
-        return ([self.cls_id, *ids] if self.cls_id is not None else ids), self.labels[i]
+            return self._wrap(self.noise(self.noise.window(ids, self.length))), self.labels[i]
+        if self.windows == 1:
+            return self._wrap(ids[: self.length]), self.labels[i]
+        starts = range(0, min(len(ids), self.length * self.windows), self.length)
+        return [self._wrap(ids[s : s + self.length]) for s in starts], self.labels[i]
+
+    def _wrap(self, ids: list[int]) -> list[int]:
+        return [*self.prefix, *ids, *self.suffix]
 
 
-def pad_batch(items: list[tuple[list[int], int | float]]) -> dict[str, torch.Tensor]:
-    """Pad to the longest sequence in the batch (pad id 0); mask is True on real tokens."""
-    longest = max(len(ids) for ids, _ in items)
-    ids = torch.zeros(len(items), longest, dtype=torch.long)
-    for row, (seq, _) in enumerate(items):
-        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+def pad_batch(items: list[tuple[Any, int | float]]) -> dict[str, torch.Tensor]:
+    """Pad to the longest sequence in the batch (pad id 0); mask is True on real tokens.
+
+    Items of several windows (``EncodedTexts`` with ``windows`` > 1) become one row per
+    window, and ``text_of_row`` says which item each row belongs to.
+    """
+    rows: list[list[int]] = []
+    owner: list[int] = []
+    windowed = any(ids and isinstance(ids[0], list) for ids, _ in items)
+    for k, (ids, _) in enumerate(items):
+        windows = ids if windowed and ids and isinstance(ids[0], list) else [ids]
+        rows += windows
+        owner += [k] * len(windows)
+    longest = max(len(r) for r in rows)
+    input_ids = torch.zeros(len(rows), longest, dtype=torch.long)
+    for row, seq in enumerate(rows):
+        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
     # Class ids stay int64 (cross-entropy); regression targets are floats and become float32.
     labels = torch.tensor([label for _, label in items])
-    return {"input_ids": ids, "attention_mask": ids != 0, "labels": labels}
+    batch = {"input_ids": input_ids, "attention_mask": input_ids != 0, "labels": labels}
+    if windowed:
+        batch["text_of_row"] = torch.tensor(owner, dtype=torch.long)
+    return batch
 
 
 class TextClassificationData(SplitDataModule):
@@ -121,15 +145,25 @@ def encode_text_splits(
     tok = tokenizer_for_run(
         run_dir, lambda: [texts[i] for i in parts["train"]], config.tokenizer, model=config.model
     )
-    cls_id = tok.token_to_id(CLS) if config.model.pooling == "cls" else None
+    prefix, suffix = special_wrap(tok)
+    if not prefix and config.model.pooling == "cls":
+        prefix = [tok.token_to_id(CLS)]  # our own encoders pool the [CLS] token they are given
     noise = TokenNoise(aug, tok.token_to_id(MASK), tok.get_vocab_size(), len(SPECIAL_TOKENS))
+    windows = data.eval_windows
     splits = {}
     for name, idx in parts.items():
         # Training texts keep more than one window's worth of tokens for random crops.
-        budget = data.max_length * (_CROP_SPAN if name == "train" and aug.random_crop else 1)
-        ids = encode_texts(tok, [texts[i] for i in idx], budget)
+        train_crop = name == "train" and aug.random_crop
+        span = max(_CROP_SPAN, windows) if train_crop else (1 if name == "train" else windows)
+        ids = encode_texts(tok, [texts[i] for i in idx], data.max_length * span, False)
         train_noise = noise if name == "train" and aug.enabled() else None
         splits[name] = EncodedTexts(
-            ids, [targets[i] for i in idx], data.max_length, cls_id, train_noise
+            ids,
+            [targets[i] for i in idx],
+            data.max_length,
+            prefix,
+            suffix,
+            train_noise,
+            windows=1 if name == "train" else windows,
         )
     return tok, splits
