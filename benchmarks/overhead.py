@@ -91,8 +91,9 @@ def steps_per_s(stamps: list[float], warmup: int) -> float:
     return (len(stamps) - warmup) / (stamps[-1] - stamps[warmup - 1])
 
 
-def plain_loop(cfg, steps: int, warmup: int, compile_model: bool) -> float:
-    """(a) A hand-written loop over the same model, optimiser, schedule and clipping."""
+def plain_loop(cfg, steps: int, warmup: int, compile_model: bool, clock=None) -> float:
+    """(a) A hand-written loop over the same model, optimiser, schedule and clipping
+    (stamped by ``clock``, a ``step_clock()``, when given)."""
     import torch
     import torch.nn.functional as F
 
@@ -102,7 +103,7 @@ def plain_loop(cfg, steps: int, warmup: int, compile_model: bool) -> float:
     opt = build_optimizer(model, cfg.optim)
     sched = build_scheduler(opt, steps, cfg.optim, None)
     clip = cfg.trainer.gradient_clip_val
-    stamps = []
+    clock = clock or step_clock()
     model.train()
     for batch in token_loader(cfg, steps):
         logits = model(batch["input_ids"])
@@ -113,33 +114,76 @@ def plain_loop(cfg, steps: int, warmup: int, compile_model: bool) -> float:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
         sched.step()
-        stamps.append(time.perf_counter())
-    return steps_per_s(stamps, warmup)
+        clock.tick()
+    return steps_per_s(clock.stamps, warmup)
 
 
-def paretolab_run(cfg, steps: int, warmup: int, home: Path, compile_model: bool) -> float:
-    """(b) The Trainer of `paretolab train`, its callbacks and loggers, on the same data."""
+def step_clock():
+    """A Lightning callback that stamps the end of every training batch: wall time in
+    ``.stamps``, the training thread's CPU time in ``.cpu`` (``tick()`` stamps by hand)."""
     import lightning.pytorch as pl
-
-    from lightning_modules.run.trainers import build_trainer, make_loggers
-    from paretolab.executors.training_process import prepare_run_dir
-    from paretolab.store import RunStore
 
     class StepClock(pl.Callback):
         def __init__(self) -> None:
             self.stamps: list[float] = []
+            self.cpu: list[float] = []
+
+        def tick(self) -> None:
+            self.stamps.append(time.perf_counter())
+            self.cpu.append(time.thread_time())
 
         def on_train_batch_end(self, *args, **kwargs) -> None:
-            self.stamps.append(time.perf_counter())
+            self.tick()
+
+    return StepClock()
+
+
+# What ``paretolab_run(without=...)`` can leave out, for the per-component profile
+# (benchmarks/overhead_profile.py): logger or callback class names, or a config override.
+COMPONENTS = {
+    "store": "StoreLogger",
+    "wandb": "WandbLogger",
+    "progress": "TQDMProgressBar",
+    "cost": "CostTracker",
+    "checkpoint": "ModelCheckpoint",
+    "system": "SystemMetrics",
+}
+
+
+def paretolab_run(
+    cfg,
+    steps: int,
+    warmup: int,
+    home: Path,
+    compile_model: bool,
+    without: frozenset[str] = frozenset(),
+    profiler=None,
+    clock=None,
+) -> float:
+    """(b) The Trainer of `paretolab train`, its callbacks and loggers, on the same data
+    (less the ``COMPONENTS`` named in ``without``; with ``profiler`` as Lightning's; stamped
+    by ``clock`` when given)."""
+    from lightning_modules.run.trainers import build_trainer, make_loggers
+    from paretolab.executors.training_process import prepare_run_dir
+    from paretolab.store import RunStore
 
     store = RunStore(f"sqlite:///{home / 'paretolab.db'}")
     run = store.create_run(cfg.model_dump(mode="json"), "overhead", cfg.task)
     run_dir = prepare_run_dir(run)
-    clock = StepClock()
-    trainer = build_trainer(
-        cfg, run_dir, make_loggers(cfg, store, run.id, run_dir), [clock], progress_bar=True
-    )
+    clock = clock or step_clock()
+    dropped = {COMPONENTS[name] for name in without}
+    loggers = [
+        lg for lg in make_loggers(cfg, store, run.id, run_dir) if type(lg).__name__ not in dropped
+    ]
+    trainer = build_trainer(cfg, run_dir, loggers, [clock], progress_bar=True)
+    trainer.callbacks = [c for c in trainer.callbacks if type(c).__name__ not in dropped]
+    if profiler is not None:
+        trainer.profiler = profiler
     trainer.fit(new_task(cfg, compile_model), train_dataloaders=token_loader(cfg, steps))
+    if "WandbLogger" not in dropped:
+        import wandb
+
+        wandb.finish()  # one W&B run at a time, as `paretolab train` has
     return steps_per_s(clock.stamps, warmup)
 
 
