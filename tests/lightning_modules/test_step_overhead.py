@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import torch
 from lightning.pytorch.callbacks import TQDMProgressBar
 
-from lightning_modules.run.trainers import PROGRESS_REFRESH_STEPS, build_trainer
+from lightning_modules.callbacks.progress_bar import PROGRESS_REFRESH_STEPS
+from lightning_modules.run.trainers import build_trainer
 from lightning_modules.tasks import LanguageModelTask
 from paretolab.config.io import load_config
 from tests.conftest import REPO, tiny_config
