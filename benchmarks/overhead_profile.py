@@ -2,7 +2,7 @@
 
     python benchmarks/overhead_profile.py [--steps N] [--warmup N0] [--reps R] [--set KEY=VALUE ...]
 
-Trains the overhead benchmark's model (benchmarks/overhead.py; by default the issue 26 small
+Trains the overhead benchmark's model (benchmarks/overhead_sides.py; by default the issue 26 small
 model: d_model 32, 1 layer, 2 heads, batch 8) as
 
 - the hand-written loop;
@@ -31,8 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import markdown_table, publish, remember_commit  # noqa: E402
-from benchmarks.overhead import (  # noqa: E402
+from benchmarks.overhead_sides import (  # noqa: E402
     COMPONENTS,
+    SMALL_MODEL,
     bench_config,
     new_task,
     paretolab_run,
@@ -41,7 +42,6 @@ from benchmarks.overhead import (  # noqa: E402
     token_loader,
 )
 
-SMALL_MODEL = ["model.d_model=32", "model.n_layers=1", "model.n_heads=2", "data.batch_size=8"]
 LABELS = {
     "store": "store logger",
     "wandb": "W&B (offline)",
