@@ -71,7 +71,10 @@ class CostTracker(pl.Callback):
         self._flops_cache: dict[tuple[int, ...], float] = {}
         self.flops = self.tokens = self.samples = self.batches = 0.0
         self._flops_logged = 0.0
-        self.real_tokens: torch.Tensor | None = None
+        # Non-padding tokens: counted on the host where the shapes tell, else summed on the
+        # device and read once, when the run is costed (never a sync per step).
+        self.real_tokens: int | None = None
+        self._real_on_device: torch.Tensor | None = None
         self.measured: dict[str, float] = {}
         self._fit_start = self._val_start = 0.0
         self.val_seconds = self.measure_seconds = 0.0
@@ -117,11 +120,27 @@ class CostTracker(pl.Callback):
         self.tokens += b.tokens
         self.samples += b.sequences
         self.batches += 1
-        real = real_token_count(batch)
-        if real is not None:
-            self.real_tokens = real if self.real_tokens is None else self.real_tokens + real
+        self._count_real_tokens(real_token_count(batch))
         if int(self.batches) % self.config.trainer.log_every_n_steps == 0:
             self._log_throughput(trainer)
+
+    def _count_real_tokens(self, real: int | torch.Tensor | None) -> None:
+        if real is None:
+            return
+        self.real_tokens = self.real_tokens or 0
+        if isinstance(real, int):
+            self.real_tokens += real
+        elif self._real_on_device is None:
+            self._real_on_device = real
+        else:
+            self._real_on_device += real  # in place: a fresh sum of this batch's
+
+    def real_token_total(self) -> float | None:
+        """The non-padding tokens counted so far (reads the device's count: not per step)."""
+        if self.real_tokens is None:
+            return None
+        on_device = 0 if self._real_on_device is None else self._real_on_device.item()
+        return float(self.real_tokens + on_device)
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._val_start = time.perf_counter()
@@ -216,12 +235,11 @@ class CostTracker(pl.Callback):
             else None
         )
         achieved = flops / train_seconds
+        real = self.real_token_total()
         figures: dict[str, float | None] = {
             "params": float(n),
             "tokens": self.tokens * world_size,
-            "tokens_real": float(self.real_tokens) * world_size
-            if self.real_tokens is not None
-            else None,
+            "tokens_real": real * world_size if real is not None else None,
             "samples": self.samples * world_size,
             "wall_seconds": seconds,
             "train_seconds": train_seconds,

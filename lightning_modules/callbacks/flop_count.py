@@ -116,14 +116,15 @@ def batch_shape(
     return BatchShape(n, t, predicted=predicted)
 
 
-def real_token_count(batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
-    """Non-padding tokens of a text batch, as a device tensor (no host sync); None for images."""
+def real_token_count(batch: dict[str, torch.Tensor]) -> int | torch.Tensor | None:
+    """Non-padding tokens of a text batch: a host int where the shapes tell (language
+    modelling's fixed windows), else a device tensor (no host sync); None for images."""
     if "source_mask" in batch:
         return batch["source_mask"].sum() + (batch["target_in"] != 0).sum()
     if "attention_mask" in batch:
         return batch["attention_mask"].sum()
     if "input_ids" in batch:  # language modelling: fixed windows, no padding
-        return torch.tensor(batch["input_ids"].numel())
+        return batch["input_ids"].numel()
     return None
 
 

@@ -53,6 +53,7 @@ class StoreLogger(Logger):
         self._buffer_lock = threading.Lock()  # guards _buffer and _last_flush
         self._write_lock = threading.Lock()  # one write to the store at a time, in order
         self._outage: Outage | None = None  # since the first write that failed, if any
+        self.latest: dict[str, float] = {}  # the last value of each key, unprefixed
 
     @property
     def name(self) -> str:
@@ -70,10 +71,11 @@ class StoreLogger(Logger):
             return
         now = time.time()
         step = int(step or 0)
-        points = [
-            (self.prefix + key, step, float(v.item() if isinstance(v, torch.Tensor) else v), now)
-            for key, v in metrics.items()
-        ]
+        values = {
+            key: float(v.item() if isinstance(v, torch.Tensor) else v) for key, v in metrics.items()
+        }
+        self.latest |= values
+        points = [(self.prefix + key, step, value, now) for key, value in values.items()]
         with self._buffer_lock:
             self._buffer += points
             due = (

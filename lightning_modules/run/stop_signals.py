@@ -10,7 +10,8 @@
   the run ends cancelled. In one process Lightning's own handling is left alone.
 
 The handlers only raise a flag; after each training step the ranks agree on the flags
-(one small all-reduce) and act together. Lightning acts inside its handlers: its
+(one small all-reduce, on the host: a gloo group of its own, so reading the result never
+waits for a GPU's queued work) and act together. Lightning acts inside its handlers: its
 SIGTERM handler broadcasts to the other ranks from within the handler, which deadlocked
 here when another rank was inside the step's gradient all-reduce (2 CPU ranks, gloo);
 its Slurm auto-requeue checkpoints inside the handler, wherever the step is, and our
@@ -30,6 +31,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+import torch.distributed as dist
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class StopSignals(pl.Callback):
         self.checkpoint_dir, self.job_id = Path(checkpoint_dir), slurm_job_id
         self.requeue_asked = self.stop_asked = False
         self._previous: Any = None
+        self._group: Any = None  # the ranks' host-side (gloo) group, under DDP
 
     def __enter__(self) -> StopSignals:
         if self.job_id and threading.current_thread() is threading.main_thread():
@@ -83,8 +86,12 @@ class StopSignals(pl.Callback):
         self.stop_asked = True
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.world_size == 1:
+            return
+        # Every rank creates it here, together (new_group is a collective).
+        self._group = dist.new_group(backend="gloo")
         # After Lightning registered its handlers, which it restores when fit ends.
-        if trainer.world_size > 1 and threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_sigterm)
 
     def on_train_batch_end(
@@ -103,15 +110,13 @@ class StopSignals(pl.Callback):
             self._checkpoint_and_requeue(trainer)
 
     def _agree(self, trainer: pl.Trainer) -> tuple[bool, bool]:
-        """The flags of any rank, on every rank."""
+        """The flags of any rank, on every rank (host tensors: no device sync)."""
         if trainer.world_size == 1:
             return False, self.requeue_asked
-        flags = torch.tensor(
-            [float(self.stop_asked), float(self.requeue_asked)],
-            device=trainer.strategy.root_device,
-        )
-        flags = trainer.strategy.reduce(flags, reduce_op="sum")
-        return bool(flags[0] > 0), bool(flags[1] > 0)
+        flags = torch.tensor([float(self.stop_asked), float(self.requeue_asked)])
+        dist.all_reduce(flags, group=self._group)
+        stop, requeue = flags.tolist()
+        return stop > 0, requeue > 0
 
     def _checkpoint_and_requeue(self, trainer: pl.Trainer) -> None:
         path = self.checkpoint_dir / "last.ckpt"

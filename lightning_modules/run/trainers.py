@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import lightning.pytorch as pl
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
 
 from lightning_modules.callbacks.artifacts import (
@@ -21,6 +21,7 @@ from lightning_modules.callbacks.artifacts import (
 )
 from lightning_modules.callbacks.checkpoints import AtomicCheckpointIO, CheckpointOnCancel, RngState
 from lightning_modules.callbacks.cost_tracking import CostTracker
+from lightning_modules.callbacks.progress_bar import StoreProgressBar
 from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.callbacks.system_metrics import SystemMetrics
 from lightning_modules.run.cross_validation import fold_prefix
@@ -28,9 +29,6 @@ from lightning_modules.run.distributed import parallel_kwargs
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
 from paretolab.store import RunStore
-
-# Redrawing the bar every step cost ~3 ms per step (tqdm, plus W&B's console capture).
-PROGRESS_REFRESH_STEPS = 10
 
 
 def resolve_accelerator(cfg: RunConfig) -> str:
@@ -75,7 +73,7 @@ def build_trainer(
         callbacks.append(SystemMetrics(cfg.monitoring.interval_s))
     show_progress = sys.stderr.isatty() if progress_bar is None else progress_bar
     if show_progress:
-        callbacks.append(TQDMProgressBar(refresh_rate=PROGRESS_REFRESH_STEPS))
+        callbacks.append(StoreProgressBar())
     if t.early_stopping:
         callbacks.append(
             EarlyStopping(

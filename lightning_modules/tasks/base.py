@@ -35,9 +35,9 @@ class OptimizedTask(pl.LightningModule):
         """
         if not self.is_logging_step():
             return
-        self.log(
-            "train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=batch_size
-        )
+        # Not prog_bar: Lightning would read it back with .item() after every later step (a
+        # device sync); the bar shows the store logger's copy (callbacks.progress_bar).
+        self.log("train_loss", loss, on_step=True, on_epoch=False, batch_size=batch_size)
         self.log_lr()
 
     def is_logging_step(self) -> bool:

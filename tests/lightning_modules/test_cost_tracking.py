@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from lightning_modules.callbacks.flop_count import count_flops
+from lightning_modules.callbacks.cost_tracking import CostTracker
+from lightning_modules.callbacks.flop_count import count_flops, real_token_count
 from lightning_modules.models import (
     DecoderLM,
     EncoderClassifier,
@@ -137,3 +138,17 @@ def test_ddp_bills_every_gpu_but_each_cpu_machine_once(profile: str, billed: int
     assert report["assumptions"]["spend"]["devices"] == billed
     assert report["figures"]["device_hours"] == pytest.approx(billed, rel=1e-3)
     assert report["figures"]["tokens"] == 8e6  # every rank's tokens
+
+
+def test_real_tokens_come_from_shapes_on_the_host_and_masks_on_the_device(tmp_path) -> None:
+    lm_batch = {"input_ids": ids(), "labels": ids()}
+    assert real_token_count(lm_batch) == B * T and isinstance(real_token_count(lm_batch), int)
+    mask = torch.zeros(B, T, dtype=torch.long)
+    mask[:, :5] = 1
+    assert isinstance(real_token_count({"input_ids": ids(), "attention_mask": mask}), torch.Tensor)
+    tracker = CostTracker(tiny_config(), tmp_path)
+    assert tracker.real_token_total() is None  # images: nothing to count
+    for _ in range(3):
+        tracker._count_real_tokens(real_token_count({"input_ids": ids(), "attention_mask": mask}))
+    tracker._count_real_tokens(real_token_count(lm_batch))
+    assert tracker.real_token_total() == 3 * B * 5 + B * T

@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import torch
 from lightning.pytorch.callbacks import TQDMProgressBar
 
-from lightning_modules.run.trainers import PROGRESS_REFRESH_STEPS, build_trainer
+from lightning_modules.callbacks import progress_bar
+from lightning_modules.callbacks.progress_bar import PROGRESS_REFRESH_STEPS, StoreProgressBar
+from lightning_modules.run.trainers import build_trainer
 from lightning_modules.tasks import LanguageModelTask
 from paretolab.config.io import load_config
 from tests.conftest import REPO, tiny_config
@@ -36,3 +38,19 @@ def test_the_progress_bar_redraws_every_few_steps(tmp_path: Path) -> None:
     assert [b.refresh_rate for b in bars] == [PROGRESS_REFRESH_STEPS] and PROGRESS_REFRESH_STEPS > 1
     quiet = build_trainer(tiny_config(), tmp_path, [], progress_bar=False)
     assert not any(isinstance(c, TQDMProgressBar) for c in quiet.callbacks)
+
+
+def test_the_training_bar_redraws_at_most_twice_a_second_and_at_the_end(monkeypatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(progress_bar.time, "monotonic", lambda: now[0])
+    redraws: list[int] = []
+    tqdm = SimpleNamespace(total=100, n=0, disable=False)
+    tqdm.set_postfix = lambda metrics: redraws.append(tqdm.n)
+    bar = StoreProgressBar()
+    bar.train_progress_bar = tqdm
+    bar.get_metrics = lambda trainer, module: {}
+    for batch_idx in range(100):
+        now[0] += 0.03  # 30 ms steps: every 10 steps is 0.3 s
+        bar.on_train_batch_end(None, None, None, None, batch_idx)
+    # Steps 10, 20, …: the first redraw, then one every 0.5 s (20 steps), and the last step.
+    assert redraws == [10, 30, 50, 70, 90, 100]
