@@ -2,7 +2,7 @@
 
 Each command group registers itself (``register(subparsers)``) and sets ``handler`` —
 ``handler(args) -> exit code`` — as a default: ``train_cli`` (``train``, ``config``),
-``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``models_cli``, ``host_cli``
+``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``spend_cli``, ``models_cli``, ``host_cli``
 (``devices``, ``db``), ``users_cli``, ``executors.slurm_cli``, and the plugin commands of the
 packages above the core.
 Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
@@ -22,6 +22,7 @@ from paretolab import (
     limits,
     models_cli,
     runs_cli,
+    spend_cli,
     train_cli,
     users_cli,
 )
@@ -30,7 +31,16 @@ from paretolab.executors import slurm_cli
 from paretolab.terminal import printable
 
 # The core's command groups, in the order ``--help`` lists them; plugins come after.
-COMMAND_GROUPS = (train_cli, runs_cli, cost_cli, models_cli, host_cli, users_cli, slurm_cli)
+COMMAND_GROUPS = (
+    train_cli,
+    runs_cli,
+    cost_cli,
+    spend_cli,
+    models_cli,
+    host_cli,
+    users_cli,
+    slurm_cli,
+)
 
 
 class _Parser(argparse.ArgumentParser):

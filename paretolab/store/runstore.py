@@ -32,10 +32,12 @@ from paretolab.store.entities import (
     Run,
 )
 from paretolab.store.metric_store import MetricsAndArtifacts
+from paretolab.store.run_costs import add_run_cost
 from paretolab.store.run_edits import RunEdits
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.run_table import MetricColumn, select_run_table
 from paretolab.store.schema import runs
+from paretolab.store.spend import spend_rows
 
 
 class RunStore(RunEdits, MetricsAndArtifacts):
@@ -108,6 +110,7 @@ class RunStore(RunEdits, MetricsAndArtifacts):
                 run_id = conn.execute(
                     sa.select(runs.c.id).where(runs.c.launch_key == launch_key)
                 ).scalar_one()
+            add_run_cost(conn, run_id, config)
         return self.get_run(run_id)
 
     def get_run(self, run_id: int) -> Run:
@@ -169,6 +172,19 @@ class RunStore(RunEdits, MetricsAndArtifacts):
         )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+    def spend(
+        self,
+        by: str | None = None,
+        period: str = "month",
+        since: float | None = None,
+        until: float | None = None,
+        now: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """$, device-hours and kWh by day/week/month, grouped by owner, tag, task, sweep or
+        hardware, of runs started in [since, until) (``paretolab.store.spend``)."""
+        with self.engine.connect() as conn:
+            return spend_rows(conn, by, period, since, until, now)
 
     def all_tags(self) -> list[str]:
         """Every tag any run carries, sorted."""
