@@ -2,7 +2,7 @@
 
 Each command group registers itself (``register(subparsers)``) and sets ``handler`` —
 ``handler(args) -> exit code`` — as a default: ``train_cli`` (``train``, ``config``),
-``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``spend_cli``, ``models_cli``, ``host_cli``
+``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``spend_cli``, ``budgets_cli``, ``models_cli``, ``host_cli``
 (``devices``, ``db``), ``users_cli``, ``executors.slurm_cli``, and the plugin commands of the
 packages above the core.
 Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
@@ -17,6 +17,7 @@ from importlib.metadata import entry_points
 
 from paretolab import (
     __version__,
+    budgets_cli,
     cost_cli,
     host_cli,
     limits,
@@ -36,6 +37,7 @@ COMMAND_GROUPS = (
     runs_cli,
     cost_cli,
     spend_cli,
+    budgets_cli,
     models_cli,
     host_cli,
     users_cli,

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from paretolab import limits, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
+from paretolab.store.budget_store import BudgetCalls
 from paretolab.store.entities import (
     CANCELLED,
     FAILED,
@@ -40,7 +41,7 @@ from paretolab.store.schema import runs
 from paretolab.store.spend import spend_rows
 
 
-class RunStore(RunEdits, MetricsAndArtifacts):
+class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:
