@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paretolab.errors import UserError
 from paretolab.store.entities import Budget
-from paretolab.store.schema import budgets
+from paretolab.store.schema import budgets, run_costs
 
 _FIELDS = [f.name for f in dataclasses.fields(Budget) if f.name != "id"]
 
@@ -80,3 +80,9 @@ class BudgetCalls:
             removed = conn.execute(budgets.delete().where(budgets.c.name == name)).rowcount
         if not removed:
             self.get_budget(name)
+
+    def over_budget_note(self, run_id: int) -> str | None:
+        """The confirmation a run was launched with past a budget (None: within budgets)."""
+        query = sa.select(run_costs.c.over_budget).where(run_costs.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()

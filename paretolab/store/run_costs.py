@@ -45,10 +45,14 @@ def _rate_values(rate: BurnRate | None) -> dict[str, Any]:
     }
 
 
-def add_run_cost(conn: sa.Connection, run_id: int, config: Mapping[str, Any]) -> None:
-    """The new run's row: the hardware its config names and that hardware's rates."""
+def add_run_cost(
+    conn: sa.Connection, run_id: int, config: Mapping[str, Any], over_budget: str | None = None
+) -> None:
+    """The new run's row: the hardware its config names, that hardware's rates, and the
+    confirmation it was launched with past a budget."""
     hardware = str((config.get("hardware") or {}).get("profile", "auto"))
     values = {"hardware": hardware, **_rate_values(config_burn_rate(config))}
+    values["over_budget"] = over_budget
     stmt = _insert(conn)(run_costs).values(run_id=run_id, **values)
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["run_id"]))
 

@@ -77,13 +77,15 @@ class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls):
         study: str | None = None,
         trial_number: int | None = None,
         owner: str | None = None,
+        over_budget: str | None = None,
     ) -> Run:
         """Record a new run in status ``queued`` and return it.
 
         With a ``launch_key``, creating again with the same key returns the run the first
         call made (a double-clicked launch button makes one run). A sweep trial names its
         ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
-        ``owner`` is who launched it (see ``paretolab.auth``).
+        ``owner`` is who launched it (see ``paretolab.auth``); ``over_budget`` the
+        confirmation it was launched with past a soft budget (``paretolab.budget_guard``).
 
         Raises:
             UserError: the name, tags or notes are over ``paretolab.limits``.
@@ -111,7 +113,7 @@ class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls):
                 run_id = conn.execute(
                     sa.select(runs.c.id).where(runs.c.launch_key == launch_key)
                 ).scalar_one()
-            add_run_cost(conn, run_id, config)
+            add_run_cost(conn, run_id, config, over_budget)
         return self.get_run(run_id)
 
     def get_run(self, run_id: int) -> Run:
