@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,15 +87,6 @@ def _set_times(store: Any, run_id: int, status: str, started: float | None, ende
         )
 
 
-def last_month(now: float) -> tuple[float, float]:
-    """[start, end) of the calendar month before ``now``'s, UTC."""
-    this = datetime.fromtimestamp(now, UTC).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-    previous = (this - timedelta(days=1)).replace(day=1)
-    return previous.timestamp(), this.timestamp()
-
-
 def timed(fn: Any, repeat: int) -> float:
     """The median time of ``repeat`` calls."""
     times = []
@@ -118,6 +108,7 @@ def main() -> int:
     remember_commit()
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as home:
         os.environ["PARETOLAB_HOME"] = home
+        from paretolab.periods import previous_month
         from paretolab.store import RunStore
 
         store = RunStore(args.db_url or f"sqlite:///{home}/paretolab.db")
@@ -126,7 +117,7 @@ def main() -> int:
         for _ in range(args.runs):
             craft_run(store, rng, now, span_days=120)
         fill_s = time.perf_counter() - start
-        since, until = last_month(now)
+        since, until = previous_month(now)
         queries = [
             ("last month by tag", dict(by="tag", since=since, until=until)),
             ("last month by owner", dict(by="owner", since=since, until=until)),

@@ -43,3 +43,9 @@ def period_bounds(period: str, at: float) -> tuple[float, float]:
 def day_label(ts: float) -> str:
     """An epoch time as its UTC date."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def previous_month(at: float) -> tuple[float, float]:
+    """[start, end) of the calendar month before the one holding ``at``, UTC."""
+    start, _ = period_bounds("month", at)
+    return period_bounds("month", start - 1)[0], start

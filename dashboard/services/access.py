@@ -121,6 +121,15 @@ def permitted(action: str, owner: auth.Owner = NEW) -> bool:
     return True
 
 
+def is_admin() -> bool:
+    """True when ``require_admin`` would allow it: only admins see budget controls."""
+    try:
+        require_admin("change budgets")
+    except UserError:
+        return False
+    return True
+
+
 def read_only() -> bool:
     """True when nothing can be changed here: a read-only demo, a viewer, nobody signed in."""
     return not permitted("change anything")
