@@ -57,7 +57,8 @@ def test_spend_agrees_with_per_run_records_to_the_cent(any_store: RunStore) -> N
     }
 
 
-def test_tags_weeks_and_window(store: RunStore) -> None:
+def test_tags_weeks_and_window(any_store: RunStore) -> None:
+    store = any_store
     # 2026-11-04 is a Wednesday: its week starts Monday 2026-11-02.
     wednesday = datetime(2026, 11, 4, 12, tzinfo=UTC).timestamp()
     config = {"hardware": {"profile": "cpu"}}
