@@ -135,7 +135,8 @@ def main() -> int:
     table = markdown_table(["query", "result", "median (s)", "goal", "met"], rows)
     notes = f"{args.runs:,} runs on {backend}; store crafted in {fill_s:.1f} s; median of {args.repeat}."
     print(f"machine: {machine()}\n{notes}\n\n{table}")
-    print(f"\nwritten to {write_result('spend', table, notes)}")
+    name = "spend-postgresql" if args.db_url else "spend"
+    print(f"\nwritten to {write_result(name, table, notes)}")
     return 0
 
 

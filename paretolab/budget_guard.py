@@ -44,10 +44,12 @@ class BudgetUse:
 
     @property
     def share_after(self) -> float:
+        """(Spent + what the launch adds) ÷ amount."""
         return (self.status.spent + self.adds) / self.status.budget.amount
 
     @property
     def over(self) -> bool:
+        """Whether the launch would take the budget past its amount."""
         return self.share_after > 1.0
 
     def describe(self) -> str:

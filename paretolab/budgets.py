@@ -18,7 +18,7 @@ from paretolab.errors import UserError
 from paretolab.periods import day_label, period_bounds
 from paretolab.store import Budget, RunStore
 
-UNITS = {"usd": "usd", "device_hours": "device_hours"}  # unit → spend figure
+UNITS = ("usd", "device_hours")  # each is also the spend figure it counts
 PERIODS = ("month", "quarter", "custom")
 SCOPES = ("everyone", "owner", "tag")
 RECENT_DAYS = 14
@@ -132,7 +132,7 @@ def budget_status(store: RunStore, budget: Budget, now: float | None = None) -> 
     start, end = window(budget, now)
     by = None if budget.scope == "everyone" else budget.scope
     rows = store.spend(by=by, period="day", since=start, until=min(end, now), now=now)
-    figure = UNITS[budget.unit]
+    figure = budget.unit
     daily: dict[str, float] = {}
     for r in rows:
         if by is None or r["group"] == budget.scope_value:
