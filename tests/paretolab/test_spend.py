@@ -28,6 +28,7 @@ def _expected_usd(store: RunStore, crafted: dict) -> tuple[float, bool]:
     return config_burn_rate(run.config).usd_per_hour * (end - run.started_at) / 3600, True
 
 
+@pytest.mark.slow
 def test_spend_agrees_with_per_run_records_to_the_cent(any_store: RunStore) -> None:
     rng = random.Random(7)
     crafted = [craft_run(any_store, rng, NOW, span_days=70) for _ in range(120)]
