@@ -23,6 +23,7 @@ BENCHMARKS = {
     "gpu": "gpu.py",
     "store": "store_vs_mlflow.py",
     "dashboard": "dashboard_queries.py",
+    "spend": "spend.py",
     "browser": "browser.py",
     "system-metrics": "system_metrics.py",
     "faults": "faults.py",

@@ -41,6 +41,7 @@ business = [
         icon=":material/payments:",
         url_path="business",
     ),
+    st.Page("views/spend.py", title="Spend", icon=":material/account_balance_wallet:"),
 ]
 navigation = st.navigation(
     {"Experiments": experiments, "Business": business},

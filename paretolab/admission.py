@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from paretolab import devices, memory_fit, settings
+from paretolab.budget_guard import Projected, budget_uses, check_launch
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import check_profile
 from paretolab.data_check import check_data, with_absolute_data_path
@@ -163,6 +164,10 @@ def admit(
     study: str | None = None,
     trial_number: int | None = None,
     on_data: Callable[[str], None] | None = None,
+    projected: Projected | None = None,
+    confirm_over_budget: bool = False,
+    confirm_flag: str = "--confirm-over-budget",
+    check_budgets: bool = True,
     **checks: Any,
 ) -> Run:
     """Check ``config`` (see ``admission_problems``) and store it as a queued run.
@@ -177,14 +182,25 @@ def admit(
         study: a sweep trial's study; ``trial_number`` its trial.
         trial_number: see ``study``.
         on_data: told the data file's one-line summary, when there is a file.
+        projected: what the run is expected to cost, for its budgets (``budget_guard``);
+            None: unknown (only a used-up budget stops it).
+        confirm_over_budget: the launcher confirmed going past a soft budget (recorded).
+        confirm_flag: how to confirm, for the refusal (the CLI's flag, the form's box).
+        check_budgets: False for a sweep's trials: the sweep was checked at launch, and its
+            workers check hard budgets between trials.
         **checks: ``machine``, ``on_slurm``, ``data_base``, ``read_data``, ``data_roots``.
 
     Raises:
         UserError: the first check's problems, joined by ``; `` (nothing is stored).
+        OverBudget: past a hard budget, or a soft one without confirmation.
     """
     found = admission_problems(config, store=store, **checks)
     if found.problems:
         raise UserError("; ".join(found.problems))
+    note = None
+    if check_budgets:
+        uses = budget_uses(store, owner, config.tags, projected)
+        note = check_launch(uses, confirm_over_budget, confirm_flag)
     if found.data_summary and on_data is not None:
         on_data(found.data_summary)
     config = found.config
@@ -198,4 +214,5 @@ def admit(
         study=study,
         trial_number=trial_number,
         owner=owner,
+        over_budget=None if note is None else f"confirmed by {owner or 'an unnamed user'}: {note}",
     )

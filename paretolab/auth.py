@@ -223,6 +223,13 @@ def authorize(user: User | None, action: str, owner: Owner = NEW) -> None:
     raise AccessDenied(f"{user.name} cannot {action}: it belongs to {owner}")
 
 
+def authorize_admin(user: User | None, action: str) -> None:
+    """Raise ``AccessDenied`` unless ``user`` is an admin (None: sign-in off, allowed):
+    for what only admins change, such as budgets."""
+    if user is not None and user.role != "admin":
+        raise AccessDenied(f"{user.name} is a {user.role} and cannot {action} (ask an admin)")
+
+
 class SignInThrottle:
     """Slows password guessing: after ``limit`` failed sign-ins of one name, each within
     ``window`` seconds of the one before, that name is refused until ``window`` seconds

@@ -2,7 +2,7 @@
 
 Each command group registers itself (``register(subparsers)``) and sets ``handler`` —
 ``handler(args) -> exit code`` — as a default: ``train_cli`` (``train``, ``config``),
-``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``models_cli``, ``host_cli``
+``runs_cli`` (``runs …``, ``executor``), ``cost_cli``, ``spend_cli``, ``budgets_cli``, ``models_cli``, ``host_cli``
 (``devices``, ``db``), ``users_cli``, ``executors.slurm_cli``, and the plugin commands of the
 packages above the core.
 Bad input exits with code 2 and one line on stderr: ``paretolab: error: …``.
@@ -17,11 +17,13 @@ from importlib.metadata import entry_points
 
 from paretolab import (
     __version__,
+    budgets_cli,
     cost_cli,
     host_cli,
     limits,
     models_cli,
     runs_cli,
+    spend_cli,
     train_cli,
     users_cli,
 )
@@ -30,7 +32,17 @@ from paretolab.executors import slurm_cli
 from paretolab.terminal import printable
 
 # The core's command groups, in the order ``--help`` lists them; plugins come after.
-COMMAND_GROUPS = (train_cli, runs_cli, cost_cli, models_cli, host_cli, users_cli, slurm_cli)
+COMMAND_GROUPS = (
+    train_cli,
+    runs_cli,
+    cost_cli,
+    spend_cli,
+    budgets_cli,
+    models_cli,
+    host_cli,
+    users_cli,
+    slurm_cli,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -14,7 +14,7 @@ from paretolab.config import TASK_VAL_METRICS
 from paretolab.config.io import dump_config, parse_config
 from paretolab.executors import slurm
 from paretolab.store import LatestMetric, Run, RunStore
-from paretolab.terminal import printable
+from paretolab.terminal import printable, text_table
 
 
 def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
@@ -39,11 +39,7 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
                 *(_num(m[k].value) if k in m else "-" for k in ("val_loss", "val_acc", "test_acc")),
             ]
         )
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    )
+    return text_table(header, rows)
 
 
 def run_summary(store: RunStore, run_id: int) -> str:

@@ -43,3 +43,12 @@ def printable(text: object, keep_newlines: bool = False) -> str:
 def echo(text: object, file: TextIO | None = None) -> None:
     """Print ``text`` with its control characters escaped (line breaks kept)."""
     print(printable(text, keep_newlines=True), file=file or sys.stdout)
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A fixed-width table: columns as wide as their widest cell, two spaces apart."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from paretolab import admission, auth, cli_text, settings
+from paretolab import admission, auth, cli_text, devices, settings
 from paretolab.config.io import dump_config, load_config
+from paretolab.costing.launch_cost import cli_projection
 from paretolab.executors import launcher, local, slurm, slurm_cli
 from paretolab.store import RunStore
 from paretolab.terminal import echo, printable
@@ -35,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="queue the run for the background executor (output in the run folder's output.log)",
     )
     train.add_argument("--owner", help="who the run belongs to (default: your OS user name)")
+    train.add_argument(
+        "--confirm-over-budget",
+        action="store_true",
+        help="start it even past a soft budget (recorded with the run); a hard one refuses",
+    )
     train.set_defaults(handler=_train)
 
     cfg = subparsers.add_parser(
@@ -60,6 +66,8 @@ def _train(args: argparse.Namespace) -> int:
         store=store,
         owner=args.owner or auth.os_user(),
         on_data=lambda summary: print(f"data: {summary}", file=sys.stderr),
+        projected=cli_projection(config, devices.detect()),
+        confirm_over_budget=args.confirm_over_budget,
     )
     if args.detach:
         local.ensure_executor(store)

@@ -43,6 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--detach", action="store_true", help="start the workers in the background and return"
     )
     run.add_argument("--owner", help="who the sweep belongs to (default: your OS user name)")
+    run.add_argument(
+        "--confirm-over-budget",
+        action="store_true",
+        help="start it even past a soft budget (recorded with the sweep); a hard one refuses",
+    )
     storage_option(run)
     run.set_defaults(handler=_run)
 
@@ -105,6 +110,8 @@ def _check_workers(count: int) -> None:
 def _run(args: argparse.Namespace) -> int:
     from paretolab.auth import os_user
     from paretolab.config.io import apply_overrides
+    from paretolab.devices import detect
+    from sweeps.budget_check import OVER_BUDGET_ATTR, check_sweep_launch
     from sweeps.spec import load_spec, parse_spec
     from sweeps.storage import printable
     from sweeps.study import create_sweep
@@ -116,12 +123,25 @@ def _run(args: argparse.Namespace) -> int:
         flat = {**spec.fixed, **_flatten(fixed)}
         spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
     store, storage, url = _open(args)
-    create_sweep(spec, storage, owner=args.owner or os_user())
+    owner = args.owner or os_user()
+    projection, note = check_sweep_launch(
+        store, spec, owner, detect(), args.confirm_over_budget, "--confirm-over-budget"
+    )
+    study = create_sweep(spec, storage, owner=owner)
+    if note is not None:
+        study.set_user_attr(OVER_BUDGET_ATTR, f"confirmed by {owner or 'an unnamed user'}: {note}")
     echo(
         f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), "
         f"storage {printable(url)}"
     )
+    if projection is not None:
+        echo(f"projected: {_money(projection)} ({projection.basis})")
     return _start_workers(spec.study, url, args.workers, store, args.detach)
+
+
+def _money(projection: Any) -> str:
+    usd = "no price" if projection.usd is None else f"${projection.usd:,.2f}"
+    return f"{usd}, {projection.device_hours:,.2f} device-hours"
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -58,6 +58,7 @@ def run_trial(trial: optuna.Trial, spec: SweepSpec, store: RunStore) -> float | 
             machine=_machine(),
             on_slurm=False,  # the worker trains it here, whatever the executor
             read_data=None,
+            check_budgets=False,  # checked at the sweep's launch and between its trials
         )
     except UserError as exc:
         # Refused before a run is stored, like an invalid config: the trial fails.

@@ -1,8 +1,9 @@
 """Sweep workers: ``python -m sweeps.worker STUDY`` (``paretolab sweep worker``).
 
 A worker loads the study and its spec from the storage and runs trials one at a time, each
-in its own process (the worker's), until the budget is used, the sweep is stopped, or it is
-told to stop (SIGTERM/Ctrl-C: the running trial is cancelled, then the worker exits). Any
+in its own process (the worker's), until the trial budget is used, the sweep is stopped, a
+hard spending budget that covers it is used up (``sweeps.budget_check``: it logs why and
+records it on the study), or it is told to stop (SIGTERM/Ctrl-C: the running trial is cancelled, then the worker exits). Any
 number of workers on any number of machines may share one study.
 
 Before each trial a worker fails trials whose heartbeat stopped (their run is marked
@@ -29,11 +30,13 @@ from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.executors import launcher, training_process
 from paretolab.store import CANCELLED, RunStore
+from sweeps.budget_check import budget_stop
 from sweeps.objective import TrialFailed, run_trial
 from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
-from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, progress
+from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, owner_of, progress
 
 log = logging.getLogger("paretolab.sweeps")
+BUDGET_STOP_ATTR = "paretolab:budget_stop"  # why the workers stopped starting trials
 
 
 def run_worker(
@@ -78,6 +81,10 @@ def run_worker(
                 if is_stopped(study):
                     break
                 now = progress(study, spec)
+                if now.needs_trials and (why := budget_stop(store, spec, owner_of(study))):
+                    log.warning("sweep %s starts no more trials: %s", name, why)
+                    study.set_user_attr(BUDGET_STOP_ATTR, why)
+                    break
                 if now.needs_trials:
                     last_run["id"] = None
                     study.optimize(objective, n_trials=1, catch=(TrialFailed,), gc_after_trial=True)

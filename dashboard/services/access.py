@@ -86,19 +86,45 @@ def require(action: str, owner: auth.Owner = NEW) -> User | None:
         DemoModeError: the dashboard is a read-only demo.
         AccessDenied: nobody is signed in, or the user's role does not allow it.
     """
+    _refuse_in_demo(action)
+    user = current_user()
+    auth.authorize(user, action, owner)
+    return user
+
+
+def require_admin(action: str) -> User | None:
+    """Raise unless the current user is an admin (or sign-in is off); return that user.
+
+    Raises:
+        DemoModeError: the dashboard is a read-only demo.
+        AccessDenied: nobody is signed in, or the user is not an admin.
+    """
+    _refuse_in_demo(action)
+    user = current_user()
+    auth.authorize_admin(user, action)
+    return user
+
+
+def _refuse_in_demo(action: str) -> None:
     if settings.demo_mode():
         raise DemoModeError(
             f"this dashboard is a read-only demo ({settings.DEMO_ENV}=1): it cannot {action}"
         )
-    user = current_user()
-    auth.authorize(user, action, owner)
-    return user
 
 
 def permitted(action: str, owner: auth.Owner = NEW) -> bool:
     """True when ``require`` would allow it: pages show only the buttons that work."""
     try:
         require(action, owner)
+    except UserError:
+        return False
+    return True
+
+
+def is_admin() -> bool:
+    """True when ``require_admin`` would allow it: only admins see budget controls."""
+    try:
+        require_admin("change budgets")
     except UserError:
         return False
     return True

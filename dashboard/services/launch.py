@@ -5,28 +5,29 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.services import data_check
+from dashboard.services import access, data_check
 from dashboard.services.access import owner_name, require, sign_in_mode
 from dashboard.services.common import REPO, run_config_job, store
 from dashboard.services.system import machine
 from paretolab import auth, model_catalog, settings
+from paretolab import budget_guard as guard
 from paretolab.admission import DATA, admission_problems, admit
+from paretolab.budget_guard import BudgetUse, Projected
 from paretolab.config import RunConfig
 from paretolab.config.io import load_config, load_yaml_text, parse_config
 from paretolab.costing.params import model_params
 from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import ModelShape
-from paretolab.errors import ConfigError, RunNotFound
+from paretolab.errors import ConfigError, RunNotFound, UserError
 from paretolab.model_catalog import ModelEntry
 from paretolab.model_sources import CONFIG_FILE, FOLDER, HUB
 from paretolab.store import Run
 
 if TYPE_CHECKING:  # the cost model loads only when a preview is asked for
-    from paretolab.costing.estimate_result import Estimate
+    from paretolab.costing.launch_cost import CostPreview
 
 PRESETS_DIR = REPO / "configs"
 
@@ -96,8 +97,29 @@ def launch_key(session_key: str, config: RunConfig) -> str:
     return f"{session_key[:32]}-{digest}"
 
 
-def launch(config: RunConfig, launch_key: str) -> Run:
+CONFIRM_BOX = "the 'Launch past a soft budget' box"
+
+
+def budget_uses(config: RunConfig) -> list[BudgetUse]:
+    """Each budget that covers this launch by the signed-in user: spent so far, and what the
+    run's projected cost would add (nothing when it cannot be priced)."""
+    user = access.current_user()
+    return guard.budget_uses(store(), owner_name(user), config.tags, _projection(config))
+
+
+def _projection(config: RunConfig) -> Projected | None:
+    from paretolab.costing.launch_cost import projected
+
+    try:
+        return projected(cost_preview(config))
+    except UserError:  # no price or peak for its hardware: the check sees no projection
+        return None
+
+
+def launch(config: RunConfig, launch_key: str, confirm_over_budget: bool = False) -> Run:
     """Queue a run (once per ``launch_key``) and make sure the executor will start it.
+    Past a soft budget it needs ``confirm_over_budget`` (recorded with the run); past a hard
+    one it is refused (``paretolab.budget_guard``).
 
     Raises:
         UserError: the config is refused by the admission checks (``paretolab.admission``;
@@ -106,7 +128,16 @@ def launch(config: RunConfig, launch_key: str) -> Run:
         AccessDenied: the signed-in user may not launch runs (a viewer).
     """
     user = require("launch a run")
-    return admit(config, store=store(), owner=owner_name(user), launch_key=launch_key, **_checks())
+    return admit(
+        config,
+        store=store(),
+        owner=owner_name(user),
+        launch_key=launch_key,
+        projected=_projection(config),
+        confirm_over_budget=confirm_over_budget,
+        confirm_flag=CONFIRM_BOX,
+        **_checks(),
+    )
 
 
 def model_shape(config: RunConfig) -> ModelShape:
@@ -151,60 +182,17 @@ def pretrained_entry(name: str, revision: str | None = None) -> ModelEntry:
     return ModelEntry(name, folder, HUB)
 
 
-@dataclass(frozen=True)
-class CostPreview:
-    """A config's training cost before it runs: the estimate, and the steps it covers."""
-
-    steps: int
-    steps_from_config: bool
-    """True: ``trainer.max_steps``; False: ``steps_if_unset`` (the config trains by epochs)."""
-    estimate: Estimate
-
-
 def cost_preview(config: RunConfig, steps_if_unset: int = 1000) -> CostPreview:
-    """What the config's training costs on its hardware profile at an assumed MFU:
-    ``trainer.max_steps`` full-length batches, or ``steps_if_unset`` when it trains by epochs.
+    """What the config's training costs on its hardware profile at an assumed MFU
+    (``paretolab.costing.launch_cost``): ``trainer.max_steps`` full-length batches, or
+    ``steps_if_unset`` when it trains by epochs.
 
     Raises:
         UserError: the hardware profile is not in the catalog, or has no peak for the precision.
     """
-    from paretolab.costing.catalog import load_catalog
-    from paretolab.costing.estimate import estimate
-    from paretolab.costing.shapes import full_batch
+    from paretolab.costing import launch_cost
 
-    shape = model_shape(config)
-    catalog = load_catalog()
-    hardware = config.hardware.profile
-    if hardware == "auto":
-        hardware = _local_device(config)
-    t = config.trainer
-    steps = t.max_steps if t.max_steps > 0 else steps_if_unset
-    # Under DDP every rank takes a batch per step; a CPU's processes share one machine.
-    world = config.hardware.world_size()
-    batch_tokens = full_batch(shape, config.data.batch_size).tokens
-    tokens = steps * t.accumulate_grad_batches * batch_tokens * world
-    devices = config.hardware.num_nodes if catalog.device(hardware).kind == "cpu" else world
-    found = estimate(
-        catalog,
-        shape,
-        tokens,
-        hardware,
-        devices=devices,
-        precision=t.precision,
-        pricing=config.hardware.pricing,
-        batch=config.data.batch_size,
-        optimizer=config.optim.optimizer,
-    )
-    return CostPreview(steps, t.max_steps > 0, found)
-
-
-def _local_device(config: RunConfig) -> str:
-    """The catalog entry of the device the config trains on here: its first GPU's (``cpu``
-    when the catalog does not know that GPU), else ``cpu``."""
-    here = machine()
-    if here.resolve(config.hardware.accelerator) == "gpu":
-        return next(a.catalog for a in here.accelerators if a.kind == "cuda") or "cpu"
-    return "cpu"
+    return launch_cost.cost_preview(config, model_shape(config), machine(), steps_if_unset)
 
 
 def suggest(config: RunConfig, what: str, timeout: float = 600) -> dict[str, Any]:

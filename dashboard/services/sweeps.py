@@ -13,13 +13,16 @@ import streamlit as st
 import yaml
 
 from dashboard.services import data_check
-from dashboard.services.access import owner_name, require
+from dashboard.services.access import current_user, owner_name, require
 from dashboard.services.common import REPO, get_store, store
+from dashboard.services.launch import CONFIRM_BOX
+from dashboard.services.system import machine
 from paretolab import settings, yaml_safe
+from paretolab.budget_guard import BudgetUse, Projected, budget_uses
 from paretolab.config.io import load_config, load_yaml_text
 from paretolab.errors import ConfigError, UserError
 from paretolab.executors import launcher
-from sweeps import analysis, study
+from sweeps import analysis, budget_check, study
 from sweeps.spec import SweepSpec, parse_spec
 from sweeps.storage import default_storage_url, open_storage, printable
 from sweeps.worker import spawn_workers
@@ -134,17 +137,35 @@ def enqueue(name: str, run_id: int) -> None:
     study.enqueue_from_run(sweep, spec, store(), run_id)
 
 
-def launch(spec: SweepSpec, workers: int) -> None:
+def sweep_cost(spec: SweepSpec) -> tuple[Projected | None, list[BudgetUse]]:
+    """The sweep's projected cost (n_trials × one trial, less the pruner's assumed saving)
+    and each budget that covers it, for the signed-in user."""
+    projection = budget_check.sweep_projection(spec, machine())
+    owner = owner_name(current_user())
+    tags = budget_check.trial_config(spec).tags
+    return projection, budget_uses(store(), owner, tags, projection)
+
+
+def launch(spec: SweepSpec, workers: int, confirm_over_budget: bool = False) -> None:
     """Create the sweep, owned by the signed-in user, and start ``workers`` worker
-    processes (raises UserError)."""
+    processes (raises UserError). Past a soft budget it needs ``confirm_over_budget``
+    (recorded on the study); past a hard one it is refused."""
     user = require("launch a sweep")
+    _, note = budget_check.check_sweep_launch(
+        store(), spec, owner_name(user), machine(), confirm_over_budget, CONFIRM_BOX
+    )
     # Its trials read these paths as the server: bound like a launched run's.
     data_check.check_roots(spec.base.get("data", {}).get("path"), "base: data.path")
     data_check.check_roots(spec.fixed.get("data.path"), "fixed: data.path")
     if "data.path" in spec.parameters:
         for choice in getattr(spec.parameters["data.path"], "choices", None) or ():
             data_check.check_roots(str(choice), "parameters: data.path")
-    study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
+    created = study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
+    if note is not None:
+        created.set_user_attr(
+            budget_check.OVER_BUDGET_ATTR,
+            f"confirmed by {owner_name(user) or 'an unnamed user'}: {note}",
+        )
     spawn_workers(spec.study, storage_url(), workers, store())
 
 

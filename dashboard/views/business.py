@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
 from dashboard.components.cost_columns import cost_columns
 from dashboard.services import access
+from dashboard.services import spend as spend_services
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services
 from dashboard.services.business import projections as projection_services
@@ -260,6 +261,9 @@ report.sections.append(
         ],
     )
 )
+
+# Spend last month, the top tags, the budgets and the waste (the Spend page has the rest).
+report.sections.append(("Spend", spend_services.report_items("last month")))
 
 with export:
     e1, e2, e3 = st.columns([2, 1, 1])

@@ -7,6 +7,7 @@ import plotly.express as px
 import streamlit as st
 import yaml
 
+from dashboard.components.budget_uses import show_budget_uses
 from dashboard.components.config_form import render_config_form
 from dashboard.services import launch as launch_services
 from dashboard.services import system as system_services
@@ -150,6 +151,11 @@ with form_col:
         system_services.launch_limits(accelerator),
     )
     config, problems = launch_services.validate(values)
+    uses = launch_services.budget_uses(config) if config is not None else []
+    show_budget_uses(uses)
+    confirmed = any(u.over for u in uses) and st.checkbox(
+        "Launch past a soft budget (recorded with the run)", key="launch_confirm_over_budget"
+    )
     launch = st.button("Launch", type="primary", key="launch_button", disabled=config is None)
     if problems:
         st.warning(
@@ -163,7 +169,7 @@ with form_col:
         clicked_at = time.time()
         try:
             run = launch_services.launch(
-                config, launch_services.launch_key(state.launch_key, config)
+                config, launch_services.launch_key(state.launch_key, config), confirmed
             )
         except UserError as exc:  # the data file changed since it was checked
             st.error(str(exc))

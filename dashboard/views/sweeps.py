@@ -3,6 +3,7 @@ Optuna's own figures; launch a sweep, stop or resume it, enqueue a trial from a 
 
 import streamlit as st
 
+from dashboard.components.budget_uses import show_budget_uses
 from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import access
 from dashboard.services import launch as launch_services
@@ -130,14 +131,31 @@ def figures(name: str) -> None:
                 st.plotly_chart(fig, key=f"sweeps_fig_{key}")
 
 
+def show_sweep_cost(spec) -> bool:
+    """The sweep's projected cost and each budget's share; True when the user confirmed
+    going past a soft budget."""
+    projection, uses = sweep_services.sweep_cost(spec)
+    if projection is None:
+        st.caption("Projected cost: not known here (no price or shape for the base config).")
+    else:
+        usd = "no price" if projection.usd is None else f"${projection.usd:,.2f}"
+        st.markdown(f"**Projected cost: {usd}, {projection.device_hours:,.2f} device-hours**")
+        st.caption(f"Assumptions: {projection.basis}; trials at the base config's size.")
+    show_budget_uses(uses)
+    return any(u.over for u in uses) and st.checkbox(
+        "Launch past a soft budget (recorded with the sweep)", key="sweeps_confirm_over_budget"
+    )
+
+
 def render_new_sweep() -> None:
     spec, problems = render_sweep_form()
     for problem in problems:
         st.error(problem)
     workers = st.number_input("Workers on this server", 1, 64, 2, key="sweeps_workers")
+    confirmed = spec is not None and show_sweep_cost(spec)
     if st.button("Launch sweep", type="primary", key="sweeps_launch", disabled=spec is None):
         try:
-            sweep_services.launch(spec, int(workers))
+            sweep_services.launch(spec, int(workers), confirmed)
         except UserError as exc:
             st.error(str(exc))
         else:

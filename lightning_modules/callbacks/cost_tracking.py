@@ -40,6 +40,7 @@ from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
 from paretolab.costing.flops import flops_6nd
 from paretolab.costing.peaks import peak_flops
 from paretolab.costing.pricing import spend
+from paretolab.costing.run_figures import burn_rate
 from paretolab.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,21 @@ class CostTracker(pl.Callback):
         self.peak, self.peak_source, self.profile = self._peak(trainer)
         self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
         self._fit_start = time.perf_counter()
+        self._record_burn_rate(trainer)
+
+    def _record_burn_rate(self, trainer: pl.Trainer) -> None:
+        """Tell the run store what an hour of this run costs, so spend counts a running run
+        (and one killed before its bill) from now on."""
+        if self.profile is None or not trainer.is_global_zero:
+            return
+        hw = self.config.hardware
+        rate = burn_rate(
+            self.profile, trainer.world_size // trainer.num_nodes, trainer.num_nodes, hw.pricing
+        )
+        for logger in trainer.loggers:
+            record = getattr(logger, "record_burn_rate", None)
+            if rate is not None and record is not None:
+                record(rate)
 
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int

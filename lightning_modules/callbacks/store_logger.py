@@ -12,6 +12,7 @@ from lightning.pytorch.loggers import Logger
 from sqlalchemy import exc as sa_exc
 
 from lightning_modules.callbacks.store_outage import Outage
+from paretolab.costing.run_figures import BurnRate
 from paretolab.store import MetricPoint, RunStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,16 @@ class StoreLogger(Logger):
         self._write_lock = threading.Lock()  # one write to the store at a time, in order
         self._outage: Outage | None = None  # since the first write that failed, if any
         self.latest: dict[str, float] = {}  # the last value of each key, unprefixed
+
+    def record_burn_rate(self, rate: BurnRate) -> None:
+        """Record the run's hardware and hourly rates (``CostTracker``, at the start of fit).
+        Spend then counts the run while it runs; a store outage only delays that."""
+        if self.rank != 0:
+            return
+        try:
+            self.store.set_burn_rate(self.run_id, rate)
+        except sa_exc.SQLAlchemyError as exc:
+            log.warning("could not record the run's burn rate: %s", exc)
 
     @property
     def name(self) -> str:

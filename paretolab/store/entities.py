@@ -97,3 +97,24 @@ def to_db_float(value: float) -> float | None:
 def from_db_float(value: float | None) -> float:
     """The inverse of ``to_db_float``."""
     return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A spending limit (``paretolab.budgets``): ``amount`` of ``unit`` (``usd`` or
+    ``device_hours``) per ``period`` (``month``, ``quarter``, or ``custom`` from ``starts_at``
+    to ``ends_at``), for ``scope`` ``everyone``, one ``owner`` or one ``tag``
+    (``scope_value``). A ``hard`` budget refuses launches past it; a soft one asks first."""
+
+    name: str
+    amount: float
+    unit: str
+    period: str
+    scope: str = "everyone"
+    scope_value: str | None = None
+    hard: bool = False
+    starts_at: float | None = None
+    ends_at: float | None = None
+    created_by: str | None = None
+    updated_at: float = 0.0
+    id: int | None = None

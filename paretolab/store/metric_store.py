@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from paretolab.costing.run_figures import BurnRate
 from paretolab.store.entities import (
     Artifact,
     LatestMetric,
@@ -17,6 +18,7 @@ from paretolab.store.entities import (
     to_db_float,
 )
 from paretolab.store.metric_blocks import as_series, read_preview, read_series, write_points
+from paretolab.store.run_costs import logs_spend, refresh_recorded, set_burn_rate
 from paretolab.store.schema import artifacts, latest_metrics, runs
 
 MetricPoint = tuple[str, int, float, float]
@@ -70,7 +72,15 @@ class MetricsAndArtifacts:
             conn.execute(stmt, latest)
             for key, series in written.items():
                 write_points(conn, run_id, key, series)
+            if logs_spend(written):
+                refresh_recorded(conn, run_id)
         return len(unique)
+
+    def set_burn_rate(self, run_id: int, rate: BurnRate) -> None:
+        """Record the hardware the run's process trains on and what an hour of it costs (its
+        spend so far while it runs; ``paretolab.store.run_costs``)."""
+        with self.engine.begin() as conn:
+            set_burn_rate(conn, run_id, rate)
 
     def latest_metrics(self, run_id: int) -> dict[str, LatestMetric]:
         """Each metric's value at its highest step, by key."""

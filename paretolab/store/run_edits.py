@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from paretolab import limits, processes
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store.entities import RUNNING
-from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, runs
+from paretolab.store.schema import artifacts, latest_metrics, metric_blocks, run_costs, runs
 
 EXIT_WAIT_SECONDS = 5.0  # how long a delete waits for a run's process to finish exiting
 
@@ -79,7 +79,7 @@ class RunEdits:
                 "delete it again in a few seconds"
             )
         with self.engine.begin() as conn:
-            for table in (metric_blocks, latest_metrics, artifacts):
+            for table in (metric_blocks, latest_metrics, artifacts, run_costs):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             # Conditional, so a run requeued and started meanwhile is not deleted under it.
             gone = conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.status != RUNNING))

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from paretolab import limits, settings
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import database
+from paretolab.store.budget_store import BudgetCalls
 from paretolab.store.entities import (
     CANCELLED,
     FAILED,
@@ -32,13 +33,15 @@ from paretolab.store.entities import (
     Run,
 )
 from paretolab.store.metric_store import MetricsAndArtifacts
+from paretolab.store.run_costs import add_run_cost
 from paretolab.store.run_edits import RunEdits
 from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.run_table import MetricColumn, select_run_table
 from paretolab.store.schema import runs
+from paretolab.store.spend import spend_rows
 
 
-class RunStore(RunEdits, MetricsAndArtifacts):
+class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:
@@ -74,13 +77,15 @@ class RunStore(RunEdits, MetricsAndArtifacts):
         study: str | None = None,
         trial_number: int | None = None,
         owner: str | None = None,
+        over_budget: str | None = None,
     ) -> Run:
         """Record a new run in status ``queued`` and return it.
 
         With a ``launch_key``, creating again with the same key returns the run the first
         call made (a double-clicked launch button makes one run). A sweep trial names its
         ``study`` and ``trial_number``; its sweep worker trains it, never the executor.
-        ``owner`` is who launched it (see ``paretolab.auth``).
+        ``owner`` is who launched it (see ``paretolab.auth``); ``over_budget`` the
+        confirmation it was launched with past a soft budget (``paretolab.budget_guard``).
 
         Raises:
             UserError: the name, tags or notes are over ``paretolab.limits``.
@@ -108,6 +113,7 @@ class RunStore(RunEdits, MetricsAndArtifacts):
                 run_id = conn.execute(
                     sa.select(runs.c.id).where(runs.c.launch_key == launch_key)
                 ).scalar_one()
+            add_run_cost(conn, run_id, config, over_budget)
         return self.get_run(run_id)
 
     def get_run(self, run_id: int) -> Run:
@@ -169,6 +175,19 @@ class RunStore(RunEdits, MetricsAndArtifacts):
         )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+    def spend(
+        self,
+        by: str | None = None,
+        period: str = "month",
+        since: float | None = None,
+        until: float | None = None,
+        now: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """$, device-hours and kWh by day/week/month, grouped by owner, tag, task, sweep or
+        hardware, of runs started in [since, until) (``paretolab.store.spend``)."""
+        with self.engine.connect() as conn:
+            return spend_rows(conn, by, period, since, until, now)
 
     def all_tags(self) -> list[str]:
         """Every tag any run carries, sorted."""

@@ -87,3 +87,43 @@ artifacts = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+# What each run has cost, kept beside the run so that spend over thousands of runs is one
+# aggregation, not a scan of their metrics (paretolab.store.run_costs keeps it current).
+# usd/device_hours/energy_kwh: the bill the run recorded (cost/* metrics, folds summed), NULL
+# until it records one. The *_per_hour rates price its time while it runs, and a run that
+# stopped without a bill (its process killed).
+run_costs = sa.Table(
+    "run_costs",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("hardware", sa.String(100), nullable=False),  # catalog entry, or "auto"
+    sa.Column("usd", sa.Float),
+    sa.Column("device_hours", sa.Float),
+    sa.Column("energy_kwh", sa.Float),
+    sa.Column("energy_measured", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("usd_per_hour", sa.Float),
+    sa.Column("device_hours_per_hour", sa.Float),
+    sa.Column("kw", sa.Float),
+    # Who launched it over a budget, and which (NULL when no budget was exceeded).
+    sa.Column("over_budget", sa.Text),
+)
+
+# Spending limits (paretolab.budgets): an amount of $ or device-hours per month, quarter or
+# custom dates, for everyone, one owner or one tag. A hard budget refuses launches past it.
+budgets = sa.Table(
+    "budgets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),  # usd | device_hours
+    sa.Column("period", sa.String(16), nullable=False),  # month | quarter | custom
+    sa.Column("starts_at", sa.Float),  # custom periods only
+    sa.Column("ends_at", sa.Float),
+    sa.Column("scope", sa.String(16), nullable=False),  # everyone | owner | tag
+    sa.Column("scope_value", sa.String(200)),
+    sa.Column("hard", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_by", sa.String(200)),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -19,6 +19,7 @@ PAGES = [
     "views/run.py",
     "views/compare.py",
     "views/business.py",
+    "views/spend.py",
 ]
 
 

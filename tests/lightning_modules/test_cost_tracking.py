@@ -108,6 +108,10 @@ def test_a_run_stores_its_bill_as_metrics_and_cost_json(store: RunStore) -> None
     assert doc["assumptions"]["hardware"] == "cpu"
     assert "2026-06" in doc["assumptions"]["spend"]["price_quote"]
     assert "cost.json" in {a.path for a in store.list_artifacts(run_id)}
+    # Spend reads the same bill, on the hardware the run resolved (its config says auto).
+    (spent,) = store.spend(by="hardware")
+    assert (spent["group"], spent["runs_estimated"]) == ("cpu", 0)
+    assert spent["usd"] == latest["cost/usd"]
 
 
 def test_every_family_measures_its_flops_on_a_real_batch(trained_home) -> None:

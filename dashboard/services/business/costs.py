@@ -1,17 +1,12 @@
 """What runs cost, as the cost views need it: figures, assumptions, what-if projections.
 
-A run's figures are its ``cost/*`` metrics (``lightning_modules.callbacks.cost_tracking``); a
-cross-validated run has them per fold (``fold0/cost/usd`` …) and its cost is their sum.
-Energy: a measured ``system/energy_kwh`` (NVML, when the GPU reports power) wins over the
-TDP × PUE estimate, and the figure says which it is. Both count what the data centre
-draws: the measured device energy is multiplied by the same PUE the estimate uses (its
-raw figure is ``energy_kwh_measured_device``).
+A run's figures are its ``cost/*`` metrics, combined by ``paretolab.costing.run_figures``
+(folds summed, measured energy preferred), the same reading the spend figures use.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pandas as pd
@@ -19,62 +14,14 @@ import pandas as pd
 from dashboard.services.artifact_files import artifact_path
 from dashboard.services.common import store
 from dashboard.services.run_detail import artifacts
-from paretolab import monitoring
 from paretolab.baselines import split_key, split_label
 from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import default_precision
 from paretolab.costing.pricing import project
+from paretolab.costing.run_figures import cost_figures
 from paretolab.errors import ConfigError, UserError
-from paretolab.store import FINISHED, LatestMetric
-
-# Figures that add up over the folds of a cross-validated run; the rest are averaged.
-ADDITIVE = (
-    "flops_estimated",
-    "flops_measured",
-    "flops_6nd",
-    "tokens",
-    "tokens_real",
-    "samples",
-    "wall_seconds",
-    "train_seconds",
-    "device_hours",
-    "usd",
-    "energy_kwh",
-    "co2_kg",
-)
-MEASURED_ENERGY = monitoring.ENERGY_KWH
-_FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
-MEASURED, ESTIMATED = "measured (NVML power × PUE)", "estimate (TDP × PUE)"
-
-
-def cost_figures(latest: dict[str, LatestMetric]) -> dict[str, Any]:
-    """A run's cost figures from its latest metrics (folds combined), with ``energy_source``."""
-    values: dict[str, list[float]] = {}
-    for key, metric in latest.items():
-        match = _FOLD_KEY.match(key)
-        name = match.group(1) if match else key
-        if match and key.removeprefix(key.split("/")[0] + "/") in latest:
-            continue  # a run-level figure exists: use it, not the folds'
-        values.setdefault(name, []).append(metric.value)
-    out: dict[str, Any] = {}
-    for name, items in values.items():
-        if name.startswith("cost/"):
-            short = name.removeprefix("cost/")
-            out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
-    out["energy_source"] = ESTIMATED if "energy_kwh" in out else None
-    if MEASURED_ENERGY in values:
-        estimated = out.get("energy_kwh")
-        intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
-        defaults = load_catalog().defaults
-        out["energy_kwh_tdp_estimate"] = estimated
-        out["energy_kwh_measured_device"] = sum(values[MEASURED_ENERGY])
-        out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
-        out["energy_source"] = MEASURED
-        if intensity is None:
-            intensity = defaults.carbon_kg_per_kwh
-        out["co2_kg"] = out["energy_kwh"] * intensity
-    return out
+from paretolab.store import FINISHED
 
 
 def run_cost(run_id: int) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""A run's recorded cost figures, from its latest ``cost/*`` metrics, and its burn rate.
+
+The figures are what ``lightning_modules.callbacks.cost_tracking`` logs at the end of fit
+(also when a run fails or is cancelled); a cross-validated run has them per fold
+(``fold0/cost/usd`` …) and its cost is their sum. Energy: a measured ``system/energy_kwh``
+(NVML, when the GPU reports power) wins over the TDP × PUE estimate, and the figure says
+which it is. Both count what the data centre draws: the measured device energy is
+multiplied by the same PUE the estimate uses (its raw figure is
+``energy_kwh_measured_device``).
+
+The Business page, the run store's spend table (``paretolab.store.spend``) and the spend
+reports all read a run's cost through ``cost_figures``, so they agree to the cent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from paretolab.costing.catalog import load_catalog
+from paretolab.costing.pricing import spend
+from paretolab.errors import UserError
+
+# Figures that add up over the folds of a cross-validated run; the rest are averaged.
+ADDITIVE = (
+    "flops_estimated",
+    "flops_measured",
+    "flops_6nd",
+    "tokens",
+    "tokens_real",
+    "samples",
+    "wall_seconds",
+    "train_seconds",
+    "device_hours",
+    "usd",
+    "energy_kwh",
+    "co2_kg",
+)
+# paretolab.monitoring.ENERGY_KWH (not imported: monitoring imports the store, which reads this).
+MEASURED_ENERGY = "system/energy_kwh"
+MEASURED, ESTIMATED = "measured (NVML power × PUE)", "estimate (TDP × PUE)"
+_FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
+# The metrics a run's spend is made of: when one of them is logged, its spend row changes.
+SPEND_KEY = re.compile(
+    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy_kwh)$"
+)
+
+
+def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
+    with ``energy_source``."""
+    values: dict[str, list[float]] = {}
+    for key, metric in latest.items():
+        match = _FOLD_KEY.match(key)
+        name = match.group(1) if match else key
+        if match and key.removeprefix(key.split("/")[0] + "/") in latest:
+            continue  # a run-level figure exists: use it, not the folds'
+        values.setdefault(name, []).append(metric.value)
+    out: dict[str, Any] = {}
+    for name, items in values.items():
+        if name.startswith("cost/"):
+            short = name.removeprefix("cost/")
+            out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
+    out["energy_source"] = ESTIMATED if "energy_kwh" in out else None
+    if MEASURED_ENERGY in values:
+        estimated = out.get("energy_kwh")
+        intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
+        defaults = load_catalog().defaults
+        out["energy_kwh_tdp_estimate"] = estimated
+        out["energy_kwh_measured_device"] = sum(values[MEASURED_ENERGY])
+        out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
+        out["energy_source"] = MEASURED
+        if intensity is None:
+            intensity = defaults.carbon_kg_per_kwh
+        out["co2_kg"] = out["energy_kwh"] * intensity
+    return out
+
+
+@dataclass(frozen=True)
+class BurnRate:
+    """What one hour of a run costs on its hardware: the basis of its spend so far while it
+    runs, and of the estimate for a run that stopped before recording its bill."""
+
+    hardware: str
+    usd_per_hour: float | None
+    device_hours_per_hour: float
+    kw: float
+
+
+def burn_rate(
+    hardware: str, devices: int, num_nodes: int = 1, pricing: str = "auto"
+) -> BurnRate | None:
+    """The hourly burn of ``devices`` × ``num_nodes`` processes on a catalog entry, billed as
+    ``CostTracker`` bills (a CPU entry per machine, a GPU entry per device); None for an entry
+    the catalog does not know (``auto`` before the run has resolved its device)."""
+    try:
+        catalog = load_catalog()
+        device = catalog.device(hardware)
+    except UserError:
+        return None
+    billed = num_nodes if device.kind == "cpu" else devices * num_nodes
+    hour = spend(catalog, hardware, 3600.0, billed, pricing)
+    return BurnRate(hardware, hour.cost_usd, hour.device_hours, hour.energy_kwh)
+
+
+def config_burn_rate(config: Mapping[str, Any]) -> BurnRate | None:
+    """``burn_rate`` of a stored run config (its ``hardware`` section)."""
+    hw = config.get("hardware") or {}
+    return burn_rate(
+        str(hw.get("profile", "auto")),
+        int(hw.get("devices", 1)),
+        int(hw.get("num_nodes", 1)),
+        str(hw.get("pricing", "auto")),
+    )
