@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
 from dashboard.components.cost_columns import cost_columns
+from dashboard.components.store_changed import store_changed
 from dashboard.services import access
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services
@@ -141,11 +142,11 @@ def baseline_section(points: pd.DataFrame) -> None:
     if can_train and st.button("Train the classical baseline on this split", key="biz_baseline"):
         with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
             try:
-                frontier_services.train_baseline(int(runs["id"].iloc[0]))
+                trained = frontier_services.train_baseline(int(runs["id"].iloc[0]))
             except UserError as exc:
                 st.error(str(exc))
             else:
-                st.rerun()
+                store_changed(f"Trained the classical baseline ({trained['model']}).")
 
 
 def scaling_section() -> None:

@@ -9,6 +9,7 @@ import yaml
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns
 from dashboard.components.pretrained_panel import render_pretrained
+from dashboard.components.store_changed import rerun_if_changed, store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access, artifact_files
 from dashboard.services import launch as launch_services
@@ -27,16 +28,14 @@ if not choices:
     st.title("Run")
     st.info("No runs yet. Launch one on the Launch page.")
     st.stop()
-default = (
-    int(requested) if requested.isdigit() and int(requested) in choices else next(iter(choices))
-)
-run_id = st.selectbox(
-    "Run",
-    list(choices),
-    index=list(choices).index(default),
-    format_func=choices.get,
-    key="run_pick",
-)
+picked = st.session_state.get("run_pick")  # kept while this page is open
+if picked not in choices:  # opened afresh: the linked run, else the newest
+    picked = int(requested) if linked and linked[0] in choices else next(iter(choices))
+# Set through the session state on every run, not as a default: a keyed selectbox keeps the
+# label it showed, so "· running" stayed after the run ended; a set value is redrawn with
+# the labels of now.
+st.session_state.run_pick = picked
+run_id = st.selectbox("Run", list(choices), format_func=choices.get, key="run_pick")
 st.query_params["run"] = str(run_id)
 try:
     run = run_services.get_run(run_id)
@@ -81,11 +80,19 @@ def live_status_and_charts() -> None:
         f"status: **{latest.status}** · {latest.task} · "
         f"tags: {plain_markdown(', '.join(latest.tags)) or '—'}"
     )
-    if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
-        try:
-            st.toast(run_services.cancel(run_id))
-        except UserError as exc:
-            st.error(str(exc))
+    # A run that ended (or was cancelled elsewhere) since the page drew: redraw the page, so
+    # the Run picker and the tabs say so too.
+    rerun_if_changed(run.status, latest.status)
+    if not latest.is_terminal and can_change:
+        with button.popover("Cancel run", icon=":material/cancel:"):
+            st.caption("Its process is stopped; it can be resumed from its last checkpoint.")
+            if st.button(f"Yes, cancel run {run_id}", type="primary", key="run_cancel"):
+                try:
+                    note = run_services.cancel(run_id)
+                except UserError as exc:
+                    st.error(str(exc))
+                else:
+                    store_changed(note)
     if latest.error:
         st.error("This run failed:")
         st.code(latest.error[-5000:], language="text")
