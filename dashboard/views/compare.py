@@ -4,7 +4,13 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard.components.charts import band_figure, curves_figure, grid_figure, system_figure
+from dashboard.components.charts import (
+    band_figure,
+    curves_figure,
+    grid_figure,
+    parallel_figure,
+    system_figure,
+)
 from dashboard.services import compare as compare_services
 from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
@@ -100,7 +106,7 @@ def show_params_to_metric() -> None:
     if len(dims) < 2:
         st.info("The selected runs differ in no numeric parameter.")
     else:
-        fig = px.parallel_coordinates(frame.dropna(subset=[target]), dimensions=dims, color=target)
+        fig = parallel_figure(frame.dropna(subset=[target]), dims, target)
         st.plotly_chart(fig, key="compare_parallel", width="stretch")
         st.dataframe(pd.DataFrame(frame), hide_index=True)
 
