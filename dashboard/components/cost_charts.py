@@ -52,15 +52,22 @@ def frontier_figure(
     classical baseline as a star and a dashed line at its quality."""
     fig = go.Figure()
     dominated, front = points[~points["on_frontier"]], points[points["on_frontier"]]
+    # The cost in the hover as on the axis: customdata holds it written out ($0.000029).
     hover = (
-        "<b>%{text}</b><br>" + cost_label + ": %{x:.3g}<br>" + metric + ": %{y:.4g}<extra></extra>"
+        "<b>%{text}</b><br>" + cost_label + ": %{customdata}<br>" + metric + ": %{y:.4g}"
+        "<extra></extra>"
     )
+
+    def written(costs: pd.Series) -> list[str]:
+        return [format_usd(v) if cost == "usd" else f"{v:.3g}" for v in costs]
+
     if len(dominated):
         fig.add_trace(
             go.Scatter(
                 x=dominated[cost],
                 y=dominated[metric],
                 text=dominated["name"],
+                customdata=written(dominated[cost]),
                 mode="markers",
                 name="dominated runs",
                 marker={"color": DOMINATED_COLOR, "size": 9},
@@ -73,6 +80,7 @@ def frontier_figure(
             x=front[cost],
             y=front[metric],
             text=front["name"],
+            customdata=written(front[cost]),
             mode="lines+markers",
             name="Pareto frontier",
             line={"color": FRONTIER_COLOR, "shape": "hv"},

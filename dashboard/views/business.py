@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
-from dashboard.components.cost_columns import cost_columns
+from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.store_changed import store_changed
 from dashboard.services import access
 from dashboard.services.business import costs as cost_services
@@ -90,7 +90,7 @@ def frontier_section() -> pd.DataFrame:
         delta_arrow="off",
     )
     if "usd" in points:
-        k4.metric("Spent on these runs", f"${points['usd'].sum():,.4g}")
+        k4.metric("Spent on these runs", frontier_services.format_cost(points["usd"].sum(), "usd"))
     fig = frontier_figure(
         points, cost, axes[cost], metric, frontier_services.baseline(key), log_x, log_y
     )
@@ -100,7 +100,7 @@ def frontier_section() -> pd.DataFrame:
     wanted = ("name", cost, metric, "params", "flops_estimated", "device_hours", "usd")
     wanted += ("energy_kwh", "energy_source", "co2_kg", "mfu", "flops_ratio")
     shown = [c for c in dict.fromkeys(wanted) if c in points]
-    table = points[points["on_frontier"]][shown]
+    table = readable_costs(points[points["on_frontier"]][shown])
     st.dataframe(table, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
     report.sections.append(
         (
@@ -199,6 +199,7 @@ def scaling_section() -> None:
             "Chinchilla context: compute-optimal training uses about 20 tokens per parameter "
             "(Hoffmann et al. 2022; their constants are debated — context, not truth)."
         )
+        chinchilla = readable_costs(chinchilla)
         st.dataframe(chinchilla, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
     report.sections.append(("Scaling projection", [fig, lines, chinchilla]))
 

@@ -7,7 +7,7 @@ import streamlit as st
 import yaml
 
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
-from dashboard.components.cost_columns import cost_columns
+from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.pretrained_panel import render_pretrained
 from dashboard.components.store_changed import rerun_if_changed, store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
@@ -224,7 +224,7 @@ def show_cost() -> None:
     mfu = w1.slider("MFU", 0.05, 0.8, 0.4, 0.05, key="run_whatif_mfu")
     devices = w2.number_input("Devices", 1, 4096, 1, key="run_whatif_devices")
     st.dataframe(
-        cost_services.what_if(run_id, mfu, int(devices)),
+        readable_costs(cost_services.what_if(run_id, mfu, int(devices))),
         hide_index=True,
         width="stretch",
         column_config=cost_columns(),
