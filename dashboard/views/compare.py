@@ -41,7 +41,11 @@ try:
 except UserError as exc:  # a run was deleted meanwhile
     st.error(str(exc))
     st.stop()
-metric_columns = [c for c in table.columns if c not in ("id", "name", "status")]
+# The monitored metric first: the selectors default to it and the table shows it first.
+metric_columns = compare_services.headline_first(
+    run_ids, [c for c in table.columns if c not in ("id", "name", "status")]
+)
+table = table[["id", "name", "status", *metric_columns]]
 if not metric_columns:
     st.info("These runs have no metrics yet.")
     st.stop()
@@ -59,7 +63,10 @@ group_by = c3.selectbox(
 def show_curves() -> None:
     groups = None if group_by == "(none)" else compare_services.group_labels(run_ids, group_by)
     figures = []
+    # Test metrics are one value per run: Final metrics shows them as a table and bars.
     for key in compare_services.shared_metric_keys(run_ids):
+        if detail_services.is_single_point(key):
+            continue
         series = detail_services.metric_series(run_ids, key, x_axis)
         if groups is None:
             figures.append(curves_figure(series, key, labels, smoothing, x_axis))

@@ -104,10 +104,13 @@ def live_status_and_charts() -> None:
     confusion = detail_services.confusion_matrix(run_id)
     if confusion is not None:
         st.plotly_chart(confusion_figure(confusion), key="run_confusion")
+    tests = detail_services.test_metrics(run_id)
+    if not tests.columns.empty:  # one value each: a table, not a one-point chart apiece
+        st.dataframe(tests, hide_index=True, key="run_test_metrics")
     if latest.is_terminal:
         show_test_outputs()
     cols = st.columns(2)
-    for i, key in enumerate(keys):
+    for i, key in enumerate(k for k in keys if not detail_services.is_single_point(k)):
         series = detail_services.metric_series([run_id], key, x_axis)
         with cols[i % 2]:
             st.plotly_chart(
