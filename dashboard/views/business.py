@@ -1,6 +1,8 @@
 """What quality costs: the cost-vs-quality frontier, a classical baseline, scaling
 projections, serving cost, every assumption with its date — and a report to hand over."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -267,7 +269,6 @@ with export:
     e1, e2, e3 = st.columns([2, 1, 1])
     if e1.button("Build the stakeholder report", key="biz_report", type="primary"):
         state.biz_report_html = report_services.report_html(report)
-        state.biz_report_pdf = None
     if state.get("biz_report_html"):
         e2.download_button(
             "HTML",
@@ -276,16 +277,12 @@ with export:
             mime="text/html",
             key="biz_report_html_dl",
         )
-        if e3.button("PDF", key="biz_report_pdf_build"):
-            try:
-                state.biz_report_pdf = report_services.report_pdf(state.biz_report_html)
-            except UserError as exc:
-                st.error(str(exc))
-        if state.get("biz_report_pdf"):
-            e3.download_button(
-                "download PDF",
-                state.biz_report_pdf,
-                file_name="paretolab-report.pdf",
-                mime="application/pdf",
-                key="biz_report_pdf_dl",
-            )
+        # One click: Chromium prints the PDF when the button is clicked (deferred data).
+        e3.download_button(
+            "PDF",
+            partial(report_services.report_pdf, state.biz_report_html),
+            file_name="paretolab-report.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="biz_report_pdf_dl",
+        )

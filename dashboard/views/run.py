@@ -2,6 +2,7 @@
 a link to look inside its model."""
 
 import json
+from functools import partial
 
 import streamlit as st
 import yaml
@@ -159,18 +160,21 @@ with charts:
     live_status_and_charts()
 
 with charts:
-    # The full series is read only when asked for, not on every live refresh.
-    d1, d2 = st.columns([3, 1])
+    # One click: the full series is read when the button is clicked (deferred data), not
+    # on every live refresh, and with no separate prepare step.
+    d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
     csv_key = d1.selectbox(
         "Full series as CSV",
         [*detail_services.metric_keys(run_id), *system_services.system_keys(run_id)],
         key="run_csv_key",
     )
-    if csv_key and d2.button("Prepare CSV", key="run_csv_prepare"):
+    if csv_key:
         d2.download_button(
-            "download",
-            detail_services.metric_csv(run_id, csv_key),
+            "Download CSV",
+            partial(detail_services.metric_csv, run_id, csv_key),
             file_name=f"run{run_id}_{csv_key.replace('/', '_')}.csv",
+            mime="text/csv",
+            on_click="ignore",
             key="run_csv_download",
         )
 
@@ -260,16 +264,17 @@ with artifacts_tab:
         except UserError:
             a2.caption("missing")
             continue
-        # Files are read when the user asks, not on every rerun of the page.
+        # One click; the file is read when clicked (deferred), not on every rerun.
         if art.size_bytes > 200 * 2**20:
             a2.caption("too large to download here")
-        elif a2.button("prepare", key=f"art_prepare_{art.path}"):
-            try:
-                data = artifact_files.read_artifact(run_id, art.path)
-            except UserError as exc:  # changed since the check above
-                a2.caption(str(exc))
-            else:
-                a2.download_button("download", data, file_name=path.name, key=f"art_{art.path}")
+        else:
+            a2.download_button(
+                "download",
+                partial(artifact_files.read_artifact, run_id, art.path),
+                file_name=path.name,
+                on_click="ignore",
+                key=f"art_{art.path}",
+            )
     folder = detail_services.wandb_folder(run_id)
     if folder:
         st.markdown(
