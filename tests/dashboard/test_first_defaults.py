@@ -1,12 +1,14 @@
 """What a newcomer meets first (issue 22, newcomer need 2): the Preset box shows the preset
 the form holds, and New sweep starts from the quick tiny spec, not a 24-trial one."""
 
+import pytest
 import yaml
 
 from dashboard.services import sweeps as sweep_services
 from tests.dashboard.conftest import open_page
 
 
+@pytest.mark.slow
 def test_the_preset_box_shows_the_loaded_preset() -> None:
     at = open_page("views/launch.py")
     assert at.selectbox(key="launch_preset").value == "tiny"
@@ -18,6 +20,7 @@ def test_the_preset_box_shows_the_loaded_preset() -> None:
     assert at.text_input(key="cfg1.name").value == "bbc-news-encoder"
 
 
+@pytest.mark.slow
 def test_new_sweep_starts_from_the_quick_spec() -> None:
     at = open_page("views/sweeps.py")
     assert at.selectbox(key="sweeps_preset").value == "tiny"

@@ -20,6 +20,7 @@ def cheap_runs(store: RunStore) -> None:
         store.mark_finished(run_id)
 
 
+@pytest.mark.slow
 def test_small_costs_read_in_plain_dollars(cheap_runs) -> None:
     at = open_page("views/business.py")
     at.selectbox(key="biz_metric").set_value("val_acc").run()

@@ -266,6 +266,7 @@ def test_compare_groups_runs_into_mean_and_std_bands(populated: list[int]) -> No
     assert sorted(legend) == [f"trainer.seed={s} (n=1)" for s in (1, 2, 3)]  # a band per seed, once
 
 
+@pytest.mark.slow
 def test_a_launch_without_sign_in_is_owned_by_the_os_user_as_from_the_cli(
     store: RunStore,
 ) -> None:

@@ -25,6 +25,7 @@ def torch_params(config) -> int:
 
 
 @pytest.mark.parametrize(("preset", "expected"), [("tiny", 30_981), ("bbc_demo", 620_613)])
+@pytest.mark.slow
 def test_estimate_preview_and_run_count_the_same_parameters(
     home, capsys, preset: str, expected: int
 ) -> None:
