@@ -8,6 +8,7 @@ navigation loads).
 import streamlit as st
 
 from dashboard.components.sign_in import gate, signed_in
+from dashboard.components.store_changed import show_notes
 from dashboard.services import access
 
 st.set_page_config(page_title="paretolab", page_icon="📈", layout="wide")
@@ -48,4 +49,5 @@ navigation = st.navigation(
     position="sidebar" if is_signed_in else "hidden",
 )
 gate(navigation, [*experiments, *business])  # with sign-in on, nothing below runs until then
+show_notes()  # what the last action did, once the page has redrawn from the store
 navigation.run()

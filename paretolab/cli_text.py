@@ -13,6 +13,7 @@ from paretolab import monitoring, settings
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config.io import dump_config, parse_config
 from paretolab.executors import slurm
+from paretolab.number_format import format_metric
 from paretolab.store import LatestMetric, Run, RunStore
 from paretolab.terminal import printable, text_table
 
@@ -99,7 +100,8 @@ def run_report(store: RunStore, run_id: int) -> str:
     keys = sorted(metrics, key=lambda k: (k not in order, order.index(k) if k in order else 0, k))
     width = max([20, *map(len, keys)])
     lines += ["", "latest metrics:"] + [
-        f"  {k:<{width}} {_num(metrics[k].value):>10}  (step {metrics[k].step})" for k in keys
+        f"  {k:<{width}} {format_metric(k, metrics[k].value):>14}  (step {metrics[k].step})"
+        for k in keys
     ] or ["  none yet"]
     artifacts = store.list_artifacts(run_id)
     lines += ["", "artifacts:"] + [

@@ -180,3 +180,29 @@ _PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4", "#0b7285", "#
 
 def _color(i: int) -> str:
     return _PALETTE[i % len(_PALETTE)]
+
+
+def parallel_figure(frame: pd.DataFrame, dims: list[str], target: str) -> go.Figure:
+    """Parallel coordinates of config fields against ``target`` (the colour). Short labels
+    (``lr``, not ``optim.lr``), readable ticks and room on both sides: Plotly's default
+    margins clipped the outer axes' labels to "m.lr" and ticks "01"."""
+    short = [d.rsplit(".", 1)[-1] for d in dims]
+    labels = [s if short.count(s) == 1 else d for s, d in zip(short, dims, strict=True)]
+    dimensions = [
+        {"label": label, "values": frame[d], "tickformat": "~g"}
+        for label, d in zip(labels, dims, strict=True)
+    ]
+    fig = go.Figure(
+        go.Parcoords(
+            dimensions=dimensions,
+            line={
+                "color": frame[target],
+                "colorscale": "Viridis",
+                "showscale": True,
+                "colorbar": {"title": {"text": target}},
+            },
+            labelangle=0,
+        )
+    )
+    fig.update_layout(margin={"l": 80, "r": 90, "t": 70, "b": 30}, height=440)
+    return fig

@@ -8,8 +8,35 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from paretolab.costing.frontier import is_fraction
+from paretolab.number_format import format_usd
+
 FRONTIER_COLOR, DOMINATED_COLOR, BASELINE_COLOR = "#3b5bdb", "#adb5bd", "#e8590c"
-_MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+# Room for tick labels and axis titles (automargin grows it where labels are long): the
+# former 10 px cut the x ticks off and drew the titles over the ticks.
+_MARGIN = {"l": 70, "r": 20, "t": 70, "b": 60}
+_AXIS = {"automargin": True, "title": {"standoff": 12}}
+_FRACTION_TICKS = {"tickformat": ".2f"}  # 0.90, not Plotly's ".9"
+
+
+def _ticks_of(cost: str) -> dict[str, str]:
+    # SI prefixes read well for FLOPs (3T); hours and kWh keep plain digits (0.01, not 10m).
+    return {"tickformat": "~s" if cost == "flops_estimated" else "~g"}
+
+
+def money_ticks(values: pd.Series | np.ndarray, log: bool) -> dict[str, Any]:
+    """Tick values and labels of a dollar axis in ``paretolab.number_format``'s words
+    (``$0.00003``, not ``$3e-5`` or ``30μ``): decades on a log axis, five steps otherwise."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0 if log else True)]
+    if finite.size == 0:
+        return {}
+    if log:
+        low, high = np.floor(np.log10(finite.min())), np.ceil(np.log10(finite.max()))
+        ticks = [10.0**k for k in np.arange(low, high + 1)]
+    else:
+        ticks = list(np.linspace(0, finite.max(), 5))
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [format_usd(t) for t in ticks]}
 
 
 def frontier_figure(
@@ -25,15 +52,22 @@ def frontier_figure(
     classical baseline as a star and a dashed line at its quality."""
     fig = go.Figure()
     dominated, front = points[~points["on_frontier"]], points[points["on_frontier"]]
+    # The cost in the hover as on the axis: customdata holds it written out ($0.000029).
     hover = (
-        "<b>%{text}</b><br>" + cost_label + ": %{x:.3g}<br>" + metric + ": %{y:.4g}<extra></extra>"
+        "<b>%{text}</b><br>" + cost_label + ": %{customdata}<br>" + metric + ": %{y:.4g}"
+        "<extra></extra>"
     )
+
+    def written(costs: pd.Series) -> list[str]:
+        return [format_usd(v) if cost == "usd" else f"{v:.3g}" for v in costs]
+
     if len(dominated):
         fig.add_trace(
             go.Scatter(
                 x=dominated[cost],
                 y=dominated[metric],
                 text=dominated["name"],
+                customdata=written(dominated[cost]),
                 mode="markers",
                 name="dominated runs",
                 marker={"color": DOMINATED_COLOR, "size": 9},
@@ -46,6 +80,7 @@ def frontier_figure(
             x=front[cost],
             y=front[metric],
             text=front["name"],
+            customdata=written(front[cost]),
             mode="lines+markers",
             name="Pareto frontier",
             line={"color": FRONTIER_COLOR, "shape": "hv"},
@@ -78,11 +113,19 @@ def frontier_figure(
             )
     fig.update_layout(
         title=f"{metric} against {cost_label}",
-        xaxis_title=cost_label,
-        yaxis_title=metric,
-        xaxis_type="log" if log_x else "linear",
-        yaxis_type="log" if log_y else "linear",
-        height=440,
+        xaxis={
+            **_AXIS,
+            "title": {**_AXIS["title"], "text": cost_label},
+            "type": "log" if log_x else "linear",
+            **(money_ticks(points[cost], log_x) if cost == "usd" else _ticks_of(cost)),
+        },
+        yaxis={
+            **_AXIS,
+            "title": {**_AXIS["title"], "text": metric},
+            "type": "log" if log_y else "linear",
+            **(_FRACTION_TICKS if is_fraction(metric) else {"tickformat": "~g"}),
+        },
+        height=460,
         margin=_MARGIN,
         # Plotly hides a one-trace legend; when every run is on the frontier the reader
         # still needs to know what the line is.
@@ -158,11 +201,14 @@ def scaling_figure(
     fig.update_layout(
         yaxis_range=y_range,
         title=f"{fitted['fitted_as']} against training compute",
-        xaxis_title="training FLOPs",
-        yaxis_title=fitted["fitted_as"],
-        xaxis_type="log",
-        yaxis_type="log",
-        height=420,
+        xaxis={**_AXIS, "title": {**_AXIS["title"], "text": "training FLOPs"}, "type": "log"},
+        yaxis={
+            **_AXIS,
+            "title": {**_AXIS["title"], "text": fitted["fitted_as"]},
+            "type": "log",
+            "tickformat": "~g",
+        },
+        height=440,
         margin=_MARGIN,
     )
     return fig

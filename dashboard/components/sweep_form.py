@@ -28,6 +28,7 @@ DEFAULT_SPACE = [
         "when": "optim.optimizer=sgd",
     },
 ]
+FIRST_SPEC = "tiny"
 SPACE_COLUMNS = ["field", "type", "low", "high", "log", "step", "choices", "when"]
 DEFAULT_OBJECTIVES = [{"metric": "val_acc", "direction": "maximize"}]
 
@@ -38,7 +39,10 @@ def render_sweep_form() -> tuple[SweepSpec | None, list[str]]:
         "Start from", ["shipped spec", "YAML", "form"], horizontal=True, key="sweeps_source"
     )
     if source == "shipped spec":
-        name = st.selectbox("Spec", sweep_services.preset_spec_names(), key="sweeps_preset")
+        names = sweep_services.preset_spec_names()
+        # The quick one first (6 short trials), not the first by name (24–30 ViT trials).
+        first = names.index(FIRST_SPEC) if FIRST_SPEC in names else 0
+        name = st.selectbox("Spec", names, index=first, key="sweeps_preset")
         text = st.text_area(
             "Spec (edit freely)",
             sweep_services.preset_spec_text(name),
@@ -65,7 +69,7 @@ def _render_form() -> tuple[SweepSpec | None, list[str]]:
         key="sweeps_form_base",
         help="configs/NAME.yaml",
     )
-    n_trials = c3.number_input("Trials", 1, 100_000, 20, key="sweeps_form_trials")
+    n_trials = c3.number_input("Trials", 1, 100_000, 6, key="sweeps_form_trials")
     fixed_text = st.text_area(
         "Fixed for every trial (YAML mapping of dotted fields)",
         "trainer.max_epochs: 10\nwandb.mode: disabled\n",

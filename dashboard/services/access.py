@@ -136,8 +136,10 @@ def read_only() -> bool:
 
 
 def owner_name(user: User | None) -> str | None:
-    """What a launch records as its owner: the user's name (None with sign-in off)."""
-    return user.name if user else None
+    """What a launch records as its owner: the signed-in user's name; with sign-in off, the
+    OS user running the dashboard, as ``paretolab train`` records (None only when the
+    system cannot say)."""
+    return user.name if user else auth.os_user()
 
 
 def sign_in(name: str, password: str) -> User:

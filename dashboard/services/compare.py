@@ -43,6 +43,21 @@ def compare_table(run_ids: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "name", "status", *keys])
 
 
+def headline_first(run_ids: list[int], keys: list[str]) -> list[str]:
+    """``keys`` with the runs' monitored metric first (``trainer.monitor`` of the first run),
+    then its test counterpart, other validation and test metrics, then the rest (cost,
+    system): the figure people compare runs for, not ``cost/co2_kg``."""
+    monitor = store().get_run(run_ids[0]).config.get("trainer", {}).get("monitor", "")
+    test = "test_" + monitor.removeprefix("val_")
+
+    def rank(key: str) -> tuple[int, str]:
+        if key in (monitor, test):
+            return (0 if key == monitor else 1), key
+        return 2 + _metric_order(key)[0] + (2 if "/" in key else 0), key
+
+    return sorted(keys, key=rank)
+
+
 def shared_metric_keys(run_ids: list[int]) -> list[str]:
     """Metrics logged by any of the runs, validation and test first."""
     keys = {k for r in run_ids for k in metric_keys(r)}

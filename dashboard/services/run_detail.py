@@ -34,6 +34,17 @@ def metric_keys(run_id: int) -> list[str]:
     return sorted(keys, key=_metric_order)
 
 
+def is_single_point(key: str) -> bool:
+    """A test metric: logged once, at the end, so a table shows it, not a line chart."""
+    return key.startswith("test_")
+
+
+def test_metrics(run_id: int) -> pd.DataFrame:
+    """The run's test metrics as one table row (empty before its test phase)."""
+    latest = store().latest_metrics(run_id)
+    return pd.DataFrame([{k: m.value for k, m in sorted(latest.items()) if is_single_point(k)}])
+
+
 def _metric_order(key: str) -> tuple[int, str]:
     for rank, prefix in enumerate(("val_", "train_", "test_")):
         if key.startswith(prefix):

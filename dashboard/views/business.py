@@ -1,11 +1,14 @@
 """What quality costs: the cost-vs-quality frontier, a classical baseline, scaling
 projections, serving cost, every assumption with its date — and a report to hand over."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
-from dashboard.components.cost_columns import cost_columns
+from dashboard.components.cost_columns import cost_columns, readable_costs
+from dashboard.components.store_changed import store_changed
 from dashboard.services import access
 from dashboard.services import spend as spend_services
 from dashboard.services.business import costs as cost_services
@@ -90,7 +93,7 @@ def frontier_section() -> pd.DataFrame:
         delta_arrow="off",
     )
     if "usd" in points:
-        k4.metric("Spent on these runs", f"${points['usd'].sum():,.4g}")
+        k4.metric("Spent on these runs", frontier_services.format_cost(points["usd"].sum(), "usd"))
     fig = frontier_figure(
         points, cost, axes[cost], metric, frontier_services.baseline(key), log_x, log_y
     )
@@ -100,7 +103,7 @@ def frontier_section() -> pd.DataFrame:
     wanted = ("name", cost, metric, "params", "flops_estimated", "device_hours", "usd")
     wanted += ("energy_kwh", "energy_source", "co2_kg", "mfu", "flops_ratio")
     shown = [c for c in dict.fromkeys(wanted) if c in points]
-    table = points[points["on_frontier"]][shown]
+    table = readable_costs(points[points["on_frontier"]][shown])
     st.dataframe(table, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
     report.sections.append(
         (
@@ -142,11 +145,11 @@ def baseline_section(points: pd.DataFrame) -> None:
     if can_train and st.button("Train the classical baseline on this split", key="biz_baseline"):
         with st.spinner("Training TF-IDF + logistic regression (or its kin) on the same split…"):
             try:
-                frontier_services.train_baseline(int(runs["id"].iloc[0]))
+                trained = frontier_services.train_baseline(int(runs["id"].iloc[0]))
             except UserError as exc:
                 st.error(str(exc))
             else:
-                st.rerun()
+                store_changed(f"Trained the classical baseline ({trained['model']}).")
 
 
 def scaling_section() -> None:
@@ -199,6 +202,7 @@ def scaling_section() -> None:
             "Chinchilla context: compute-optimal training uses about 20 tokens per parameter "
             "(Hoffmann et al. 2022; their constants are debated — context, not truth)."
         )
+        chinchilla = readable_costs(chinchilla)
         st.dataframe(chinchilla, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
     report.sections.append(("Scaling projection", [fig, lines, chinchilla]))
 
@@ -269,7 +273,6 @@ with export:
     e1, e2, e3 = st.columns([2, 1, 1])
     if e1.button("Build the stakeholder report", key="biz_report", type="primary"):
         state.biz_report_html = report_services.report_html(report)
-        state.biz_report_pdf = None
     if state.get("biz_report_html"):
         e2.download_button(
             "HTML",
@@ -278,16 +281,12 @@ with export:
             mime="text/html",
             key="biz_report_html_dl",
         )
-        if e3.button("PDF", key="biz_report_pdf_build"):
-            try:
-                state.biz_report_pdf = report_services.report_pdf(state.biz_report_html)
-            except UserError as exc:
-                st.error(str(exc))
-        if state.get("biz_report_pdf"):
-            e3.download_button(
-                "download PDF",
-                state.biz_report_pdf,
-                file_name="paretolab-report.pdf",
-                mime="application/pdf",
-                key="biz_report_pdf_dl",
-            )
+        # One click: Chromium prints the PDF when the button is clicked (deferred data).
+        e3.download_button(
+            "PDF",
+            partial(report_services.report_pdf, state.biz_report_html),
+            file_name="paretolab-report.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="biz_report_pdf_dl",
+        )

@@ -4,7 +4,13 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard.components.charts import band_figure, curves_figure, grid_figure, system_figure
+from dashboard.components.charts import (
+    band_figure,
+    curves_figure,
+    grid_figure,
+    parallel_figure,
+    system_figure,
+)
 from dashboard.services import compare as compare_services
 from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
@@ -35,7 +41,11 @@ try:
 except UserError as exc:  # a run was deleted meanwhile
     st.error(str(exc))
     st.stop()
-metric_columns = [c for c in table.columns if c not in ("id", "name", "status")]
+# The monitored metric first: the selectors default to it and the table shows it first.
+metric_columns = compare_services.headline_first(
+    run_ids, [c for c in table.columns if c not in ("id", "name", "status")]
+)
+table = table[["id", "name", "status", *metric_columns]]
 if not metric_columns:
     st.info("These runs have no metrics yet.")
     st.stop()
@@ -53,7 +63,10 @@ group_by = c3.selectbox(
 def show_curves() -> None:
     groups = None if group_by == "(none)" else compare_services.group_labels(run_ids, group_by)
     figures = []
+    # Test metrics are one value per run: Final metrics shows them as a table and bars.
     for key in compare_services.shared_metric_keys(run_ids):
+        if detail_services.is_single_point(key):
+            continue
         series = detail_services.metric_series(run_ids, key, x_axis)
         if groups is None:
             figures.append(curves_figure(series, key, labels, smoothing, x_axis))
@@ -100,7 +113,7 @@ def show_params_to_metric() -> None:
     if len(dims) < 2:
         st.info("The selected runs differ in no numeric parameter.")
     else:
-        fig = px.parallel_coordinates(frame.dropna(subset=[target]), dimensions=dims, color=target)
+        fig = parallel_figure(frame.dropna(subset=[target]), dims, target)
         st.plotly_chart(fig, key="compare_parallel", width="stretch")
         st.dataframe(pd.DataFrame(frame), hide_index=True)
 

@@ -15,16 +15,20 @@ from paretolab.errors import ConfigError, UserError
 
 st.title("Launch a run")
 state = st.session_state
-state.setdefault("launch_base", launch_services.preset_config("tiny"))
+FIRST_PRESET = "tiny"  # what a newcomer meets first
+state.setdefault("launch_base", launch_services.preset_config(FIRST_PRESET))
+state.setdefault("launch_loaded", f"preset {FIRST_PRESET}")  # what the form holds
 state.setdefault("launch_form_version", 0)
 state.setdefault("launch_key", uuid.uuid4().hex)
 state.setdefault("launch_problems", [])
 
 
-def load_base(config: dict) -> None:
+def load_base(config: dict, loaded: str) -> None:
     state.launch_base = config
+    state.launch_loaded = loaded
     state.launch_form_version += 1  # new widget keys: every field shows the loaded config
     state.launch_problems = []
+    st.rerun()  # the expander's label above the button names the config loaded
 
 
 with st.expander("Devices on this machine", expanded=False):
@@ -51,26 +55,30 @@ with st.expander("Devices on this machine", expanded=False):
         "measured on its first run. Same list: `paretolab devices`."
     )
 
-with st.expander("Start from a preset, an earlier run, or YAML", expanded=False):
+with st.expander(f"Start from a preset, an earlier run, or YAML · now: {state.launch_loaded}"):
     source = st.radio(
         "Source", ["preset", "earlier run", "YAML"], horizontal=True, key="launch_source"
     )
     if source == "preset":
-        preset = st.selectbox("Preset", launch_services.preset_names(), key="launch_preset")
+        names = launch_services.preset_names()
+        loaded = state.launch_loaded.removeprefix("preset ")
+        if "launch_preset" not in state and loaded in names:  # the box shows what is loaded
+            state.launch_preset = loaded
+        preset = st.selectbox("Preset", names, key="launch_preset")
         if st.button("Load preset", key="launch_load_preset"):
-            load_base(launch_services.preset_config(preset))
+            load_base(launch_services.preset_config(preset), f"preset {preset}")
     elif source == "earlier run":
         choices = launch_services.run_choices()
         run_id = st.selectbox("Run", list(choices), format_func=choices.get, key="launch_clone_run")
         if st.button("Clone and edit", key="launch_clone", disabled=run_id is None):
-            load_base(launch_services.run_config(run_id))
+            load_base(launch_services.run_config(run_id), f"run {run_id}")
     else:
         uploaded = st.file_uploader("YAML file", type=["yaml", "yml"], key="launch_upload")
         text = st.text_area("or paste YAML", key="launch_yaml_text", height=150)
         if st.button("Load YAML", key="launch_load_yaml"):
             try:
                 raw = uploaded.getvalue().decode("utf-8") if uploaded else text
-                load_base(launch_services.yaml_config(raw))
+                load_base(launch_services.yaml_config(raw), "YAML")
             except UnicodeDecodeError:
                 st.error("the uploaded file is not UTF-8 text")
             except ConfigError as exc:
@@ -235,8 +243,7 @@ with side_col:
                 suggested = config.model_dump(mode="json")
                 suggested[section][field] = value
                 state.launch_suggestion = None
-                load_base(suggested)
-                st.rerun()
+                load_base(suggested, state.launch_loaded + f" · {section}.{field} suggested")
         st.subheader("Model")
         if config.model.is_pretrained():
             show_pretrained(config)

@@ -2,13 +2,15 @@
 a link to look inside its model."""
 
 import json
+from functools import partial
 
 import streamlit as st
 import yaml
 
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
-from dashboard.components.cost_columns import cost_columns
+from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.pretrained_panel import render_pretrained
+from dashboard.components.store_changed import rerun_if_changed, store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access, artifact_files
 from dashboard.services import launch as launch_services
@@ -27,16 +29,14 @@ if not choices:
     st.title("Run")
     st.info("No runs yet. Launch one on the Launch page.")
     st.stop()
-default = (
-    int(requested) if requested.isdigit() and int(requested) in choices else next(iter(choices))
-)
-run_id = st.selectbox(
-    "Run",
-    list(choices),
-    index=list(choices).index(default),
-    format_func=choices.get,
-    key="run_pick",
-)
+picked = st.session_state.get("run_pick")  # kept while this page is open
+if picked not in choices:  # opened afresh: the linked run, else the newest
+    picked = int(requested) if linked and linked[0] in choices else next(iter(choices))
+# Set through the session state on every run, not as a default: a keyed selectbox keeps the
+# label it showed, so "· running" stayed after the run ended; a set value is redrawn with
+# the labels of now.
+st.session_state.run_pick = picked
+run_id = st.selectbox("Run", list(choices), format_func=choices.get, key="run_pick")
 st.query_params["run"] = str(run_id)
 try:
     run = run_services.get_run(run_id)
@@ -81,11 +81,19 @@ def live_status_and_charts() -> None:
         f"status: **{latest.status}** · {latest.task} · "
         f"tags: {plain_markdown(', '.join(latest.tags)) or '—'}"
     )
-    if not latest.is_terminal and can_change and button.button("Cancel run", key="run_cancel"):
-        try:
-            st.toast(run_services.cancel(run_id))
-        except UserError as exc:
-            st.error(str(exc))
+    # A run that ended (or was cancelled elsewhere) since the page drew: redraw the page, so
+    # the Run picker and the tabs say so too.
+    rerun_if_changed(run.status, latest.status)
+    if not latest.is_terminal and can_change:
+        with button.popover("Cancel run", icon=":material/cancel:"):
+            st.caption("Its process is stopped; it can be resumed from its last checkpoint.")
+            if st.button(f"Yes, cancel run {run_id}", type="primary", key="run_cancel"):
+                try:
+                    note = run_services.cancel(run_id)
+                except UserError as exc:
+                    st.error(str(exc))
+                else:
+                    store_changed(note)
     if latest.error:
         st.error("This run failed:")
         st.code(latest.error[-5000:], language="text")
@@ -97,10 +105,13 @@ def live_status_and_charts() -> None:
     confusion = detail_services.confusion_matrix(run_id)
     if confusion is not None:
         st.plotly_chart(confusion_figure(confusion), key="run_confusion")
+    tests = detail_services.test_metrics(run_id)
+    if not tests.columns.empty:  # one value each: a table, not a one-point chart apiece
+        st.dataframe(tests, hide_index=True, key="run_test_metrics")
     if latest.is_terminal:
         show_test_outputs()
     cols = st.columns(2)
-    for i, key in enumerate(keys):
+    for i, key in enumerate(k for k in keys if not detail_services.is_single_point(k)):
         series = detail_services.metric_series([run_id], key, x_axis)
         with cols[i % 2]:
             st.plotly_chart(
@@ -149,18 +160,21 @@ with charts:
     live_status_and_charts()
 
 with charts:
-    # The full series is read only when asked for, not on every live refresh.
-    d1, d2 = st.columns([3, 1])
+    # One click: the full series is read when the button is clicked (deferred data), not
+    # on every live refresh, and with no separate prepare step.
+    d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
     csv_key = d1.selectbox(
         "Full series as CSV",
         [*detail_services.metric_keys(run_id), *system_services.system_keys(run_id)],
         key="run_csv_key",
     )
-    if csv_key and d2.button("Prepare CSV", key="run_csv_prepare"):
+    if csv_key:
         d2.download_button(
-            "download",
-            detail_services.metric_csv(run_id, csv_key),
+            "Download CSV",
+            partial(detail_services.metric_csv, run_id, csv_key),
             file_name=f"run{run_id}_{csv_key.replace('/', '_')}.csv",
+            mime="text/csv",
+            on_click="ignore",
             key="run_csv_download",
         )
 
@@ -217,7 +231,7 @@ def show_cost() -> None:
     mfu = w1.slider("MFU", 0.05, 0.8, 0.4, 0.05, key="run_whatif_mfu")
     devices = w2.number_input("Devices", 1, 4096, 1, key="run_whatif_devices")
     st.dataframe(
-        cost_services.what_if(run_id, mfu, int(devices)),
+        readable_costs(cost_services.what_if(run_id, mfu, int(devices))),
         hide_index=True,
         width="stretch",
         column_config=cost_columns(),
@@ -250,16 +264,17 @@ with artifacts_tab:
         except UserError:
             a2.caption("missing")
             continue
-        # Files are read when the user asks, not on every rerun of the page.
+        # One click; the file is read when clicked (deferred), not on every rerun.
         if art.size_bytes > 200 * 2**20:
             a2.caption("too large to download here")
-        elif a2.button("prepare", key=f"art_prepare_{art.path}"):
-            try:
-                data = artifact_files.read_artifact(run_id, art.path)
-            except UserError as exc:  # changed since the check above
-                a2.caption(str(exc))
-            else:
-                a2.download_button("download", data, file_name=path.name, key=f"art_{art.path}")
+        else:
+            a2.download_button(
+                "download",
+                partial(artifact_files.read_artifact, run_id, art.path),
+                file_name=path.name,
+                on_click="ignore",
+                key=f"art_{art.path}",
+            )
     folder = detail_services.wandb_folder(run_id)
     if folder:
         st.markdown(

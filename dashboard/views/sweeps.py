@@ -4,6 +4,7 @@ Optuna's own figures; launch a sweep, stop or resume it, enqueue a trial from a 
 import streamlit as st
 
 from dashboard.components.budget_uses import show_budget_uses
+from dashboard.components.store_changed import store_changed
 from dashboard.components.sweep_form import render_sweep_form
 from dashboard.services import access
 from dashboard.services import launch as launch_services
@@ -84,7 +85,7 @@ def actions(name: str) -> None:
                 st.error(str(exc))
             else:
                 note = f"; cancelling runs {cancelled}" if cancelled else ""
-                st.toast(f"{name} stopped{note}")
+                store_changed(f"{name} stopped{note}")
     with a2.popover("Resume", icon=":material/play_arrow:"):
         workers = st.number_input("Workers", 1, 64, 1, key="sweeps_resume_workers")
         if st.button("Resume the sweep", key="sweeps_resume", type="primary"):
@@ -93,7 +94,7 @@ def actions(name: str) -> None:
             except UserError as exc:
                 st.error(str(exc))
             else:
-                st.toast(f"{name}: {workers} worker(s) started")
+                store_changed(f"{name}: {workers} worker(s) started")
     with a3.popover("Enqueue a trial", icon=":material/playlist_add:"):
         choices = launch_services.run_choices()
         run_id = st.selectbox(
@@ -102,9 +103,10 @@ def actions(name: str) -> None:
         if st.button("Enqueue", key="sweeps_enqueue", disabled=run_id is None):
             try:
                 sweep_services.enqueue(name, run_id)
-                st.toast(f"queued a trial with run {run_id}'s parameters")
             except UserError as exc:
                 st.error(str(exc))
+            else:
+                store_changed(f"queued a trial with run {run_id}'s parameters")
 
 
 def figures(name: str) -> None:
@@ -159,8 +161,8 @@ def render_new_sweep() -> None:
         except UserError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Sweep {spec.study} started with {workers} worker(s).")
-            st.query_params["study"] = spec.study
+            st.query_params["study"] = spec.study  # the Studies tab opens the new sweep
+            store_changed(f"Sweep {spec.study} started with {workers} worker(s).")
 
 
 with tabs[0]:

@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from paretolab import tasks
+from paretolab.config import RunConfig
 from paretolab.config.io import load_config
-from paretolab.costing.budget import tokens_of_config
+from paretolab.costing.budget import BUILTIN_CLASSES, BUILTIN_IMAGES, tokens_of_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import (
     DEFAULT_MFU,
@@ -162,7 +164,9 @@ def _shape(args: argparse.Namespace) -> _Found:
 def _from_config(args: argparse.Namespace) -> _Found:
     config = load_config(args.config, args.overrides)
     shape = config_shape(
-        config, num_classes=args.classes or 0, image_shape=_image_shape(args, config.model.family)
+        config,
+        num_classes=_num_classes(args, config),
+        image_shape=_image_shape(args, config.model.family, config.data.dataset),
     )
     budget = tokens_of_config(config, shape) if args.tokens is None else None
     profile = config.hardware.profile if config.hardware.profile != "auto" else None
@@ -176,9 +180,32 @@ def _from_config(args: argparse.Namespace) -> _Found:
     )
 
 
-def _image_shape(args: argparse.Namespace, family: str) -> tuple[int, int, int] | None:
+def _num_classes(args: argparse.Namespace, config: RunConfig) -> int:
+    """The classifier head's width: --classes, else the built-in dataset's (the run's own
+    count, so the estimate's parameters equal the run's)."""
+    head = tasks.TASKS[config.task].head
+    if (
+        args.classes
+        or config.model.is_pretrained()
+        or head != "classes"
+        or config.task == "regression"
+    ):
+        return args.classes or 0
+    if config.data.dataset in BUILTIN_CLASSES:
+        return BUILTIN_CLASSES[config.data.dataset]
+    raise UserError(
+        f"the classifier head's width comes from data.dataset={config.data.dataset!r}'s "
+        "labels, which paretolab does not know before reading it; give --classes N"
+    )
+
+
+def _image_shape(
+    args: argparse.Namespace, family: str, dataset: str
+) -> tuple[int, int, int] | None:
     if family != "vit":
         return None
+    if not args.image_shape and dataset in BUILTIN_IMAGES:
+        return BUILTIN_IMAGES[dataset]
     if not args.image_shape:
         raise UserError("a ViT config needs --image-shape C,H,W (e.g. 1,28,28 for MNIST)")
     try:

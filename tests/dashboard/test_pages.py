@@ -1,5 +1,6 @@
 """Every page renders (AppTest, no browser) on an empty and a populated store, and works."""
 
+import getpass
 import json
 import subprocess
 import sys
@@ -264,3 +265,14 @@ def test_compare_groups_runs_into_mean_and_std_bands(populated: list[int]) -> No
     spec = json.loads(curves.proto.spec)
     legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
     assert sorted(legend) == [f"trainer.seed={s} (n=1)" for s in (1, 2, 3)]  # a band per seed, once
+
+
+@pytest.mark.slow
+def test_a_launch_without_sign_in_is_owned_by_the_os_user_as_from_the_cli(
+    store: RunStore,
+) -> None:
+    at = open_page("views/launch.py")
+    at.button(key="launch_button").click().run()
+    assert not at.exception
+    (run,) = store.list_runs()
+    assert run.owner == getpass.getuser()  # what `paretolab train` records without --owner

@@ -53,11 +53,11 @@ def test_the_config_schema_has_the_same_terms(home, capsys) -> None:
     terms = ["model.ffn=swiglu", "model.n_kv_heads=1", "model.d_ff=128"]  # 2 query heads
     doc = cost(capsys, str(TINY), "--tokens", "1M", *(x for t in terms for x in ("--set", t)))
     config = tiny_config(*terms)
-    shape = ModelShape.from_config(config)
+    shape = ModelShape.from_config(config, num_classes=5)  # BBC's 5 topics: the head counts
     assert (shape.ffn, shape.kv_heads, shape.d_ff) == ("swiglu", 1, 128)
     assert doc["params_counted"] == total_params(shape)
     d, layers = config.model.d_model, config.model.n_layers
-    plain = total_params(ModelShape.from_config(tiny_config("model.d_ff=128")))
+    plain = total_params(ModelShape.from_config(tiny_config("model.d_ff=128"), num_classes=5))
     # A third matrix (d × 128, bias 128) per block; K and V at half width (weights + biases).
     assert total_params(shape) - plain == layers * (d * 128 + 128 - 2 * (d * d // 2 + d // 2))
 

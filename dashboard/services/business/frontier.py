@@ -16,6 +16,7 @@ from paretolab.baselines import load_baseline, split_key
 from paretolab.config.io import parse_config
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.frontier import higher_is_better, is_fraction, marginal_costs, pareto_front
+from paretolab.number_format import format_count, format_usd
 
 # Cost axes the frontier can use: column of the costs frame → label.
 COST_AXES = {
@@ -100,11 +101,11 @@ def _step_sentence(
 
 
 def format_cost(value: float, cost: str) -> str:
-    """A cost figure in its unit: ``$0.0012``, ``3.1e15 FLOPs``, ``0.02 device-hours``."""
+    """A cost figure in its unit: ``$0.0012``, ``3.1 PFLOPs``, ``0.02 device-hours``."""
     if cost == "usd":
-        return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.3g}"
+        return format_usd(value)
     if cost == "flops_estimated":
-        return f"{value:.3g} FLOPs"
+        return format_count(value, "FLOPs")
     if cost == "device_hours":
         return f"{value:.3g} device-hours"
     return f"{value:.3g} kWh"

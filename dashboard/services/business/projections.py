@@ -26,6 +26,7 @@ from paretolab.costing.scaling import chinchilla_context, compute_for_target, fi
 from paretolab.costing.serving import ServingCost, serving_cost
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
+from paretolab.number_format import format_usd
 
 
 def scaling(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
@@ -165,8 +166,8 @@ def describe_serving(result: ServingCost, run: str) -> str:
 
 
 def usd(value: float | None) -> str:
-    """Dollars with 4 significant digits, or why there are none."""
-    return f"${value:,.4g}" if value is not None else "no price in the catalog"
+    """Dollars for people (``paretolab.number_format``), or why there are none."""
+    return format_usd(value) if value is not None else "no price in the catalog"
 
 
 def _span(p: dict[str, Any], key: str, fmt: str) -> str:

