@@ -43,3 +43,11 @@ def printable(text: object, keep_newlines: bool = False) -> str:
 def echo(text: object, file: TextIO | None = None) -> None:
     """Print ``text`` with its control characters escaped (line breaks kept)."""
     print(printable(text, keep_newlines=True), file=file or sys.stdout)
+
+
+def fixed_width(rows: list[list[str]]) -> str:
+    """Rows of cells (the header first) as left-aligned columns two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
