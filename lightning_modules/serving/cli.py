@@ -39,3 +39,40 @@ def _export(args: argparse.Namespace) -> int:
     print(args.out)
     return 0
 
+
+def register_predict(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``paretolab predict``."""
+    p = subparsers.add_parser(
+        "predict", help="a registered model's predictions for texts or a file (CSV/JSONL)"
+    )
+    p.add_argument("ref", metavar="MODEL[:VERSION|@ALIAS]")
+    p.add_argument("--text", action="append", help="a text to predict for (repeatable)")
+    p.add_argument("--input", metavar="FILE", help="CSV/TSV/JSONL, .txt lines, or images")
+    p.add_argument("--column", help="the input table's column (default: the run's own)")
+    p.add_argument("--out", metavar="FILE", help=".csv or .jsonl (default: JSONL on stdout)")
+    p.add_argument("--runtime", choices=["pytorch", "onnx"], default="pytorch")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--top-k", type=int, default=3, help="classes listed per prediction")
+    p.set_defaults(handler=_predict)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from lightning_modules.serving.predict import predict, write_records
+
+    records = predict(
+        args.ref,
+        texts=args.text,
+        input_path=args.input,
+        column=args.column,
+        runtime=args.runtime,
+        batch_size=max(1, args.batch_size),
+        top_k=max(1, args.top_k),
+        progress=True,
+    )
+    text = write_records(records, args.out)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"{len(records)} predictions → {args.out}", file=sys.stderr)
+    return 0
+
