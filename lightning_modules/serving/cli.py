@@ -76,3 +76,35 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"{len(records)} predictions → {args.out}", file=sys.stderr)
     return 0
 
+
+def register_serve(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``paretolab serve``."""
+    p = subparsers.add_parser(
+        "serve", help="serve a registered model with LitServe: POST /predict, GET /health"
+    )
+    p.add_argument("ref", metavar="MODEL[:VERSION|@ALIAS]")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--runtime", choices=["pytorch", "onnx"], default="pytorch")
+    p.add_argument("--max-batch-size", type=int, default=16, help="dynamic batching's cap")
+    p.add_argument(
+        "--batch-timeout", type=float, default=0.01, help="seconds to wait to fill a batch"
+    )
+    p.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from lightning_modules.serving.server import serve
+
+    print(
+        f"serving {args.ref} on http://{args.host}:{args.port} (/predict, /health)", file=sys.stderr
+    )
+    serve(
+        args.ref,
+        args.host,
+        args.port,
+        args.runtime,
+        max(1, args.max_batch_size),
+        args.batch_timeout,
+    )
+    return 0
