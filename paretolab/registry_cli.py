@@ -14,6 +14,7 @@ from datetime import datetime
 
 from paretolab import auth, model_registry
 from paretolab.store.registry_entities import ModelVersion
+from paretolab.store.serving_results import ServingResult, ServingResults
 from paretolab.terminal import echo, fixed_width, printable
 
 
@@ -76,10 +77,11 @@ def _show(args: argparse.Namespace) -> int:
     if version is None and alias is None:
         return _show_model(name, args.json)
     v = model_registry.resolve(args.ref)
+    measured = ServingResults(model_registry.registry().engine).for_version(v.model, v.version)
     if args.json:
-        print(json.dumps(asdict(v), indent=2))
+        print(json.dumps(asdict(v) | {"serving": [m.as_dict() for m in measured]}, indent=2))
     else:
-        echo(version_text(v))
+        echo(version_text(v) + "\n" + serving_text(v, measured))
     return 0
 
 
@@ -145,6 +147,20 @@ def version_text(v: ModelVersion) -> str:
         f"  description: {v.description or '-'}",
     ]
     return printable("\n".join(lines), keep_newlines=True)
+
+
+def serving_text(v: ModelVersion, measured: list[ServingResult]) -> str:
+    """The version's measured serving figures, one line per runtime and machine."""
+    if not measured:
+        return f"  serving:     not measured yet (`paretolab bench serve {v.ref}`)"
+    lines = ["  serving (measured):"]
+    for m in measured:
+        lines.append(
+            f"    {m.runtime:<8} p50 {m.p50_ms:.2f} ms, p95 {m.p95_ms:.2f}, p99 {m.p99_ms:.2f} "
+            f"at batch 1; {m.throughput_rps:,.0f} requests/s at batch {m.best_batch}; "
+            f"peak {m.peak_memory_mb:,.0f} MB; {printable(m.hardware)}"
+        )
+    return "\n".join(lines)
 
 
 def _metrics_text(v: ModelVersion, limit: int | None = None) -> str:

@@ -232,8 +232,20 @@ def serving_section(points: pd.DataFrame) -> None:
     m2.metric("per 1,000 requests", projection_services.usd(result.usd_per_thousand_requests))
     m3.metric("tokens/s per device", f"{result.tokens_per_sec:,.0f}")
     note = projection_services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
-    st.caption(note)
-    report.sections.append(("Serving cost", [note]))
+    st.caption("Estimated from FLOPs (no measurement): " + note)
+    measured = projection_services.measured_serving(run_id)
+    if measured.empty:
+        st.caption(
+            "Measured: none yet for this run. Register it (`paretolab models register "
+            f"{run_id} --name NAME`) and run `paretolab bench serve NAME`."
+        )
+        report.sections.append(("Serving cost", ["Estimated from FLOPs: " + note]))
+        return
+    st.markdown("**Measured on real hardware** (`paretolab bench serve`), beside the estimate:")
+    st.dataframe(measured, hide_index=True, width="stretch")
+    measured_note = projection_services.describe_measured(measured)
+    st.caption(measured_note)
+    report.sections.append(("Serving cost", ["Estimated from FLOPs: " + note, measured_note]))
 
 
 points = frontier_section()

@@ -30,6 +30,7 @@ from paretolab import model_registry
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store.registry_entities import ModelVersion
+from paretolab.store.serving_results import ServingResults
 
 FORMATS = ("safetensors", "onnx")
 WEIGHTS_FILE = "model.safetensors"
@@ -46,9 +47,7 @@ def load_version(version: ModelVersion, store: RunStore) -> LoadedRun:
     return load_run(version.run_id, version.checkpoint, store)
 
 
-def export_version(
-    ref: str, fmt: str, out: Path, store: RunStore | None = None, serving: list | None = None
-) -> dict[str, Any]:
+def export_version(ref: str, fmt: str, out: Path, store: RunStore | None = None) -> dict[str, Any]:
     """Export the version ``ref`` names into the new or empty folder ``out``.
 
     Returns:
@@ -79,7 +78,9 @@ def export_version(
                 save_model(loaded.task, str(folder / WEIGHTS_FILE))
             else:
                 record["onnx_parity"] = export_onnx(loaded, folder)
-        (folder / CARD_FILE).write_text(model_card(version, store, serving), encoding="utf-8")
+        measured = ServingResults(store.engine).for_version(version.model, version.version)
+        card = model_card(version, store, [m.as_dict() for m in measured])
+        (folder / CARD_FILE).write_text(card, encoding="utf-8")
         (folder / EXPORT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
     write_folder(out, fill)

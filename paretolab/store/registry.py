@@ -235,18 +235,9 @@ class ModelRegistry:
         create: tuple[str, float, str | None] | None = None,
     ) -> int:
         """The model's id; with ``create`` (description, time, who), make it if new."""
-        found = conn.execute(
-            sa.select(registered_models.c.id).where(registered_models.c.name == name)
-        ).scalar()
+        found = rows.model_id(conn, name, must_exist=create is None)
         if found is not None:
             return found
-        if create is None:
-            known = conn.execute(sa.select(registered_models.c.name)).scalars().all()
-            listed = ", ".join(sorted(known)[:10]) or "none yet"
-            raise UserError(
-                f"no registered model {name!r} (registered: {listed}); register one with "
-                f"`paretolab models register RUN --name {name}`"
-            )
         description, now, who = create
         return conn.execute(
             registered_models.insert()

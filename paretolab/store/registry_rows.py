@@ -8,7 +8,31 @@ import sqlalchemy as sa
 
 from paretolab.errors import UserError
 from paretolab.store.registry_entities import ModelVersion
-from paretolab.store.schema import model_aliases, model_versions, registry_audit
+from paretolab.store.schema import (
+    model_aliases,
+    model_versions,
+    registered_models,
+    registry_audit,
+)
+
+
+def model_id(conn: sa.Connection, name: str, must_exist: bool = True) -> int | None:
+    """The model's id (None for an unknown name when ``must_exist`` is False).
+
+    Raises:
+        UserError: an unknown name (with the names registered) when ``must_exist``.
+    """
+    found = conn.execute(
+        sa.select(registered_models.c.id).where(registered_models.c.name == name)
+    ).scalar()
+    if found is not None or not must_exist:
+        return found
+    known = conn.execute(sa.select(registered_models.c.name)).scalars().all()
+    listed = ", ".join(sorted(known)[:10]) or "none yet"
+    raise UserError(
+        f"no registered model {name!r} (registered: {listed}); register one with "
+        f"`paretolab models register RUN --name {name}`"
+    )
 
 
 def version_row(conn: sa.Connection, model_id: int, name: str, version: int) -> sa.Row:

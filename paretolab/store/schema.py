@@ -166,3 +166,31 @@ registry_audit = sa.Table(
     sa.Column("previous", sa.String(200)),  # what it pointed at before (None: nothing)
     sqlite_autoincrement=True,
 )
+
+# Measured serving figures of a registered version (``paretolab bench serve``), with the
+# hardware they came from: latency at batch 1, throughput at the best batch, peak memory.
+serving_benchmarks = sa.Table(
+    "serving_benchmarks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("runtime", sa.String(16), nullable=False),  # pytorch | onnx
+    sa.Column("device", sa.String(16), nullable=False),  # cpu | cuda
+    sa.Column("hardware", sa.String(300), nullable=False),  # e.g. "AMD EPYC 7763 × 2 threads"
+    sa.Column("threads", sa.Integer),
+    sa.Column("p50_ms", sa.Float, nullable=False),
+    sa.Column("p95_ms", sa.Float, nullable=False),
+    sa.Column("p99_ms", sa.Float, nullable=False),
+    sa.Column("best_batch", sa.Integer, nullable=False),
+    sa.Column("throughput_rps", sa.Float, nullable=False),
+    sa.Column("peak_memory_mb", sa.Float, nullable=False),
+    sa.Column("details", Json, nullable=False),  # throughput per batch size, sample counts
+    sa.Column("measured_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)

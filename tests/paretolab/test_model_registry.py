@@ -118,3 +118,26 @@ def test_a_user_file_is_recorded_with_its_sha256(store: RunStore, tmp_path) -> N
     data.write_text("text,label\nhello,a\n")
     lineage = model_registry.data_lineage({"dataset": "file", "path": str(data)})
     assert lineage == {"dataset": "file", "path": str(data), "sha256": file_sha256(data)}
+
+
+def test_serving_figures_are_kept_per_runtime_and_hardware(any_store: RunStore) -> None:
+    from paretolab.store.serving_results import ServingResult, ServingResults
+
+    run_id = run_with_checkpoints(any_store)
+    model_registry.register_run(run_id, "m", store=any_store)
+    results = ServingResults(any_store.engine)
+    old = ServingResult("onnx", "cpu", "cpu A × 2 threads", 2, 3.0, 4.0, 5.0, 8, 100.0, 300.0)
+    for result in (
+        old,
+        ServingResult("pytorch", "cpu", "cpu A × 2 threads", 2, 6.0, 7.0, 8.0, 16, 90.0, 280.0),
+        ServingResult("onnx", "cpu", "cpu A × 2 threads", 2, 2.0, 2.5, 3.0, 8, 120.0, 310.0),
+    ):
+        results.add("m", 1, result)
+    newest = results.for_version("m", 1)
+    assert [(r.runtime, r.p50_ms) for r in newest] == [("onnx", 2.0), ("pytorch", 6.0)]
+    assert [(ref, r.runtime) for ref, r in results.for_run(run_id)] == [
+        ("m:1", "onnx"),
+        ("m:1", "pytorch"),
+    ]
+    with pytest.raises(UserError, match="model m has no version 2"):
+        results.add("m", 2, old)

@@ -1,4 +1,5 @@
-"""The model registry: named models, versions with lineage, aliases, and an audit trail.
+"""The model registry: named models, versions with lineage, aliases, an audit trail, and
+the versions' measured serving figures.
 
 Revision ID: 0011
 Revises: 0009
@@ -82,8 +83,38 @@ def upgrade() -> None:
         sa.Column("previous", sa.String(200)),
         sqlite_autoincrement=True,
     )
+    op.create_table(
+        "serving_benchmarks",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "version_id",
+            sa.Integer,
+            sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("runtime", sa.String(16), nullable=False),
+        sa.Column("device", sa.String(16), nullable=False),
+        sa.Column("hardware", sa.String(300), nullable=False),
+        sa.Column("threads", sa.Integer),
+        sa.Column("p50_ms", sa.Float, nullable=False),
+        sa.Column("p95_ms", sa.Float, nullable=False),
+        sa.Column("p99_ms", sa.Float, nullable=False),
+        sa.Column("best_batch", sa.Integer, nullable=False),
+        sa.Column("throughput_rps", sa.Float, nullable=False),
+        sa.Column("peak_memory_mb", sa.Float, nullable=False),
+        sa.Column("details", json, nullable=False),
+        sa.Column("measured_at", sa.Float, nullable=False),
+        sqlite_autoincrement=True,
+    )
 
 
 def downgrade() -> None:
-    for table in ("registry_audit", "model_aliases", "model_versions", "registered_models"):
+    for table in (
+        "serving_benchmarks",
+        "registry_audit",
+        "model_aliases",
+        "model_versions",
+        "registered_models",
+    ):
         op.drop_table(table)
