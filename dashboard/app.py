@@ -41,6 +41,7 @@ business = [
         icon=":material/payments:",
         url_path="business",
     ),
+    st.Page("views/models.py", title="Models", icon=":material/inventory_2:", url_path="models"),
 ]
 navigation = st.navigation(
     {"Experiments": experiments, "Business": business},
