@@ -81,6 +81,9 @@ def ort_session(path: Path, threads: int | None = None):  # noqa: ANN201 - onnxr
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Threads wait passively, as PyTorch's OpenMP does in the benchmark: spinning ones burn
+    # cores that a server shares with its HTTP workers (and, measured, lose on a busy box).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
