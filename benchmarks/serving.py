@@ -86,9 +86,10 @@ def main() -> int:
         f"Model {ref} on {results[0].hardware}. ONNX Runtime p50 / PyTorch p50 at batch 1: "
         f"{ratio:.2f} (goal ≤ {GOAL}: {verdict}). A request is one forward pass over one real "
         "val example of the run's data (padded as in training); latency over "
-        f"{results[0].details['requests']} requests after a warm-up; throughput is the best of "
-        "batch sizes 1–64, each timed for a fixed time; peak RSS is the whole process's while "
-        "that runtime was measured (PyTorch's model stays loaded during ONNX Runtime's turn)."
+        f"{results[0].details['requests']} requests after a warm-up, the two runtimes taking "
+        "turns call by call; throughput is the best of batch sizes 1–64, each timed for a "
+        "fixed time, the runtimes taking turns at each size; peak RSS is the whole "
+        "process's (both runtimes loaded) while that runtime runs batches of 64."
     )
     publish("serving", table, notes, quick=args.quick)
     return 0
