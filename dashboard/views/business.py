@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components.cost_charts import frontier_figure, scaling_figure
 from dashboard.components.cost_columns import cost_columns
 from dashboard.services import access
+from dashboard.services import models as model_services
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services
 from dashboard.services.business import projections as projection_services
@@ -101,6 +102,7 @@ def frontier_section() -> pd.DataFrame:
     shown = [c for c in dict.fromkeys(wanted) if c in points]
     table = points[points["on_frontier"]][shown]
     st.dataframe(table, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
+    register_from_frontier(points[points["on_frontier"]])
     report.sections.append(
         (
             "Cost against quality",
@@ -114,6 +116,29 @@ def frontier_section() -> pd.DataFrame:
         )
     )
     return points
+
+
+def register_from_frontier(frontier: pd.DataFrame) -> None:
+    """Register a run on the frontier as a model version (members and admins only)."""
+    if frontier.empty or not access.permitted("register a model"):
+        return
+    with st.expander("Register a run on the frontier as a model"):
+        names = dict(zip(frontier["id"].astype(int), frontier["name"], strict=True))
+        f1, f2 = st.columns(2)
+        run_id = f1.selectbox(
+            "Run on the frontier",
+            list(names),
+            format_func=lambda i: f"{i} · {names[i]}",
+            key="biz_register_run",
+        )
+        model_name = f2.text_input("Model name", names[run_id], key="biz_register_name")
+        if st.button("Register", key="biz_register"):
+            try:
+                registered = model_services.register(run_id, model_name.strip(), "best")
+            except UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"registered run {run_id} as {registered.ref}")
 
 
 def baseline_section(points: pd.DataFrame) -> None:

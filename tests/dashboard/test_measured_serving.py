@@ -1,6 +1,6 @@
-"""The What-quality-costs page shows measured serving cost ($ per 1M requests, from
-``paretolab bench serve``'s stored figures) beside the FLOP estimate, and says which is
-which; the report carries both."""
+"""The What-quality-costs page registers a run on the frontier as a model, and shows
+measured serving cost ($ per 1M requests, from ``paretolab bench serve``'s stored figures)
+beside the FLOP estimate, saying which is which; the report carries both."""
 
 from __future__ import annotations
 
@@ -53,3 +53,20 @@ def test_a_run_without_measurements_says_how_to_get_them(costed: list[int]) -> N
     at.selectbox(key="biz_serve_run").set_value(costed[0]).run()
     captions = " ".join(c.value for c in at.caption)
     assert "Measured: none yet for this run" in captions and "paretolab bench serve" in captions
+
+
+def test_a_run_on_the_frontier_is_registered_from_the_page(
+    costed: list[int],  # noqa: F811
+    store: RunStore,
+) -> None:
+    run_id = costed[-1]  # the best and dearest: on the frontier
+    folder = settings.run_dir(run_id) / "checkpoints"
+    folder.mkdir(parents=True)
+    (folder / "best.ckpt").write_bytes(b"weights")
+    at = open_page("views/business.py")
+    at.selectbox(key="biz_register_run").set_value(run_id).run()
+    at.text_input(key="biz_register_name").set_value("frontier-pick")
+    at.button(key="biz_register").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"registered run {run_id} as frontier-pick:1"]
+    assert model_registry.resolve("frontier-pick", store).run_id == run_id
