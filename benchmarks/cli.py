@@ -31,6 +31,7 @@ BENCHMARKS = {
     "sweeps": "sweeps.py",
     "quality": "quality.py",
     "pretraining": "pretraining.py",
+    "serve": "serving.py",  # `bench serve MODEL`: a registered model's serving figures
 }
 
 

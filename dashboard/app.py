@@ -43,6 +43,7 @@ business = [
         url_path="business",
     ),
     st.Page("views/spend.py", title="Spend", icon=":material/account_balance_wallet:"),
+    st.Page("views/models.py", title="Models", icon=":material/inventory_2:", url_path="models"),
 ]
 navigation = st.navigation(
     {"Experiments": experiments, "Business": business},

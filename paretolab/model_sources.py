@@ -10,7 +10,6 @@ places looked in and how to get the model there — never a hang on a network th
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -22,6 +21,7 @@ from typing import Any
 
 from paretolab import settings
 from paretolab.errors import UserError
+from paretolab.files import file_sha256
 from paretolab.limits import quoted
 
 CONFIG_FILE = "config.json"
@@ -144,14 +144,7 @@ def weight_files(folder: Path) -> list[Path]:
 def weight_hashes(folder: Path) -> dict[str, str]:
     """File name → SHA-256 of each weight file (what a run records, so the exact weights it
     started from can be checked later)."""
-    hashes = {}
-    for path in weight_files(folder):
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        hashes[path.name] = digest.hexdigest()
-    return hashes
+    return {path.name: file_sha256(path) for path in weight_files(folder)}
 
 
 def _looks_like_path(name: str) -> bool:

@@ -11,6 +11,7 @@ from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.store_changed import store_changed
 from dashboard.services import access
 from dashboard.services import spend as spend_services
+from dashboard.services import models as model_services
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services
 from dashboard.services.business import projections as projection_services
@@ -105,6 +106,7 @@ def frontier_section() -> pd.DataFrame:
     shown = [c for c in dict.fromkeys(wanted) if c in points]
     table = readable_costs(points[points["on_frontier"]][shown])
     st.dataframe(table, hide_index=True, width="stretch", column_config=NUMBER_FORMATS)
+    register_from_frontier(points[points["on_frontier"]])
     report.sections.append(
         (
             "Cost against quality",
@@ -118,6 +120,29 @@ def frontier_section() -> pd.DataFrame:
         )
     )
     return points
+
+
+def register_from_frontier(frontier: pd.DataFrame) -> None:
+    """Register a run on the frontier as a model version (members and admins only)."""
+    if frontier.empty or not access.permitted("register a model"):
+        return
+    with st.expander("Register a run on the frontier as a model"):
+        names = dict(zip(frontier["id"].astype(int), frontier["name"], strict=True))
+        f1, f2 = st.columns(2)
+        run_id = f1.selectbox(
+            "Run on the frontier",
+            list(names),
+            format_func=lambda i: f"{i} · {names[i]}",
+            key="biz_register_run",
+        )
+        model_name = f2.text_input("Model name", names[run_id], key="biz_register_name")
+        if st.button("Register", key="biz_register"):
+            try:
+                registered = model_services.register(run_id, model_name.strip(), "best")
+            except UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"registered run {run_id} as {registered.ref}")
 
 
 def baseline_section(points: pd.DataFrame) -> None:
@@ -237,8 +262,20 @@ def serving_section(points: pd.DataFrame) -> None:
     m2.metric("per 1,000 requests", projection_services.usd(result.usd_per_thousand_requests))
     m3.metric("tokens/s per device", f"{result.tokens_per_sec:,.0f}")
     note = projection_services.describe_serving(result, f"Run {run_id} ({names[run_id]})")
-    st.caption(note)
-    report.sections.append(("Serving cost", [note]))
+    st.caption("Estimated from FLOPs (no measurement): " + note)
+    measured = projection_services.measured_serving(run_id)
+    if measured.empty:
+        st.caption(
+            "Measured: none yet for this run. Register it (`paretolab models register "
+            f"{run_id} --name NAME`) and run `paretolab bench serve NAME`."
+        )
+        report.sections.append(("Serving cost", ["Estimated from FLOPs: " + note]))
+        return
+    st.markdown("**Measured on real hardware** (`paretolab bench serve`), beside the estimate:")
+    st.dataframe(measured, hide_index=True, width="stretch")
+    measured_note = projection_services.describe_measured(measured)
+    st.caption(measured_note)
+    report.sections.append(("Serving cost", ["Estimated from FLOPs: " + note, measured_note]))
 
 
 points = frontier_section()

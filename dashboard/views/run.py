@@ -14,6 +14,7 @@ from dashboard.components.store_changed import rerun_if_changed, store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access, artifact_files
 from dashboard.services import launch as launch_services
+from dashboard.services import models as model_services
 from dashboard.services import run_detail as detail_services
 from dashboard.services import runs as run_services
 from dashboard.services import system as system_services
@@ -58,6 +59,25 @@ st.page_link(
     icon=":material/visibility:",
     query_params={"run": str(run.id)},
 )
+if run.is_terminal and access.permitted("register a model"):
+    with st.expander("Register as a model"):
+        r1, r2 = st.columns(2)
+        model_name = r1.text_input("Model name", run.name, key=f"run_register_name_{run_id}")
+        kind = r2.radio("Checkpoint", ["best", "last"], horizontal=True, key="run_register_ckpt")
+        about = st.text_input("Description", "", key=f"run_register_about_{run_id}")
+        if st.button("Register", key=f"run_register_{run_id}"):
+            try:
+                registered = model_services.register(run_id, model_name.strip(), kind, about)
+            except UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"registered as {registered.ref}")
+                st.page_link(
+                    "views/models.py",
+                    label=f"Open {registered.ref} on the Models page",
+                    icon=":material/inventory_2:",
+                    query_params={"model": registered.model},
+                )
 pretrained = detail_services.pretrained_model(run_id)
 if pretrained is not None:
     render_pretrained(pretrained)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,22 +53,38 @@ def export_model(
             "comes with the model registry"
         )
     out = Path(out)
-    _check_out(out)
+    check_out(out)
     loaded = load_run(run_id, checkpoint, store)
-    model = merged_model(loaded.task.model)
+    record = _record(loaded, store)
+
+    def fill(folder: Path) -> None:
+        save_hf_folder(loaded, folder)
+        (folder / EXPORT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+    write_folder(out, fill)
+    return record
+
+
+def save_hf_folder(loaded: LoadedRun, folder: Path) -> None:
+    """The run's model (LoRA merged) with ``save_pretrained`` (safetensors), and its
+    tokenizer or image processor: a folder ``transformers``' Auto classes load."""
+    merged_model(loaded.task.model).save_pretrained(folder)
+    _save_preprocessing(loaded, folder)
+
+
+def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
+    """Let ``fill`` write a temporary folder beside ``out``, then rename it to ``out`` (an
+    empty folder or none, see ``check_out``): ``out`` never holds half an export."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
     try:
-        model.save_pretrained(tmp)
-        _save_preprocessing(loaded, tmp)
-        record = _record(loaded, store)
-        (tmp / EXPORT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        fill(tmp)
         if out.is_dir():
-            out.rmdir()  # checked empty above
+            out.rmdir()  # checked empty before
         tmp.rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return record
 
 
 def merged_model(model: nn.Module) -> nn.Module:
@@ -79,7 +96,8 @@ def merged_model(model: nn.Module) -> nn.Module:
     return model.eval()
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: Path) -> None:
+    """Raise ``UserError`` unless ``out`` is a new or empty folder in an existing one."""
     if out.is_dir() and any(out.iterdir()):
         raise UserError(f"--out {out} is a folder that is not empty; name a new or empty folder")
     if out.exists() and not out.is_dir():

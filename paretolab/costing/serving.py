@@ -86,3 +86,11 @@ def serving_cost(
         memory_gb=memory.total_gb,
         fits_in_memory=device.memory_gb is None or memory.total_gb <= device.memory_gb,
     )
+
+
+def measured_usd_per_million_requests(usd_per_hour: float, requests_per_sec: float) -> float:
+    """Dollars per million requests at a measured throughput on a device rented at
+    ``usd_per_hour`` (``paretolab bench serve``: no FLOP model, no utilisation guess)."""
+    if requests_per_sec <= 0:
+        raise UserError(f"a measured throughput must be positive, got {requests_per_sec}")
+    return usd_per_hour / (requests_per_sec * 3600) * 1e6

@@ -127,3 +127,110 @@ budgets = sa.Table(
     sa.Column("created_by", sa.String(200)),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+
+# The model registry (paretolab.store.registry): named models, their numbered versions (a
+# run's checkpoint with its lineage), aliases that point at one version each, and an audit
+# trail of every change. Versions outlive their run's row (no foreign key to runs): the
+# lineage they record is what a registry is for.
+registered_models = sa.Table(
+    "registered_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("created_by", sa.String(200)),
+    sqlite_autoincrement=True,
+)
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("registered_models.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("checkpoint", sa.String(8), nullable=False),  # best | last
+    sa.Column("checkpoint_path", sa.String(4096), nullable=False),
+    sa.Column("checkpoint_sha256", sa.String(64), nullable=False),
+    # config, data (dataset or file path + SHA-256), code commit, metrics at registration
+    sa.Column("lineage", Json, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("created_by", sa.String(200)),
+    sa.UniqueConstraint("model_id", "version", name="ux_model_versions_number"),
+    sqlite_autoincrement=True,
+)
+
+model_aliases = sa.Table(
+    "model_aliases",
+    metadata,
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("alias", sa.String(100), primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("updated_by", sa.String(200)),
+)
+
+registry_audit = sa.Table(
+    "registry_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("registered_models.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("who", sa.String(200)),
+    sa.Column("action", sa.String(32), nullable=False),  # register | alias | archive | …
+    sa.Column("target", sa.String(200), nullable=False),  # e.g. "v3", "production → v3"
+    sa.Column("previous", sa.String(200)),  # what it pointed at before (None: nothing)
+    sqlite_autoincrement=True,
+)
+
+# Measured serving figures of a registered version (``paretolab bench serve``), with the
+# hardware they came from: latency at batch 1, throughput at the best batch, peak memory.
+serving_benchmarks = sa.Table(
+    "serving_benchmarks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("runtime", sa.String(16), nullable=False),  # pytorch | onnx
+    sa.Column("device", sa.String(16), nullable=False),  # cpu | cuda
+    sa.Column("hardware", sa.String(300), nullable=False),  # e.g. "AMD EPYC 7763 × 2 threads"
+    sa.Column("threads", sa.Integer),
+    sa.Column("p50_ms", sa.Float, nullable=False),
+    sa.Column("p95_ms", sa.Float, nullable=False),
+    sa.Column("p99_ms", sa.Float, nullable=False),
+    sa.Column("best_batch", sa.Integer, nullable=False),
+    sa.Column("throughput_rps", sa.Float, nullable=False),
+    sa.Column("peak_memory_mb", sa.Float, nullable=False),
+    sa.Column("details", Json, nullable=False),  # throughput per batch size, sample counts
+    sa.Column("measured_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)

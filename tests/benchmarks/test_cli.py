@@ -35,3 +35,10 @@ def test_bench_gpu_skips_cleanly_without_cuda(capfd: pytest.CaptureFixture[str])
         pytest.fail("this test checks the CPU-only path; run it where there is no CUDA device")
     assert main(["bench", "gpu", "--quick"]) == 0
     assert "skipped, no CUDA device" in capfd.readouterr().out
+
+
+def test_bench_serve_takes_a_model_and_the_script_takes_its_options() -> None:
+    args = build_parser().parse_args(["bench", "serve", "bbc@production", "--", "--threads", "2"])
+    assert (args.name, args.script_args) == ("serve", ["bbc@production", "--threads", "2"])
+    script = cli.available()["serve"]
+    assert script.name == "serving.py" and cli.has_quick_mode(script)

@@ -10,7 +10,7 @@ from paretolab.store.schema import latest_metrics, runs
 
 
 def test_upgrade_fills_run_costs_from_old_runs(any_store: RunStore) -> None:
-    database.downgrade(any_store.engine, "0009")
+    database.downgrade(any_store.engine, "0011")
     config = {"hardware": {"profile": "a100-80gb", "devices": 2}}
     now = time.time()
     with any_store.engine.begin() as conn:

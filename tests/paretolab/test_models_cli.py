@@ -1,4 +1,4 @@
-"""``paretolab models`` lists the pretrained models on this machine as a table or JSON."""
+"""``paretolab models available`` (and plain ``paretolab models``) lists the pretrained models on this machine as a table or JSON."""
 
 from __future__ import annotations
 
@@ -35,9 +35,13 @@ def models(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home / "models"
 
 
-def test_models_prints_a_table_with_the_name_to_use(models: Path, capsys) -> None:
-    assert main(["models"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+@pytest.mark.parametrize("argv", [["models", "available"], ["models"]])
+def test_models_prints_a_table_with_the_name_to_use(models: Path, capsys, argv) -> None:
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    # Plain `paretolab models` still lists them (as before the registry), with a hint.
+    assert ("paretolab models list" in printed.err) == (argv == ["models"])
+    lines = printed.out.splitlines()
     assert lines[0].split() == [
         "NAME",
         "REVISION",
@@ -57,7 +61,7 @@ def test_models_prints_a_table_with_the_name_to_use(models: Path, capsys) -> Non
 
 
 def test_models_json_has_every_fact(models: Path, capsys) -> None:
-    assert main(["models", "--json"]) == 0
+    assert main(["models", "available", "--json"]) == 0
     found = {e["name"]: e for e in json.loads(capsys.readouterr().out)}
     small = found["acme/small"]
     assert (small["params"], small["license"], small["source"]) == (3003, "mit", "models home")

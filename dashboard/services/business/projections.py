@@ -23,10 +23,15 @@ from paretolab.costing.estimate import default_precision
 from paretolab.costing.frontier import higher_is_better, is_fraction
 from paretolab.costing.pricing import project
 from paretolab.costing.scaling import chinchilla_context, compute_for_target, fit_power_law
-from paretolab.costing.serving import ServingCost, serving_cost
+from paretolab.costing.serving import (
+    ServingCost,
+    measured_usd_per_million_requests,
+    serving_cost,
+)
 from paretolab.costing.shapes import ModelShape
 from paretolab.errors import UserError
 from paretolab.number_format import format_usd
+from paretolab.store.serving_results import ServingResults
 
 
 def scaling(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
@@ -121,6 +126,44 @@ def serving(run_id: int, hardware: str, utilisation: float, tokens_per_request: 
     precision = default_precision(catalog.device(hardware))
     return serving_cost(
         catalog, run_shape(run_id), hardware, utilisation, tokens_per_request, precision
+    )
+
+
+def measured_serving(run_id: int) -> pd.DataFrame:
+    """Measured serving figures of the run's registered versions (``paretolab bench
+    serve``), with dollars per million requests at the catalog's price of that device."""
+    catalog = load_catalog()
+    rows = []
+    for ref, r in ServingResults(store().engine).for_run(run_id):
+        price = catalog.device("cpu").price() if r.device == "cpu" else None
+        rows.append(
+            {
+                "version": ref,
+                "runtime": {"pytorch": "PyTorch (eager)", "onnx": "ONNX Runtime"}[r.runtime],
+                "hardware": r.hardware,
+                "p50_ms": r.p50_ms,
+                "p99_ms": r.p99_ms,
+                "requests_per_s": r.throughput_rps,
+                "best_batch": r.best_batch,
+                "usd_per_million_requests": measured_usd_per_million_requests(
+                    price.usd_per_hour, r.throughput_rps
+                )
+                if price
+                else None,
+                "price": f"{price.label()}, {price.source}" if price else "no price in the catalog",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe_measured(frame: pd.DataFrame) -> str:
+    """Measured serving figures (``measured_serving``) in one sentence each."""
+    return " ".join(
+        f"Measured: {r.version} on {r.runtime}, {r.hardware}: "
+        f"{usd(r.usd_per_million_requests)} per million requests "
+        f"({r.requests_per_s:,.0f} requests/s at batch {r.best_batch}, p50 {r.p50_ms:.2f} ms "
+        f"at batch 1; price {r.price})."
+        for r in frame.itertuples()
     )
 
 

@@ -39,6 +39,8 @@ def read_table(
     fields: tuple[str, ...],
     clean: Callable[[str], str] = str,
     cleaned: tuple[str, ...] = (),
+    min_rows: int = MIN_EXAMPLES,
+    setting: str = "data.{field}",
 ) -> Table:
     """Read ``data.path``'s columns named by the config ``fields`` (e.g. ``("text_column",)``).
 
@@ -47,6 +49,9 @@ def read_table(
         fields: config fields naming the columns to read.
         clean: text cleaning, applied to the columns of the ``cleaned`` fields.
         cleaned: the fields holding text (the others, labels, are only trimmed).
+        min_rows: fewest rows accepted (training needs enough for its splits).
+        setting: how messages name the setting of a column (``paretolab predict`` names
+            its ``--column`` option).
 
     Raises:
         UserError: any problem of the file (see the module docstring), or fewer than
@@ -60,7 +65,8 @@ def read_table(
         for field in fields:
             column = getattr(data, field)
             if column not in present:
-                raise _missing_column(path, line, field, column, present, jsonl)
+                name = setting.format(field=field)
+                raise _missing_column(path, line, name, column, present, jsonl)
             if present.count(column) > 1:  # which one would train is anyone's guess
                 raise data_error(
                     path,
@@ -91,11 +97,11 @@ def read_table(
                 )
             out[field].append(value)
         lines.append(line)
-    if len(lines) < MIN_EXAMPLES:
+    if len(lines) < min_rows:
+        needed = "for train/val/test splits" if min_rows == MIN_EXAMPLES else "to predict"
         raise data_error(
             path,
-            f"only {len(lines)} rows of data; at least {MIN_EXAMPLES} are needed for "
-            "train/val/test splits; add rows",
+            f"only {len(lines)} rows of data; at least {min_rows} are needed {needed}; add rows",
         )
     return Table(path, out, lines)
 
@@ -262,10 +268,10 @@ def _as_text(path: Path, line: int, column: str, value: Any) -> str:
 
 
 def _missing_column(
-    path: Path, line: int, field: str, column: str, present: list[str], jsonl: bool
+    path: Path, line: int, setting: str, column: str, present: list[str], jsonl: bool
 ) -> Exception:
     close = difflib.get_close_matches(column, present, n=1, cutoff=0.5)
-    hint = f"set data.{field}={close[0]}" if close else f"set data.{field} to one of them"
+    hint = f"set {setting}={close[0]}" if close else f"set {setting} to one of them"
     where = "this object has keys" if jsonl else "the header has columns"
     listed = ", ".join(repr(c) for c in present[:20]) or "none"
-    return data_error(path, f"no column {column!r} (data.{field}); {where} {listed}; {hint}", line)
+    return data_error(path, f"no column {column!r} ({setting}); {where} {listed}; {hint}", line)

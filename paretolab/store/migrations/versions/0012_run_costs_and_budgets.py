@@ -5,14 +5,14 @@ The rows of existing runs are filled from their recorded cost/* metrics and thei
 hardware, by the same code that keeps them current (paretolab.store.run_costs).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
