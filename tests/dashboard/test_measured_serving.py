@@ -7,6 +7,7 @@ from __future__ import annotations
 from dashboard.services.business import projections as projection_services
 from paretolab import model_registry, settings
 from paretolab.costing.catalog import load_catalog
+from paretolab.number_format import format_usd
 from paretolab.store import RunStore
 from paretolab.store.serving_results import ServingResult, ServingResults
 from tests.dashboard.conftest import open_page
@@ -42,7 +43,7 @@ def test_measured_cost_beside_the_estimate_on_the_page_and_in_the_report(
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "Estimated from FLOPs (no measurement)" in captions
-    assert f"Measured: priced:1 on ONNX Runtime, Test CPU × 2 threads: ${expected:,.4g}" in captions
+    assert f"Measured: priced:1 on ONNX Runtime, Test CPU × 2 threads: {format_usd(expected)}" in captions
     at.button(key="biz_report").click().run()
     document = at.session_state["biz_report_html"]
     assert "Estimated from FLOPs" in document and "Measured: priced:1" in document
