@@ -10,8 +10,8 @@ from dashboard.components.cost_charts import frontier_figure, scaling_figure
 from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.store_changed import store_changed
 from dashboard.services import access
-from dashboard.services import spend as spend_services
 from dashboard.services import models as model_services
+from dashboard.services import spend as spend_services
 from dashboard.services.business import costs as cost_services
 from dashboard.services.business import frontier as frontier_services
 from dashboard.services.business import projections as projection_services

@@ -43,7 +43,10 @@ def test_measured_cost_beside_the_estimate_on_the_page_and_in_the_report(
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "Estimated from FLOPs (no measurement)" in captions
-    assert f"Measured: priced:1 on ONNX Runtime, Test CPU × 2 threads: {format_usd(expected)}" in captions
+    assert (
+        f"Measured: priced:1 on ONNX Runtime, Test CPU × 2 threads: {format_usd(expected)}"
+        in captions
+    )
     at.button(key="biz_report").click().run()
     document = at.session_state["biz_report_html"]
     assert "Estimated from FLOPs" in document and "Measured: priced:1" in document
