@@ -39,9 +39,10 @@ def artifact_path(run_id: int, relative: str) -> Path:
     return target
 
 
-def read_artifact(run_id: int, relative: str) -> bytes:
-    """The bytes of a recorded artifact (see ``artifact_path``), checked again on the open
-    file, so a file swapped for a link after the check is refused too.
+def read_artifact(run_id: int, relative: str, limit: int | None = None) -> bytes:
+    """The bytes of a recorded artifact (see ``artifact_path``; its first ``limit`` bytes
+    when given), checked again on the open file, so a file swapped for a link after the
+    check is refused too.
 
     Raises:
         UserError: as ``artifact_path``.
@@ -55,7 +56,7 @@ def read_artifact(run_id: int, relative: str) -> bytes:
         raise refused from exc
     with os.fdopen(fd, "rb") as fh:
         _check_own_file(os.fstat(fh.fileno()), root, refused)
-        return fh.read()
+        return fh.read() if limit is None else fh.read(limit)
 
 
 def _refused(run_id: int, relative: str) -> UserError:

@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 import yaml
 
+from dashboard.components.artifact_view import show_preview
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.pretrained_panel import render_pretrained
@@ -18,6 +19,7 @@ from dashboard.services import models as model_services
 from dashboard.services import run_detail as detail_services
 from dashboard.services import runs as run_services
 from dashboard.services import system as system_services
+from dashboard.services.artifact_preview import preview_kind
 from dashboard.services.business import costs as cost_services
 from paretolab.errors import RunNotFound, UserError
 
@@ -284,6 +286,8 @@ with artifacts_tab:
         except UserError:
             a2.caption("missing")
             continue
+        if preview_kind(art.path) and a1.toggle("preview", key=f"preview_{art.path}"):
+            show_preview(a1, run_id, art.path, art.size_bytes)
         # One click; the file is read when clicked (deferred), not on every rerun.
         if art.size_bytes > 200 * 2**20:
             a2.caption("too large to download here")

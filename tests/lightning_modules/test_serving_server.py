@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lightning_modules.serving.predict import predict
 from lightning_modules.serving.server import PredictAPI
 from paretolab import model_registry
 from paretolab.store import RunStore
@@ -108,3 +109,21 @@ def test_the_api_serves_every_family(trained_home: TrainedRuns, family: str) -> 
     assert len(records) == 2 and records[0] == records[1]
     assert ("label" in records[0]) == (family == "vit")
     assert ("generated" in records[0]) == (family != "vit")
+
+
+@pytest.mark.slow
+def test_the_api_serves_a_pretrained_lora_run_as_predict_does(
+    pretrained_runs: TrainedRuns,
+) -> None:
+    model_registry.register_run(pretrained_runs.ids["bert_lora"], "api-bert")
+    texts = ["the bank raised interest rates", "the team won the match"]
+    api = PredictAPI("api-bert", "pytorch", RunStore().url, max_batch_size=4)
+    api.setup("cpu")
+    served = [
+        api.encode_response(r)
+        for r in api.predict([api.decode_request({"input": t}) for t in texts])
+    ]
+    expected = predict("api-bert", runtime="pytorch", progress=False, texts=texts)
+    assert [r["label"] for r in served] == [r["label"] for r in expected]
+    for ours, theirs in zip(served, expected, strict=True):
+        assert abs(ours["score"] - theirs["score"]) < 1e-5
