@@ -15,7 +15,7 @@ from paretolab.errors import ConfigError, UserError
 
 st.title("Launch a run")
 state = st.session_state
-FIRST_PRESET = "tiny"  # what a newcomer meets first
+FIRST_PRESET = "first_run"  # what a newcomer meets first: it learns in seconds
 state.setdefault("launch_base", launch_services.preset_config(FIRST_PRESET))
 state.setdefault("launch_loaded", f"preset {FIRST_PRESET}")  # what the form holds
 state.setdefault("launch_form_version", 0)

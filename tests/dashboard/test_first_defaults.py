@@ -11,8 +11,8 @@ from tests.dashboard.conftest import open_page
 @pytest.mark.slow
 def test_the_preset_box_shows_the_loaded_preset() -> None:
     at = open_page("views/launch.py")
-    assert at.selectbox(key="launch_preset").value == "tiny"
-    assert "now: preset tiny" in at.expander[1].label
+    assert at.selectbox(key="launch_preset").value == "first_run"
+    assert "now: preset first_run" in at.expander[1].label
     at.selectbox(key="launch_preset").set_value("bbc_demo").run()
     at.button(key="launch_load_preset").click().run()
     assert at.selectbox(key="launch_preset").value == "bbc_demo"
