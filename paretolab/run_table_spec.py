@@ -15,6 +15,7 @@ RUN_TABLE_PARAMS = {
     "layers": ("model.n_layers", int),
     "d_model": ("model.d_model", int),
     "lr": ("optim.lr", float),
+    "monitor": ("trainer.monitor", str),
 }
 
 

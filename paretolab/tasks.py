@@ -42,6 +42,11 @@ class TaskSpec:
     text_windows: bool = False
     """Whether a long text may be judged by several windows (``data.eval_windows``)."""
 
+    def test_metric(self) -> str | None:
+        """The test metric the runs table shows for this task: its first headline ``test_``
+        metric (None: it reports none)."""
+        return next((k for k in self.headline_metrics if k.startswith("test_")), None)
+
     def default_monitor(self) -> str:
         """The metric ``trainer.monitor`` defaults to for this task."""
         return self.monitor or self.val_metrics[0]

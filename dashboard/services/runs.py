@@ -50,12 +50,43 @@ def runs_frame(
     ]
     headline = tasks.headline_metrics()
     frame = frame.astype({c: float for c in headline})
+    frame["monitored"] = _metric_of_row(frame, frame["monitor"])
+    frame["test"] = _metric_of_row(frame, frame["task"].map(_test_metric))
     return frame[[*_COLUMNS_BEFORE, *headline, *_COLUMNS_AFTER]], total
 
 
+def _test_metric(task: str) -> str | None:
+    spec = tasks.TASKS.get(task)
+    return spec.test_metric() if spec else None
+
+
+def _metric_of_row(frame: pd.DataFrame, keys: pd.Series) -> list[float]:
+    """Each row's value of the metric column its ``keys`` entry names (NaN where none)."""
+    return [
+        float(frame.at[i, k]) if isinstance(k, str) and k in frame.columns else float("nan")
+        for i, k in zip(frame.index, keys, strict=True)
+    ]
+
+
+# What the table shows before anyone picks columns: the headline first, no scrolling.
+DEFAULT_COLUMNS = (
+    "id", "name", "status", "owner", "progress", "task", "monitor", "monitored", "test",
+    "cost/usd", "duration_s", "created", "tags",
+)  # fmt: skip
+
+
 # The table's columns around the tasks' headline metrics (``paretolab.tasks``).
-_COLUMNS_BEFORE = ["id", "name", "status", "owner", "progress", "eta_s", "task", *RUN_TABLE_PARAMS]
+_COLUMNS_BEFORE = [
+    "id", "name", "status", "owner", "progress", "eta_s", "task", "monitored", "test",
+    *RUN_TABLE_PARAMS,
+]  # fmt: skip
 _COLUMNS_AFTER = [*SYSTEM_COLUMNS, "duration_s", "created", "tags"]
+
+
+def table_columns() -> list[str]:
+    """Every column the table can show, for the chooser (every task's headline metrics,
+    read at each call like ``runs_frame``'s)."""
+    return [*_COLUMNS_BEFORE, *tasks.headline_metrics(), *_COLUMNS_AFTER]
 
 
 def all_tags() -> list[str]:

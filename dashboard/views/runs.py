@@ -26,6 +26,14 @@ system_columns = f5.toggle(
     key="runs_system",
     help="Peak process and GPU memory, mean GPU utilisation (stored when training ends)",
 )
+with st.popover("Columns", help="Choose the table's columns"):
+    st.multiselect(
+        "Columns",
+        run_services.table_columns(),
+        default=list(run_services.DEFAULT_COLUMNS),
+        key="runs_columns",
+        label_visibility="collapsed",
+    )
 with st.expander("Metric thresholds"):
     t1, t2 = st.columns(2)
     min_acc = t1.number_input("val_acc at least", 0.0, 1.0, 0.0, 0.01, key="runs_min_acc")
@@ -77,21 +85,35 @@ def runs_table() -> None:
             "peak_gpu_mem_mb": st.column_config.NumberColumn("peak GPU mem (MB)", format="%.0f"),
             "mean_gpu_util": st.column_config.NumberColumn("mean GPU util (%)", format="%.0f"),
             "util_flag": st.column_config.TextColumn("utilisation"),
+            "monitor": st.column_config.TextColumn(
+                "monitor", help="the metric the run monitors (trainer.monitor)"
+            ),
+            "monitored": st.column_config.NumberColumn(
+                "monitored", format="%.4g", help="the run's latest value of its monitored metric"
+            ),
+            "test": st.column_config.NumberColumn(
+                "test",
+                format="%.4g",
+                help="the task's test metric: test_acc (classification, images), test_r2 "
+                "(regression), test_exact_match (seq2seq)",
+            ),
         },
-        column_order=[
-            "link",
-            *[
-                c
-                for c in frame.columns
-                if c != "link" and (system_columns or c not in run_services.SYSTEM_COLUMNS)
-            ],
-        ],
+        column_order=["link", *shown_columns(frame)],
     )
     selected = [int(frame.iloc[i]["id"]) for i in event.selection.rows] if event else []
     actions(selected)
     if total > len(frame) and st.button(f"Show {PAGE} more", key="runs_more"):
         state.runs_page_size += PAGE
         st.rerun()
+
+
+def shown_columns(frame) -> list[str]:
+    """The columns picked in the chooser (the headline set by default), in table order; the
+    System toggle adds the system figures."""
+    picked = set(state.get("runs_columns") or run_services.DEFAULT_COLUMNS)
+    if system_columns:
+        picked |= set(run_services.SYSTEM_COLUMNS)
+    return [c for c in frame.columns if c in picked]
 
 
 def actions(selected: list[int]) -> None:

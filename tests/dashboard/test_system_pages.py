@@ -165,3 +165,18 @@ def test_runs_sent_to_slurm_are_checked_as_jobs_not_against_this_machine(
     assert system_services.hardware_problems(many_nodes) == []
     [problem] = system_services.hardware_problems(tiny_config())  # accelerator: auto
     assert problem.startswith("hardware.accelerator=auto: a Slurm job asks for its devices")
+
+
+def test_the_runs_grid_leads_with_the_monitored_and_test_metrics(store: RunStore) -> None:
+    run_id = queue_run(store, tiny_config())
+    figures = {"val_acc": 0.91, "val_loss": 0.3, "test_acc": 0.88}
+    store.log_metrics(run_id, [(key, 5, value, 1.0) for key, value in figures.items()])
+    frame, _ = run_services.runs_frame()
+    row = frame.set_index("id").loc[run_id]
+    assert (row["monitor"], row["monitored"], row["test"]) == ("val_acc", 0.91, 0.88)
+    at = open_page("views/runs.py")
+    shown = list(at.dataframe[0].proto.column_order)
+    assert {"monitor", "monitored", "test"} <= set(shown)
+    assert "lr" not in shown and "val_f1" not in shown  # a narrow table: no scrolling
+    at.multiselect(key="runs_columns").select("lr").run()
+    assert "lr" in at.dataframe[0].proto.column_order
