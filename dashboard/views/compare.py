@@ -11,6 +11,7 @@ from dashboard.components.charts import (
     parallel_figure,
     system_figure,
 )
+from dashboard.components.url_state import UrlField, publish, restore
 from dashboard.services import compare as compare_services
 from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
@@ -50,6 +51,23 @@ if not metric_columns:
     st.info("These runs have no metrics yet.")
     st.stop()
 labels = {int(r): f"{r} · {n}" for r, n in zip(table["id"], table["name"], strict=True)}
+# Besides the runs (?runs=), the view's choices live in the URL: a link reproduces it.
+URL_FIELDS = (
+    UrlField("compare_x", "x"),
+    UrlField("compare_smoothing", "smooth", float),
+    UrlField("compare_group", "group"),
+)
+BAR_METRIC = UrlField("compare_bar_metric", "metric")
+COLOUR_METRIC = UrlField("compare_parallel_metric", "colour")
+restore(
+    URL_FIELDS,
+    {
+        "compare_x": ["step", "wall", "relative"],
+        "compare_group": ["(none)", *compare_services.config_fields(run_ids)],
+    },
+)
+if not 0.0 <= st.session_state.get("compare_smoothing", 0.6) <= 0.99:
+    del st.session_state["compare_smoothing"]  # a hand-edited URL out of the slider's range
 c1, c2, c3 = st.columns(3)
 smoothing = c1.slider("Smoothing (EMA)", 0.0, 0.99, 0.6, 0.01, key="compare_smoothing")
 x_axis = c2.radio("x-axis", ["step", "wall", "relative"], horizontal=True, key="compare_x")
@@ -96,6 +114,7 @@ def show_config_diff() -> None:
 
 def show_final_metrics() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
+    restore((BAR_METRIC,), {BAR_METRIC.key: metric_columns})  # its tab may open later
     metric = st.selectbox("Metric", metric_columns, key="compare_bar_metric")
     bars = table.assign(run=table["id"].map(labels))
     st.plotly_chart(
@@ -105,6 +124,7 @@ def show_final_metrics() -> None:
 
 def show_params_to_metric() -> None:
     params = compare_services.numeric_params(run_ids)
+    restore((COLOUR_METRIC,), {COLOUR_METRIC.key: metric_columns})
     target = st.selectbox("Colour by", metric_columns, key="compare_parallel_metric")
     frame = params.merge(table[["id", target]], on="id")
     dims = [c for c in frame.columns if c != "id" and frame[c].nunique(dropna=True) > 1]
@@ -131,3 +151,7 @@ for tab, show in zip(tabs, TABS.values(), strict=True):
     if tab.open:
         with tab:
             show()
+publish(
+    (*URL_FIELDS, BAR_METRIC, COLOUR_METRIC),
+    {"compare_x": "step", "compare_smoothing": 0.6, "compare_group": "(none)"},
+)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.components.url_state import UrlField, publish, restore
 from dashboard.services import access
 from dashboard.services import runs as run_services
 from paretolab.errors import UserError
@@ -11,6 +12,24 @@ PAGE = 500
 
 st.title("Runs")
 state = st.session_state
+# The filters and columns live in the URL too: a link shows a teammate the same view.
+URL_FIELDS = (
+    UrlField("runs_status", "status", list),
+    UrlField("runs_text", "q"),
+    UrlField("runs_tag", "tag"),
+    UrlField("runs_archived", "archived", bool),
+    UrlField("runs_system", "system", bool),
+    UrlField("runs_columns", "columns", list),
+)
+restore(
+    URL_FIELDS,
+    {
+        "runs_status": run_services.statuses(),
+        "runs_tag": ["", *run_services.all_tags()],
+        "runs_columns": run_services.table_columns(),
+    },
+)
+state.setdefault("runs_columns", list(run_services.DEFAULT_COLUMNS))
 
 f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 statuses = f1.multiselect(
@@ -30,7 +49,6 @@ with st.popover("Columns", help="Choose the table's columns"):
     st.multiselect(
         "Columns",
         run_services.table_columns(),
-        default=list(run_services.DEFAULT_COLUMNS),
         key="runs_columns",
         label_visibility="collapsed",
     )
@@ -42,6 +60,7 @@ with st.expander("Metric thresholds"):
     )
 
 
+publish(URL_FIELDS, {"runs_columns": list(run_services.DEFAULT_COLUMNS)})
 search = RunFilter(
     text=text.strip(),
     tag=tag or "",
@@ -110,7 +129,7 @@ def runs_table() -> None:
 def shown_columns(frame) -> list[str]:
     """The columns picked in the chooser (the headline set by default), in table order; the
     System toggle adds the system figures."""
-    picked = set(state.get("runs_columns") or run_services.DEFAULT_COLUMNS)
+    picked = set(state.runs_columns or run_services.DEFAULT_COLUMNS)
     if system_columns:
         picked |= set(run_services.SYSTEM_COLUMNS)
     return [c for c in frame.columns if c in picked]

@@ -34,7 +34,9 @@ def local_device(config: RunConfig, here: Machine) -> str:
     """The catalog entry of the device the config trains on ``here``: its first GPU's
     (``cpu`` when the catalog does not know that GPU), else ``cpu``."""
     if here.resolve(config.hardware.accelerator) == "gpu":
-        return next(a.catalog for a in here.accelerators if a.kind == "cuda") or "cpu"
+        # None when this machine has no CUDA device: admission refuses such a run, but its
+        # cost is previewed first (budgets), at the CPU's price.
+        return next((a.catalog for a in here.accelerators if a.kind == "cuda"), None) or "cpu"
     return "cpu"
 
 

@@ -84,7 +84,7 @@ def test_launch_form_shows_validation_errors_beside_the_field(store: RunStore) -
     at = open_page("views/launch.py")
     at.number_input(key="cfg0.model.n_heads").set_value(3).run()
     errors = [e.value for e in at.error]
-    assert any("model.n_heads=3 must divide model.d_model=32" in e for e in errors), errors
+    assert any("model.n_heads=3 must divide model.d_model=64" in e for e in errors), errors
     assert at.button(key="launch_button").disabled
     assert store.list_runs() == []
 
@@ -155,7 +155,7 @@ def test_learning_rate_suggestion_fills_the_form(store: RunStore, monkeypatch) -
     monkeypatch.setattr(launch_services, "suggest", fake_suggest)
     at = open_page("views/launch.py")
     at.button(key="launch_find_lr").click().run()
-    assert asked == [(32, "lr")]
+    assert asked == [(64, "lr")]  # the first preset's model (configs/first_run.yaml)
     assert any("Suggested optim.lr: **0.0042**" in i.value for i in at.info)
     at.button(key="launch_use_suggestion").click().run()
     assert not at.exception
