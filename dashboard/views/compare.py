@@ -12,6 +12,7 @@ from dashboard.components.charts import (
     system_figure,
 )
 from dashboard.components.url_state import UrlField, publish, restore
+from dashboard.components.view_picker import view_picker
 from dashboard.services import compare as compare_services
 from dashboard.services import launch as launch_services
 from dashboard.services import run_detail as detail_services
@@ -19,6 +20,7 @@ from dashboard.services import system as system_services
 from paretolab.errors import UserError
 
 st.title("Compare runs")
+view_picker("compare", "views/compare.py")
 requested = st.query_params.get("runs", "")
 preset = st.session_state.get("compare_ids") or [
     int(x) for x in requested.split(",") if x.isdigit()

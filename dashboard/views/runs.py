@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard.components.url_state import UrlField, publish, restore
+from dashboard.components.view_picker import view_picker
 from dashboard.services import access
 from dashboard.services import runs as run_services
 from paretolab.errors import UserError
@@ -31,7 +32,7 @@ restore(
 )
 state.setdefault("runs_columns", list(run_services.DEFAULT_COLUMNS))
 
-f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
+f1, f2, f3, f4, f5, f6 = st.columns([2, 2, 1, 1, 1, 1])
 statuses = f1.multiselect(
     "Status", run_services.statuses(), key="runs_status", placeholder="all statuses"
 )
@@ -45,6 +46,8 @@ system_columns = f5.toggle(
     key="runs_system",
     help="Peak process and GPU memory, mean GPU utilisation (stored when training ends)",
 )
+with f6:
+    view_picker("", "views/runs.py")
 with st.popover("Columns", help="Choose the table's columns"):
     st.multiselect(
         "Columns",

@@ -14,6 +14,7 @@ from paretolab.store.entities import (
     LatestMetric,
     MetricHistory,
     Run,
+    SavedView,
 )
 from paretolab.store.metric_store import MetricPoint
 from paretolab.store.run_filter import RunFilter
@@ -31,6 +32,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "Artifact",
     "Budget",
+    "SavedView",
     "LatestMetric",
     "MetricColumn",
     "MetricHistory",

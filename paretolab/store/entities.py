@@ -118,3 +118,14 @@ class Budget:
     created_by: str | None = None
     updated_at: float = 0.0
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A dashboard page's query parameters saved under a name."""
+
+    page: str
+    name: str
+    query: dict[str, list[str]]
+    owner: str | None
+    saved_at: float

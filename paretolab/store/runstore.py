@@ -39,9 +39,10 @@ from paretolab.store.run_filter import RunFilter, filter_runs
 from paretolab.store.run_table import MetricColumn, select_run_table
 from paretolab.store.schema import runs
 from paretolab.store.spend import spend_rows
+from paretolab.store.view_store import ViewCalls
 
 
-class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls):
+class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls, ViewCalls):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:

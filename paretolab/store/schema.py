@@ -234,3 +234,17 @@ serving_benchmarks = sa.Table(
     sa.Column("measured_at", sa.Float, nullable=False),
     sqlite_autoincrement=True,
 )
+
+# Named views of a dashboard page (its query parameters: filters, columns, runs, metric),
+# saved so that a team can open the same view by name (dashboard/services/saved_views.py).
+saved_views = sa.Table(
+    "saved_views",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("page", sa.String(50), nullable=False),  # the page's URL path: "", "compare"
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("query", Json, nullable=False),  # parameter → list of values
+    sa.Column("owner", sa.String(200)),
+    sa.Column("saved_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("page", "name", name="ux_saved_views_page_name"),
+)
