@@ -17,7 +17,7 @@ import streamlit as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from dashboard.components import pretrained_form
+from dashboard.components import form_rules, pretrained_form
 from paretolab.config import ModelConfig, RunConfig
 from paretolab.config.base import choices_of
 from paretolab.config.pretrained import PRETRAINED_FAMILY, PretrainedFields
@@ -64,16 +64,22 @@ def render_config_form(
     by_path: dict[str, list[str]] = {}
     for problem in problems:
         by_path.setdefault(problem_path(problem), []).append(problem)
-    form = _Form(key, by_path, limits or {})
+    form = _Form(key, by_path, limits or {}, _flattened(base))
     values: dict[str, Any] = {}
     pretrained = pretrained_form.is_pretrained(base, key)
     tabs = st.tabs(list(SECTIONS))
     for tab, section in zip(tabs, SECTIONS, strict=True):
         with tab:
             if section == "run":
-                for name, field in RunConfig.model_fields.items():
-                    if _section_class(field.annotation) is None:
-                        values[name] = _widget(name, field, base.get(name), form)
+                top = {
+                    name: field
+                    for name, field in RunConfig.model_fields.items()
+                    if _section_class(field.annotation) is None
+                }
+                values |= _fields_in_order("", top, base, form)
+            elif not form_rules.section_applies(section, form.context):
+                st.caption(f"This section does not apply to task {form.context.get('task')}.")
+                values[section] = base.get(section) or {}
             elif section == "tokenizer" and pretrained:  # validation refuses the section
                 st.caption(
                     "A pretrained model brings its own tokenizer from its checkpoint's folder; "
@@ -96,34 +102,65 @@ class _Form:
     key: str  # widget-key prefix
     by_path: dict[str, list[str]]  # validation messages by field path
     limits: dict[str, Any]  # see render_config_form
+    context: dict[str, Any]  # field path → value chosen so far (form_rules' predicates)
 
 
 def _render_section(
     path: str, cls: type[BaseModel], base: dict[str, Any], form: _Form
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, field in cls.model_fields.items():
-        sub = f"{path}.{name}"
-        inner = _section_class(field.annotation)
-        if inner is not None:  # an optional sub-section, e.g. trainer.early_stopping
-            enabled = st.checkbox(
-                f"{name.replace('_', ' ')}",
-                value=base.get(name) is not None,
-                key=f"{form.key}.{sub}.enabled",
-                help=field.description,
-            )
-            if enabled:
-                with st.container(border=True):
-                    out[name] = _render_section(sub, inner, base.get(name) or {}, form)
-            else:
-                out[name] = None
-            continue
-        out[name] = _widget(
-            sub, field, base.get(name, field.get_default(call_default_factory=True)), form
-        )
+    out = _fields_in_order(path, cls.model_fields, base, form)
     for message in form.by_path.get(path, []):
         st.error(message)
     return out
+
+
+def _fields_in_order(
+    path: str, fields: dict[str, FieldInfo], base: dict[str, Any], form: _Form
+) -> dict[str, Any]:
+    """The section's fields that apply (``form_rules``): its common ones, then the rest under
+    *Advanced*. A field that does not apply keeps its value, undrawn."""
+    out: dict[str, Any] = {}
+
+    def path_of(name: str) -> str:
+        return f"{path}.{name}" if path else name
+
+    def applies(name: str) -> bool:  # asked when drawn: the choices above it are made
+        if form_rules.applies(path_of(name), form.context):
+            return True
+        out[name] = base.get(name, fields[name].get_default(call_default_factory=True))
+        return False
+
+    common = [n for n in fields if form_rules.is_common(path_of(n))]
+    for name in common:
+        if applies(name):
+            out[name] = _field(path, name, fields[name], base, form)
+    rest = [n for n in fields if n not in common and applies(n)]
+    if rest:
+        with st.expander("Advanced"):
+            for name in rest:
+                out[name] = _field(path, name, fields[name], base, form)
+    return out
+
+
+def _field(path: str, name: str, field: FieldInfo, base: dict[str, Any], form: _Form) -> Any:
+    sub = f"{path}.{name}" if path else name
+    inner = _section_class(field.annotation)
+    if inner is None:
+        value = base.get(name, field.get_default(call_default_factory=True))
+        return _widget(sub, field, value, form)
+    if not _strip_optional(field.annotation)[1]:  # a sub-section that is always there
+        return _render_section(sub, inner, base.get(name) or {}, form)
+    # an optional sub-section, e.g. trainer.early_stopping
+    enabled = st.checkbox(
+        form_rules.label(sub),
+        value=base.get(name) is not None,
+        key=f"{form.key}.{sub}.enabled",
+        help=field.description,
+    )
+    if not enabled:
+        return None
+    with st.container(border=True):
+        return _render_section(sub, inner, base.get(name) or {}, form)
 
 
 def _render_model(base: dict[str, Any], form: _Form) -> dict[str, Any]:
@@ -142,20 +179,20 @@ def _render_model(base: dict[str, Any], form: _Form) -> dict[str, Any]:
     pretrained = family == PRETRAINED_FAMILY
     if pretrained:
         out.update(pretrained_form.render_pretrained(base, form.key, widget, section))
-    for name in pretrained_form.model_fields_for(pretrained, list(fields)):
-        if name in out or name in PretrainedFields.model_fields:
-            continue
-        if _section_class(fields[name].annotation) is not None:
-            out[name] = section(name, base.get(name) or {})
-        else:
-            out[name] = widget(name, base.get(name, fields[name].get_default()))
+    rest = {
+        name: fields[name]
+        for name in pretrained_form.model_fields_for(pretrained, list(fields))
+        if name not in out and name not in PretrainedFields.model_fields
+    }
+    out |= _fields_in_order("model", rest, base, form)
     for message in form.by_path.get("model", []):
         st.error(message)
     return out
 
 
 def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
-    label, wkey, help_text = path.rsplit(".", 1)[-1], f"{form.key}.{path}", field.description
+    label, wkey = form_rules.label(path), f"{form.key}.{path}"
+    help_text = f"`{path}` — {field.description}" if field.description else f"`{path}`"
     annotation, optional = _strip_optional(field.annotation)
     lo, hi = _bounds(field)
     limit = form.limits.get(path)
@@ -215,7 +252,7 @@ def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
         result = (
             items if get_origin(annotation) is list else [_parse_number(t, float) for t in items]
         )
-    elif label == "notes":
+    elif path == "notes":
         result = st.text_area(label, value=value or "", key=wkey, help=help_text)
     else:
         text = st.text_input(
@@ -224,7 +261,19 @@ def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
         result = text if text or not optional else None
     for message in form.by_path.get(path, []):
         st.error(message)
+    form.context[path] = result
     return result
+
+
+def _flattened(base: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"data": {"dataset": "x"}}`` → ``{"data.dataset": "x"}`` (the form's context)."""
+    out: dict[str, Any] = {}
+    for k, v in base.items():
+        if isinstance(v, dict):
+            out |= _flattened(v, f"{prefix}{k}.")
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def _parse_number(text: str, kind: type) -> Any:

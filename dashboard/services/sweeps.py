@@ -73,10 +73,8 @@ def objective_names(name: str) -> list[str]:
 
 
 def trials_frame(name: str) -> pd.DataFrame:
-    """Every trial with its run's link (``/run?run=ID``)."""
-    frame = analysis.trials_frame(*_load(name))
-    links = ["" if pd.isna(r) else f"/run?run={int(r)}" for r in frame["run_id"]]
-    return frame.assign(run=links)
+    """Every trial, with the id of the run it trained (``run_id``; the page opens it)."""
+    return analysis.trials_frame(*_load(name))
 
 
 def best_frame(name: str) -> pd.DataFrame:

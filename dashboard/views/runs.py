@@ -83,9 +83,8 @@ def runs_table() -> None:
         )
         return
     st.caption(
-        f"{total} runs · showing the newest {len(frame)} · live: refreshes every 5 s · click rows to select"
+        f"{total} runs · showing the newest {len(frame)} · live: refreshes every 5 s · click rows to select, then Open, Compare or tag them"
     )
-    frame = frame.assign(link="/run?run=" + frame["id"].astype(str))
     event = st.dataframe(
         frame,
         hide_index=True,
@@ -94,7 +93,6 @@ def runs_table() -> None:
         on_select="rerun",
         selection_mode="multi-row",
         column_config={
-            "link": st.column_config.LinkColumn("open", display_text="open ↗"),
             "progress": st.column_config.ProgressColumn(
                 "progress", min_value=0.0, max_value=1.0, format="percent"
             ),
@@ -120,7 +118,7 @@ def runs_table() -> None:
                 "(regression), test_exact_match (seq2seq)",
             ),
         },
-        column_order=["link", *shown_columns(frame)],
+        column_order=shown_columns(frame),
     )
     selected = [int(frame.iloc[i]["id"]) for i in event.selection.rows] if event else []
     actions(selected)

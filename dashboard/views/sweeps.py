@@ -1,6 +1,7 @@
 """Sweeps: Optuna studies with their progress, trials (each one a run), best trials and
 Optuna's own figures; launch a sweep, stop or resume it, enqueue a trial from a run."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.components.budget_uses import show_budget_uses
@@ -17,7 +18,7 @@ st.title("Sweeps")
 can_launch = access.permitted("launch a sweep")
 tabs = st.tabs(["Studies", "New sweep"] if can_launch else ["Studies"])
 TRIAL_COLUMNS = {
-    "run": st.column_config.LinkColumn("run", display_text="open ↗"),
+    "run_id": st.column_config.NumberColumn("run", format="%d"),
     "duration_s": st.column_config.NumberColumn("duration (s)", format="%.1f"),
 }
 
@@ -52,14 +53,24 @@ def study_progress(name: str) -> None:
     c[3].metric("Pruned · failed", f"{o['pruned']} · {o['failed']}")
     c[4].metric("Best", o["best"] or "—")
     st.progress(min(o["done"] / o["budget"], 1.0))
-    st.markdown("**Trials** — each one a run; open it for its curves, config and files")
-    st.dataframe(
-        sweep_services.trials_frame(name),
+    st.markdown("**Trials** — each one a run: click a row to open its curves, config and files")
+    trials = sweep_services.trials_frame(name)
+    event = st.dataframe(
+        trials,
         hide_index=True,
         width="stretch",
         key="sweeps_trials",
         column_config=TRIAL_COLUMNS,
+        on_select="rerun",
+        selection_mode="single-row",
     )
+    rows = event.selection.rows if event else []
+    if rows and not pd.isna(trials.iloc[rows[0]]["run_id"]):
+        run_id = int(trials.iloc[rows[0]]["run_id"])
+        st.page_link(  # in place: no new tab paying a fresh page load
+            "views/run.py", label=f"Open run {run_id}", icon=":material/monitoring:",
+            query_params={"run": str(run_id)},
+        )  # fmt: skip
     best = sweep_services.best_frame(name)
     several = len(sweep_services.objective_names(name)) > 1
     st.markdown("**Pareto-optimal trials**" if several else "**Best trial**")

@@ -69,7 +69,12 @@ def test_a_study_shows_progress_trials_linked_to_runs_best_trial_and_figures(
     assert list(sweeps["study"]) == ["tiny"] and sweeps["state"].item() == "running"
     trials = at.dataframe[1].value
     assert list(trials["state"]) == ["complete"] * 3 + ["running"]
-    assert list(trials["run"])[:3] == ["/run?run=1", "/run?run=2", "/run?run=3"]
+    assert list(trials["run_id"])[:3] == [1, 2, 3]
+    # A trial opens its run in place (a page link, not a new tab), once its row is picked.
+    at.session_state["sweeps_trials"] = {"selection": {"rows": [1], "columns": []}}
+    at.run()
+    link = at.get("page_link")[0].proto
+    assert (link.label, link.page, link.query_string) == ("Open run 2", "run", "run=2")
     assert at.dataframe[2].value["trial"].tolist() == [1]
     assert "optuna-dashboard" in " ".join(c.value for c in at.code)
     assert len(at.get("plotly_chart")) == 1  # the open tab's figure: optimisation history
