@@ -74,6 +74,26 @@ def card(name: str, number: int) -> str:
     return model_card(version(name, number), store(), [m.as_dict() for m in measured])
 
 
+def measure(name: str, number: int, requests: int = 100, seconds_per_batch: float = 0.3) -> int:
+    """Measure the version's serving figures on this machine now (PyTorch and ONNX Runtime,
+    a shorter run than ``paretolab bench serve``'s default) and store them; returns how many
+    runtimes were measured.
+
+    Raises:
+        UserError: the version's checkpoint is gone or changed.
+        DemoModeError, AccessDenied: a read-only demo, or a viewer.
+    """
+    from lightning_modules.serving.bench import bench_serving
+
+    require("measure a model's serving cost")
+    ref = f"{name}:{number}"
+    return len(
+        bench_serving(
+            ref, None, requests=requests, seconds_per_batch=seconds_per_batch, store=store()
+        )
+    )
+
+
 def serving_frame(name: str, number: int) -> pd.DataFrame:
     """The version's measured serving figures, with $ per 1M requests on this CPU's price."""
     price = load_catalog().device("cpu").price()

@@ -4,6 +4,7 @@ export downloads and measured serving figures; move aliases and archive versions
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.store_changed import store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
 from dashboard.services import access
 from dashboard.services import models as model_services
@@ -56,8 +57,21 @@ with card_tab:
 with serving_tab:
     serving = model_services.serving_frame(name, number)
     if serving.empty:
-        st.info(f"Not measured yet: `paretolab bench serve {name}:{number}`.")
-    else:
+        st.info(
+            f"Not measured yet. Measure it here (about a minute on a small CPU), or from a "
+            f"terminal: `paretolab bench serve {name}:{number}`."
+        )
+    if access.permitted("measure a model's serving cost") and st.button(
+        "Measure now" if serving.empty else "Measure again", key="models_measure"
+    ):
+        try:
+            with st.spinner("timing PyTorch and ONNX Runtime on this machine…"):
+                model_services.measure(name, number)
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            store_changed(f"{name}:{number}: serving measured on this machine")
+    if not serving.empty:
         st.dataframe(serving, hide_index=True, width="stretch")
         st.caption("Measured on the hardware named; $ per 1M requests at the catalog's CPU price.")
 with export_tab:

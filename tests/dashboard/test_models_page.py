@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from dashboard.services import models as model_services
 from paretolab import model_registry
 from paretolab.store import RunStore
@@ -62,3 +64,17 @@ def test_an_export_downloads_as_a_zip(trained_home: TrainedRuns) -> None:
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     folder = "zipped-v1-safetensors"
     assert {f"{folder}/model.safetensors", f"{folder}/README.md", f"{folder}/config.json"} <= names
+
+
+@pytest.mark.slow
+def test_measure_now_on_the_page_stores_serving_figures(trained_home: TrainedRuns) -> None:
+    model_registry.register_run(trained_home.ids["encoder_classifier"], "measure-me")
+    at = open_page("views/models.py", model="measure-me")
+    assert any("Not measured yet" in i.value for i in at.info)
+    at.button(key="models_measure").click().run()
+    assert not at.exception, at.exception
+    measured = ServingResults(RunStore().engine).for_version("measure-me", 1)
+    assert sorted(m.runtime for m in measured) == ["onnx", "pytorch"]
+    assert all(m.p50_ms > 0 and m.throughput_rps > 0 for m in measured)
+    frame = model_services.serving_frame("measure-me", 1)
+    assert frame["usd_per_million_requests"].notna().all()  # shown with its price
