@@ -7,19 +7,18 @@ from functools import partial
 import streamlit as st
 import yaml
 
-from dashboard.components.artifact_view import show_preview
+from dashboard.components.artifact_view import show_artifacts
 from dashboard.components.charts import confusion_figure, curves_figure, system_figure
 from dashboard.components.cost_columns import cost_columns, readable_costs
 from dashboard.components.pretrained_panel import render_pretrained
 from dashboard.components.store_changed import rerun_if_changed, store_changed
 from dashboard.components.user_text import notes_markdown, plain_markdown
-from dashboard.services import access, artifact_files
+from dashboard.services import access
 from dashboard.services import launch as launch_services
 from dashboard.services import models as model_services
 from dashboard.services import run_detail as detail_services
 from dashboard.services import runs as run_services
 from dashboard.services import system as system_services
-from dashboard.services.artifact_preview import preview_kind
 from dashboard.services.business import costs as cost_services
 from paretolab.errors import RunNotFound, UserError
 
@@ -273,38 +272,7 @@ with config_tab:
     )
 
 with artifacts_tab:
-    arts = detail_services.artifacts(run_id)
-    if not arts:
-        st.info("No artifacts recorded yet.")
-    for art in arts:
-        a1, a2 = st.columns([4, 1])
-        a1.markdown(f"`{art.path}` · {art.kind} · {art.size_bytes:,} bytes")
-        if art.kind == "wandb":
-            continue
-        try:
-            path = artifact_files.artifact_path(run_id, art.path)
-        except UserError:
-            a2.caption("missing")
-            continue
-        if preview_kind(art.path) and a1.toggle("preview", key=f"preview_{art.path}"):
-            show_preview(a1, run_id, art.path, art.size_bytes)
-        # One click; the file is read when clicked (deferred), not on every rerun.
-        if art.size_bytes > 200 * 2**20:
-            a2.caption("too large to download here")
-        else:
-            a2.download_button(
-                "download",
-                partial(artifact_files.read_artifact, run_id, art.path),
-                file_name=path.name,
-                on_click="ignore",
-                key=f"art_{art.path}",
-            )
-    folder = detail_services.wandb_folder(run_id)
-    if folder:
-        st.markdown(
-            "**Weights & Biases** (offline files; upload them with an account when you want):"
-        )
-        st.code(f"wandb sync {folder}", language="bash")
+    show_artifacts(run_id)
 
 with log_tab:
     st.code(detail_services.log_tail(run_id) or "(no log yet)", language="text")
