@@ -2,38 +2,22 @@
 headless Chromium: a launched sweep is listed, a trained baseline is shown, a cancelled
 run's picker says so."""
 
-import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from dashboard.services.business.report import CHROMIUM_ARGS
 from paretolab.baselines import BASELINE_TASKS
 from paretolab.store import RunStore
+from tests.e2e.chromium import chromium_page, start_one_trial_sweep, stop_sweep
 from tests.e2e.test_browser import dashboard, launch_from_form  # noqa: F401  (fixture)
-
-# One short trial: the test watches the Studies tab, not the training.
-ONE_TRIAL_SPEC = """study: one-trial
-base: ../digits_tiny.yaml
-fixed: {trainer.max_epochs: 1, data.limit_samples: 100, wandb.mode: disabled}
-n_trials: 1
-objectives: [{metric: val_acc, direction: maximize}]
-parameters: {optim.lr: {type: float, low: 0.001, high: 0.01, log: true}}
-"""
 
 
 @pytest.fixture
 def page(dashboard: str) -> Iterator[Page]:  # noqa: F811
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser.new_page(viewport={"width": 1440, "height": 1000})
-        finally:
-            browser.close()
+    with chromium_page() as opened:
+        yield opened
 
 
 def wait_until_ended(run_id: int, seconds: float = 300) -> None:
@@ -47,22 +31,9 @@ def wait_until_ended(run_id: int, seconds: float = 300) -> None:
 def test_a_launched_sweep_is_listed_at_once(page: Page, dashboard: str) -> None:  # noqa: F811
     page.goto(f"{dashboard}/sweeps")
     page.get_by_text("No sweeps yet").wait_for(timeout=60_000)
-    page.get_by_role("tab", name="New sweep").click()
-    page.get_by_text("YAML", exact=True).click()
-    page.get_by_role("textbox", name="Sweep spec YAML").fill(ONE_TRIAL_SPEC)
-    page.keyboard.press("Control+Enter")
-    page.get_by_role("spinbutton", name="Workers on this server").fill("1")
-    page.keyboard.press("Enter")
-    page.get_by_role("button", name="Launch sweep").click()
-    page.get_by_text("Sweep one-trial started").wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Studies").click()
-    expect(page.get_by_text("1 sweep(s)")).to_be_visible(timeout=15_000)
+    start_one_trial_sweep(page, dashboard)
     expect(page.get_by_text("No sweeps yet")).to_have_count(0)
-    # Stopping shows its result too (and frees the CPU for the next tests).
-    page.get_by_role("button", name="Stop").click()
-    page.get_by_text("cancel", exact=True).click()
-    page.get_by_role("button", name="Stop the sweep").click()
-    expect(page.get_by_text("one-trial stopped")).to_be_visible(timeout=30_000)
+    stop_sweep(page)  # stopping shows its result too (and frees the CPU for the next tests)
 
 
 def test_a_trained_baseline_shows_at_once(page: Page, dashboard: str) -> None:  # noqa: F811

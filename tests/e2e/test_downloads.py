@@ -1,17 +1,16 @@
 """One click per download (issue 22, newcomer need 4), in a real headless Chromium: an
 artifact, a metric's full series as CSV, and the report's PDF, each without a prepare step."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from dashboard.services.business.report import CHROMIUM_ARGS
 from paretolab import settings
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
+from tests.e2e.chromium import chromium_page
 from tests.e2e.test_browser import dashboard  # noqa: F401  (fixture)
 
 
@@ -32,14 +31,8 @@ def finished_run(store: RunStore) -> int:
 
 @pytest.fixture
 def page(finished_run: int, dashboard: str) -> Iterator[Page]:  # noqa: F811
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-        finally:
-            browser.close()
+    with chromium_page() as opened:
+        yield opened
 
 
 def download(page: Page, button: str) -> bytes:

@@ -5,28 +5,20 @@ Screenshots for README land in the screenshots folder (``make screenshots``)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from dashboard.services.business.report import CHROMIUM_ARGS
-from tests.e2e.test_action_results import ONE_TRIAL_SPEC
+from tests.e2e.chromium import chromium_page, start_one_trial_sweep, stop_sweep
 from tests.e2e.test_browser import dashboard, launch_from_form, shots  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
 def browser_page(dashboard: str) -> Iterator[Page]:  # noqa: F811
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-        finally:
-            browser.close()
+    with chromium_page() as opened:
+        yield opened
 
 
 def settle(page: Page) -> None:
@@ -71,21 +63,8 @@ def test_the_newcomer_flow_shows_every_result_at_once(
     page.screenshot(path=shots / "flow-attention.png", full_page=True)
 
     # A sweep is listed the moment it starts (defect 1), then stopped.
-    page.goto(f"{dashboard}/sweeps")
-    page.get_by_role("tab", name="New sweep").click()
-    page.get_by_text("YAML", exact=True).click()
-    page.get_by_role("textbox", name="Sweep spec YAML").fill(ONE_TRIAL_SPEC)
-    page.keyboard.press("Control+Enter")
-    page.get_by_role("spinbutton", name="Workers on this server").fill("1")
-    page.keyboard.press("Enter")
-    page.get_by_role("button", name="Launch sweep").click()
-    page.get_by_text("Sweep one-trial started").wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Studies").click()
-    expect(page.get_by_text("1 sweep(s)")).to_be_visible(timeout=15_000)
-    page.get_by_role("button", name="Stop").click()
-    page.get_by_text("cancel", exact=True).click()
-    page.get_by_role("button", name="Stop the sweep").click()
-    expect(page.get_by_text("one-trial stopped")).to_be_visible(timeout=30_000)
+    start_one_trial_sweep(page, dashboard)
+    stop_sweep(page)
 
     # The baseline shows as soon as it is trained (defect 2), and the report carries it.
     page.goto(f"{dashboard}/business")
