@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lightning_modules.data.modules.classification import text_windows
 from lightning_modules.inspection.inputs import image_example, text_example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.serving.runtime import Runtime
@@ -48,6 +49,8 @@ class Predictor:
         Raises:
             UserError: an input the model cannot read (an empty text, not an image).
         """
+        if self._reads_windows():
+            return [self._classes(row) for row in self._per_text_logits(items)]
         encoded = [self.encode(item) for item in items]
         if self.run.task_name in GENERATES:
             return [{"generated": self._generate(x)} for x in encoded]
@@ -55,6 +58,25 @@ class Predictor:
         if self.run.task_name == "regression":
             return [{"value": float(v)} for v in outputs]
         return [self._classes(row) for row in outputs]
+
+    def _reads_windows(self) -> bool:
+        """Whether the run judged each text by several windows (``data.eval_windows``)."""
+        return not self.run.reads_images and self.run.config.data.eval_windows > 1
+
+    def _per_text_logits(self, items: list[str | bytes]) -> np.ndarray:
+        """Each text's logits as the run's evaluation computed them: the mean over its
+        windows (``data.modules.classification.text_windows``)."""
+        rows: list[torch.Tensor] = []
+        owner: list[int] = []
+        for k, item in enumerate(items):
+            if not str(item).strip():
+                text_example(self.run, str(item))  # raises the empty-text message
+            for window in text_windows(self.run.tokenizer, self.run.config, str(item)):
+                rows.append(torch.tensor(window, dtype=torch.long))
+                owner.append(k)
+        logits = np.asarray(self.runtime.logits(self._batch(rows)))
+        of = np.asarray(owner)
+        return np.stack([logits[of == k].mean(axis=0) for k in range(len(items))])
 
     def _batch(self, encoded: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
         if self.run.reads_images:

@@ -12,12 +12,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from lightning_modules.data.modules.classification import pad_batch, text_windows
+from lightning_modules.data.tokenization import load_tokenizer
+from lightning_modules.run.init_from import read_checkpoint
+from lightning_modules.run.train import run_training
 from lightning_modules.serving.predict import predict
+from lightning_modules.tasks import restore_task
+from lightning_modules.tasks.classification import per_text
 from paretolab import model_registry, settings
 from paretolab.cli import main
-from tests.conftest import TrainedRuns
+from tests.conftest import TrainedRuns, queue_run, tiny_config
 
 INPUTS = {
     "encoder_classifier": ["the bank raised interest rates", "the team won the match"],
@@ -112,3 +119,24 @@ def test_a_version_whose_checkpoint_is_gone_says_so(store, tmp_path, capsys) -> 
     assert main(["predict", "gone", "--text", "x"]) == 2
     err = capsys.readouterr().err
     assert "gone:1: its checkpoint" in err and "is missing" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_run_that_reads_whole_texts_predicts_from_the_same_windows(store) -> None:
+    config = tiny_config("data.eval_windows=3", "data.max_length=16", "trainer.max_epochs=1")
+    run_id = queue_run(store, config)
+    assert run_training(store, run_id) == "finished"
+    model_registry.register_run(run_id, "windows", store=store)
+    text = " ".join(["the bank raised interest rates after the results"] * 8)
+    (record,) = predict("windows", runtime="pytorch", progress=False, texts=[text])
+    # By hand: the run's own model on the text's three windows, their logits averaged.
+    run_dir = settings.run_dir(run_id)
+    task = restore_task(read_checkpoint(run_dir / "checkpoints" / "best.ckpt")).eval()
+    windows = text_windows(load_tokenizer(run_dir / "tokenizer.json"), config, text)
+    assert len(windows) == 3 and all(len(w) <= 16 for w in windows)
+    batch = pad_batch([(windows, 0)])
+    with torch.no_grad():
+        probs = torch.softmax(per_text(task(batch), batch), dim=-1)[0]
+    best = int(probs.argmax())
+    assert record["label"] == task.hparams.class_names[best]
+    assert abs(record["score"] - float(probs[best])) < 1e-5

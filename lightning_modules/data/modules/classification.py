@@ -145,9 +145,7 @@ def encode_text_splits(
     tok = tokenizer_for_run(
         run_dir, lambda: [texts[i] for i in parts["train"]], config.tokenizer, model=config.model
     )
-    prefix, suffix = special_wrap(tok)
-    if not prefix and config.model.pooling == "cls":
-        prefix = [tok.token_to_id(CLS)]  # our own encoders pool the [CLS] token they are given
+    prefix, suffix = window_wrap(tok, config)
     noise = TokenNoise(aug, tok.token_to_id(MASK), tok.get_vocab_size(), len(SPECIAL_TOKENS))
     windows = data.eval_windows
     splits = {}
@@ -167,3 +165,22 @@ def encode_text_splits(
             windows=1 if name == "train" else windows,
         )
     return tok, splits
+
+
+def window_wrap(tok: Tokenizer, config: RunConfig) -> tuple[list[int], list[int]]:
+    """The tokens around every window of a run's texts: a checkpoint's own ([CLS] … [SEP]),
+    or [CLS] first for our encoders that pool it (``model.pooling: cls``)."""
+    prefix, suffix = special_wrap(tok)
+    if not prefix and config.model.pooling == "cls":
+        prefix = [tok.token_to_id(CLS)]
+    return prefix, suffix
+
+
+def text_windows(tok: Tokenizer, config: RunConfig, text: str) -> list[list[int]]:
+    """``text`` as its run's val and test examples are: its first ``data.eval_windows``
+    windows of ``data.max_length`` tokens, each wrapped (one window when that is 1)."""
+    n, length = config.data.eval_windows, config.data.max_length
+    ids = encode_texts(tok, [text], length * n, False)
+    prefix, suffix = window_wrap(tok, config)
+    item, _ = EncodedTexts(ids, [0], length, prefix, suffix, windows=n)[0]
+    return item if n > 1 else [item]
