@@ -149,15 +149,16 @@ def launch(spec: SweepSpec, workers: int, confirm_over_budget: bool = False) -> 
     processes (raises UserError). Past a soft budget it needs ``confirm_over_budget``
     (recorded on the study); past a hard one it is refused."""
     user = require("launch a sweep")
-    _, note = budget_check.check_sweep_launch(
-        store(), spec, owner_name(user), machine(), confirm_over_budget, CONFIRM_BOX
-    )
-    # Its trials read these paths as the server: bound like a launched run's.
+    # Its trials read these paths as the server: bound like a launched run's, and checked
+    # before anything else reads the spec (the budget check builds its base config).
     data_check.check_roots(spec.base.get("data", {}).get("path"), "base: data.path")
     data_check.check_roots(spec.fixed.get("data.path"), "fixed: data.path")
     if "data.path" in spec.parameters:
         for choice in getattr(spec.parameters["data.path"], "choices", None) or ():
             data_check.check_roots(str(choice), "parameters: data.path")
+    _, note = budget_check.check_sweep_launch(
+        store(), spec, owner_name(user), machine(), confirm_over_budget, CONFIRM_BOX
+    )
     created = study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
     if note is not None:
         created.set_user_attr(
