@@ -53,6 +53,6 @@ def test_a_cancelled_run_reads_cancelled_in_the_picker(page: Page, dashboard: st
     page.get_by_text("status: running").wait_for(timeout=120_000)
     page.get_by_role("button", name="Cancel run").click()
     page.get_by_role("button", name="Yes, cancel run 1").click()  # a confirmation first
-    expect(page.get_by_text("status: cancelled").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("status: cancelled").first).to_be_visible(timeout=120_000)
     picker = page.get_by_test_id("stSelectbox").first  # the Run picker, above the tabs
     expect(picker).to_match_aria_snapshot('- combobox "Run": /1 · .* · cancelled/', timeout=15_000)

@@ -45,7 +45,7 @@ def test_the_newcomer_flow_shows_every_result_at_once(
     page.get_by_text("status: running").wait_for(timeout=120_000)
     page.get_by_role("button", name="Cancel run").click()
     page.get_by_role("button", name="Yes, cancel run 2").click()
-    expect(page.get_by_text("status: cancelled").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("status: cancelled").first).to_be_visible(timeout=120_000)
     picker = page.get_by_test_id("stSelectbox").first
     expect(picker).to_match_aria_snapshot('- combobox "Run": /2 · .* · cancelled/', timeout=15_000)
 
