@@ -80,7 +80,10 @@ def config_shape(
     if not config.model.is_pretrained():
         return ModelShape.from_config(config, num_classes=num_classes, image_shape=image_shape)
     name = config.model.pretrained or ""
-    source = locate(name, config.model.revision)
+    try:
+        source = locate(name, config.model.revision)
+    except UserError as exc:  # offline (HF_HUB_OFFLINE) and nowhere on this machine
+        raise UserError(f"{exc}; or price it with --hf-config") from None
     if source.folder is None:
         raise UserError(
             f"model.pretrained={name!r}: its config.json is not on this machine (the "

@@ -121,7 +121,14 @@ def test_fine_tuning_costs_less_than_full_training(home) -> None:
     assert training_flops_per_token(10, 4, 0, 6) == 2 * 10 + 2 * 4 + 2 * 4
 
 
-def test_a_pretrained_hub_id_not_on_this_machine_is_named() -> None:
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_pretrained_hub_id_not_on_this_machine_is_named(
+    offline: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if offline:
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    else:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     config = parse_config({"model": {"pretrained": "paretolab-tests/no-such-model"}})
     with pytest.raises(UserError, match="not on this machine .* --hf-config"):
         config_shape(config)
