@@ -161,7 +161,8 @@ def cancel_run(store: RunStore, run_id: int, grace_seconds: float = 25.0) -> str
 
 
 def reap_orphans(store: RunStore, stale_after: float = STALE_HEARTBEAT_SECONDS) -> list[int]:
-    """Mark running runs whose process is gone as failed; return their ids.
+    """Mark running runs whose process is gone as failed (cancelled where a cancel was
+    asked for); return their ids.
 
     On this host the process table decides: a run whose pid no longer exists (or that was
     claimed but never got a process) is failed. A run on another host is failed when its
@@ -183,7 +184,14 @@ def reap_orphans(store: RunStore, stale_after: float = STALE_HEARTBEAT_SECONDS) 
             reason = f"no heartbeat from {run.host}:{run.pid} for {now - run.heartbeat_at:.0f} s"
         else:
             continue
-        if store.mark_failed(run.id, reason):
+        # Asked to stop and gone (a SIGTERM before the trainer's handler was set, say):
+        # cancelled, as asked, not failed.
+        ended = (
+            store.mark_cancelled(run.id)
+            if run.cancel_requested_at is not None
+            else store.mark_failed(run.id, reason)
+        )
+        if ended:
             reaped.append(run.id)
     return reaped
 

@@ -120,6 +120,20 @@ def test_a_run_whose_process_died_is_reaped(store: RunStore) -> None:
     assert "died without reporting" in store.get_run(run_id).error
 
 
+def test_a_run_asked_to_cancel_whose_process_died_is_reaped_as_cancelled(
+    store: RunStore,
+) -> None:
+    # A SIGTERM that lands before the trainer's handler is set kills the process outright.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run_id = queue_run(store, tiny_config())
+    store.mark_running(run_id, pid=dead.pid)
+    store.request_cancel(run_id)
+    assert launcher.reap_orphans(store) == [run_id]
+    run = store.get_run(run_id)
+    assert run.status == "cancelled" and run.error is None
+
+
 def test_a_run_with_a_stale_heartbeat_is_reaped(store: RunStore) -> None:
     run_id = queue_run(store, tiny_config())
     store.mark_running(run_id, pid=os.getpid(), host="another-host")
