@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from lightning_modules.data.modules.classification import text_windows
+from lightning_modules.data.modules.classification import pad_batch, text_windows
 from lightning_modules.inspection.inputs import image_example, text_example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.serving.runtime import Runtime
+from lightning_modules.tasks.classification import per_text
 
 GENERATES = ("language_modeling", "seq2seq")
 
@@ -65,18 +66,15 @@ class Predictor:
 
     def _per_text_logits(self, items: list[str | bytes]) -> np.ndarray:
         """Each text's logits as the run's evaluation computed them: the mean over its
-        windows (``data.modules.classification.text_windows``)."""
-        rows: list[torch.Tensor] = []
-        owner: list[int] = []
-        for k, item in enumerate(items):
+        windows (``text_windows``, batched and averaged by the training code's own
+        ``pad_batch`` and ``per_text``)."""
+        for item in items:
             if not str(item).strip():
                 text_example(self.run, str(item))  # raises the empty-text message
-            for window in text_windows(self.run.tokenizer, self.run.config, str(item)):
-                rows.append(torch.tensor(window, dtype=torch.long))
-                owner.append(k)
-        logits = np.asarray(self.runtime.logits(self._batch(rows)))
-        of = np.asarray(owner)
-        return np.stack([logits[of == k].mean(axis=0) for k in range(len(items))])
+        tok, config = self.run.tokenizer, self.run.config
+        batch = pad_batch([(text_windows(tok, config, str(item)), 0) for item in items])
+        logits = self.runtime.logits((batch["input_ids"], batch["attention_mask"]))
+        return per_text(torch.as_tensor(np.asarray(logits)), batch).numpy()
 
     def _batch(self, encoded: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
         if self.run.reads_images:
