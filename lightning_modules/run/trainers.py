@@ -26,6 +26,7 @@ from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.callbacks.system_metrics import SystemMetrics
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
+from lightning_modules.run.lean_loop import NoProfiler, skip_unused_step_hooks
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
 from paretolab.store import RunStore
@@ -84,7 +85,7 @@ def build_trainer(
             )
         )
     parallel = parallel_kwargs(cfg.hardware)
-    return pl.Trainer(
+    trainer = pl.Trainer(
         accelerator=resolve_accelerator(cfg),
         devices=parallel["devices"],
         num_nodes=parallel["num_nodes"],
@@ -105,7 +106,10 @@ def build_trainer(
         callbacks=callbacks,
         plugins=[AtomicCheckpointIO(), *parallel.get("plugins", [])],
         enable_progress_bar=show_progress,
+        profiler=NoProfiler(),  # Lightning's default, minus its per-hook generator
     )
+    skip_unused_step_hooks(trainer.callbacks)  # with Lightning's own, added by the Trainer
+    return trainer
 
 
 def _lightning_precision(cfg: RunConfig) -> str:

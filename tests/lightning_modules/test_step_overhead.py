@@ -1,15 +1,20 @@
-"""Per-step overhead of training (issue 9): no per-step log calls, a sparse progress bar."""
+"""Per-step overhead of training (issues 9 and 26): no per-step log calls, a sparse progress
+bar, no dispatch of hooks nothing implements."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 
+import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import TQDMProgressBar
+from torch.utils.data import DataLoader
 
 from lightning_modules.callbacks import progress_bar
 from lightning_modules.callbacks.progress_bar import PROGRESS_REFRESH_STEPS, StoreProgressBar
+from lightning_modules.run.lean_loop import STEP_HOOKS, NoProfiler
 from lightning_modules.run.trainers import build_trainer
 from lightning_modules.tasks import LanguageModelTask
 from paretolab.config.io import load_config
@@ -54,3 +59,39 @@ def test_the_training_bar_redraws_at_most_twice_a_second_and_at_the_end(monkeypa
         bar.on_train_batch_end(None, None, None, None, batch_idx)
     # Steps 10, 20, …: the first redraw, then one every 0.5 s (20 steps), and the last step.
     assert redraws == [10, 30, 50, 70, 90, 100]
+
+
+class CountsBatchEnds(pl.Callback):
+    def __init__(self) -> None:
+        self.batch_ends = 0
+
+    def on_train_batch_end(self, *args: object) -> None:
+        self.batch_ends += 1
+
+
+def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Path) -> None:
+    counting = CountsBatchEnds()
+    cfg = tiny_config("trainer.max_steps=3")
+    trainer = build_trainer(cfg, tmp_path, [], [counting], progress_bar=False)
+    assert isinstance(trainer.profiler, NoProfiler)
+    # Its own hook stays; the per-batch hooks it does not override are gone from the instance.
+    assert callable(counting.on_train_batch_end)
+    assert counting.on_train_batch_start is None and counting.on_before_backward is None
+    # The class is untouched, and hooks Lightning calls directly are kept.
+    assert callable(CountsBatchEnds.on_train_batch_start) and callable(counting.on_save_checkpoint)
+    for callback in trainer.callbacks:
+        for hook in STEP_HOOKS:
+            implemented = getattr(type(callback), hook) is not getattr(pl.Callback, hook)
+            assert callable(getattr(callback, hook)) == implemented, (callback, hook)
+
+    entered: list[str] = []
+    trainer.profiler.profile = lambda name: entered.append(name) or nullcontext()
+    task = LanguageModelTask(cfg.model_dump(mode="json"), vocab_size=11)
+    tokens = torch.randint(0, 11, (6, 9))
+    rows = [{"input_ids": t[:-1], "labels": t[1:]} for t in tokens]
+    trainer.fit(task, train_dataloaders=DataLoader(rows, batch_size=2))
+    assert counting.batch_ends == 3
+    # Lightning entered no callback's skipped hook: no "[Callback]CountsBatchEnds.on_before_backward".
+    hooks = {n for n in entered if n.startswith("[Callback]CountsBatchEnds.")}
+    assert "[Callback]CountsBatchEnds.on_train_batch_end" in hooks
+    assert not hooks & {f"[Callback]CountsBatchEnds.{h}" for h in STEP_HOOKS[2:6]}

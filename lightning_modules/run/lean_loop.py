@@ -1,0 +1,56 @@
+"""Lightning's training loop without the per-step work that nothing asked for.
+
+At the few-millisecond steps of a small model, Lightning's own dispatch cost more than
+paretolab's callbacks (``benchmarks/overhead_calls.py`` counts Python calls per step):
+
+- Every hook of every callback is called on every step — ``on_train_batch_start``,
+  ``on_before_backward``, … — each wrapped in ``trainer.profiler.profile(name)``, with the
+  callback's ``state_key`` formatted into the name, though most callbacks implement two or
+  three of them. Lightning skips a hook whose attribute is not callable
+  (``trainer/call.py``: ``if callable(fn)``), so ``skip_unused_step_hooks`` sets the
+  per-batch hooks a callback does not override to ``None`` on that instance.
+- The default ``PassThroughProfiler`` records nothing, but its ``profile`` is a
+  ``@contextmanager`` generator calling ``start`` and ``stop``: about seven Python calls a
+  hook. ``NoProfiler`` returns one shared ``nullcontext``: the same nothing in three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
+
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.profilers import PassThroughProfiler
+
+# The hooks Lightning calls on every batch. Only these are skipped: Lightning calls some
+# other hooks directly (e.g. on_save_checkpoint), which needs them callable.
+STEP_HOOKS = (
+    "on_train_batch_start",
+    "on_train_batch_end",
+    "on_before_backward",
+    "on_after_backward",
+    "on_before_optimizer_step",
+    "on_before_zero_grad",
+    "on_validation_batch_start",
+    "on_validation_batch_end",
+    "on_test_batch_start",
+    "on_test_batch_end",
+    "on_predict_batch_start",
+    "on_predict_batch_end",
+)
+_NOTHING = nullcontext()
+
+
+class NoProfiler(PassThroughProfiler):
+    """Records nothing, as Lightning's default, at the cost of a plain function call."""
+
+    def profile(self, action_name: str) -> AbstractContextManager[None]:  # type: ignore[override]
+        return _NOTHING
+
+
+def skip_unused_step_hooks(callbacks: Iterable[Callback]) -> None:
+    """Make Lightning skip each callback's per-batch hooks that are ``Callback``'s no-ops."""
+    for callback in callbacks:
+        for hook in STEP_HOOKS:
+            if getattr(type(callback), hook) is getattr(Callback, hook):
+                setattr(callback, hook, None)
