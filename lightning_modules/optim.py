@@ -11,8 +11,14 @@ from torch import nn
 from paretolab.config import OptimConfig
 
 
-def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer:
-    """The configured optimiser; weight decay only on matrices (not biases, norms)."""
+def build_optimizer(
+    model: nn.Module, cfg: OptimConfig, fused: bool = False
+) -> torch.optim.Optimizer:
+    """The configured optimiser; weight decay only on matrices (not biases, norms).
+
+    ``fused`` (CUDA parameters only): Adam/AdamW update every parameter in one fused kernel
+    per step instead of several ``foreach`` kernels over all of them.
+    """
     if cfg.optimizer == "muon":
         return MuonWithAdamW(model, cfg)
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
@@ -21,10 +27,12 @@ def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
+    # torch takes one of the two: fused=True with foreach=True is an error.
+    kernels = {"fused": True} if fused else {"foreach": True}
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True)
+        return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, **kernels)
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True)
+        return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, **kernels)
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(
             groups, lr=cfg.lr, momentum=cfg.momentum, eps=cfg.eps, foreach=True
