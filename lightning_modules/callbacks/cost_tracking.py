@@ -79,6 +79,10 @@ class CostTracker(pl.Callback):
         self.measured: dict[str, float] = {}
         self._fit_start = self._val_start = 0.0
         self.val_seconds = self.measure_seconds = 0.0
+        # trainer.compile: the first step compiles; its time and counts stay out of the
+        # throughput and MFU figures (the bill keeps its time), as the benchmarks do.
+        self.compile_seconds, self._step_start = 0.0, 0.0
+        self._warmup_counts = (0.0, 0.0, 0.0)  # flops, tokens, samples of that step
         self.throughput: Throughput | None = None
         self._stored = False
 
@@ -108,8 +112,15 @@ class CostTracker(pl.Callback):
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
     ) -> None:
-        if self.measured or trainer.global_step > 0:
-            return
+        if not self.measured and trainer.global_step == 0:
+            self._measure_flops(trainer, pl_module, batch)
+        if self.batches == 0:  # also the first step of a resumed run, which compiles too
+            self._step_start = time.perf_counter()
+
+    def _measure_flops(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any
+    ) -> None:
+        """The first batch's FLOPs by FlopCounterMode, beside the formula's count."""
         start = time.perf_counter()
         try:
             measured = count_training_flops(pl_module, batch, backward=trainer.world_size == 1)
@@ -135,6 +146,9 @@ class CostTracker(pl.Callback):
         self.flops += self._flops_cache[key]
         self.tokens += b.tokens
         self.samples += b.sequences
+        if self.batches == 0 and self.config.trainer.compile:
+            self.compile_seconds = time.perf_counter() - self._step_start
+            self._warmup_counts = (self.flops, self.tokens, self.samples)
         self.batches += 1
         self._count_real_tokens(real_token_count(batch))
         if int(self.batches) % self.config.trainer.log_every_n_steps == 0:
@@ -166,9 +180,9 @@ class CostTracker(pl.Callback):
             self.val_seconds += time.perf_counter() - self._val_start
 
     def train_seconds(self) -> float:
-        """Fit time spent training: no validation, no FLOP measurement."""
+        """Fit time spent training: no validation, no FLOP measurement, no compilation."""
         fit = time.perf_counter() - self._fit_start
-        return max(fit - self.val_seconds - self.measure_seconds, 1e-9)
+        return max(fit - self.val_seconds - self.measure_seconds - self.compile_seconds, 1e-9)
 
     def _log_throughput(self, trainer: pl.Trainer) -> None:
         self.throughput.update(
@@ -250,7 +264,9 @@ class CostTracker(pl.Callback):
             if self.measured.get("measured") and self.measured.get("estimated")
             else None
         )
-        achieved = flops / train_seconds
+        # Rates over the steps that train_seconds times (the compiling step is left out).
+        warm_flops, warm_tokens, warm_samples = self._warmup_counts
+        achieved = (self.flops - warm_flops) * world_size / train_seconds
         real = self.real_token_total()
         figures: dict[str, float | None] = {
             "params": float(n),
@@ -259,8 +275,9 @@ class CostTracker(pl.Callback):
             "samples": self.samples * world_size,
             "wall_seconds": seconds,
             "train_seconds": train_seconds,
-            "tokens_per_sec": self.tokens * world_size / train_seconds,
-            "samples_per_sec": self.samples * world_size / train_seconds,
+            "tokens_per_sec": (self.tokens - warm_tokens) * world_size / train_seconds,
+            "samples_per_sec": (self.samples - warm_samples) * world_size / train_seconds,
+            "compile_seconds": self.compile_seconds,
             "flops_estimated": flops,
             "flops_measured": flops * ratio if ratio else None,
             "flops_ratio": ratio,
@@ -281,6 +298,8 @@ class CostTracker(pl.Callback):
             "batch_measured": self.measured,
             "tokens": "token positions processed, padding included",
             "wall_seconds": "fit time, validation included (the device is held)",
+            "compile_seconds": "trainer.compile's first step (compilation), left out of "
+            "train_seconds, throughput and MFU, billed in wall_seconds",
             **self.counting.basis,
         }
         if self.profile is not None:

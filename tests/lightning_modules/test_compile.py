@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -39,6 +41,11 @@ def test_a_compiled_run_trains_three_steps_through_one_graph(store: RunStore) ->
     # The loss function was compiled once, and the three steps reused the graph (fixed
     # windows, dynamic=False); validation and testing ran eagerly beside it.
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 1
+    # The compiling step is billed, but left out of throughput and MFU.
+    cost = json.loads((settings.run_dir(run_id) / "cost.json").read_text())["figures"]
+    assert 0 < cost["compile_seconds"] < cost["wall_seconds"] - cost["train_seconds"]
+    expected_rate = cost["tokens"] * 2 / 3 / cost["train_seconds"]  # steps 2 and 3 of 3
+    assert cost["tokens_per_sec"] == pytest.approx(expected_rate, rel=1e-6)
     # A compiled function, not a wrapped model: the checkpoint's keys are the model's own.
     ckpt = settings.run_dir(run_id) / "checkpoints" / "last.ckpt"
     keys = torch.load(ckpt, weights_only=True)["state_dict"]
