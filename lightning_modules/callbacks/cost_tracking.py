@@ -35,6 +35,7 @@ from lightning_modules.callbacks.flop_count import (
     flop_model,
     real_token_count,
 )
+from lightning_modules.run.sharding import is_sharded
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
 from paretolab.costing.flops import flops_6nd
@@ -112,7 +113,9 @@ class CostTracker(pl.Callback):
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
     ) -> None:
-        if not self.measured and trainer.global_step == 0:
+        # Not under FSDP: a forward through the task outside the FSDP root would make an
+        # inner unit act as the root; the run's FLOPs are then the cost model's count alone.
+        if not self.measured and trainer.global_step == 0 and not is_sharded(trainer.model):
             self._measure_flops(trainer, pl_module, batch)
         if self.batches == 0:  # also the first step of a resumed run, which compiles too
             self._step_start = time.perf_counter()

@@ -162,13 +162,14 @@ def fit_and_test(
     with stops:
         trainer.fit(task, datamodule=data, ckpt_path=resume_from)
     lifecycle.check_cancelled()
-    if trainer.world_size > 1:
+    sharded = cfg.hardware.strategy == "fsdp"
+    if trainer.world_size > 1 or sharded:
         end_process_group()
         if not trainer.is_global_zero:
             return {}  # rank 0 tests alone
     # The best checkpoint by trainer.monitor; the current weights if validation never ran.
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    if cfg.hardware.strategy == "fsdp":
+    if sharded:
         # The fitted task holds FSDP units (shards, on DDP ranks a group now gone): test a
         # fresh one with the full weights the checkpoint holds (last.ckpt: always saved).
         task = build_task(cfg, data)

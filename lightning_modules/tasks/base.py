@@ -47,7 +47,10 @@ class OptimizedTask(pl.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         trained = [p for p in self.model.parameters() if p.requires_grad]
         on_cuda = bool(trained) and all(p.is_cuda for p in trained)
-        optimizer = build_optimizer(self.model, self.config.optim, fused=on_cuda)
+        # Not under 16-mixed: a fused step unscales fp16 gradients itself, and Lightning's
+        # GradScaler path then refuses to clip them (gradient_clip_val is on by default).
+        fused = on_cuda and self.config.trainer.precision != "16-mixed"
+        optimizer = build_optimizer(self.model, self.config.optim, fused=fused)
         total = int(self.trainer.estimated_stepping_batches)
         minutes = self.config.trainer.max_time_minutes
         by_time = self.config.optim.decay_by_time and minutes
