@@ -70,6 +70,7 @@ class CostTracker(pl.Callback):
     def __init__(self, config: RunConfig, out_dir: Path):
         self.config, self.out_dir = config, Path(out_dir)
         self.counting: FlopModel | None = None
+        self._model_counts: FlopModel | None = None
         self._flops_cache: dict[tuple[int, ...], float] = {}
         self.flops = self.tokens = self.samples = self.batches = 0.0
         self._flops_logged = 0.0
@@ -89,8 +90,13 @@ class CostTracker(pl.Callback):
 
     # ------------------------------------------------------------------ counting
 
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        # Before the strategy wraps the model: under FSDP its parameters are shards after.
+        if stage == "fit":
+            self._model_counts = flop_model(self.config, pl_module)
+
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.counting = flop_model(self.config, pl_module)
+        self.counting = self._model_counts or flop_model(self.config, pl_module)
         self.peak, self.peak_source, self.profile = self._peak(trainer)
         self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
         self._fit_start = time.perf_counter()

@@ -37,12 +37,16 @@ class OptimizedTask(pl.LightningModule):
         """
         if not self.config.trainer.compile:
             return self.loss_of(batch)
-        compiled = self.__dict__.get("_compiled_loss")
-        if compiled is None:
+        if getattr(self, "_compiled_loss", None) is None:
             dynamic = False if self.fixed_shapes else None
-            compiled = torch.compile(self.loss_of, dynamic=dynamic)
-            self.__dict__["_compiled_loss"] = compiled  # not a submodule, not in state_dict
-        return compiled(batch)
+            self._compiled_loss = torch.compile(self.loss_of, dynamic=dynamic)
+        return self._compiled_loss(batch)
+
+    def setup(self, stage: str) -> None:
+        """Note which weights are matrices (weight decay applies to them) while the model is
+        as built: Lightning calls this before a strategy wraps it, and FSDP then turns each
+        parameter into a 1-D shard."""
+        self._matrix_names = {n for n, p in self.model.named_parameters() if p.dim() >= 2}
 
     def configure_optimizers(self) -> dict[str, Any]:
         trained = [p for p in self.model.parameters() if p.requires_grad]
@@ -50,7 +54,8 @@ class OptimizedTask(pl.LightningModule):
         # Not under 16-mixed: a fused step unscales fp16 gradients itself, and Lightning's
         # GradScaler path then refuses to clip them (gradient_clip_val is on by default).
         fused = on_cuda and self.config.trainer.precision != "16-mixed"
-        optimizer = build_optimizer(self.model, self.config.optim, fused=fused)
+        matrices = getattr(self, "_matrix_names", None)  # None: configured without setup
+        optimizer = build_optimizer(self.model, self.config.optim, fused, matrices)
         total = int(self.trainer.estimated_stepping_batches)
         minutes = self.config.trainer.max_time_minutes
         by_time = self.config.optim.decay_by_time and minutes

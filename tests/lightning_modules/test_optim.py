@@ -68,6 +68,26 @@ def test_fused_adam_takes_one_kernel_per_step_and_steps_like_foreach(name: str) 
     assert torch.allclose(models[0].weight, models[1].weight, atol=1e-6)
 
 
+def test_weight_decay_follows_the_names_of_matrices_when_shapes_are_flat_shards() -> None:
+    # What FSDP hands configure_optimizers: 1-D shards under wrapper-prefixed names.
+    class Sharded(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            inner = torch.nn.Module()
+            inner.register_parameter("weight", torch.nn.Parameter(torch.zeros(16)))
+            inner.register_parameter("bias", torch.nn.Parameter(torch.zeros(4)))
+            self._fsdp_wrapped_module = torch.nn.ModuleDict(
+                {"_checkpoint_wrapped_module": torch.nn.ModuleDict({"fc": inner})}
+            )
+
+    model = Sharded()
+    opt = build_optimizer(model, OptimConfig(weight_decay=0.5), matrices={"fc.weight"})
+    decayed = [p for g in opt.param_groups if g["weight_decay"] > 0 for p in g["params"]]
+    assert [p.numel() for p in decayed] == [16]
+    by_shape = build_optimizer(model, OptimConfig(weight_decay=0.5))  # 1-D: nothing decays
+    assert not [p for g in by_shape.param_groups if g["weight_decay"] > 0 for p in g["params"]]
+
+
 def test_validation_every_n_steps_reaches_the_trainer(tmp_path) -> None:
     from lightning_modules.run.trainers import build_trainer
     from tests.conftest import tiny_config
