@@ -139,14 +139,23 @@ def train_row(home: Path, batch: int, steps: int) -> tuple[Row, int, dict]:
     return row, vocab, cost
 
 
-def standalone_row(batch: int, vocab: int, steps: int, flops_per_token: float, peak: float):
-    """``benchmarks/gpu.py``'s compiled row at the run's shape. Its MFU uses the run's FLOPs
-    per token (the cost model's count), so the two MFUs differ only by speed."""
+def standalone_row(
+    batch: int,
+    vocab: int,
+    steps: int,
+    flops_per_token: float,
+    peak: float | None,
+    device: str = "cuda",
+    layers: dict | None = None,
+) -> Row:
+    """``benchmarks/gpu.py``'s compiled row at the run's shape (``layers``: GPT-2 small's
+    unless given). Its MFU uses the run's FLOPs per token (the cost model's count), so the
+    two MFUs differ only by speed."""
     from benchmarks import gpu
 
-    shape = dict(gpu.GPT2_SMALL, vocab=vocab)
+    shape = dict(layers or gpu.GPT2_SMALL, vocab=vocab)
     variant = gpu.Variant(f"compiled, flash, batch {batch}", batch, compiled=True)
-    measured = gpu.run_variant(variant, shape, "cuda", steps, 5, None)
+    measured = gpu.run_variant(variant, shape, device, steps, 5, None)
     util = measured.tokens_per_s * flops_per_token / peak if peak else None
     notes = f"{steps} timed steps after 5 warm-up; loss {measured.first_loss:.2f} → "
     notes += f"{measured.last_loss:.2f}; peak {measured.peak_gib:.1f} GiB"

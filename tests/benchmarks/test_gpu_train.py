@@ -61,3 +61,13 @@ def test_the_fsdp_rows_config_validates(tmp_path) -> None:
     cfg = load_config(config)
     assert (cfg.hardware.strategy, cfg.trainer.precision) == ("fsdp", "bf16-mixed")
     assert cfg.model.is_pretrained() and cfg.model.finetune == "full"
+
+
+@pytest.mark.slow
+def test_the_standalone_row_runs_gpu_py_compiled_at_the_runs_vocabulary() -> None:
+    from benchmarks import gpu
+
+    row = gpu_train.standalone_row(2, 300, 3, 1e6, 1e12, device="cpu", layers=gpu.TINY)
+    assert row.path == "benchmarks/gpu.py (compiled, flash, batch 2)"
+    assert row.tokens_per_s > 0 and row.mfu == pytest.approx(row.tokens_per_s * 1e6 / 1e12)
+    assert "3 timed steps after 5 warm-up" in row.notes
