@@ -11,20 +11,40 @@ from torch import nn
 from paretolab.config import OptimConfig
 
 
-def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer:
-    """The configured optimiser; weight decay only on matrices (not biases, norms)."""
+def build_optimizer(
+    model: nn.Module,
+    cfg: OptimConfig,
+    fused: bool = False,
+    matrices: set[str] | None = None,
+) -> torch.optim.Optimizer:
+    """The configured optimiser; weight decay only on matrices (not biases, norms).
+
+    Args:
+        fused: (CUDA parameters only) Adam/AdamW update every parameter in one fused
+            kernel per step instead of several ``foreach`` kernels over all of them.
+        matrices: the names of the weights that are matrices, when the parameters' shapes
+            no longer tell (FSDP turns them into 1-D shards); names are compared without
+            FSDP's wrapper prefixes. None: by each parameter's own shape.
+    """
     if cfg.optimizer == "muon":
         return MuonWithAdamW(model, cfg)
-    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    if matrices is None:
+        is_matrix = [p.dim() >= 2 for _, p in trained]
+    else:
+        is_matrix = [unwrapped_name(name) in matrices for name, _ in trained]
+    decay = [p for (_, p), m in zip(trained, is_matrix, strict=True) if m]
+    no_decay = [p for (_, p), m in zip(trained, is_matrix, strict=True) if not m]
     groups = [
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
+    # torch takes one of the two: fused=True with foreach=True is an error.
+    kernels = {"fused": True} if fused else {"foreach": True}
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True)
+        return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, **kernels)
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True)
+        return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, **kernels)
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(
             groups, lr=cfg.lr, momentum=cfg.momentum, eps=cfg.eps, foreach=True
@@ -32,6 +52,12 @@ def build_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, foreach=True)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
+def unwrapped_name(name: str) -> str:
+    """A parameter's name without the module names FSDP and activation checkpointing
+    insert (what torch's own ``clean_tensor_name`` strips)."""
+    return name.replace("_fsdp_wrapped_module.", "").replace("_checkpoint_wrapped_module.", "")
 
 
 def is_hidden_matrix(name: str, param: torch.Tensor) -> bool:

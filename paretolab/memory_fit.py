@@ -73,24 +73,31 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
         if config.model.is_pretrained():
             return []  # an architecture the cost model doesn't know; nothing to check it by
         raise
-    need = parts.total_gb("selective") * GB
+    sharded = config.hardware.strategy == "fsdp"
+    # FSDP checkpoints every Transformer block: only the blocks' inputs are kept ("full").
+    activations = parts.activations_gb["full" if sharded else "selective"]
+    model = parts.static_gb
+    if sharded:  # each GPU holds its shard of weights, gradients and optimiser states
+        model /= config.hardware.world_size()
+    need = (model + activations) * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
     need *= ranks
     if need <= limit:
         return []
-    activations = parts.activations_gb["selective"]
-    model = parts.total_gb("selective") - activations
     if activations > model:
         lower = "data.batch_size or data.max_length"
     elif config.model.is_pretrained():
-        lower = "data.batch_size, or choose a smaller checkpoint"
+        lower = (
+            "data.batch_size, or choose a smaller checkpoint, or shard it over several GPUs "
+            "(hardware.strategy=fsdp, hardware.devices)"
+        )
     else:
         lower = "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
     per = f" ({ranks} CPU processes of {need / GB / ranks:,.1f} GB)" if ranks > 1 else ""
     return [
         f"training this model needs about {need / GB:,.1f} GB{per} (weights, gradients and "
-        f"optimizer {model:,.1f} GB, activations {activations:,.1f} GB), more than the "
+        f"optimizer {model:,.1f} GB{' per GPU, sharded' if sharded else ''}, activations {activations:,.1f} GB), more than the "
         f"{limit / GB:,.1f} GB of {where}; lower {lower}"
     ]
 

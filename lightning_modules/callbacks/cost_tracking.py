@@ -35,6 +35,7 @@ from lightning_modules.callbacks.flop_count import (
     flop_model,
     real_token_count,
 )
+from lightning_modules.run.sharding import is_sharded
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
 from paretolab.costing.flops import flops_6nd
@@ -69,6 +70,7 @@ class CostTracker(pl.Callback):
     def __init__(self, config: RunConfig, out_dir: Path):
         self.config, self.out_dir = config, Path(out_dir)
         self.counting: FlopModel | None = None
+        self._model_counts: FlopModel | None = None
         self._flops_cache: dict[tuple[int, ...], float] = {}
         self.flops = self.tokens = self.samples = self.batches = 0.0
         self._flops_logged = 0.0
@@ -79,13 +81,22 @@ class CostTracker(pl.Callback):
         self.measured: dict[str, float] = {}
         self._fit_start = self._val_start = 0.0
         self.val_seconds = self.measure_seconds = 0.0
+        # trainer.compile: the first step compiles; its time and counts stay out of the
+        # throughput and MFU figures (the bill keeps its time), as the benchmarks do.
+        self.compile_seconds, self._step_start = 0.0, 0.0
+        self._warmup_counts = (0.0, 0.0, 0.0)  # flops, tokens, samples of that step
         self.throughput: Throughput | None = None
         self._stored = False
 
     # ------------------------------------------------------------------ counting
 
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        # Before the strategy wraps the model: under FSDP its parameters are shards after.
+        if stage == "fit":
+            self._model_counts = flop_model(self.config, pl_module)
+
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.counting = flop_model(self.config, pl_module)
+        self.counting = self._model_counts or flop_model(self.config, pl_module)
         self.peak, self.peak_source, self.profile = self._peak(trainer)
         self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
         self._fit_start = time.perf_counter()
@@ -108,8 +119,17 @@ class CostTracker(pl.Callback):
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
     ) -> None:
-        if self.measured or trainer.global_step > 0:
-            return
+        # Not under FSDP: a forward through the task outside the FSDP root would make an
+        # inner unit act as the root; the run's FLOPs are then the cost model's count alone.
+        if not self.measured and trainer.global_step == 0 and not is_sharded(trainer.model):
+            self._measure_flops(trainer, pl_module, batch)
+        if self.batches == 0:  # also the first step of a resumed run, which compiles too
+            self._step_start = time.perf_counter()
+
+    def _measure_flops(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any
+    ) -> None:
+        """The first batch's FLOPs by FlopCounterMode, beside the formula's count."""
         start = time.perf_counter()
         try:
             measured = count_training_flops(pl_module, batch, backward=trainer.world_size == 1)
@@ -135,6 +155,9 @@ class CostTracker(pl.Callback):
         self.flops += self._flops_cache[key]
         self.tokens += b.tokens
         self.samples += b.sequences
+        if self.batches == 0 and self.config.trainer.compile:
+            self.compile_seconds = time.perf_counter() - self._step_start
+            self._warmup_counts = (self.flops, self.tokens, self.samples)
         self.batches += 1
         self._count_real_tokens(real_token_count(batch))
         if int(self.batches) % self.config.trainer.log_every_n_steps == 0:
@@ -166,9 +189,9 @@ class CostTracker(pl.Callback):
             self.val_seconds += time.perf_counter() - self._val_start
 
     def train_seconds(self) -> float:
-        """Fit time spent training: no validation, no FLOP measurement."""
+        """Fit time spent training: no validation, no FLOP measurement, no compilation."""
         fit = time.perf_counter() - self._fit_start
-        return max(fit - self.val_seconds - self.measure_seconds, 1e-9)
+        return max(fit - self.val_seconds - self.measure_seconds - self.compile_seconds, 1e-9)
 
     def _log_throughput(self, trainer: pl.Trainer) -> None:
         self.throughput.update(
@@ -250,7 +273,9 @@ class CostTracker(pl.Callback):
             if self.measured.get("measured") and self.measured.get("estimated")
             else None
         )
-        achieved = flops / train_seconds
+        # Rates over the steps that train_seconds times (the compiling step is left out).
+        warm_flops, warm_tokens, warm_samples = self._warmup_counts
+        achieved = (self.flops - warm_flops) * world_size / train_seconds
         real = self.real_token_total()
         figures: dict[str, float | None] = {
             "params": float(n),
@@ -259,8 +284,9 @@ class CostTracker(pl.Callback):
             "samples": self.samples * world_size,
             "wall_seconds": seconds,
             "train_seconds": train_seconds,
-            "tokens_per_sec": self.tokens * world_size / train_seconds,
-            "samples_per_sec": self.samples * world_size / train_seconds,
+            "tokens_per_sec": (self.tokens - warm_tokens) * world_size / train_seconds,
+            "samples_per_sec": (self.samples - warm_samples) * world_size / train_seconds,
+            "compile_seconds": self.compile_seconds,
             "flops_estimated": flops,
             "flops_measured": flops * ratio if ratio else None,
             "flops_ratio": ratio,
@@ -281,6 +307,8 @@ class CostTracker(pl.Callback):
             "batch_measured": self.measured,
             "tokens": "token positions processed, padding included",
             "wall_seconds": "fit time, validation included (the device is held)",
+            "compile_seconds": "trainer.compile's first step (compilation), left out of "
+            "train_seconds, throughput and MFU, billed in wall_seconds",
             **self.counting.basis,
         }
         if self.profile is not None:

@@ -143,7 +143,9 @@ def fit_and_test(
     # SIGTERM under DDP, and SIGUSR1 in a Slurm job, stop at a step boundary (a fold of a
     # cross-validation is not requeued: such a run is trained again, not resumed).
     stops = StopSignals(work_dir / "checkpoints", slurm_job_id(run_id) if fold is None else None)
-    trainer = build_trainer(cfg, work_dir, loggers, [*(extra_callbacks or []), record, stops])
+    trainer = build_trainer(
+        cfg, work_dir, loggers, [*(extra_callbacks or []), record, stops], model=task.model
+    )
     log.info(
         "run %s: training %s%s (%s parameters)",
         run_id,
@@ -160,12 +162,18 @@ def fit_and_test(
     with stops:
         trainer.fit(task, datamodule=data, ckpt_path=resume_from)
     lifecycle.check_cancelled()
-    if trainer.world_size > 1:
+    sharded = cfg.hardware.strategy == "fsdp"
+    if trainer.world_size > 1 or sharded:
         end_process_group()
         if not trainer.is_global_zero:
             return {}  # rank 0 tests alone
     # The best checkpoint by trainer.monitor; the current weights if validation never ran.
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    if sharded:
+        # The fitted task holds FSDP units (shards, on DDP ranks a group now gone): test a
+        # fresh one with the full weights the checkpoint holds (last.ckpt: always saved).
+        task = build_task(cfg, data)
+        best = best or trainer.checkpoint_callback.last_model_path
     tester = build_tester(trainer, cfg, work_dir)
     results = tester.test(task, datamodule=data, ckpt_path=best or None, verbose=False)
     if cfg.task == "language_modeling":

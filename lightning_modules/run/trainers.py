@@ -1,7 +1,8 @@
 """The Lightning Trainer a run config asks for, and the loggers a run writes through.
 
 ``build_trainer`` adds paretolab's callbacks (checkpoints, cancel, RNG state, cost, system
-metrics) and DDP settings (``distributed``); ``build_tester`` the trainer that tests.
+metrics) and DDP or FSDP settings (``distributed``, ``sharding``); ``build_tester`` the
+trainer that tests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger, WandbLogger
+from torch import nn
 
 from lightning_modules.callbacks.artifacts import (
     ConfusionMatrixArtifact,
@@ -27,8 +29,10 @@ from lightning_modules.callbacks.system_metrics import SystemMetrics
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
 from lightning_modules.run.lean_loop import NoProfiler, skip_unused_step_hooks
+from lightning_modules.run.sharding import fsdp_strategy
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
+from paretolab.errors import UserError
 from paretolab.store import RunStore
 
 
@@ -37,9 +41,16 @@ def resolve_accelerator(cfg: RunConfig) -> str:
 
     Raises:
         UserError: the device does not exist here, there are fewer than
-            ``hardware.devices``, or it does not support the precision.
+            ``hardware.devices``, it does not support the precision, or FSDP would run
+            on a CPU.
     """
-    return check_hardware(cfg.hardware, cfg.trainer.precision)
+    accelerator = check_hardware(cfg.hardware, cfg.trainer.precision)
+    if cfg.hardware.strategy == "fsdp" and accelerator != "gpu":
+        raise UserError(
+            f"hardware.strategy=fsdp needs NVIDIA GPUs, and this run would train on "
+            f"{accelerator} (hardware.accelerator={cfg.hardware.accelerator}); use ddp here"
+        )
+    return accelerator
 
 
 def build_trainer(
@@ -48,9 +59,14 @@ def build_trainer(
     loggers: list[Logger],
     extra_callbacks: list[Callback] | None = None,
     progress_bar: bool | None = None,
+    model: nn.Module | None = None,
 ) -> pl.Trainer:
     """A Lightning Trainer for the config, checkpointing into ``run_dir/checkpoints``; with a
-    progress bar when ``progress_bar`` says so (default: when stderr is a terminal)."""
+    progress bar when ``progress_bar`` says so (default: when stderr is a terminal).
+
+    ``model``, the task's network, is needed with ``hardware.strategy: fsdp``: FSDP shards
+    it by its Transformer block class.
+    """
     t = cfg.trainer
     ckpt_dir = run_dir / "checkpoints"
     callbacks: list[Callback] = [
@@ -85,6 +101,10 @@ def build_trainer(
             )
         )
     parallel = parallel_kwargs(cfg.hardware)
+    if cfg.hardware.strategy == "fsdp":
+        if model is None:
+            raise ValueError("build_trainer needs the model to shard with hardware.strategy=fsdp")
+        parallel["strategy"] = fsdp_strategy(model)
     trainer = pl.Trainer(
         accelerator=resolve_accelerator(cfg),
         devices=parallel["devices"],
@@ -117,10 +137,10 @@ def _lightning_precision(cfg: RunConfig) -> str:
 
 
 def build_tester(trainer: pl.Trainer, cfg: RunConfig, work_dir: Path) -> pl.Trainer:
-    """The trainer that tests: the fit's own, or after a DDP fit a one-device trainer on
-    rank 0, so that every test example counts exactly once (DDP's sampler shards the test
-    set and pads the shards with repeats) and the test artifacts see all of it."""
-    if trainer.world_size == 1:
+    """The trainer that tests: the fit's own, or after a DDP or FSDP fit a one-device
+    trainer on rank 0, so that every test example counts exactly once (DDP's sampler shards
+    the test set and pads the shards with repeats) and the test artifacts see all of it."""
+    if trainer.world_size == 1 and cfg.hardware.strategy != "fsdp":
         return trainer
     return pl.Trainer(
         accelerator=resolve_accelerator(cfg),

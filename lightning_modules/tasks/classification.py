@@ -77,13 +77,18 @@ class ClassificationTask(OptimizedTask):
             return self.model(batch["pixels"])
         return self.model(batch["input_ids"], batch["attention_mask"])
 
+    def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean cross-entropy of the batch's labels."""
+        return F.cross_entropy(per_text(self(batch), batch), batch["labels"])
+
     def _common_step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        logits = per_text(self(batch), batch)
-        loss = F.cross_entropy(logits, batch["labels"])
         size = batch["labels"].shape[0]
         if stage == "train":
+            loss = self.training_loss(batch)
             self.log_train_loss(loss, size)
             return loss
+        logits = per_text(self(batch), batch)
+        loss = F.cross_entropy(logits, batch["labels"])
         metrics = self.val_metrics if stage == "val" else self.test_metrics
         metrics.update(logits, batch["labels"])
         if stage == "test":

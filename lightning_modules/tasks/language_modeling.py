@@ -52,20 +52,23 @@ class LanguageModelTask(OptimizedTask):
         """Next-token logits ``(B, T, vocab)`` (a batch dict, like every task's forward)."""
         return self.model(batch["input_ids"])
 
-    def _loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    fixed_shapes = True  # training windows are all data.max_length tokens long
+
+    def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean next-token cross-entropy of the batch."""
         logits = self(batch)  # (B, T, vocab)
         return F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten())
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self._loss(batch)
+        loss = self.training_loss(batch)
         self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self.mean_loss["val"].update(self._loss(batch), weight=batch["labels"].numel())
+        self.mean_loss["val"].update(self.loss_of(batch), weight=batch["labels"].numel())
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self.mean_loss["test"].update(self._loss(batch), weight=batch["labels"].numel())
+        self.mean_loss["test"].update(self.loss_of(batch), weight=batch["labels"].numel())
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")

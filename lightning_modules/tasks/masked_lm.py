@@ -43,9 +43,13 @@ class MaskedLMTask(OptimizedTask):
         logits = self.model(batch["input_ids"], batch["attention_mask"], targets)
         return logits, batch["labels"][targets]
 
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean cross-entropy at the masked positions."""
         logits, labels = self(batch)
-        loss = F.cross_entropy(logits, labels)
+        return F.cross_entropy(logits, labels)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.training_loss(batch)
         self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 

@@ -66,10 +66,14 @@ class RegressionTask(OptimizedTask):
     def _standardised(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.model(batch["input_ids"], batch["attention_mask"]).squeeze(-1).float()
 
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean squared error in standardised units (the scale the model learns in)."""
         target = (batch["labels"].float() - self.target_mean) / self.target_std
-        loss = F.mse_loss(self._standardised(batch), target)
-        self.log_train_loss(loss.detach() * self.target_std**2, target.shape[0])
+        return F.mse_loss(self._standardised(batch), target)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.training_loss(batch)
+        self.log_train_loss(loss.detach() * self.target_std**2, batch["labels"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:

@@ -73,11 +73,15 @@ class Seq2SeqTask(OptimizedTask):
         """Teacher-forced logits ``(B, T, target_vocab)``."""
         return self.model(batch["source"], batch["source_mask"], batch["target_in"])
 
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean teacher-forced cross-entropy over the target tokens (padding ignored)."""
         logits = self(batch)
-        loss = F.cross_entropy(
+        return F.cross_entropy(
             logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=self.label_pad
         )
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.training_loss(batch)
         self.log_train_loss(loss, batch["labels"].shape[0])
         return loss
 

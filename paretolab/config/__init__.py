@@ -146,6 +146,8 @@ class RunConfig(ConfigSection):
                 f"the tokenizer section does not apply to a pretrained model: "
                 f"{self.model.pretrained} brings its own tokenizer; remove the tokenizer section"
             )
+        if self.hardware.strategy == "fsdp":
+            self._check_fsdp()
         window_tasks = [n for n, spec in tasks.TASKS.items() if spec.text_windows]
         if self.data.eval_windows > 1 and self.task not in window_tasks:
             raise ValueError(
@@ -159,6 +161,27 @@ class RunConfig(ConfigSection):
                 "remove data.cv_folds"
             )
         return self
+
+    def _check_fsdp(self) -> None:
+        # FSDP wraps each block class a Hugging Face model names (_no_split_modules); our
+        # own models are small enough for DDP.
+        if not self.model.is_pretrained():
+            raise ValueError(
+                f"hardware.strategy=fsdp shards pretrained models (model.family=pretrained); "
+                f"model.family={self.model.family!r} fits one device: use ddp"
+            )
+        if self.model.finetune == "lora":
+            # FSDP keeps a unit whose weights are all frozen (LoRA's embeddings and head)
+            # out of the backward pass, and its state dict then loses them (torch 2.13).
+            raise ValueError(
+                "hardware.strategy=fsdp fine-tunes in full; a LoRA run trains adapters over "
+                "frozen weights that fit one GPU in bf16: use ddp, or model.finetune=full"
+            )
+        if self.trainer.compile:
+            raise ValueError(
+                "trainer.compile is not supported with hardware.strategy=fsdp (FSDP's hooks "
+                "break the compiled graph); set trainer.compile=false or use ddp"
+            )
 
     def display_name(self) -> str:
         """The run's name, or one made from its task and model."""

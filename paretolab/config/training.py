@@ -17,10 +17,7 @@ UNSUPPORTED_STRATEGIES: dict[str, str] = {
         "a run's side effects (store, checkpoints) live in processes Lightning's script "
         "launcher or srun starts; use ddp",
     ),
-    **dict.fromkeys(
-        ("fsdp", "deepspeed"),
-        "paretolab's models fit one device; shard them with your own code, or use ddp",
-    ),
+    "deepspeed": "use fsdp (pretrained models) or ddp",
     "dp": "Lightning 2 removed DataParallel; use ddp",
 }
 
@@ -125,6 +122,11 @@ class TrainerConfig(ConfigSection):
     a language model's pass over its corpus); replaces `check_val_every_n_epoch`. Empty:
     validate at epoch ends."""
 
+    compile: bool = False
+    """Compile the training step's model *and* loss into one graph with `torch.compile`
+    (the cross-entropy over a large vocabulary is then fused too), the first step paying
+    the compilation. Validation and testing stay eager. Needs a C compiler on CPUs."""
+
     @field_validator("precision", mode="before")
     @classmethod
     def _precision_as_text(cls, value: Any) -> Any:
@@ -146,9 +148,12 @@ class HardwareConfig(ConfigSection):
     """Machines the run trains on (DDP across nodes). Above 1 needs a cluster launcher:
     the Slurm executor (`PARETOLAB_EXECUTOR=slurm`) starts one process per device on each."""
 
-    strategy: Literal["auto", "ddp"] = "auto"
+    strategy: Literal["auto", "ddp", "fsdp"] = "auto"
     """How the devices share the work: `auto` is one device for one, DDP for more; `ddp`
-    asks for DistributedDataParallel (gloo on CPUs, NCCL on GPUs) explicitly."""
+    asks for DistributedDataParallel (gloo on CPUs, NCCL on GPUs) explicitly; `fsdp`
+    shards a pretrained model's weights, gradients and optimiser states across GPUs
+    (Lightning's FSDP, one unit and activation checkpointing per Transformer block; full
+    fine-tunes only)."""
 
     num_threads: int | None = Field(None, ge=1, le=1024)
     """CPU threads for torch. Empty: torch's default (all cores)."""
@@ -176,6 +181,11 @@ class HardwareConfig(ConfigSection):
             raise ValueError(
                 "hardware.strategy=ddp needs more than one process: set hardware.devices or "
                 "hardware.num_nodes above 1, or hardware.strategy=auto"
+            )
+        if self.strategy == "fsdp" and self.accelerator in ("cpu", "mps"):
+            raise ValueError(
+                f"hardware.strategy=fsdp trains on GPUs (Lightning and torch's FSDP refuse "
+                f"a {self.accelerator} device); set hardware.accelerator=gpu, or use ddp"
             )
         if self.accelerator == "mps" and self.world_size() > 1:
             raise ValueError(

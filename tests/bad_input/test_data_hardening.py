@@ -12,7 +12,7 @@ import pytest
 
 from lightning_modules.data.data_check import check_user_data
 from paretolab import limits
-from paretolab.config.io import load_config
+from paretolab.config.io import load_config, parse_config
 from paretolab.devices import Machine
 from paretolab.errors import UserError
 from paretolab.memory_fit import check_memory, memory_problems
@@ -236,3 +236,27 @@ def test_a_gpt2_small_at_4k_context_fits_an_80_gb_gpu() -> None:
     assert memory_problems(gpt2, machine) == []
     gpt2.data.batch_size = 64  # 8× the activations: now it cannot fit
     assert "lower data.batch_size or data.max_length" in memory_problems(gpt2, machine)[0]
+
+
+def test_fsdp_shards_a_7b_full_fine_tune_that_one_80_gb_gpu_cannot_hold(tmp_path) -> None:
+    import transformers as tf
+
+    from paretolab.devices import Accelerator
+
+    folder = tmp_path / "llama-7b-shape"  # config.json only: the check reads the shape
+    tf.LlamaConfig(hidden_size=4096, num_hidden_layers=32, intermediate_size=11008).save_pretrained(
+        folder
+    )
+    gpus = tuple(Accelerator("cuda", i, "H100", 80.0, "9.0", True, None) for i in range(4))
+    machine = Machine("cpu", 16, 8, memory_gb=512.0, accelerators=gpus)
+    raw = {
+        "task": "language_modeling",
+        "data": {"dataset": "shakespeare", "max_length": 512, "batch_size": 1},
+        "model": {"pretrained": str(folder)},
+        "trainer": {"precision": "bf16-mixed", "monitor": "val_loss", "monitor_mode": "min"},
+    }
+    one = parse_config({**raw, "hardware": {"accelerator": "gpu"}})
+    [refusal] = memory_problems(one, machine)
+    assert "or shard it over several GPUs (hardware.strategy=fsdp" in refusal
+    fsdp = {"accelerator": "gpu", "devices": 4, "strategy": "fsdp"}
+    assert memory_problems(parse_config({**raw, "hardware": fsdp}), machine) == []

@@ -52,6 +52,42 @@ def test_each_optimizer_steps_and_decays_only_matrices(name: str) -> None:
     assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
 
 
+@pytest.mark.parametrize("name", ["adamw", "adam"])
+def test_fused_adam_takes_one_kernel_per_step_and_steps_like_foreach(name: str) -> None:
+    # The task asks for fused when its parameters are on CUDA; torch runs it on CPU too.
+    torch.manual_seed(0)
+    models = [torch.nn.Linear(4, 4) for _ in range(2)]
+    models[1].load_state_dict(models[0].state_dict())
+    cfg = OptimConfig(optimizer=name, lr=0.1)
+    fused, foreach = build_optimizer(models[0], cfg, fused=True), build_optimizer(models[1], cfg)
+    assert fused.defaults["fused"] and not foreach.defaults["fused"] and foreach.defaults["foreach"]
+    x = torch.randn(8, 4)
+    for model, opt in zip(models, (fused, foreach), strict=True):
+        model(x).pow(2).sum().backward()
+        opt.step()
+    assert torch.allclose(models[0].weight, models[1].weight, atol=1e-6)
+
+
+def test_weight_decay_follows_the_names_of_matrices_when_shapes_are_flat_shards() -> None:
+    # What FSDP hands configure_optimizers: 1-D shards under wrapper-prefixed names.
+    class Sharded(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            inner = torch.nn.Module()
+            inner.register_parameter("weight", torch.nn.Parameter(torch.zeros(16)))
+            inner.register_parameter("bias", torch.nn.Parameter(torch.zeros(4)))
+            self._fsdp_wrapped_module = torch.nn.ModuleDict(
+                {"_checkpoint_wrapped_module": torch.nn.ModuleDict({"fc": inner})}
+            )
+
+    model = Sharded()
+    opt = build_optimizer(model, OptimConfig(weight_decay=0.5), matrices={"fc.weight"})
+    decayed = [p for g in opt.param_groups if g["weight_decay"] > 0 for p in g["params"]]
+    assert [p.numel() for p in decayed] == [16]
+    by_shape = build_optimizer(model, OptimConfig(weight_decay=0.5))  # 1-D: nothing decays
+    assert not [p for g in by_shape.param_groups if g["weight_decay"] > 0 for p in g["params"]]
+
+
 def test_validation_every_n_steps_reaches_the_trainer(tmp_path) -> None:
     from lightning_modules.run.trainers import build_trainer
     from tests.conftest import tiny_config

@@ -139,7 +139,8 @@ def test_every_field_has_help_text() -> None:
     [
         ({"strategy": "ddp"}, "hardware.strategy=ddp needs more than one process"),
         ({"strategy": "ddp_spawn", "devices": 2}, "'ddp_spawn' is not supported"),
-        ({"strategy": "fsdp", "devices": 2}, "'fsdp' is not supported"),
+        ({"strategy": "deepspeed", "devices": 2}, "'deepspeed' is not supported: use fsdp"),
+        ({"strategy": "fsdp", "accelerator": "cpu"}, "hardware.strategy=fsdp trains on GPUs"),
         ({"strategy": "dp", "devices": 2}, "Lightning 2 removed DataParallel; use ddp"),
         ({"num_nodes": 0}, "hardware.num_nodes=0: Input should be greater than or equal to 1"),
         ({"accelerator": "mps", "devices": 2}, "hardware.accelerator=mps trains on one device"),
@@ -154,6 +155,33 @@ def test_ddp_settings_and_the_world_size() -> None:
     assert cfg.hardware.world_size() == 8
     folds = {"hardware": {"devices": 2}, "data": {"cv_folds": 3}}
     assert any("data.cv_folds trains its folds one after another" in p for p in problems(folds))
+
+
+PRETRAINED = {"task": "language_modeling", "data": {"dataset": "shakespeare"}}
+PRETRAINED["model"] = {"family": "pretrained", "pretrained": "gpt2"}
+
+
+def test_fsdp_shards_pretrained_models_on_gpus_without_compile() -> None:
+    fsdp = {"strategy": "fsdp", "accelerator": "gpu", "devices": 2}
+    cfg = parse_config({**PRETRAINED, "hardware": fsdp})
+    assert cfg.hardware.strategy == "fsdp" and cfg.hardware.world_size() == 2
+    one_gpu = parse_config({**PRETRAINED, "hardware": {**fsdp, "devices": 1}})
+    assert one_gpu.hardware.strategy == "fsdp"  # activation checkpointing on one GPU
+    scratch = {"task": "language_modeling", "data": {"dataset": "shakespeare"}}
+    [msg] = problems({**scratch, "model": {"family": "decoder_lm"}, "hardware": fsdp})
+    assert "hardware.strategy=fsdp shards pretrained models" in msg and "use ddp" in msg
+    lora = {**PRETRAINED["model"], "finetune": "lora"}
+    [msg] = problems({**PRETRAINED, "model": lora, "hardware": fsdp})
+    assert "hardware.strategy=fsdp fine-tunes in full" in msg
+    [msg] = problems({**PRETRAINED, "hardware": fsdp, "trainer": {"compile": True}})
+    assert "trainer.compile is not supported with hardware.strategy=fsdp" in msg
+
+
+def test_compile_is_off_by_default_and_a_boolean() -> None:
+    assert parse_config({}).trainer.compile is False
+    assert parse_config({"trainer": {"compile": True}}).trainer.compile is True
+    [msg] = problems({"trainer": {"compile": "max"}})
+    assert msg.startswith("trainer.compile")
 
 
 def test_eval_windows_apply_to_text_classification_only() -> None:

@@ -84,6 +84,11 @@ class LanguageModelingData(SplitDataModule):
                     "use more data (data.limit_samples) or a shorter data.max_length"
                 )
             per_epoch = max(1, len(tokens) // length)
+            if self.config.trainer.compile:
+                # Whole batches only: a smaller last batch would compile a second graph
+                # (the training step is specialised to one shape). Windows are drawn at
+                # random, so a few more per epoch change nothing else.
+                per_epoch = -(-per_epoch // data.batch_size) * data.batch_size
             self.splits[name] = TokenWindows(
                 tokens, length, random=name == "train", windows_per_epoch=per_epoch
             )
