@@ -107,6 +107,9 @@ class FakeNvml:
         def shutdown():
             self.shutdowns += 1
 
+        def no_counter(handle):
+            raise pynvml.NVMLError_NotSupported(pynvml.NVML_ERROR_NOT_SUPPORTED)
+
         patches = {
             "nvmlInit": lambda: None,
             "nvmlShutdown": shutdown,
@@ -118,6 +121,8 @@ class FakeNvml:
             "nvmlDeviceGetPowerUsage": power,
             "nvmlDeviceGetTemperature": lambda h, sensor: 61,
             "nvmlDeviceGetClockInfo": clock,
+            "nvmlDeviceGetTotalEnergyConsumption": no_counter,  # before Volta: power only
+            "nvmlDeviceGetComputeRunningProcesses": lambda h: [],
         }
         for name, fn in patches.items():
             monkeypatch.setattr(pynvml, name, fn)
