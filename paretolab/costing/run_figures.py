@@ -2,11 +2,12 @@
 
 The figures are what ``lightning_modules.callbacks.cost_tracking`` logs at the end of fit
 (also when a run fails or is cancelled); a cross-validated run has them per fold
-(``fold0/cost/usd`` …) and its cost is their sum. Energy: a measured ``system/energy_kwh``
-(NVML, when the GPU reports power) wins over the TDP × PUE estimate, and the figure says
-which it is. Both count what the data centre draws: the measured device energy is
-multiplied by the same PUE the estimate uses (its raw figure is
-``energy_kwh_measured_device``).
+(``fold0/cost/usd`` …) and its cost is their sum. Energy: measured parts (NVML's energy
+counter or power samples for GPUs, RAPL for the CPU package and DRAM; see
+``energy_methods``) win over the TDP × PUE estimate, and the figure says which method made
+it (``energy_method``, a code, and ``energy_source``, its label). Both count what the data
+centre draws: the measured device energy is multiplied by the same PUE the estimate uses
+(its raw figure is ``energy_kwh_measured_device``).
 
 The Business page, the run store's spend table (``paretolab.store.spend``) and the spend
 reports all read a run's cost through ``cost_figures``, so they agree to the cent.
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from paretolab.costing import energy_methods as em
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.pricing import spend
 from paretolab.errors import UserError
@@ -39,18 +41,18 @@ ADDITIVE = (
     "co2_kg",
 )
 # paretolab.monitoring.ENERGY_KWH (not imported: monitoring imports the store, which reads this).
-MEASURED_ENERGY = "system/energy_kwh"
-MEASURED, ESTIMATED = "measured (NVML power × PUE)", "estimate (TDP × PUE)"
+MEASURED_ENERGY = em.TOTAL_KEY
 _FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
 # The metrics a run's spend is made of: when one of them is logged, its spend row changes.
 SPEND_KEY = re.compile(
-    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy_kwh)$"
+    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_kwh)$"
 )
 
 
 def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
     """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
-    with ``energy_source``."""
+    with ``energy_method`` (a code: ``nvml_energy+rapl``, ``tdp_estimate`` …) and
+    ``energy_source`` (its label: "measured: RAPL (CPU package, DRAM)" …)."""
     values: dict[str, list[float]] = {}
     for key, metric in latest.items():
         match = _FOLD_KEY.match(key)
@@ -63,15 +65,19 @@ def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
         if name.startswith("cost/"):
             short = name.removeprefix("cost/")
             out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
-    out["energy_source"] = ESTIMATED if "energy_kwh" in out else None
-    if MEASURED_ENERGY in values:
+    estimated = "energy_kwh" in out
+    out["energy_method"] = em.TDP_ESTIMATE if estimated else None
+    out["energy_source"] = em.ESTIMATE_LABEL if estimated else None
+    parts = em.measured_parts(latest)
+    if parts:
         estimated = out.get("energy_kwh")
         intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
         defaults = load_catalog().defaults
         out["energy_kwh_tdp_estimate"] = estimated
-        out["energy_kwh_measured_device"] = sum(values[MEASURED_ENERGY])
+        out["energy_kwh_measured_device"] = sum(parts.values())
         out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
-        out["energy_source"] = MEASURED
+        out["energy_method"] = em.method_code(method for _, method in parts)
+        out["energy_source"] = em.describe_parts(parts, em.other_processes(latest))
         if intensity is None:
             intensity = defaults.carbon_kg_per_kwh
         out["co2_kg"] = out["energy_kwh"] * intensity
