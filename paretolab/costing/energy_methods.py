@@ -118,3 +118,15 @@ def describe_code(code: str | None) -> str:
     if not measured:
         return ESTIMATE_LABEL
     return "measured: " + " + ".join(measured)
+
+
+def describe_split(total_kwh: float, measured_kwh: float) -> str:
+    """How a sum of runs' energy splits by method: "12.3 kWh: 10 measured (NVML, RAPL) ×
+    PUE, 2.3 estimate: TDP × PUE"."""
+    estimated = max(total_kwh - measured_kwh, 0.0)
+    parts = []
+    if measured_kwh:
+        parts.append(f"{measured_kwh:,.3g} measured (NVML or RAPL) × PUE")
+    if estimated or not parts:
+        parts.append(f"{estimated:,.3g} {ESTIMATE_LABEL}")
+    return f"{total_kwh:,.3g} kWh: " + ", ".join(parts)

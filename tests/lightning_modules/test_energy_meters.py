@@ -5,14 +5,21 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import lightning.pytorch as pl
 import pynvml
 import pytest
+import sqlalchemy as sa
 
-from lightning_modules.callbacks import system_metrics
+from lightning_modules.callbacks import rapl, system_metrics
 from lightning_modules.callbacks.energy_meters import RunEnergy
 from lightning_modules.callbacks.gpu_probe import GpuProbe
 from lightning_modules.callbacks.rapl import RaplMeter
+from lightning_modules.run.train import run_training
 from paretolab.costing import energy_methods as em
+from paretolab.costing.run_figures import cost_figures
+from paretolab.store import RunStore
+from paretolab.store.schema import run_costs
+from tests.conftest import queue_run, tiny_config
 from tests.lightning_modules.test_rapl import set_energy, zone
 
 KWH = 3.6e6  # J
@@ -117,3 +124,33 @@ def test_the_sampler_logs_gpu_and_rapl_parts(monkeypatch, tmp_path: Path) -> Non
 def test_a_cpu_sampler_without_rapl_measures_nothing() -> None:
     out = system_metrics.SystemSampler(None, rapl=None).sample()
     assert not any(k.startswith("system/energy") for k in out) and em.SHARED_KEY not in out
+
+
+class BurnPackage(pl.Callback):
+    """Adds 1 J to the fake package counter each training batch, as a busy CPU would."""
+
+    def __init__(self, package: Path):
+        self.package, self.uj = package, 0
+
+    def on_train_batch_end(self, *args) -> None:
+        self.uj += 1_000_000
+        set_energy(self.package, self.uj)
+
+
+@pytest.mark.slow
+def test_a_cpu_run_with_readable_rapl_stores_and_shows_its_method(
+    store: RunStore, monkeypatch, tmp_path: Path
+) -> None:
+    pkg = zone(tmp_path / "powercap" / "intel-rapl:0", "package-0", 0, wrap=2**40)
+    monkeypatch.setenv(rapl.ROOT_ENV, str(tmp_path / "powercap"))
+    burn = BurnPackage(pkg)
+    run_id = queue_run(store, tiny_config("monitoring.interval_s=0.1", "trainer.max_epochs=1"))
+    assert run_training(store, run_id, extra_callbacks=[burn]) == "finished"
+    latest = store.latest_metrics(run_id)
+    assert latest[em.part_key("cpu", em.RAPL)].value == pytest.approx(burn.uj / 1e6 / KWH)
+    figures = cost_figures(latest)
+    assert figures["energy_method"] == em.RAPL
+    assert figures["energy_source"] == "measured: RAPL (CPU package)"
+    with store.engine.connect() as conn:
+        query = sa.select(run_costs.c.energy_method).where(run_costs.c.run_id == run_id)
+        assert conn.execute(query).scalar_one() == em.RAPL
