@@ -108,18 +108,6 @@ def describe_parts(parts: Iterable[tuple[str, str]], shared: int = 0) -> str:
     return text
 
 
-def describe_code(code: str | None) -> str:
-    """The label of a stored method code ("measured: RAPL", "estimate: TDP × PUE");
-    "—" for none."""
-    if not code:
-        return "—"
-    methods = [m for m in code.split("+") if m in METHOD_NAMES]
-    measured = [METHOD_NAMES[m] for m in methods if m != TDP_ESTIMATE]
-    if not measured:
-        return ESTIMATE_LABEL
-    return "measured: " + " + ".join(measured)
-
-
 def describe_split(total_kwh: float, measured_kwh: float) -> str:
     """How a sum of runs' energy splits by method: "12.3 kWh: 10 measured (NVML, RAPL) ×
     PUE, 2.3 estimate: TDP × PUE"."""
