@@ -10,7 +10,9 @@ Each sample gives metrics named by ``paretolab.costing.energy_methods`` (kWh at 
 cumulative since start): ``system/energy_gpu_nvml_energy_kwh`` …, their sum
 ``system/energy_kwh``, and ``system/gpu_other_processes`` (the most processes outside the
 run seen on its GPUs: the counters cover whole devices). A part with no meter logs
-nothing; the cost views then use the TDP × PUE estimate and say so.
+nothing; the cost views then use the TDP × PUE estimate and say so. When some part was
+measured but some of the run's GPUs were not, ``system/energy_gpu_unmeasured_share`` tells
+the views to keep that share of the estimate for them.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ class RunEnergy:
     """The energy meters of one run. ``start`` once, then ``update`` at every sample.
 
     Args:
-        gpus: the run's GPUs (None on a CPU run or without NVML).
+        gpus: the run's GPUs NVML knows (None on a CPU run or without NVML).
         rapl: the machine's RAPL zones (None where unreadable).
+        gpu_count: how many GPUs the run uses, NVML's or not.
     """
 
-    def __init__(self, gpus: GpuProbe | None, rapl: RaplMeter | None):
-        self.gpus, self.rapl = gpus, rapl
+    def __init__(self, gpus: GpuProbe | None, rapl: RaplMeter | None, gpu_count: int = 0):
+        self.gpus, self.rapl, self.gpu_count = gpus, rapl, gpu_count
+        self._powered: set[int] = set()  # GPUs metered by their power samples
         self._base_mj: dict[int, float] = {}  # counter at start, by GPU
         self._counted_mj: dict[int, float] = {}  # counter − base at the last reading
         self._last_mj: dict[int, float] = {}
@@ -53,6 +57,9 @@ class RunEnergy:
                 out[em.part_key(part, em.RAPL)] = joules / JOULES_PER_KWH
         if out:
             out[em.TOTAL_KEY] = sum(out.values())
+            metered = len(set(self._base_mj) | self._powered)
+            if metered < self.gpu_count:
+                out[em.UNMEASURED_GPU_KEY] = (self.gpu_count - metered) / self.gpu_count
         if self.gpus is not None:
             self.shared = max(self.shared, self.gpus.other_processes())
             out[em.SHARED_KEY] = float(self.shared)
@@ -74,6 +81,7 @@ class RunEnergy:
             joules = sum(self._counted_mj.values()) / 1000.0  # mJ → J
             out[em.part_key("gpu", em.NVML_ENERGY)] = joules / JOULES_PER_KWH
         fallback = self._without_counter(powers)
+        self._powered |= set(fallback)
         if fallback or self.power.joules:
             self.power.add(t, fallback)
             out[em.part_key("gpu", em.NVML_POWER)] = self.power.kwh

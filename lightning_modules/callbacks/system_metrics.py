@@ -44,7 +44,8 @@ class SystemSampler:
     """Reads the machine, this process and its GPUs; keeps the run's peaks and means.
 
     Rates (disk, network) and CPU % cover the time since the previous reading (since
-    construction for the first one).
+    construction for the first one). Energy comes from ``rapl`` and the GPUs' meters;
+    ``gpu_count`` is how many GPUs the run uses (default: those ``gpus`` reads).
     """
 
     def __init__(
@@ -52,11 +53,14 @@ class SystemSampler:
         gpus: GpuProbe | None = None,
         clock: Callable[[], float] = time.monotonic,
         rapl: RaplMeter | None = None,
+        gpu_count: int | None = None,
     ):
         self.gpus, self._clock = gpus, clock
         self.process = psutil.Process()
         self.cores = _usable_cores(self.process)
-        self.energy = RunEnergy(gpus, rapl)
+        if gpu_count is None:
+            gpu_count = len(gpus.gpus) if gpus is not None else 0
+        self.energy = RunEnergy(gpus, rapl, gpu_count)
         self.samples = 0
         self._peaks: dict[str, float] = {}
         self._sums: dict[str, list[float]] = {}  # key → [total, count]
@@ -167,7 +171,10 @@ class SystemMetrics(pl.Callback):
         if not self._loggers:
             return
         self._trainer = trainer
-        self.sampler = SystemSampler(GpuProbe.open(run_gpus(trainer)), rapl=RaplMeter.open())
+        devices = run_gpus(trainer)
+        self.sampler = SystemSampler(
+            GpuProbe.open(devices), rapl=RaplMeter.open(), gpu_count=len(devices)
+        )
         self._stop.clear()
         self._thread = threading.Thread(
             target=self._loop, name="paretolab-system-metrics", daemon=True

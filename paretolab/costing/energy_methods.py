@@ -11,7 +11,8 @@ plus ``system/energy_kwh``, the sum of the measured parts. A run with no measure
 costed by the ``tdp_estimate``. Runs recorded before the parts existed logged only
 ``system/energy_kwh``, from NVML power samples: they read as ``nvml_power``.
 
-A GPU's counter covers the whole device: when other processes used the run's GPUs, the
+GPUs no meter covers keep their share of the estimate beside measured parts
+(``system/energy_gpu_unmeasured_share``). A GPU's counter covers the whole device: when other processes used the run's GPUs, the
 sampler logs how many (``system/gpu_other_processes``) and the label says the figure is
 the whole device's, shared. Imports no torch.
 """
@@ -36,6 +37,9 @@ METHOD_NAMES = {
 ESTIMATE_LABEL = "estimate: TDP × PUE"
 TOTAL_KEY = "system/energy_kwh"  # also paretolab.monitoring.ENERGY_KWH
 SHARED_KEY = "system/gpu_other_processes"
+# The share of the run's GPUs that no meter covered (NVML absent, or neither counter nor
+# power): logged only when some other part was measured; the estimate keeps that share.
+UNMEASURED_GPU_KEY = "system/energy_gpu_unmeasured_share"
 _PART_KEY = re.compile(
     r"^(?:(?P<fold>fold\d+)/)?system/energy_(?P<part>gpu|cpu|dram)_"
     r"(?P<method>nvml_energy|nvml_power|rapl)_kwh$"
@@ -83,6 +87,12 @@ def other_processes(latest: Mapping[str, Any]) -> int:
     """The most other processes seen on the run's GPUs while it ran (0 when none)."""
     values = _run_level(latest).get(SHARED_KEY, [])
     return int(max(values)) if values else 0
+
+
+def unmeasured_gpu_share(latest: Mapping[str, Any]) -> float:
+    """The share of the run's GPUs no meter covered (0 when all were, or it had none)."""
+    values = _run_level(latest).get(UNMEASURED_GPU_KEY, [])
+    return max(values) if values else 0.0
 
 
 def method_code(methods: Iterable[str]) -> str:

@@ -45,7 +45,7 @@ MEASURED_ENERGY = em.TOTAL_KEY
 _FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
 # The metrics a run's spend is made of: when one of them is logged, its spend row changes.
 SPEND_KEY = re.compile(
-    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_kwh)$"
+    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_(kwh|share))$"
 )
 
 
@@ -65,23 +65,36 @@ def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
         if name.startswith("cost/"):
             short = name.removeprefix("cost/")
             out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
-    estimated = "energy_kwh" in out
-    out["energy_method"] = em.TDP_ESTIMATE if estimated else None
-    out["energy_source"] = em.ESTIMATE_LABEL if estimated else None
-    parts = em.measured_parts(latest)
-    if parts:
-        estimated = out.get("energy_kwh")
-        intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
-        defaults = load_catalog().defaults
-        out["energy_kwh_tdp_estimate"] = estimated
-        out["energy_kwh_measured_device"] = sum(parts.values())
-        out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
-        out["energy_method"] = em.method_code(method for _, method in parts)
-        out["energy_source"] = em.describe_parts(parts, em.other_processes(latest))
-        if intensity is None:
-            intensity = defaults.carbon_kg_per_kwh
-        out["co2_kg"] = out["energy_kwh"] * intensity
+    out |= _energy(out, latest)
     return out
+
+
+def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
+    """The energy figures: measured parts × PUE where there are any, plus the estimate's
+    share of the GPUs no meter covered; else the TDP × PUE estimate."""
+    estimated = out.get("energy_kwh")
+    parts = em.measured_parts(latest)
+    if not parts:
+        method = em.TDP_ESTIMATE if estimated is not None else None
+        return {"energy_method": method, "energy_source": em.ESTIMATE_LABEL if method else None}
+    defaults = load_catalog().defaults
+    intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
+    measured = sum(parts.values())
+    unmeasured = em.unmeasured_gpu_share(latest) if estimated else 0.0
+    label = em.describe_parts(parts, em.other_processes(latest))
+    methods = [method for _, method in parts]
+    if unmeasured:  # e.g. RAPL measured the CPU but nothing the GPUs: they stay estimated
+        label += f" + {em.ESTIMATE_LABEL} (GPU)"
+        methods.append(em.TDP_ESTIMATE)
+    kwh = measured * defaults.pue + (estimated or 0.0) * unmeasured
+    return {
+        "energy_kwh_tdp_estimate": estimated,
+        "energy_kwh_measured_device": measured,
+        "energy_kwh": kwh,
+        "energy_method": em.method_code(methods),
+        "energy_source": label,
+        "co2_kg": kwh * (intensity if intensity is not None else defaults.carbon_kg_per_kwh),
+    }
 
 
 @dataclass(frozen=True)

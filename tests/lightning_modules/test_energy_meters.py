@@ -154,3 +154,33 @@ def test_a_cpu_run_with_readable_rapl_stores_and_shows_its_method(
     with store.engine.connect() as conn:
         query = sa.select(run_costs.c.energy_method).where(run_costs.c.run_id == run_id)
         assert conn.execute(query).scalar_one() == em.RAPL
+
+
+def test_gpus_no_meter_covers_keep_their_share_of_the_estimate(tmp_path: Path) -> None:
+    # A GPU run where NVML is missing but RAPL is readable: the CPU is measured, the GPUs
+    # are not, and the views must not let the CPU's energy stand for the GPUs'.
+    pkg = zone(tmp_path / "intel-rapl:0", "package-0", 0)
+    energy = RunEnergy(None, RaplMeter.open(tmp_path), gpu_count=2)
+    energy.start(0.0, {})
+    set_energy(pkg, 3_600_000)
+    out = energy.update(1.0, {})
+    assert out[em.UNMEASURED_GPU_KEY] == 1.0 and out[em.TOTAL_KEY] == pytest.approx(3.6 / KWH)
+    latest = {
+        k: SimpleNamespace(value=v)
+        for k, v in {**out, "cost/energy_kwh": 2.0, "cost/co2_kg": 1.0}.items()
+    }
+    figures = cost_figures(latest)
+    assert figures["energy_method"] == "rapl+tdp_estimate"
+    assert figures["energy_source"] == ("measured: RAPL (CPU package) + estimate: TDP × PUE (GPU)")
+    assert figures["energy_kwh"] == pytest.approx(3.6 / KWH * 1.1 + 2.0)
+    assert figures["co2_kg"] == pytest.approx(figures["energy_kwh"] * 0.5)
+
+
+def test_every_gpu_metered_leaves_no_estimate(monkeypatch) -> None:
+    nvml = CounterNvml(monkeypatch)  # a by its counter, b by its power
+    energy = RunEnergy(nvml.probe(), None, gpu_count=2)
+    energy.start(0.0, {0: 300.0, 1: 200.0})
+    assert em.UNMEASURED_GPU_KEY not in energy.update(1.0, {0: 300.0, 1: 200.0})
+    one_more = RunEnergy(nvml.probe(), None, gpu_count=3)  # a GPU NVML does not know
+    one_more.start(0.0, {0: 300.0, 1: 200.0})
+    assert one_more.update(1.0, {0: 300.0, 1: 200.0})[em.UNMEASURED_GPU_KEY] == pytest.approx(1 / 3)
