@@ -172,8 +172,11 @@ class SystemMetrics(pl.Callback):
             return
         self._trainer = trainer
         devices = run_gpus(trainer)
+        # Every GPU of the run, other nodes' too: this rank reads only its own node's, and
+        # the rest keep their share of the estimate.
+        gpu_count = trainer.world_size if devices else 0
         self.sampler = SystemSampler(
-            GpuProbe.open(devices), rapl=RaplMeter.open(), gpu_count=len(devices)
+            GpuProbe.open(devices), rapl=RaplMeter.open(), gpu_count=gpu_count
         )
         self._stop.clear()
         self._thread = threading.Thread(
