@@ -12,6 +12,7 @@ from datetime import datetime
 from paretolab import monitoring, settings
 from paretolab.config import TASK_VAL_METRICS
 from paretolab.config.io import dump_config, parse_config
+from paretolab.costing.run_figures import cost_figures
 from paretolab.executors import slurm
 from paretolab.number_format import format_metric
 from paretolab.store import LatestMetric, Run, RunStore
@@ -85,6 +86,10 @@ def run_report(store: RunStore, run_id: int) -> str:
         lines.append(f"  system    {monitoring.describe_summary(system)}")
     if system["low_util"]:
         lines.append(f"  flag      {system['low_util']}")
+    figures = cost_figures(metrics)
+    if figures.get("energy_kwh") is not None:  # the bill's energy, with its method
+        kwh = format_metric("cost/energy_kwh", figures["energy_kwh"])
+        lines.append(f"  energy    {kwh} ({figures['energy_source']})")
     if run.error:
         lines += [
             "",

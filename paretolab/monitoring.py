@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from paretolab.costing import energy_methods
 from paretolab.store import LatestMetric, MetricColumn
 
 PREFIX = "system/"
@@ -29,7 +30,9 @@ DISK_READ = "system/disk_read_mb_s"
 DISK_WRITE = "system/disk_write_mb_s"
 NET_SENT = "system/net_sent_mb_s"
 NET_RECV = "system/net_recv_mb_s"
-ENERGY_KWH = "system/energy_kwh"  # measured GPU energy since fit started, all GPUs
+# Measured energy at the device since fit started: every measured part (GPUs, CPU package,
+# DRAM), each also logged by part and method (paretolab.costing.energy_methods).
+ENERGY_KWH = "system/energy_kwh"
 # Per GPU: ``system/gpu{N}/{name}``, N the CUDA device index the run sees.
 GPU_UTIL = "util_percent"
 GPU_MEMORY_UTIL = "memory_util_percent"  # time the memory controller was busy
@@ -83,7 +86,8 @@ def system_summary(latest: Mapping[str, LatestMetric]) -> dict[str, Any]:
     """A run's system figures from its latest metrics, folds combined.
 
     Returns ``peak_rss_mb``, ``peak_gpu_memory_mb``, ``mean_gpu_util``, ``mean_cpu_percent``
-    and ``energy_kwh`` (None where the run has none), and ``low_util``: the low-utilisation
+    and ``energy_kwh`` (None where the run has none), ``energy_source`` (how it was measured),
+    and ``low_util``: the low-utilisation
     note when the GPUs averaged under ``LOW_UTIL_PERCENT``, else None.
     """
     values: dict[str, list[float]] = {}
@@ -103,6 +107,11 @@ def system_summary(latest: Mapping[str, LatestMetric]) -> dict[str, Any]:
         "mean_gpu_util": mean_util,
         "mean_cpu_percent": combine(MEAN_CPU_PERCENT, lambda v: sum(v) / len(v)),
         "energy_kwh": combine(ENERGY_KWH, sum),
+        "energy_source": energy_methods.describe_parts(
+            energy_methods.measured_parts(latest), energy_methods.other_processes(latest)
+        )
+        if ENERGY_KWH in values
+        else None,
         "low_util": low_util_note(mean_util),
     }
 
@@ -121,6 +130,9 @@ def describe_summary(summary: Mapping[str, Any]) -> str:
         (summary["peak_gpu_memory_mb"], "peak GPU memory {:,.0f} MB"),
         (summary["mean_gpu_util"], "mean GPU utilisation {:.0f}%"),
         (summary["mean_cpu_percent"], "mean process CPU {:.0f}% of the cores"),
-        (summary["energy_kwh"], "measured GPU energy {:.3g} kWh"),
+        (summary["energy_kwh"], "energy at the device {:.3g} kWh"),
     ]
-    return " · ".join(text.format(value) for value, text in parts if value is not None)
+    text = " · ".join(text.format(value) for value, text in parts if value is not None)
+    if summary.get("energy_source"):
+        text += f" ({summary['energy_source']})"
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from paretolab.costing.energy_methods import describe_split
 from paretolab.periods import parse_day
 from paretolab.store import RunStore
 from paretolab.store.spend import GROUPS, PERIODS
@@ -55,6 +56,10 @@ def spend_table(rows: list[dict], by: str | None) -> str:
     notes = [
         "waste: failed and cancelled runs; estimated: burn rate × time held (no bill recorded)"
     ]
+    kwh = describe_split(
+        sum(r["energy_kwh"] for r in rows), sum(r["energy_kwh_measured"] for r in rows)
+    )
+    notes.append(f"energy {kwh}")
     unpriced = sum(r["runs_unpriced"] for r in rows)
     if unpriced:
         notes.append(f"{unpriced} started run(s) have neither a bill nor a priced hardware entry")

@@ -51,6 +51,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PARETOLAB_DB_URL", raising=False)
     monkeypatch.delenv("PARETOLAB_USERS", raising=False)  # sign-in off unless a test sets it
     monkeypatch.setenv("WANDB_SILENT", "true")
+    # No RAPL unless a test builds a fake powercap tree: the same figures on every machine.
+    monkeypatch.setenv("PARETOLAB_POWERCAP_ROOT", str(tmp_path / "no-powercap"))
     return tmp_path / "home"
 
 

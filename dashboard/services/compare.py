@@ -7,9 +7,11 @@ import pandas as pd
 from dashboard.services.common import store
 from dashboard.services.run_detail import _metric_order, metric_keys
 from paretolab import monitoring
+from paretolab.costing.energy_methods import parse_part_key
 
-# The system figures worth a column: the run's peaks and means, and its measured energy
-# (each sampled reading's last value is not).
+# The system figures worth a column: the run's peaks and means, and its measured energy,
+# in all and by part (each part's key names its method); each sampled reading's last value
+# is not.
 _SYSTEM_FIGURES = {k.removeprefix(monitoring.PREFIX) for k in monitoring.SUMMARY_KEYS} | {
     monitoring.ENERGY_KWH.removeprefix(monitoring.PREFIX)
 }
@@ -17,6 +19,8 @@ _SYSTEM_FIGURES = {k.removeprefix(monitoring.PREFIX) for k in monitoring.SUMMARY
 
 def _in_table(key: str) -> bool:
     parsed = monitoring.parse_key(key)
+    if parse_part_key(key) is not None:
+        return True
     if parsed is not None:
         return parsed[1] is None and parsed[2] in _SYSTEM_FIGURES
     return not key.startswith(("trainer/", "lr", "epoch"))

@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard.services.budgets import budget_statuses
 from dashboard.services.common import store
+from paretolab.costing.energy_methods import describe_split
 from paretolab.periods import day_label, period_bounds, previous_month
 from paretolab.store import spend
 from paretolab.store.spend import FIGURES
@@ -39,6 +40,11 @@ def spend_frame(by: str | None, period: str, since: float, until: float) -> pd.D
 def totals(frame: pd.DataFrame) -> dict[str, float]:
     """The frame's figures summed (a run with several tags counts once per tag)."""
     return {k: float(frame[k].sum()) if len(frame) else 0.0 for k in FIGURES}
+
+
+def energy_method(total: dict[str, float]) -> str:
+    """How the totals' energy was obtained: measured and estimated kWh."""
+    return describe_split(total["energy_kwh"], total["energy_kwh_measured"])
 
 
 def budget_frame() -> pd.DataFrame:
@@ -81,7 +87,7 @@ def report_items(window_name: str = "last month", top: int = 5) -> list[Any]:
     period = f"{window_name}: {day_label(since)} to {day_label(min(until, time.time()) - 1)} (UTC)"
     return [
         f"Spend {period}: ${usd:,.2f}, {everything['device_hours']:,.1f} device-hours, "
-        f"{everything['energy_kwh']:,.1f} kWh over {int(everything['runs'])} runs; "
+        f"{energy_method(everything)} over {int(everything['runs'])} runs; "
         f"${everything['usd_estimated']:,.2f} of it estimated from burn rates (running runs, "
         "runs stopped before their bill).",
         f"Waste: ${waste:,.2f} on failed and cancelled runs{share}.",

@@ -14,6 +14,7 @@ from dashboard.services.run_detail import metric_series
 from paretolab import admission, devices, settings
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
+from paretolab.costing import energy_methods as em
 
 
 @st.cache_resource(ttl=300)
@@ -87,6 +88,13 @@ class Panel:
     series: pd.DataFrame
 
 
+# Measured energy by part and method: a line each beside the total.
+_ENERGY_NAMES = {
+    em.part_key(part, method): f"{em.PART_NAMES[part]} ({em.METHOD_NAMES[method]})"
+    for part in em.PARTS
+    for method in em.MEASURED_METHODS
+}
+ENERGY_PARTS = tuple(_ENERGY_NAMES)
 # Chart panels in reading order: title, the measures drawn in it (machine-wide names, or
 # per-GPU names drawn once per GPU).
 PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -100,7 +108,7 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("System memory (%)", (m.MEMORY_PERCENT,)),
     ("Disk I/O (MB/s)", (m.DISK_READ, m.DISK_WRITE)),
     ("Network (MB/s)", (m.NET_SENT, m.NET_RECV)),
-    ("Measured GPU energy (kWh)", (m.ENERGY_KWH,)),
+    ("Measured energy at the device (kWh)", (m.ENERGY_KWH, *ENERGY_PARTS)),
 )
 _SHORT = {
     m.CPU_PERCENT: "process",
@@ -113,6 +121,8 @@ _SHORT = {
     m.GPU_MEMORY_TOTAL: "total",
     m.GPU_SM_CLOCK: "SM",
     m.GPU_MEMORY_CLOCK: "memory",
+    m.ENERGY_KWH: "all measured parts",
+    **_ENERGY_NAMES,
 }
 
 

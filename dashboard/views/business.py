@@ -286,9 +286,10 @@ serving_section(points)
 st.subheader("Assumptions")
 table = frontier_services.assumptions()
 st.caption(
-    "Every price with its date and source. Energy is TDP × PUE unless a GPU reported its "
-    "power (then measured, and labelled so). Add your own prices and devices in "
-    "hardware.yaml in the paretolab home."
+    "Every price with its date and source. Energy is measured where the device has a meter "
+    "(NVML's energy counter or power samples for GPUs, RAPL for the CPU package and DRAM), "
+    "else estimated as TDP × PUE; each figure's energy_source says which. Add your own "
+    "prices and devices in hardware.yaml in the paretolab home."
 )
 st.dataframe(table, hide_index=True, width="stretch")
 report.sections.append(
@@ -297,7 +298,9 @@ report.sections.append(
         [
             "FLOPs: exact per-layer count (backward = 2 × forward), checked against torch's "
             "FlopCounterMode on one batch of every run.",
-            "Energy: TDP × PUE unless measured (NVML), CO₂e: kWh × grid intensity.",
+            "Energy: measured where the device has a meter (NVML energy counter or power "
+            "samples for GPUs, RAPL for CPU package and DRAM) × PUE, else the estimate "
+            "TDP × PUE; each run's energy_source names its method. CO₂e: kWh × grid intensity.",
             table,
         ],
     )

@@ -113,7 +113,8 @@ def show_cost_preview(config) -> None:
     st.caption(
         f"{e.params.used:.3g} parameters{active}; "
         f"{p.steps:,} steps of full-length batches on {h.devices} × {h.device_name} "
-        f"at an assumed {h.mfu:.0%} MFU ({h.precision}); {e.energy.energy_kwh:.3g} kWh, "
+        f"at an assumed {h.mfu:.0%} MFU ({h.precision}); {e.energy.energy_kwh:.3g} kWh "
+        "(estimate: TDP × PUE), "
         f"{e.energy.co2_kg:.3g} kg CO₂e; training memory ≈ {memory:.3g} GB{fits}. "
         "The run measures its real figures."
     )

@@ -228,6 +228,13 @@ def show_cost() -> None:
         "Measured ÷ estimated FLOPs",
         f"{figures['flops_ratio']:.3f}" if figures.get("flops_ratio") else "—",
     )
+    if cost["energy_parts"]:
+        st.caption(
+            "Energy measured at the device (× PUE above): "
+            + " · ".join(
+                f"{p['part']} {p['kwh']:.3g} kWh ({p['method']})" for p in cost["energy_parts"]
+            )
+        )
     batch = assumed.get("batch_measured") or {}
     if batch:
         st.caption(

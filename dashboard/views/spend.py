@@ -28,7 +28,13 @@ total = spend_services.totals(spend_services.spend_frame(None, period, since, un
 m = st.columns(5)
 m[0].metric("Spent", f"${total['usd']:,.2f}")
 m[1].metric("Device-hours", f"{total['device_hours']:,.1f}")
-m[2].metric("Energy", f"{total['energy_kwh']:,.1f} kWh")
+m[2].metric(
+    "Energy",
+    f"{total['energy_kwh']:,.1f} kWh",
+    spend_services.energy_method(total),
+    delta_color="off",
+    delta_arrow="off",
+)
 share = total["usd_waste"] / total["usd"] if total["usd"] else 0.0
 m[3].metric("Waste", f"${total['usd_waste']:,.2f}", f"{share:.0%} of spend", delta_color="off")
 m[4].metric("Estimated", f"${total['usd_estimated']:,.2f}", help="running or unbilled runs")

@@ -46,6 +46,11 @@ from paretolab.errors import UserError
 
 log = logging.getLogger(__name__)
 COST_FILE = "cost.json"
+ENERGY_NOTE = (
+    "cost/energy_kwh is the estimate TDP × PUE (tdp_estimate); where the run measured its "
+    "energy (system/energy_*_kwh: nvml_energy, nvml_power, rapl), the views use that × PUE "
+    "instead and name its method"
+)
 
 
 def resolve_profile(config: RunConfig, catalog: Catalog, trainer: pl.Trainer) -> str | None:
@@ -323,5 +328,5 @@ class CostTracker(pl.Callback):
                 "energy_kwh": bill.energy_kwh,
                 "co2_kg": bill.co2_kg,
             }
-            assumptions |= {"spend": bill.as_dict(), "energy": "TDP × PUE estimate, not measured"}
+            assumptions |= {"spend": bill.as_dict(), "energy": ENERGY_NOTE}
         return {"figures": figures, "assumptions": assumptions}

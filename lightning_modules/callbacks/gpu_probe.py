@@ -3,12 +3,14 @@
 NVML answers from the driver without a CUDA context, so reading it from a background
 thread costs the training nothing on the GPU. A machine without NVIDIA's driver has no
 GPUs to read: ``GpuProbe.open`` returns None, never an error. A measure a GPU does not
-support (power on some boards, clocks in a VM) is left out of its readings.
+support (power on some boards, clocks in a VM, the energy counter before Volta) is left out
+of its readings.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ from paretolab import monitoring as m
 log = logging.getLogger(__name__)
 MB = 2**20
 JOULES_PER_KWH = 3.6e6
+ENERGY, PROCESSES = "energy_counter", "processes"  # NVML queries besides the readings
 
 
 @dataclass
@@ -95,12 +98,57 @@ class GpuProbe:
                 out[name] = float(raw[name])
         return out
 
+    def energy_mj(self) -> dict[int, float]:
+        """Each GPU's total-energy counter (mJ since the driver loaded; Volta and newer), by
+        CUDA index. A GPU without the counter, or that cannot answer now, is left out."""
+        out: dict[int, float] = {}
+        for gpu in self.gpus:
+            if ENERGY in gpu.unsupported:
+                continue
+            try:
+                out[gpu.index] = float(pynvml.nvmlDeviceGetTotalEnergyConsumption(gpu.handle))
+            except pynvml.NVMLError_NotSupported:
+                gpu.unsupported.add(ENERGY)
+            except pynvml.NVMLError as exc:
+                log.debug("GPU %d energy counter: %s", gpu.index, exc)
+        return out
+
+    def other_processes(self) -> int:
+        """How many processes outside this run use its GPUs now.
+
+        The executor starts each run as its own process group, so this run's processes (its
+        DDP ranks included) share this process's group. When NVML lists none of them (a
+        container's PID namespace hides them), ours cannot be told from others': 0.
+        """
+        pids: set[int] = set()
+        for gpu in self.gpus:
+            if PROCESSES in gpu.unsupported:
+                continue
+            try:
+                listed = pynvml.nvmlDeviceGetComputeRunningProcesses(gpu.handle)
+            except pynvml.NVMLError_NotSupported:
+                gpu.unsupported.add(PROCESSES)
+                continue
+            except pynvml.NVMLError as exc:
+                log.debug("GPU %d processes: %s", gpu.index, exc)
+                continue
+            pids |= {int(p.pid) for p in listed}
+        ours = {pid for pid in pids if _in_this_group(pid)}
+        return len(pids - ours) if ours else 0
+
     def close(self) -> None:
         """Release NVML (reference-counted by the driver library: other users keep theirs)."""
         try:
             pynvml.nvmlShutdown()
         except pynvml.NVMLError as exc:
             log.debug("nvmlShutdown: %s", exc)
+
+
+def _in_this_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == os.getpgid(0)
+    except OSError:  # gone, or not visible from here
+        return False
 
 
 class EnergyMeter:

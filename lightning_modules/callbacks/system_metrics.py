@@ -6,10 +6,12 @@ machine and the training process (psutil) and the run's NVIDIA GPUs (NVML, see
 metrics at the training step current at that moment (with their wall time), so the charts
 share the training curves' x-axis. The names are in ``paretolab.monitoring``.
 
-Measured GPU power is integrated into ``system/energy_kwh`` (cumulative, all GPUs), which
-the cost views prefer over the TDP estimate. When fit ends — also when it fails or is
-cancelled — the thread is stopped and joined, a last sample closes the energy integral,
-and the run's peaks and means are stored once (``system/peak_rss_mb`` …).
+Energy is measured by the best meter each part has (``energy_meters``: NVML's energy
+counter or power samples for the GPUs, RAPL for the CPU package and DRAM) and logged per
+part and method, cumulative, with their sum ``system/energy_kwh``; the cost views prefer
+it over the TDP estimate. When fit ends — also when it fails or is cancelled — the thread
+is stopped and joined, a last sample closes the energy figures, and the run's peaks and
+means are stored once (``system/peak_rss_mb`` …).
 
 Only global rank zero samples (under DDP it reads every GPU of its node). W&B is not fed:
 it samples system metrics of its own.
@@ -27,7 +29,9 @@ import lightning.pytorch as pl
 import psutil
 import torch
 
-from lightning_modules.callbacks.gpu_probe import MB, EnergyMeter, GpuProbe
+from lightning_modules.callbacks.energy_meters import RunEnergy
+from lightning_modules.callbacks.gpu_probe import MB, GpuProbe
+from lightning_modules.callbacks.rapl import RaplMeter
 from lightning_modules.callbacks.store_logger import StoreLogger
 from paretolab import monitoring as m
 
@@ -40,14 +44,23 @@ class SystemSampler:
     """Reads the machine, this process and its GPUs; keeps the run's peaks and means.
 
     Rates (disk, network) and CPU % cover the time since the previous reading (since
-    construction for the first one).
+    construction for the first one). Energy comes from ``rapl`` and the GPUs' meters;
+    ``gpu_count`` is how many GPUs the run uses (default: those ``gpus`` reads).
     """
 
-    def __init__(self, gpus: GpuProbe | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        gpus: GpuProbe | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rapl: RaplMeter | None = None,
+        gpu_count: int | None = None,
+    ):
         self.gpus, self._clock = gpus, clock
         self.process = psutil.Process()
         self.cores = _usable_cores(self.process)
-        self.energy = EnergyMeter()
+        if gpu_count is None:
+            gpu_count = len(gpus.gpus) if gpus is not None else 0
+        self.energy = RunEnergy(gpus, rapl, gpu_count)
         self.samples = 0
         self._peaks: dict[str, float] = {}
         self._sums: dict[str, list[float]] = {}  # key → [total, count]
@@ -55,8 +68,7 @@ class SystemSampler:
         psutil.cpu_percent(None)
         self._last_time = clock()
         self._last_io = _io_counters()
-        if gpus is not None:
-            self.energy.add(self._last_time, _powers(gpus.read()))
+        self.energy.start(self._last_time, _powers(gpus.read()) if gpus is not None else {})
 
     def sample(self) -> dict[str, float]:
         """One reading as ``{metric key: value}``."""
@@ -77,20 +89,16 @@ class SystemSampler:
         for key, (before, after) in _pairs(self._last_io, io).items():
             out[key] = max(after - before, 0) / MB / seconds
         self._last_time, self._last_io = now, io
-        if self.gpus is not None:
-            out |= self._gpu_metrics(now)
+        readings = self.gpus.read() if self.gpus is not None else {}
+        out |= self._gpu_metrics(readings)
+        out |= self.energy.update(now, _powers(readings))
         self._account(out)
         return out
 
-    def _gpu_metrics(self, now: float) -> dict[str, float]:
-        readings = self.gpus.read()
+    def _gpu_metrics(self, readings: dict[int, dict[str, float]]) -> dict[str, float]:
         out = {
             m.gpu_key(i, name): v for i, values in readings.items() for name, v in values.items()
         }
-        powers = _powers(readings)
-        if powers:
-            self.energy.add(now, powers)
-            out[m.ENERGY_KWH] = self.energy.kwh
         utils = [v[m.GPU_UTIL] for v in readings.values() if m.GPU_UTIL in v]
         if utils:
             self._add_mean(m.MEAN_GPU_UTIL, sum(utils) / len(utils))
@@ -163,7 +171,13 @@ class SystemMetrics(pl.Callback):
         if not self._loggers:
             return
         self._trainer = trainer
-        self.sampler = SystemSampler(GpuProbe.open(run_gpus(trainer)))
+        devices = run_gpus(trainer)
+        # Every GPU of the run, other nodes' too: this rank reads only its own node's, and
+        # the rest keep their share of the estimate.
+        gpu_count = trainer.world_size if devices else 0
+        self.sampler = SystemSampler(
+            GpuProbe.open(devices), rapl=RaplMeter.open(), gpu_count=gpu_count
+        )
         self._stop.clear()
         self._thread = threading.Thread(
             target=self._loop, name="paretolab-system-metrics", daemon=True

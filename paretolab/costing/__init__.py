@@ -11,6 +11,8 @@
 - ``catalog`` (+ ``hardware.yaml``): devices, peak FLOP/s, power, dated prices;
 - ``peaks``: the peak a device is measured against (a CPU's is measured);
 - ``pricing``: device-hours, dollars, kWh, CO₂e and projections;
+- ``energy_methods``: how each energy figure was obtained (NVML counter or power, RAPL, the
+  TDP estimate): metric keys, codes and labels;
 - ``shape_sources``: a shape from bare numbers or a run config (a pretrained model's folder);
 - ``budget``: the tokens a run config trains on (its steps, or its dataset × epochs);
 - ``finetune``: fine-tuning FLOPs (full, frozen layers, LoRA) and LoRA adapter counts;

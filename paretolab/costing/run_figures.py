@@ -2,11 +2,12 @@
 
 The figures are what ``lightning_modules.callbacks.cost_tracking`` logs at the end of fit
 (also when a run fails or is cancelled); a cross-validated run has them per fold
-(``fold0/cost/usd`` …) and its cost is their sum. Energy: a measured ``system/energy_kwh``
-(NVML, when the GPU reports power) wins over the TDP × PUE estimate, and the figure says
-which it is. Both count what the data centre draws: the measured device energy is
-multiplied by the same PUE the estimate uses (its raw figure is
-``energy_kwh_measured_device``).
+(``fold0/cost/usd`` …) and its cost is their sum. Energy: measured parts (NVML's energy
+counter or power samples for GPUs, RAPL for the CPU package and DRAM; see
+``energy_methods``) win over the TDP × PUE estimate, and the figure says which method made
+it (``energy_method``, a code, and ``energy_source``, its label). Both count what the data
+centre draws: the measured device energy is multiplied by the same PUE the estimate uses
+(its raw figure is ``energy_kwh_measured_device``).
 
 The Business page, the run store's spend table (``paretolab.store.spend``) and the spend
 reports all read a run's cost through ``cost_figures``, so they agree to the cent.
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from paretolab.costing import energy_methods as em
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.pricing import spend
 from paretolab.errors import UserError
@@ -39,18 +41,18 @@ ADDITIVE = (
     "co2_kg",
 )
 # paretolab.monitoring.ENERGY_KWH (not imported: monitoring imports the store, which reads this).
-MEASURED_ENERGY = "system/energy_kwh"
-MEASURED, ESTIMATED = "measured (NVML power × PUE)", "estimate (TDP × PUE)"
+MEASURED_ENERGY = em.TOTAL_KEY
 _FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
 # The metrics a run's spend is made of: when one of them is logged, its spend row changes.
 SPEND_KEY = re.compile(
-    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy_kwh)$"
+    r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_(kwh|share))$"
 )
 
 
 def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
     """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
-    with ``energy_source``."""
+    with ``energy_method`` (a code: ``nvml_energy+rapl``, ``tdp_estimate`` …) and
+    ``energy_source`` (its label: "measured: RAPL (CPU package, DRAM)" …)."""
     values: dict[str, list[float]] = {}
     for key, metric in latest.items():
         match = _FOLD_KEY.match(key)
@@ -63,19 +65,36 @@ def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
         if name.startswith("cost/"):
             short = name.removeprefix("cost/")
             out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
-    out["energy_source"] = ESTIMATED if "energy_kwh" in out else None
-    if MEASURED_ENERGY in values:
-        estimated = out.get("energy_kwh")
-        intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
-        defaults = load_catalog().defaults
-        out["energy_kwh_tdp_estimate"] = estimated
-        out["energy_kwh_measured_device"] = sum(values[MEASURED_ENERGY])
-        out["energy_kwh"] = out["energy_kwh_measured_device"] * defaults.pue
-        out["energy_source"] = MEASURED
-        if intensity is None:
-            intensity = defaults.carbon_kg_per_kwh
-        out["co2_kg"] = out["energy_kwh"] * intensity
+    out |= _energy(out, latest)
     return out
+
+
+def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
+    """The energy figures: measured parts × PUE where there are any, plus the estimate's
+    share of the GPUs no meter covered; else the TDP × PUE estimate."""
+    estimated = out.get("energy_kwh")
+    parts = em.measured_parts(latest)
+    if not parts:
+        method = em.TDP_ESTIMATE if estimated is not None else None
+        return {"energy_method": method, "energy_source": em.ESTIMATE_LABEL if method else None}
+    defaults = load_catalog().defaults
+    intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
+    measured = sum(parts.values())
+    unmeasured = em.unmeasured_gpu_share(latest) if estimated else 0.0
+    label = em.describe_parts(parts, em.other_processes(latest))
+    methods = [method for _, method in parts]
+    if unmeasured:  # e.g. RAPL measured the CPU but nothing the GPUs: they stay estimated
+        label += f" + {em.ESTIMATE_LABEL} (GPU)"
+        methods.append(em.TDP_ESTIMATE)
+    kwh = measured * defaults.pue + (estimated or 0.0) * unmeasured
+    return {
+        "energy_kwh_tdp_estimate": estimated,
+        "energy_kwh_measured_device": measured,
+        "energy_kwh": kwh,
+        "energy_method": em.method_code(methods),
+        "energy_source": label,
+        "co2_kg": kwh * (intensity if intensity is not None else defaults.carbon_kg_per_kwh),
+    }
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ records one.
 
 - At ``create_run``: the hardware and hourly rates its config names (none for ``auto``).
 - When the training process knows its device: ``set_burn_rate`` (``CostTracker``).
-- When the run logs a spend metric (``cost/usd`` … or measured ``system/energy_kwh``):
-  its recorded figures, read with ``paretolab.costing.run_figures.cost_figures`` — the
+- When the run logs a spend metric (``cost/usd`` … or measured ``system/energy_*_kwh``):
+  its recorded figures and the method of its energy figure (``energy_method``), read with ``paretolab.costing.run_figures.cost_figures`` — the
   reading the Business page uses, so spend and per-run costs agree to the cent.
 
 Every function takes the caller's connection, so each change is part of its transaction.
@@ -19,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paretolab.costing.energy_methods import TDP_ESTIMATE
 from paretolab.costing.run_figures import (
-    MEASURED,
     SPEND_KEY,
     BurnRate,
     config_burn_rate,
@@ -72,11 +72,12 @@ def logs_spend(keys: Any) -> bool:
     return any(SPEND_KEY.match(key) for key in keys)
 
 
-def refresh_recorded(conn: sa.Connection, run_id: int) -> None:
-    """Re-read the run's recorded bill from its latest spend metrics."""
+def refresh_recorded(conn: sa.Connection, run_id: int, with_method: bool = True) -> None:
+    """Re-read the run's recorded bill from its latest spend metrics (``with_method``
+    False: leave out ``energy_method``, for a database before migration 0015)."""
     query = sa.select(latest_metrics).where(
         latest_metrics.c.run_id == run_id,
-        sa.or_(latest_metrics.c.key.like("%cost/%"), latest_metrics.c.key.like("%energy_kwh")),
+        sa.or_(latest_metrics.c.key.like("%cost/%"), latest_metrics.c.key.like("%system/energy%")),
     )
     latest = {
         r.key: LatestMetric(r.key, r.step, from_db_float(r.value), r.wall_time)
@@ -88,8 +89,10 @@ def refresh_recorded(conn: sa.Connection, run_id: int) -> None:
         "usd": _finite(figures.get("usd")),
         "device_hours": _finite(figures.get("device_hours")),
         "energy_kwh": _finite(figures.get("energy_kwh")),
-        "energy_measured": figures.get("energy_source") == MEASURED,
+        "energy_measured": figures.get("energy_method") not in (None, TDP_ESTIMATE),
     }
+    if with_method:
+        values["energy_method"] = figures.get("energy_method")
     stmt = _insert(conn)(run_costs).values(run_id=run_id, hardware="auto", **values)
     conn.execute(
         stmt.on_conflict_do_update(
@@ -108,6 +111,8 @@ def backfill_run_costs(conn: sa.Connection) -> None:
     missing = sa.select(runs.c.id, runs.c.config).where(
         ~sa.exists().where(run_costs.c.run_id == runs.c.id)
     )
+    # Run by migration 0012, before 0015 adds energy_method (which then fills it).
+    with_method = "energy_method" in {c["name"] for c in sa.inspect(conn).get_columns("run_costs")}
     for run_id, config in conn.execute(missing).all():
         add_run_cost(conn, run_id, config or {})
-        refresh_recorded(conn, run_id)
+        refresh_recorded(conn, run_id, with_method)

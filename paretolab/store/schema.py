@@ -102,6 +102,9 @@ run_costs = sa.Table(
     sa.Column("device_hours", sa.Float),
     sa.Column("energy_kwh", sa.Float),
     sa.Column("energy_measured", sa.Boolean, nullable=False, server_default=sa.false()),
+    # How energy_kwh was obtained (paretolab.costing.energy_methods): "nvml_energy+rapl",
+    # "tdp_estimate" …; NULL with no figure.
+    sa.Column("energy_method", sa.String(64)),
     sa.Column("usd_per_hour", sa.Float),
     sa.Column("device_hours_per_hour", sa.Float),
     sa.Column("kw", sa.Float),

@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from dashboard.components.cost_charts import frontier_figure
 from dashboard.services import access
@@ -17,6 +18,7 @@ from dashboard.services.business import report as report_services
 from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.store import RunStore
+from paretolab.store.schema import run_costs
 from tests.conftest import queue_run, tiny_config
 from tests.dashboard.conftest import open_page
 
@@ -141,9 +143,63 @@ def test_measured_energy_wins_over_the_tdp_estimate(store, costed) -> None:
     # Measured device energy × the catalog's PUE (1.1): facility energy, like the estimate.
     assert figures["energy_kwh_measured_device"] == 0.5
     assert figures["energy_kwh"] == pytest.approx(0.55)
-    assert figures["energy_source"] == "measured (NVML power × PUE)"
+    # Recorded before the parts existed: only NVML power samples were measured then.
+    assert figures["energy_method"] == "nvml_power"
+    assert figures["energy_source"] == "measured: NVML power samples (GPU)"
     assert figures["energy_kwh_tdp_estimate"] == pytest.approx(0.001)
     assert figures["co2_kg"] == pytest.approx(0.55 * 0.5)  # the run's own intensity (co2/kWh)
+
+
+def test_each_measured_part_names_its_method_in_store_tab_and_report(store, costed) -> None:
+    run_id = costed[0]
+    store.log_metrics(
+        run_id,
+        [
+            ("system/energy_gpu_nvml_energy_kwh", 10, 0.4, 1.0),
+            ("system/energy_cpu_rapl_kwh", 10, 0.08, 1.0),
+            ("system/energy_dram_rapl_kwh", 10, 0.02, 1.0),
+            ("system/energy_kwh", 10, 0.5, 1.0),
+            ("system/gpu_other_processes", 10, 2.0, 1.0),
+        ],
+    )
+    figures = cost_services.run_cost(run_id)["figures"]
+    assert figures["energy_kwh"] == pytest.approx(0.55)  # the parts' sum × PUE 1.1
+    assert figures["energy_method"] == "nvml_energy+rapl"
+    assert figures["energy_source"] == (
+        "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM); "
+        "whole GPU, shared with 2 other processes"
+    )
+    row = {r["group"]: r for r in store.spend(by="task")}[store.get_run(run_id).task]
+    assert row["energy_kwh_measured"] == pytest.approx(0.55)
+    with store.engine.connect() as conn:
+        query = sa.select(run_costs.c.run_id, run_costs.c.energy_method)
+        methods = dict(conn.execute(query).all())
+    assert methods[run_id] == "nvml_energy+rapl" and methods[costed[1]] == "tdp_estimate"
+
+    at = open_page("views/run.py", run=str(run_id))
+    energy = next(m for m in at.metric if m.label == "Energy (kWh)")
+    assert energy.value == "0.55" and energy.proto.delta.startswith("measured: NVML energy")
+    assert any("CPU package 0.08 kWh (RAPL)" in c.value for c in at.caption)
+
+    at = open_page("views/business.py")
+    at.button(key="biz_report").click().run()
+    document = at.session_state["biz_report_html"]
+    assert "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM)" in document
+    assert "estimate: TDP × PUE" in document  # the runs that measured nothing
+
+
+def test_on_a_cpu_the_estimate_is_labelled_wherever_energy_shows(costed) -> None:
+    at = open_page("views/run.py", run=str(costed[1]))
+    energy = next(m for m in at.metric if m.label == "Energy (kWh)")
+    assert energy.proto.delta == "estimate: TDP × PUE"
+    what_if = at.dataframe[-1].value
+    assert set(what_if["energy_method"]) == {"estimate: TDP × PUE"}
+    at = open_page("views/spend.py")
+    energy = next(m for m in at.metric if m.label == "Energy")
+    assert "estimate: TDP × PUE" in energy.proto.delta
+    at = open_page("views/business.py")
+    frontier = at.dataframe[0].value
+    assert set(frontier["energy_source"]) == {"estimate: TDP × PUE"}
 
 
 def test_demo_mode_hides_and_refuses_every_change(costed, store, monkeypatch) -> None:

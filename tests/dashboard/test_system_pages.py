@@ -104,7 +104,7 @@ def test_run_page_shows_system_charts_under_the_curves_and_flags_low_utilisation
             "GPU power (W)",
             "CPU (%)",
             "Process memory, RSS (MB)",
-            "Measured GPU energy (kWh)",
+            "Measured energy at the device (kWh)",
         ]
     )
     assert [s.value for s in at.subheader] == ["System"]

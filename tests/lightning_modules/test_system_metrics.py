@@ -15,6 +15,7 @@ from lightning_modules.callbacks.gpu_probe import GpuProbe
 from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.run.train import run_training
 from paretolab import monitoring as m
+from paretolab.costing.run_figures import cost_figures
 from paretolab.store import RunStore
 from tests.conftest import queue_run, tiny_config
 
@@ -107,6 +108,9 @@ class FakeNvml:
         def shutdown():
             self.shutdowns += 1
 
+        def no_counter(handle):
+            raise pynvml.NVMLError_NotSupported(pynvml.NVML_ERROR_NOT_SUPPORTED)
+
         patches = {
             "nvmlInit": lambda: None,
             "nvmlShutdown": shutdown,
@@ -118,6 +122,8 @@ class FakeNvml:
             "nvmlDeviceGetPowerUsage": power,
             "nvmlDeviceGetTemperature": lambda h, sensor: 61,
             "nvmlDeviceGetClockInfo": clock,
+            "nvmlDeviceGetTotalEnergyConsumption": no_counter,  # before Volta: power only
+            "nvmlDeviceGetComputeRunningProcesses": lambda h: [],
         }
         for name, fn in patches.items():
             monkeypatch.setattr(pynvml, name, fn)
@@ -166,6 +172,10 @@ def test_a_run_on_a_gpu_stores_its_readings_energy_and_flag(
     # (the cost tracker's wall_seconds), which leaves out the sanity check and setup.
     seconds = latest["cost/wall_seconds"].value
     assert 500 * seconds / 3.6e6 < energy.values[-1] < 500 * (seconds + 5) / 3.6e6
+    # These fake GPUs have no energy counter: their power samples, and the figure says so.
+    power = latest["system/energy_gpu_nvml_power_kwh"].value
+    assert power == energy.values[-1]
+    assert cost_figures(latest)["energy_source"] == "measured: NVML power samples (GPU)"
     summary = m.system_summary(latest)
     assert summary["mean_gpu_util"] == 20.0 and summary["peak_gpu_memory_mb"] == 5 * 1024
     assert summary["low_util"] == (

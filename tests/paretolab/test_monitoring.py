@@ -53,3 +53,24 @@ def test_runs_show_prints_the_system_summary_and_flag(store: RunStore) -> None:
     report = run_report(store, run_id)
     assert "  system    peak process memory 812 MB · mean GPU utilisation 31%" in report
     assert "  flag      GPU utilisation averaged 31%: input-bound or too small a batch?" in report
+
+
+def test_runs_show_names_how_the_energy_was_measured(store: RunStore) -> None:
+    run_id = queue_run(store, tiny_config())
+    store.log_metrics(
+        run_id,
+        [
+            ("system/energy_cpu_rapl_kwh", 10, 0.002, 1.0),
+            ("system/energy_dram_rapl_kwh", 10, 0.001, 1.0),
+            (m.ENERGY_KWH, 10, 0.003, 1.0),
+        ],
+    )
+    report = run_report(store, run_id)
+    assert "energy at the device 0.003 kWh (measured: RAPL (CPU package, DRAM))" in report
+    assert "  energy    3.3 Wh (measured: RAPL (CPU package, DRAM))" in report  # × PUE 1.1
+
+
+def test_runs_show_labels_an_estimated_energy(store: RunStore) -> None:
+    run_id = queue_run(store, tiny_config())
+    store.log_metrics(run_id, [("cost/energy_kwh", 10, 2.5, 1.0)])
+    assert "  energy    2.5 kWh (estimate: TDP × PUE)" in run_report(store, run_id)

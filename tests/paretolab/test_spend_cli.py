@@ -38,6 +38,25 @@ def test_spend_by_tag_as_json_and_table(store: RunStore, capsys: pytest.CaptureF
     assert table[1].split()[:3] == ["2026-10-05", "(none)", "10.00"]
 
 
+def test_the_table_says_how_its_energy_was_obtained(
+    store: RunStore, capsys: pytest.CaptureFixture
+) -> None:
+    run = store.create_run({"hardware": {"profile": "cpu"}}, "r", "classification", [])
+    store.log_metrics(
+        run.id, [("cost/energy_kwh", 1, 0.5, 0.0), ("cost/device_hours", 1, 1.0, 0.0)]
+    )
+    other = store.create_run({"hardware": {"profile": "cpu"}}, "r", "classification", [])
+    store.log_metrics(
+        other.id,
+        [("cost/device_hours", 1, 1.0, 0.0), ("system/energy_cpu_rapl_kwh", 1, 1.0, 0.0)],
+    )
+    assert main(["spend"]) == 0
+    # The RAPL run's 1 kWh at the device × PUE 1.1; the other run's TDP estimate.
+    assert "energy 1.6 kWh: 1.1 measured (NVML or RAPL) × PUE, 0.5 estimate: TDP × PUE" in (
+        capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -16,6 +16,7 @@ from dashboard.services.common import store
 from dashboard.services.run_detail import artifacts
 from paretolab.baselines import split_key, split_label
 from paretolab.config.io import parse_config
+from paretolab.costing import energy_methods as em
 from paretolab.costing.catalog import load_catalog
 from paretolab.costing.estimate import default_precision
 from paretolab.costing.pricing import project
@@ -25,15 +26,21 @@ from paretolab.store import FINISHED
 
 
 def run_cost(run_id: int) -> dict[str, Any]:
-    """One run's figures and the assumptions behind them (``cost.json``; {} if absent)."""
-    figures = cost_figures(store().latest_metrics(run_id))
+    """One run's figures, the assumptions behind them (``cost.json``; {} if absent) and
+    its measured energy by part (``energy_parts``: rows of part, method, kWh at the device)."""
+    latest = store().latest_metrics(run_id)
+    figures = cost_figures(latest)
+    parts = [
+        {"part": em.PART_NAMES[part], "method": em.METHOD_NAMES[method], "kwh": kwh}
+        for (part, method), kwh in sorted(em.measured_parts(latest).items())
+    ]
     # The run's own cost.json, or a cross-validated run's first fold's.
     recorded = sorted(a.path for a in artifacts(run_id) if a.kind == "cost")
     try:
         doc = json.loads(artifact_path(run_id, recorded[0]).read_text(encoding="utf-8"))
     except (IndexError, UserError, ValueError, OSError):
         doc = {}
-    return {"figures": figures, "assumptions": doc.get("assumptions", {})}
+    return {"figures": figures, "assumptions": doc.get("assumptions", {}), "energy_parts": parts}
 
 
 def what_if(run_id: int, mfu: float, devices: int, pricing: str = "auto") -> pd.DataFrame:
@@ -58,6 +65,7 @@ def what_if(run_id: int, mfu: float, devices: int, pricing: str = "auto") -> pd.
                 "device_hours": p.spend.device_hours,
                 "usd": p.spend.cost_usd,
                 "energy_kwh": p.spend.energy_kwh,
+                "energy_method": em.ESTIMATE_LABEL,
                 "co2_kg": p.spend.co2_kg,
                 "price": p.spend.price_quote,
             }
