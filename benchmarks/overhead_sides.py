@@ -164,10 +164,12 @@ def paretolab_run(
     without: frozenset[str] = frozenset(),
     profiler=None,
     clock=None,
+    lean: bool = True,
 ) -> float:
     """(b) The Trainer of `paretolab train`, its callbacks and loggers, on the same data
     (less the ``COMPONENTS`` named in ``without``; with ``profiler`` as Lightning's; stamped
-    by ``clock`` when given)."""
+    by ``clock`` when given; ``lean=False``: with Lightning's own hook dispatch and profiler,
+    as before lightning_modules/run/lean_loop.py)."""
     from lightning_modules.run.trainers import build_trainer, make_loggers
     from paretolab.executors.training_process import prepare_run_dir
     from paretolab.store import RunStore
@@ -183,6 +185,8 @@ def paretolab_run(
     ]
     trainer = build_trainer(cfg, run_dir, loggers, [clock], progress_bar=True)
     trainer.callbacks = [c for c in trainer.callbacks if type(c).__name__ not in dropped]
+    if not lean:
+        restore_lightning_dispatch(trainer)
     if profiler is not None:
         trainer.profiler = profiler
     trainer.fit(new_task(cfg, compile_model), train_dataloaders=token_loader(cfg, steps))
@@ -191,3 +195,17 @@ def paretolab_run(
 
         wandb.finish()  # one W&B run at a time, as `paretolab train` has
     return steps_per_s(clock.stamps, warmup)
+
+
+def restore_lightning_dispatch(trainer) -> None:
+    """Undo lightning_modules/run/lean_loop.py on a built Trainer: every callback's no-op
+    per-batch hooks called again, through Lightning's default profiler (for before/after
+    rows in one run)."""
+    from lightning.pytorch.profilers import PassThroughProfiler
+
+    from lightning_modules.run.lean_loop import STEP_HOOKS
+
+    trainer.profiler = PassThroughProfiler()
+    for callback in trainer.callbacks:
+        for hook in STEP_HOOKS:
+            vars(callback).pop(hook, None)
