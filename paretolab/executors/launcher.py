@@ -19,6 +19,7 @@ from pathlib import Path
 from paretolab import processes, settings
 from paretolab.errors import UserError
 from paretolab.executors import slurm
+from paretolab.executors.gpu_queue import gpu_env
 from paretolab.executors.training_process import child_env, prepare_run_dir
 from paretolab.store import RUNNING, RunStore
 
@@ -60,27 +61,33 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     return code
 
 
-def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen | None:
-    """Claim a queued run and start it in the background (output to the run folder's
-    ``output.log``). Returns None if another launcher claimed it first."""
-    if not store.claim(run_id):
+def spawn_detached(
+    store: RunStore, run_id: int, gpus: list[int] | None = None
+) -> subprocess.Popen | None:
+    """Claim a queued run (holding ``gpus`` with it, in one transaction, when given) and
+    start it in the background, seeing only those GPUs (output to the run folder's
+    ``output.log``). Returns None if another launcher claimed the run or a GPU first."""
+    claimed = store.claim_with_gpus(run_id, gpus) if gpus else store.claim(run_id)
+    if not claimed:
         return None
     run_dir = prepare_run_dir(store.get_run(run_id))
     with open(run_dir / "output.log", "ab") as out:
-        return _spawn(store, run_id, stdout=out)
+        return _spawn(store, run_id, stdout=out, gpus=gpus)
 
 
-def _spawn(store: RunStore, run_id: int, stdout: object) -> subprocess.Popen:
-    """Start the training process of a claimed run and record its pid (failed if it can't start)."""
+def _spawn(
+    store: RunStore, run_id: int, stdout: object, gpus: list[int] | None = None
+) -> subprocess.Popen:
+    """Start the training process of a claimed run and record its pid (failed if it can't
+    start); with ``gpus``, it sees only those."""
     redirect = (
         {}
         if stdout is None
         else {"stdout": stdout, "stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
     )
     try:
-        proc = subprocess.Popen(
-            train_argv(run_id), env=child_env(store), start_new_session=True, **redirect
-        )
+        env = {**child_env(store), **(gpu_env(gpus) if gpus else {})}
+        proc = subprocess.Popen(train_argv(run_id), env=env, start_new_session=True, **redirect)
     except OSError as exc:
         store.mark_failed(run_id, f"could not start the training process: {exc}")
         raise UserError(f"could not start the training process of run {run_id}: {exc}") from exc

@@ -41,6 +41,7 @@ class Run:
     study: str | None = None  # the sweep (Optuna study) this run is a trial of
     trial_number: int | None = None  # its trial number in that study
     owner: str | None = None  # who launched it (None: sign-in was off, or an older run)
+    queue_reason: str | None = None  # why a queued run waits (the GPU queue), None if nothing
 
     @property
     def is_terminal(self) -> bool:
