@@ -32,7 +32,7 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
         rows.append(
             [
                 str(r.id),
-                r.status,
+                status_text(r),
                 printable(r.name)[:40],
                 printable(r.owner or "-")[:20],
                 _when(r.created_at),
@@ -41,6 +41,13 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
             ]
         )
     return text_table(header, rows)
+
+
+def status_text(run: Run) -> str:
+    """A run's status, with why it waits when the GPU queue holds it back."""
+    if run.status == "queued" and run.queue_reason:
+        return f"queued: {printable(run.queue_reason)[:60]}"
+    return run.status
 
 
 def run_summary(store: RunStore, run_id: int) -> str:
@@ -75,6 +82,11 @@ def run_report(store: RunStore, run_id: int) -> str:
         f"  tags      {printable(', '.join(run.tags)) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]
+    if run.queue_reason and run.status == "queued":
+        lines.append(f"  waiting   {printable(run.queue_reason)}")
+    gpus = [h.gpu_index for h in store.gpu_holdings(run.host) if h.run_id == run.id]
+    if gpus:
+        lines.append(f"  gpus      {', '.join(map(str, gpus))} (CUDA_VISIBLE_DEVICES)")
     if run.study is not None:
         lines.append(f"  sweep     trial {run.trial_number} of {run.study}")
     job = slurm.job_of(run.id)

@@ -16,12 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import processes, settings
+from paretolab import gpu_inventory, processes, settings
 from paretolab.errors import UserError
-from paretolab.executors import slurm
+from paretolab.executors import gpu_queue, slurm
 from paretolab.executors.gpu_queue import gpu_env
 from paretolab.executors.training_process import child_env, prepare_run_dir
-from paretolab.store import RUNNING, RunStore
+from paretolab.memory_fit import estimate_gb
+from paretolab.store import RUNNING, Run, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
 
@@ -38,11 +39,13 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     Ctrl-C, SIGTERM or a lost terminal (SIGHUP) here becomes SIGTERM to the child
     (checkpoint, then cancelled); a second one kills it.
     """
-    if not store.claim(run_id):
+    gpus = gpus_for_now(store, store.get_run(run_id))
+    if not (store.claim_with_gpus(run_id, gpus) if gpus else store.claim(run_id)):
         raise UserError(
-            f"run {run_id} is {store.get_run(run_id).status}, not queued: not starting it"
+            f"run {run_id} is {store.get_run(run_id).status}, not queued, or its GPUs were "
+            "taken meanwhile: not starting it"
         )
-    proc = _spawn(store, run_id, stdout=None)
+    proc = _spawn(store, run_id, stdout=None, gpus=gpus)
     interrupts = 0
 
     def forward(signum: int, frame: object) -> None:
@@ -59,6 +62,33 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
             signal.signal(s, handler)
     settle_exit(store, run_id, code, cancelled=interrupts > 0)
     return code
+
+
+def gpus_for_now(store: RunStore, run: Run) -> list[int]:
+    """The GPUs a queued run trained in this terminal takes now ([]: it trains without
+    GPU assignment: it asks for none, or this host has no inventory).
+
+    Raises:
+        UserError: it must wait for GPUs (it stays queued, with the reason, for the
+            executor), or can never fit here (it is marked failed).
+    """
+    gpus = gpu_inventory.inventory()
+    wanted = gpu_queue.gpus_wanted(run.config, bool(gpus))
+    if not wanted:
+        return []
+    held = {h.gpu_index for h in store.gpu_holdings()}
+    queued = gpu_queue.QueuedRun(run.id, run.created_at, wanted, estimate_gb(run.config))
+    decided = gpu_queue.plan([queued], gpus, held, 0, time.time(), float("inf"))
+    if run.id in decided.refused:
+        store.mark_failed(run.id, f"not started: {decided.refused[run.id]}")
+        raise UserError(f"run {run.id} not started: {decided.refused[run.id]}")
+    if run.id in decided.waiting:
+        store.set_queue_reason(run.id, decided.waiting[run.id])
+        raise UserError(
+            f"run {run.id} stays queued: it {decided.waiting[run.id]}; start it in the "
+            "background when GPUs free up with `paretolab executor` (or train with --detach)"
+        )
+    return decided.starts[0][1]
 
 
 def spawn_detached(
