@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paretolab import gpu_inventory
+from paretolab import gpu_inventory, processes
 from paretolab.store import RunStore
 from paretolab.terminal import printable, text_table
 
@@ -26,10 +26,15 @@ class GpuStatus:
 
 
 def gpu_statuses(store: RunStore) -> list[GpuStatus]:
-    """This host's GPUs by index with their holders ([] on a host without GPUs)."""
+    """This host's GPUs by index with their holders ([] on a host without GPUs); holdings
+    of runs that ended or processes that died are freed first, so none is shown held by
+    them."""
+    gpus = gpu_inventory.inventory()
+    if gpus:
+        store.release_ended_holdings(processes.alive)
     holdings = {h.gpu_index: h for h in store.gpu_holdings()}
     out = []
-    for gpu in gpu_inventory.inventory():
+    for gpu in gpus:
         held = holdings.get(gpu.index)
         out.append(
             GpuStatus(
