@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from paretolab.errors import UserError
 from paretolab.gpu_inventory import Gpu
 from paretolab.memory_fit import MEMORY_SUGGESTIONS
 
@@ -27,8 +28,18 @@ DEFAULT_BACKFILL_SECONDS = 1800.0
 
 
 def backfill_seconds() -> float:
-    """How long the oldest blocked GPU run lets later ones pass it (``PARETOLAB_GPU_BACKFILL_SECONDS``)."""
-    return float(os.environ.get(BACKFILL_ENV, DEFAULT_BACKFILL_SECONDS))
+    """How long the oldest blocked GPU run lets later ones pass it, in seconds
+    (``PARETOLAB_GPU_BACKFILL_SECONDS``)."""
+    text = os.environ.get(BACKFILL_ENV, "").strip()
+    if not text:
+        return DEFAULT_BACKFILL_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also NaN
+        raise UserError(f"{BACKFILL_ENV}={text!r}: give a number of seconds, 0 or more")
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ One executor per paretolab home (a lock file makes sure). It polls the store. Th
 one (default) starts queued runs oldest first: a run without GPUs while fewer than
 ``max_concurrent`` such runs train on this host, a GPU run when the GPUs it asks for are
 free, pinned to them through ``CUDA_VISIBLE_DEVICES`` (``gpu_queue``: the policy, and the
-reason recorded for a run that waits); cancel requests become SIGTERM to the run's process group, then SIGKILL
-after a grace period; processes that died are reaped. With ``PARETOLAB_EXECUTOR=slurm``
-it submits them to Slurm instead (``slurm_executor``). The dashboard starts it on demand
-(``ensure_executor``); ``paretolab executor`` runs it in the foreground.
+reason recorded for a run that waits); cancel requests become SIGTERM to the run's process
+group, then SIGKILL after a grace period; processes that died are reaped and the GPUs of
+runs that ended freed. With ``PARETOLAB_EXECUTOR=slurm`` it submits them to Slurm instead
+(``slurm_executor``). The dashboard starts it on demand (``ensure_executor``);
+``paretolab executor`` runs it in the foreground.
 
 It is the only scheduler paretolab writes; sweeps and clusters use Optuna and Slurm.
 """
@@ -94,8 +95,11 @@ class LocalExecutor(Executor):
         )
         for run_id, reason in decided.refused.items():
             self.store.mark_failed(run_id, f"not started: {reason}")
+        recorded = {r.id: r.queue_reason for r in queued}
         for run_id, reason in decided.waiting.items():
-            self.store.set_queue_reason(run_id, reason)
+            if recorded[run_id] != reason:  # a write only when the reason changes
+                self.store.set_queue_reason(run_id, reason)
+        self._need_gb = {i: gb for i, gb in self._need_gb.items() if i in recorded}
         return [run_id for run_id, chosen in decided.starts if self._start(run_id, chosen)]
 
     def _queued_run(self, run: Run, have_gpus: bool) -> gpu_queue.QueuedRun:

@@ -1,7 +1,17 @@
 """The GPU queue's policy (``executors.gpu_queue.plan``): which runs start on which GPUs,
 why the others wait, backfill and its reservation, memory refusal."""
 
-from paretolab.executors.gpu_queue import QueuedRun, gpu_env, gpus_wanted, plan
+import pytest
+
+from paretolab.errors import UserError
+from paretolab.executors.gpu_queue import (
+    BACKFILL_ENV,
+    QueuedRun,
+    backfill_seconds,
+    gpu_env,
+    gpus_wanted,
+    plan,
+)
 from paretolab.gpu_inventory import Gpu
 
 NOW = 10_000.0
@@ -81,3 +91,13 @@ def test_gpus_wanted_follows_the_accelerator_and_the_inventory() -> None:
 
 def test_gpu_env_names_nvml_order() -> None:
     assert gpu_env([3, 5]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "3,5"}
+
+
+def test_the_backfill_limit_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(BACKFILL_ENV, raising=False)
+    assert backfill_seconds() == 1800.0
+    monkeypatch.setenv(BACKFILL_ENV, "60")
+    assert backfill_seconds() == 60.0
+    monkeypatch.setenv(BACKFILL_ENV, "soon")
+    with pytest.raises(UserError, match="PARETOLAB_GPU_BACKFILL_SECONDS='soon': give a number"):
+        backfill_seconds()
