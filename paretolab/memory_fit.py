@@ -2,8 +2,10 @@
 
 The cost model's training-memory estimate (``paretolab.costing.memory``: weights, gradients,
 optimiser states and activations of one micro-batch) is compared with the memory the run
-trains in: one GPU's (each DDP rank holds a full copy), or the machine's for CPU and MPS
-(CPU ranks share it). Activations are counted as Korthikanti et al.'s "selective
+trains in: one GPU's (each DDP rank holds a full copy) — with the GPU inventory, the most
+one GPU can give it now (``gpu_room``) — or the machine's for CPU and MPS (CPU ranks share
+it). The GPU queue checks the same estimate against each GPU's free memory before it
+starts a run there (``executors.gpu_queue``). Activations are counted as Korthikanti et al.'s "selective
 recomputation" case (34·T·b·d·L bytes): the attention here is SDPA, which keeps no
 (T × T) score matrices, so those terms of the no-recomputation count would refuse configs
 that fit. The estimate leaves out the framework's own overhead and the data, so it is a
