@@ -39,8 +39,9 @@ def gpu_training(monkeypatch):
         "import os, sys, time;"
         "from paretolab import settings; from paretolab.store import RunStore;"
         "s = RunStore(); rid = int(sys.argv[-1]); s.mark_running(rid, os.getpid());"
-        f"(settings.run_dir(rid) / {SEEN_FILE!r})"
-        ".write_text(os.environ.get('CUDA_VISIBLE_DEVICES', 'unset'));"
+        f"seen = settings.run_dir(rid) / {SEEN_FILE!r}; tmp = seen.with_suffix('.tmp');"
+        # written whole, then renamed: the test never reads a half-written file
+        "tmp.write_text(os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')); tmp.rename(seen);"
         "time.sleep(float(os.environ.get('FAKE_TRAIN_SECONDS', '30'))); s.mark_finished(rid)"
     )
     monkeypatch.setattr(
