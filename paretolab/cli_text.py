@@ -32,7 +32,7 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
         rows.append(
             [
                 str(r.id),
-                status_text(r),
+                printable(r.status_text)[:68],
                 printable(r.name)[:40],
                 printable(r.owner or "-")[:20],
                 _when(r.created_at),
@@ -41,13 +41,6 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
             ]
         )
     return text_table(header, rows)
-
-
-def status_text(run: Run) -> str:
-    """A run's status, with why it waits when the GPU queue holds it back."""
-    if run.status == "queued" and run.queue_reason:
-        return f"queued: {printable(run.queue_reason)[:60]}"
-    return run.status
 
 
 def run_summary(store: RunStore, run_id: int) -> str:

@@ -44,6 +44,13 @@ class Run:
     queue_reason: str | None = None  # why a queued run waits (the GPU queue), None if nothing
 
     @property
+    def status_text(self) -> str:
+        """The status; a queued run the GPU queue holds back says why it waits."""
+        if self.status == QUEUED and self.queue_reason:
+            return f"{QUEUED}: {self.queue_reason}"
+        return self.status
+
+    @property
     def is_terminal(self) -> bool:
         """True once the run has finished, failed, been cancelled or pruned."""
         return self.status in TERMINAL_STATUSES

@@ -211,6 +211,7 @@ class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls, ViewCalls, GpuCalls):
             pid=None,
             started_at=now,
             heartbeat_at=now,
+            queue_reason=None,
         )
 
     def set_pid(self, run_id: int, pid: int) -> None:

@@ -70,3 +70,12 @@ def test_a_waiting_run_shows_why_on_its_page(store: RunStore) -> None:
     (waiting,) = [i.value for i in at.info if i.value.startswith("Waiting in the queue")]
     # markdown characters escaped: a reason is shown as written, never as markup
     assert waiting.replace("\\", "") == "Waiting in the queue: needs 2 GPU(s); 1 of 8 free"
+
+
+def test_the_runs_table_says_why_a_queued_run_waits(store: RunStore) -> None:
+    waiting, plain = queue_run(store, tiny_config()), queue_run(store, tiny_config())
+    store.set_queue_reason(waiting, "needs 2 GPU(s); 1 of 8 free")
+    at = open_page("views/runs.py")
+    frame = next(d.value for d in at.dataframe if "status" in d.value.columns)
+    statuses = dict(zip(frame["id"], frame["status"], strict=True))
+    assert statuses == {waiting: "queued: needs 2 GPU(s); 1 of 8 free", plain: "queued"}
