@@ -25,12 +25,16 @@ class GpuStatus:
     run_id: int | None  # the holding run, for links
 
 
-def gpu_statuses(store: RunStore) -> list[GpuStatus]:
-    """This host's GPUs by index with their holders ([] on a host without GPUs); holdings
-    of runs that ended or processes that died are freed first, so none is shown held by
-    them."""
+def gpu_statuses(store: RunStore, free_stale: bool = True) -> list[GpuStatus]:
+    """This host's GPUs by index with their holders ([] on a host without GPUs).
+
+    Args:
+        store: the run store.
+        free_stale: first free the GPUs of runs that ended and processes that died, so
+            none is shown held by them (False: only read, e.g. a read-only demo).
+    """
     gpus = gpu_inventory.inventory()
-    if gpus:
+    if gpus and free_stale:
         store.release_ended_holdings(processes.alive)
     holdings = {h.gpu_index: h for h in store.gpu_holdings()}
     out = []

@@ -49,7 +49,8 @@ def hardware_problems(config: RunConfig) -> list[str]:
 def gpu_queue() -> list[gpu_status.GpuStatus]:
     """This server's GPUs with the run or sweep worker holding each ([] without GPUs);
     read afresh each time (holders change as runs start and end)."""
-    return gpu_status.gpu_statuses(store())
+    # A read-only demo only reads: the executor and the CLI free what has ended.
+    return gpu_status.gpu_statuses(store(), free_stale=not settings.demo_mode())
 
 
 def devices_frame() -> pd.DataFrame:
