@@ -33,7 +33,7 @@ def runs_table(store: RunStore, runs: Sequence[Run]) -> str:
         rows.append(
             [
                 str(r.id),
-                r.status,
+                printable(r.status_text)[:68],
                 printable(r.name)[:40],
                 printable(r.owner or "-")[:20],
                 _when(r.created_at),
@@ -76,6 +76,11 @@ def run_report(store: RunStore, run_id: int) -> str:
         f"  tags      {printable(', '.join(run.tags)) or '-'}",
         f"  folder    {settings.run_dir(run.id)}",
     ]
+    if run.queue_reason and run.status == "queued":
+        lines.append(f"  waiting   {printable(run.queue_reason)}")
+    gpus = [h.gpu_index for h in store.gpu_holdings(run.host) if h.run_id == run.id]
+    if gpus:
+        lines.append(f"  gpus      {', '.join(map(str, gpus))} (CUDA_VISIBLE_DEVICES)")
     if run.study is not None:
         lines.append(f"  sweep     trial {run.trial_number} of {run.study}")
     job = slurm.job_of(run.id)

@@ -17,6 +17,7 @@ from typing import Any
 
 import psutil
 
+from paretolab import gpu_inventory
 from paretolab.config import HardwareConfig
 from paretolab.costing.catalog import Catalog, load_catalog
 from paretolab.errors import UserError
@@ -127,6 +128,8 @@ def _match(catalog: Catalog | None, name: str) -> tuple[str | None, dict[str, fl
 
 
 def _cuda_devices(torch: Any, catalog: Catalog | None) -> list[Accelerator]:
+    if os.environ.get(gpu_inventory.FAKE_GPUS_ENV, "").strip():
+        return [_fake_device(g, catalog) for g in gpu_inventory.inventory()]
     if not torch.cuda.is_available():
         return []
     out = []
@@ -148,6 +151,12 @@ def _cuda_devices(torch: Any, catalog: Catalog | None) -> list[Accelerator]:
             )
         )
     return out
+
+
+def _fake_device(gpu: gpu_inventory.Gpu, catalog: Catalog | None) -> Accelerator:
+    """A GPU of ``PARETOLAB_FAKE_GPUS``, as CUDA would list it (a recent one: bf16)."""
+    key, peaks = _match(catalog, gpu.name)
+    return Accelerator("cuda", gpu.index, gpu.name, gpu.memory_total_gb, None, True, key, peaks)
 
 
 def _mps_devices(torch: Any, catalog: Catalog | None) -> list[Accelerator]:

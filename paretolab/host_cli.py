@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from typing import Any
 
-from paretolab import devices, settings
+from paretolab import devices, gpu_status, settings
 from paretolab.errors import UserError
+from paretolab.store import RunStore
 from paretolab.store import database as db
 
 
@@ -15,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``paretolab devices`` and ``paretolab db``."""
     dev = subparsers.add_parser(
         "devices",
-        help="what this machine can train on: CPU, memory, GPUs and their catalog entries",
+        help="what this machine can train on: CPU, memory, GPUs and their catalog entries, "
+        "and which run holds each GPU",
     )
     dev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     dev.set_defaults(handler=_devices)
@@ -32,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _devices(args: argparse.Namespace) -> int:
     machine = devices.detect()
-    print(json.dumps(machine.as_dict(), indent=2) if args.json else devices.devices_table(machine))
+    gpus = gpu_status.gpu_statuses(RunStore())
+    if args.json:
+        print(json.dumps({**machine.as_dict(), "gpu_queue": [asdict(g) for g in gpus]}, indent=2))
+    else:
+        print(devices.devices_table(machine) + "\n\n" + gpu_status.gpu_table(gpus))
     return 0
 
 

@@ -2,8 +2,10 @@
 
 The cost model's training-memory estimate (``paretolab.costing.memory``: weights, gradients,
 optimiser states and activations of one micro-batch) is compared with the memory the run
-trains in: one GPU's (each DDP rank holds a full copy), or the machine's for CPU and MPS
-(CPU ranks share it). Activations are counted as Korthikanti et al.'s "selective
+trains in: one GPU's (each DDP rank holds a full copy) — with the GPU inventory, the most
+one GPU can give it now (``gpu_room``) — or the machine's for CPU and MPS (CPU ranks share
+it). The GPU queue checks the same estimate against each GPU's free memory before it
+starts a run there (``executors.gpu_queue``). Activations are counted as Korthikanti et al.'s "selective
 recomputation" case (34·T·b·d·L bytes): the attention here is SDPA, which keeps no
 (T × T) score matrices, so those terms of the no-recomputation count would refuse configs
 that fit. The estimate leaves out the framework's own overhead and the data, so it is a
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 
+from paretolab import gpu_inventory
 from paretolab.config import RunConfig
 from paretolab.costing.memory import GB, TrainingMemory, training_memory
 from paretolab.costing.shape_sources import config_shape
@@ -23,6 +26,10 @@ from paretolab.devices import Machine
 from paretolab.errors import UserError
 
 MEMORY_ENV = "PARETOLAB_MEMORY_BYTES"
+MEMORY_SUGGESTIONS = (  # what makes a run fit a GPU, most often the first
+    "lower data.batch_size, train in trainer.precision=bf16-mixed, fine-tune a pretrained "
+    "model with LoRA (model.finetune=lora), or shard it over several GPUs with FSDP"
+)
 # Stand-ins where the data decides a size (not known before the data is read): the fewest
 # classes a classifier has, and a ViT image of one patch. Both make the estimate smaller.
 _CLASSES = 2
@@ -40,10 +47,33 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
             raise UserError(f"{MEMORY_ENV}={override!r}: give a positive number of bytes")
         return float(override), f"{MEMORY_ENV}"
     if machine.resolve(config.hardware.accelerator) == "gpu":
+        room = gpu_room()
+        if room is not None:
+            return room
         gpus = [a.memory_gb for a in machine.accelerators if a.kind == "cuda" and a.memory_gb]
         if gpus:
             return min(gpus) * GB, "this machine's GPU"
     return machine.memory_gb * GB, "this machine's memory"
+
+
+def gpu_room() -> tuple[float, str] | None:
+    """The most memory a run can have on one GPU here, from the inventory (None: none).
+
+    A GPU a paretolab run holds counts whole (the run ends and frees it: the new run waits in
+    the queue); an unheld one counts what is free on it (another user's processes may use
+    the rest, and nothing here frees it).
+    """
+    from paretolab.store import RunStore  # the store is opened only on a machine with GPUs
+
+    gpus = gpu_inventory.inventory()
+    if not gpus:
+        return None
+    held = {h.gpu_index for h in RunStore().gpu_holdings()}
+    best = max(gpus, key=lambda g: g.memory_total_gb if g.index in held else g.memory_free_gb)
+    if best.index in held:
+        return best.memory_total_gb * GB, f"GPU {best.index} ({best.name}, once its run ends)"
+    where = f"GPU {best.index}'s free memory ({best.name}, {best.memory_total_gb:,.1f} GB in all)"
+    return best.memory_free_gb * GB, where
 
 
 def training_estimate(config: RunConfig) -> TrainingMemory:
@@ -85,7 +115,9 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     need *= ranks
     if need <= limit:
         return []
-    if activations > model:
+    if acc == "gpu" and not sharded:
+        lower = MEMORY_SUGGESTIONS.removeprefix("lower ")
+    elif activations > model:
         lower = "data.batch_size or data.max_length"
     elif config.model.is_pretrained():
         lower = (
@@ -100,6 +132,15 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
         f"optimizer {model:,.1f} GB{' per GPU, sharded' if sharded else ''}, activations {activations:,.1f} GB), more than the "
         f"{limit / GB:,.1f} GB of {where}; lower {lower}"
     ]
+
+
+def estimate_gb(config: dict) -> float | None:
+    """A stored config's training memory per process in GB (None: the cost model cannot
+    estimate it, e.g. a pretrained architecture it does not know)."""
+    try:
+        return training_estimate(RunConfig.model_validate(config)).total_gb("selective")
+    except (UserError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
 
 
 def check_memory(config: RunConfig, machine: Machine) -> None:

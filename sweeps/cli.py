@@ -29,7 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     run = sub.add_parser("run", help="create a sweep from a YAML spec and start its workers")
     run.add_argument("spec", help="sweep spec YAML, e.g. configs/sweeps/tiny.yaml")
-    run.add_argument("--workers", type=int, default=1, help="worker processes here (default 1)")
+    run.add_argument(
+        "--workers",
+        type=workers_arg,
+        default=1,
+        help="worker processes here (default 1); on a host with GPUs each gets its own GPU, "
+        "and auto starts one per free GPU",
+    )
     run.add_argument("--study", default=None, help="study name (default: the spec's `study`)")
     run.add_argument(
         "--set",
@@ -78,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     resume = sub.add_parser("resume", help="resume a stopped or unfinished sweep")
     resume.add_argument("study")
-    resume.add_argument("--workers", type=int, default=1)
+    resume.add_argument("--workers", type=workers_arg, default=1, help="a number, or auto")
     resume.add_argument("--detach", action="store_true")
     storage_option(resume)
     resume.set_defaults(handler=_resume)
@@ -100,11 +106,15 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any, str]:
     return store, open_storage(url, RetryStaleTrial(store)), url
 
 
-def _check_workers(count: int) -> None:
-    from paretolab.errors import UserError
-
-    if not 1 <= count <= 64:
-        raise UserError(f"--workers={count}: start 1 to 64 workers here")
+def workers_arg(text: str) -> int | str:
+    """argparse's type for ``--workers``: a number from 1 to 64, or ``auto`` (one per free GPU)."""
+    if text == "auto":
+        return text
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(
+            f"give 1 to 64 workers, or auto (one per free GPU); got {text!r}"
+        )
+    return int(text)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -115,14 +125,15 @@ def _run(args: argparse.Namespace) -> int:
     from sweeps.spec import load_spec, parse_spec
     from sweeps.storage import printable
     from sweeps.study import create_sweep
+    from sweeps.worker_gpus import place_workers
 
-    _check_workers(args.workers)
     spec = load_spec(args.spec, args.study)
     if args.overrides:
         fixed = apply_overrides({}, args.overrides)
         flat = {**spec.fixed, **_flatten(fixed)}
         spec = parse_spec({**spec.model_dump(mode="json"), "fixed": flat}, args.spec)
     store, storage, url = _open(args)
+    placement = place_workers(args.workers, spec, store)  # before the sweep is created
     owner = args.owner or os_user()
     projection, note = check_sweep_launch(
         store, spec, owner, detect(), args.confirm_over_budget, "--confirm-over-budget"
@@ -131,12 +142,12 @@ def _run(args: argparse.Namespace) -> int:
     if note is not None:
         study.set_user_attr(OVER_BUDGET_ATTR, f"confirmed by {owner or 'an unnamed user'}: {note}")
     echo(
-        f"sweep {spec.study}: {spec.n_trials} trials, {args.workers} worker(s), "
+        f"sweep {spec.study}: {spec.n_trials} trials, {placement.count} worker(s), "
         f"storage {printable(url)}"
     )
     if projection is not None:
         echo(f"projected: {_money(projection)} ({projection.basis})")
-    return _start_workers(spec.study, url, args.workers, store, args.detach)
+    return _start_workers(spec.study, url, placement, store, args.detach)
 
 
 def _money(projection: Any) -> str:
@@ -154,10 +165,13 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _start_workers(name: str, url: str, count: int, store: Any, detach: bool) -> int:
+def _start_workers(name: str, url: str, placement: Any, store: Any, detach: bool) -> int:
     from sweeps.worker import spawn_workers, workers_dir
 
-    procs = spawn_workers(name, url, count, store)
+    if placement.note:
+        echo(placement.note)
+    count = placement.count
+    procs = spawn_workers(name, url, count, store, placement.gpus)
     logs = workers_dir(name)
     if detach:
         echo(
@@ -272,12 +286,13 @@ def _stop(args: argparse.Namespace) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     from sweeps.study import load_sweep, resume
+    from sweeps.worker_gpus import place_workers
 
-    _check_workers(args.workers)
     store, storage, url = _open(args)
-    study, _spec = load_sweep(storage, args.study)
+    study, spec = load_sweep(storage, args.study)
+    placement = place_workers(args.workers, spec, store)
     resume(study)
-    return _start_workers(args.study, url, args.workers, store, args.detach)
+    return _start_workers(args.study, url, placement, store, args.detach)
 
 
 def _enqueue(args: argparse.Namespace) -> int:

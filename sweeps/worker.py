@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -29,11 +30,13 @@ import optuna
 from paretolab import settings
 from paretolab.errors import UserError
 from paretolab.executors import launcher, training_process
+from paretolab.executors.gpu_queue import gpu_env
 from paretolab.store import CANCELLED, RunStore
 from sweeps.budget_check import budget_stop
 from sweeps.objective import TrialFailed, run_trial
 from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
 from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, owner_of, progress
+from sweeps.worker_gpus import hold_gpus
 
 log = logging.getLogger("paretolab.sweeps")
 BUDGET_STOP_ATTR = "paretolab:budget_stop"  # why the workers stopped starting trials
@@ -139,26 +142,35 @@ def worker_env(storage_url: str, store: RunStore) -> dict[str, str]:
 
 
 def spawn_workers(
-    name: str, storage_url: str, count: int, store: RunStore
+    name: str,
+    storage_url: str,
+    count: int,
+    store: RunStore,
+    gpus: list[list[int]] | None = None,
 ) -> list[subprocess.Popen]:
     """Start ``count`` worker processes in the background, each in its own process group,
-    logging to ``sweeps/STUDY/worker-K.log`` under the paretolab home."""
+    logging to ``sweeps/STUDY/worker-K.log`` under the paretolab home. With ``gpus`` (one
+    list per worker, ``worker_gpus.place_workers``) each sees only its own, and holds them
+    in the store."""
     folder = workers_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
     procs = []
     for index in range(count):
         k = len(list(folder.glob("worker-*.log")))
+        pinned = gpu_env(gpus[index]) if gpus else {}
         with open(folder / f"worker-{k}.log", "ab") as out:
             procs.append(
                 subprocess.Popen(
                     worker_argv(name, index),
-                    env=worker_env(storage_url, store),
+                    env={**worker_env(storage_url, store), **pinned},
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             )
+    if gpus:
+        hold_gpus(store, name, procs, gpus)
     return procs
 
 
@@ -188,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
+    finally:  # the GPUs its launcher held for it, if any
+        RunStore().release_gpus(pid=os.getpid())
     log.info("worker done: ran %d trial(s) of %s", ran, args.study)
     return 0
 

@@ -11,7 +11,7 @@ from dashboard.services.common import store
 from paretolab import limits, monitoring, run_table_spec, tasks
 from paretolab.errors import UserError
 from paretolab.run_table_spec import RUN_TABLE_PARAMS
-from paretolab.store import RUNNING, STATUSES, Run, RunFilter
+from paretolab.store import QUEUED, RUNNING, STATUSES, Run, RunFilter, RunStore
 
 # The runs table's system columns (figures stored once per run when fit ends).
 SYSTEM_COLUMNS = ("peak_rss_mb", "peak_gpu_mem_mb", "mean_gpu_util", "util_flag")
@@ -52,7 +52,16 @@ def runs_frame(
     frame = frame.astype({c: float for c in headline})
     frame["monitored"] = _metric_of_row(frame, frame["monitor"])
     frame["test"] = _metric_of_row(frame, frame["task"].map(_test_metric))
+    frame["status"] = _with_queue_reasons(s, frame)
     return frame[[*_COLUMNS_BEFORE, *headline, *_COLUMNS_AFTER]], total
+
+
+def _with_queue_reasons(s: RunStore, frame: pd.DataFrame) -> list[str]:
+    """Each row's status, a waiting run's with why it waits (the GPU queue)."""
+    if not (frame["status"] == QUEUED).any():
+        return list(frame["status"])
+    waiting = {r.id: r.status_text for r in s.list_runs([QUEUED])}
+    return [waiting.get(i, status) for i, status in zip(frame["id"], frame["status"], strict=True)]
 
 
 def _test_metric(task: str) -> str | None:

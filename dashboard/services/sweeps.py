@@ -26,6 +26,7 @@ from sweeps import analysis, budget_check, study
 from sweeps.spec import SweepSpec, parse_spec
 from sweeps.storage import default_storage_url, open_storage, printable
 from sweeps.worker import spawn_workers
+from sweeps.worker_gpus import place_workers
 
 SPECS_DIR = REPO / "configs" / "sweeps"
 FIGURES = analysis.FIGURES
@@ -122,10 +123,11 @@ def stop(name: str, cancel_running: bool) -> list[int]:
 
 def resume(name: str, workers: int) -> None:
     """Resume the sweep with ``workers`` new worker processes on this server."""
-    sweep, _spec = _load(name)
+    sweep, spec = _load(name)
     require("resume a sweep", study.owner_of(sweep))
+    placement = place_workers(workers, spec, store())  # one GPU each where there are GPUs
     study.resume(sweep)
-    spawn_workers(name, storage_url(), workers, store())
+    spawn_workers(name, storage_url(), placement.count, store(), placement.gpus)
 
 
 def enqueue(name: str, run_id: int) -> None:
@@ -159,13 +161,14 @@ def launch(spec: SweepSpec, workers: int, confirm_over_budget: bool = False) -> 
     _, note = budget_check.check_sweep_launch(
         store(), spec, owner_name(user), machine(), confirm_over_budget, CONFIRM_BOX
     )
+    placement = place_workers(workers, spec, store())  # one GPU each where there are GPUs
     created = study.create_sweep(spec, _storage(storage_url()), owner=owner_name(user))
     if note is not None:
         created.set_user_attr(
             budget_check.OVER_BUDGET_ATTR,
             f"confirmed by {owner_name(user) or 'an unnamed user'}: {note}",
         )
-    spawn_workers(spec.study, storage_url(), workers, store())
+    spawn_workers(spec.study, storage_url(), placement.count, store(), placement.gpus)
 
 
 # ------------------------------------------------------------------ the launch form

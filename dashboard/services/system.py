@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.services.common import store
 from dashboard.services.run_detail import metric_series
-from paretolab import admission, devices, settings
+from paretolab import admission, devices, gpu_status, settings
 from paretolab import monitoring as m
 from paretolab.config import RunConfig
 from paretolab.costing import energy_methods as em
@@ -45,6 +45,13 @@ def hardware_problems(config: RunConfig) -> list[str]:
     message per field (``paretolab.admission.hardware_problems``)."""
     on_slurm = settings.executor() == "slurm"
     return admission.hardware_problems(config, None if on_slurm else machine(), on_slurm)
+
+
+def gpu_queue() -> list[gpu_status.GpuStatus]:
+    """This server's GPUs with the run or sweep worker holding each ([] without GPUs);
+    read afresh each time (holders change as runs start and end)."""
+    # A read-only demo only reads: the executor and the CLI free what has ended.
+    return gpu_status.gpu_statuses(store(), free_stale=not settings.demo_mode())
 
 
 def devices_frame() -> pd.DataFrame:

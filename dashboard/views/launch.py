@@ -9,6 +9,7 @@ import yaml
 
 from dashboard.components.budget_uses import show_budget_uses
 from dashboard.components.config_form import render_config_form
+from dashboard.components.gpu_queue import show_gpu_queue
 from dashboard.services import launch as launch_services
 from dashboard.services import system as system_services
 from paretolab.errors import ConfigError, UserError
@@ -54,6 +55,10 @@ with st.expander("Devices on this machine", expanded=False):
         "The catalog entry gives the cost model its peak FLOP/s and price; a CPU's peak is "
         "measured on its first run. Same list: `paretolab devices`."
     )
+
+gpus = system_services.gpu_queue()
+with st.expander("GPU queue" if gpus else "GPU queue: no GPU here", expanded=bool(gpus)):
+    show_gpu_queue(gpus)
 
 with st.expander(f"Start from a preset, an earlier run, or YAML · now: {state.launch_loaded}"):
     source = st.radio(
@@ -191,7 +196,10 @@ with form_col:
         if earlier:
             st.info(f"This exact config was already launched in this session as run {run_id}.")
         else:
-            st.success(f"Run {run_id} is queued: the executor starts it when a slot is free.")
+            st.success(
+                f"Run {run_id} is queued: the executor starts it when a slot (or the GPUs it "
+                "asks for) is free."
+            )
         st.page_link(
             "views/run.py",
             label=f"Open run {run_id}",

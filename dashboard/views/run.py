@@ -115,6 +115,8 @@ def live_status_and_charts() -> None:
                     st.error(str(exc))
                 else:
                     store_changed(note)
+    if latest.status == "queued" and latest.queue_reason:
+        st.info(f"Waiting in the queue: {plain_markdown(latest.queue_reason)}")
     if latest.error:
         st.error("This run failed:")
         st.code(latest.error[-5000:], language="text")

@@ -16,11 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import processes, settings
+from paretolab import gpu_inventory, processes, settings
 from paretolab.errors import UserError
-from paretolab.executors import slurm
+from paretolab.executors import gpu_queue, slurm
+from paretolab.executors.gpu_queue import gpu_env
 from paretolab.executors.training_process import child_env, prepare_run_dir
-from paretolab.store import RUNNING, RunStore
+from paretolab.memory_fit import estimate_gb
+from paretolab.store import RUNNING, Run, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
 
@@ -37,11 +39,13 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     Ctrl-C, SIGTERM or a lost terminal (SIGHUP) here becomes SIGTERM to the child
     (checkpoint, then cancelled); a second one kills it.
     """
-    if not store.claim(run_id):
+    gpus = gpus_for_now(store, store.get_run(run_id))
+    if not (store.claim_with_gpus(run_id, gpus) if gpus else store.claim(run_id)):
         raise UserError(
-            f"run {run_id} is {store.get_run(run_id).status}, not queued: not starting it"
+            f"run {run_id} is {store.get_run(run_id).status}, not queued, or its GPUs were "
+            "taken meanwhile: not starting it"
         )
-    proc = _spawn(store, run_id, stdout=None)
+    proc = _spawn(store, run_id, stdout=None, gpus=gpus)
     interrupts = 0
 
     def forward(signum: int, frame: object) -> None:
@@ -57,30 +61,65 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
         for s, handler in old.items():
             signal.signal(s, handler)
     settle_exit(store, run_id, code, cancelled=interrupts > 0)
+    store.release_gpus(run_id=run_id)
     return code
 
 
-def spawn_detached(store: RunStore, run_id: int) -> subprocess.Popen | None:
-    """Claim a queued run and start it in the background (output to the run folder's
-    ``output.log``). Returns None if another launcher claimed it first."""
-    if not store.claim(run_id):
+def gpus_for_now(store: RunStore, run: Run) -> list[int]:
+    """The GPUs a queued run trained in this terminal takes now ([]: it trains without
+    GPU assignment: it asks for none, or this host has no inventory).
+
+    Raises:
+        UserError: it must wait for GPUs (it stays queued, with the reason, for the
+            executor), or can never fit here (it is marked failed).
+    """
+    gpus = gpu_inventory.inventory()
+    wanted = gpu_queue.gpus_wanted(run.config, bool(gpus))
+    if not wanted:
+        return []
+    store.release_ended_holdings(processes.alive)
+    held = {h.gpu_index for h in store.gpu_holdings()}
+    queued = gpu_queue.QueuedRun(run.id, run.created_at, wanted, estimate_gb(run.config))
+    decided = gpu_queue.plan([queued], gpus, held, 0, time.time(), float("inf"))
+    if run.id in decided.refused:
+        store.mark_failed(run.id, f"not started: {decided.refused[run.id]}")
+        raise UserError(f"run {run.id} not started: {decided.refused[run.id]}")
+    if run.id in decided.waiting:
+        store.set_queue_reason(run.id, decided.waiting[run.id])
+        raise UserError(
+            f"run {run.id} stays queued: it {decided.waiting[run.id]}; start it in the "
+            "background when GPUs free up with `paretolab executor` (or train with --detach)"
+        )
+    return decided.starts[0][1]
+
+
+def spawn_detached(
+    store: RunStore, run_id: int, gpus: list[int] | None = None
+) -> subprocess.Popen | None:
+    """Claim a queued run (holding ``gpus`` with it, in one transaction, when given) and
+    start it in the background, seeing only those GPUs (output to the run folder's
+    ``output.log``). Returns None if another launcher claimed the run or a GPU first."""
+    claimed = store.claim_with_gpus(run_id, gpus) if gpus else store.claim(run_id)
+    if not claimed:
         return None
     run_dir = prepare_run_dir(store.get_run(run_id))
     with open(run_dir / "output.log", "ab") as out:
-        return _spawn(store, run_id, stdout=out)
+        return _spawn(store, run_id, stdout=out, gpus=gpus)
 
 
-def _spawn(store: RunStore, run_id: int, stdout: object) -> subprocess.Popen:
-    """Start the training process of a claimed run and record its pid (failed if it can't start)."""
+def _spawn(
+    store: RunStore, run_id: int, stdout: object, gpus: list[int] | None = None
+) -> subprocess.Popen:
+    """Start the training process of a claimed run and record its pid (failed if it can't
+    start); with ``gpus``, it sees only those."""
     redirect = (
         {}
         if stdout is None
         else {"stdout": stdout, "stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
     )
     try:
-        proc = subprocess.Popen(
-            train_argv(run_id), env=child_env(store), start_new_session=True, **redirect
-        )
+        env = {**child_env(store), **(gpu_env(gpus) if gpus else {})}
+        proc = subprocess.Popen(train_argv(run_id), env=env, start_new_session=True, **redirect)
     except OSError as exc:
         store.mark_failed(run_id, f"could not start the training process: {exc}")
         raise UserError(f"could not start the training process of run {run_id}: {exc}") from exc

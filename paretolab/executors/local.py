@@ -1,11 +1,14 @@
 """The executor: a small daemon that hands queued runs to whatever trains them.
 
 One executor per paretolab home (a lock file makes sure). It polls the store. The local
-one (default) starts queued runs oldest first (FIFO) while fewer than ``max_concurrent``
-run on this host; cancel requests become SIGTERM to the run's process group, then SIGKILL
-after a grace period; processes that died are reaped. With ``PARETOLAB_EXECUTOR=slurm``
-it submits them to Slurm instead (``slurm_executor``). The dashboard starts it on demand
-(``ensure_executor``); ``paretolab executor`` runs it in the foreground.
+one (default) starts queued runs oldest first: a run without GPUs while fewer than
+``max_concurrent`` such runs train on this host, a GPU run when the GPUs it asks for are
+free, pinned to them through ``CUDA_VISIBLE_DEVICES`` (``gpu_queue``: the policy, and the
+reason recorded for a run that waits); cancel requests become SIGTERM to the run's process
+group, then SIGKILL after a grace period; processes that died are reaped and the GPUs of
+runs that ended freed. With ``PARETOLAB_EXECUTOR=slurm`` it submits them to Slurm instead
+(``slurm_executor``). The dashboard starts it on demand (``ensure_executor``);
+``paretolab executor`` runs it in the foreground.
 
 It is the only scheduler paretolab writes; sweeps and clusters use Optuna and Slurm.
 """
@@ -23,11 +26,11 @@ import sys
 import time
 from pathlib import Path
 
-from paretolab import settings
+from paretolab import gpu_inventory, memory_fit, processes, settings
 from paretolab.errors import RunNotFound
-from paretolab.executors import launcher, slurm, training_process
+from paretolab.executors import gpu_queue, launcher, slurm, training_process
 from paretolab.executors.base import Executor
-from paretolab.store import QUEUED, RUNNING, RunStore
+from paretolab.store import QUEUED, RUNNING, Run, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -57,35 +60,63 @@ class LocalExecutor(Executor):
         self.host = socket.gethostname()
         self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
         self._sigterm_sent: dict[int, float] = {}  # run id → when we asked it to stop
+        self._need_gb: dict[int, float | None] = {}  # run id → its memory estimate per GPU
 
     def tick(self) -> list[int]:
-        """One round: settle ended children, act on cancels, reap, start queued runs.
+        """One round: settle ended children, act on cancels, reap, free the GPUs of runs
+        that ended, start queued runs (see ``gpu_queue`` for which, and on which GPUs).
 
         Returns the ids of the runs started.
         """
         self._settle_children()
         self._handle_cancels()
         launcher.reap_orphans(self.store)
+        self.store.release_ended_holdings(processes.alive)
+        # A sweep trial is trained by its sweep worker, in that worker's process; a run
+        # submitted to Slurm waits for its job.
+        queued = [
+            r
+            for r in self.store.list_runs([QUEUED])
+            if r.study is None and not slurm.submission_claimed(r.id)
+        ]
+        if not queued:
+            return []
+        gpus = gpu_inventory.inventory()
+        holdings = self.store.gpu_holdings(self.host)
+        gpu_runs = {h.run_id for h in holdings}
         running = [r for r in self.store.list_runs([RUNNING]) if r.host == self.host]
-        free = self.max_concurrent - len(running)
-        started = []
-        if free > 0:
-            # A sweep trial is trained by its sweep worker, in that worker's process; a
-            # run submitted to Slurm waits for its job.
-            queued = [
-                r
-                for r in self.store.list_runs([QUEUED])
-                if r.study is None and not slurm.submission_claimed(r.id)
-            ]
-            for run in sorted(queued, key=lambda r: r.id)[:free]:
-                try:
-                    proc = launcher.spawn_detached(self.store, run.id)
-                except RunNotFound:  # deleted since we listed it
-                    continue
-                if proc is not None:  # None: another launcher claimed it first
-                    self._children[run.id] = proc
-                    started.append(run.id)
-        return started
+        decided = gpu_queue.plan(
+            [self._queued_run(r, bool(gpus)) for r in queued],
+            gpus,
+            held={h.gpu_index for h in holdings},
+            cpu_slots=self.max_concurrent - sum(r.id not in gpu_runs for r in running),
+            now=time.time(),
+            backfill_for=gpu_queue.backfill_seconds(),
+        )
+        for run_id, reason in decided.refused.items():
+            self.store.mark_failed(run_id, f"not started: {reason}")
+        recorded = {r.id: r.queue_reason for r in queued}
+        for run_id, reason in decided.waiting.items():
+            if recorded[run_id] != reason:  # a write only when the reason changes
+                self.store.set_queue_reason(run_id, reason)
+        self._need_gb = {i: gb for i, gb in self._need_gb.items() if i in recorded}
+        return [run_id for run_id, chosen in decided.starts if self._start(run_id, chosen)]
+
+    def _queued_run(self, run: Run, have_gpus: bool) -> gpu_queue.QueuedRun:
+        wanted = gpu_queue.gpus_wanted(run.config, have_gpus)
+        if wanted and run.id not in self._need_gb:  # estimated once per run
+            self._need_gb[run.id] = memory_fit.estimate_gb(run.config)
+        return gpu_queue.QueuedRun(run.id, run.created_at, wanted, self._need_gb.get(run.id))
+
+    def _start(self, run_id: int, gpus: list[int]) -> bool:
+        try:
+            proc = launcher.spawn_detached(self.store, run_id, gpus)
+        except RunNotFound:  # deleted since we listed it
+            return False
+        if proc is None:  # another launcher claimed the run, or one of the GPUs, first
+            return False
+        self._children[run_id] = proc
+        return True
 
     def _settle_children(self) -> None:
         for run_id, proc in list(self._children.items()):

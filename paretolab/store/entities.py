@@ -41,6 +41,14 @@ class Run:
     study: str | None = None  # the sweep (Optuna study) this run is a trial of
     trial_number: int | None = None  # its trial number in that study
     owner: str | None = None  # who launched it (None: sign-in was off, or an older run)
+    queue_reason: str | None = None  # why a queued run waits (the GPU queue), None if nothing
+
+    @property
+    def status_text(self) -> str:
+        """The status; a queued run the GPU queue holds back says why it waits."""
+        if self.status == QUEUED and self.queue_reason:
+            return f"{QUEUED}: {self.queue_reason}"
+        return self.status
 
     @property
     def is_terminal(self) -> bool:

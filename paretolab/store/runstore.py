@@ -32,6 +32,7 @@ from paretolab.store.entities import (
     RUNNING,
     Run,
 )
+from paretolab.store.gpu_store import GpuCalls
 from paretolab.store.metric_store import MetricsAndArtifacts
 from paretolab.store.run_costs import add_run_cost
 from paretolab.store.run_edits import RunEdits
@@ -42,7 +43,7 @@ from paretolab.store.spend import spend_rows
 from paretolab.store.view_store import ViewCalls
 
 
-class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls, ViewCalls):
+class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls, ViewCalls, GpuCalls):
     """Runs, their metrics and artifacts in a SQL database.
 
     Args:
@@ -210,6 +211,7 @@ class RunStore(RunEdits, MetricsAndArtifacts, BudgetCalls, ViewCalls):
             pid=None,
             started_at=now,
             heartbeat_at=now,
+            queue_reason=None,
         )
 
     def set_pid(self, run_id: int, pid: int) -> None:
@@ -351,4 +353,5 @@ def _run_entity(row: Any) -> Run:
         study=row["study"],
         trial_number=row["trial_number"],
         owner=row["owner"],
+        queue_reason=row["queue_reason"],
     )

@@ -42,6 +42,9 @@ runs = sa.Table(
     # sign-in was off). Members may change only their own runs (paretolab.auth).
     sa.Column("owner", sa.String(200)),
     sa.Index("ix_runs_owner", "owner"),
+    # Why a queued run has not started yet (the GPU queue: "needs 2 GPUs, 1 free"); NULL
+    # once it starts, or when nothing holds it back.
+    sa.Column("queue_reason", sa.Text),
     # Ids are never reused (a deleted run's id must not name a new run): AUTOINCREMENT on
     # SQLite (migration 0008); PostgreSQL's sequences never go back anyway.
     sqlite_autoincrement=True,
@@ -250,4 +253,19 @@ saved_views = sa.Table(
     sa.Column("owner", sa.String(200)),
     sa.Column("saved_at", sa.Float, nullable=False),
     sa.UniqueConstraint("page", "name", name="ux_saved_views_page_name"),
+)
+
+# The GPUs held right now, one row per (host, GPU index): the primary key is what makes
+# double-booking impossible, whoever claims (paretolab.store.gpu_store). A row belongs to a
+# run the executor started, or to a sweep worker's process (run_id NULL, pid set); it is
+# deleted when its run is no longer running or its process is gone.
+gpu_holdings = sa.Table(
+    "gpu_holdings",
+    metadata,
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("gpu_index", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True),
+    sa.Column("pid", sa.Integer),
+    sa.Column("holder", sa.String(200), nullable=False),  # "run 12", "sweep s worker 0"
+    sa.Column("claimed_at", sa.Float, nullable=False),
 )

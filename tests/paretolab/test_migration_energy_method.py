@@ -19,7 +19,7 @@ def _run(conn: sa.Connection, now: float) -> int:
 
 
 def test_upgrade_names_the_method_of_every_recorded_energy(any_store: RunStore) -> None:
-    database.downgrade(any_store.engine, "0013")
+    database.downgrade(any_store.engine, "0014")
     now = time.time()
     old_costs = sa.table(
         "run_costs",

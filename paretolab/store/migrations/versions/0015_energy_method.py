@@ -7,14 +7,14 @@ existing rows read ``nvml_power`` where measured and ``tdp_estimate`` where a bi
 estimated figure.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

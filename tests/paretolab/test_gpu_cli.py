@@ -1,0 +1,85 @@
+"""The GPU queue from the command line, on a fake inventory: `paretolab devices` shows each
+GPU's holder, `paretolab train` refuses a run too big for the GPUs' free memory and leaves
+one that must wait for GPUs queued with its reason, which `paretolab runs` shows."""
+
+import json
+import os
+
+import pytest
+
+from paretolab.cli import main
+from paretolab.gpu_inventory import FAKE_GPUS_ENV
+from paretolab.store import RunStore
+from tests.conftest import TINY
+
+H100 = "NVIDIA H100 80GB HBM3"
+TWO = [
+    {"index": 0, "name": H100, "memory_gb": 80, "used_gb": 40.5, "util": 97},
+    {"index": 1, "name": H100, "memory_gb": 80},
+]
+GPU_RUN = ["--set", "hardware.accelerator=gpu", "--set", "wandb.mode=disabled"]
+
+
+@pytest.fixture
+def two_gpus(home, monkeypatch):
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(TWO))
+
+
+def test_devices_shows_each_gpu_with_memory_utilisation_and_holder(two_gpus, capsys) -> None:
+    store = RunStore()
+    run = store.create_run({}, "r", "classify", [], "")
+    assert store.claim_with_gpus(run.id, [0])
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    assert "GPU queue: 1 of 2 GPU(s) free" in out
+    assert f"0    {H100}  40.5 / 80.0 GB  97%   run {run.id}" in out
+    assert f"1    {H100}  0.0 / 80.0 GB   -     free" in out
+    assert main(["devices", "--json"]) == 0
+    queue = json.loads(capsys.readouterr().out)["gpu_queue"]
+    assert [(g["index"], g["holder"], g["run_id"]) for g in queue] == [
+        (0, f"run {run.id}", run.id),
+        (1, None, None),
+    ]
+
+
+def test_devices_without_gpus_says_the_queue_assigns_none(home, capsys, monkeypatch) -> None:
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    assert main(["devices"]) == 0
+    assert "GPU queue: no NVIDIA GPU found (NVML)" in capsys.readouterr().out
+
+
+def test_a_bad_fake_inventory_is_one_line(home, capsys, monkeypatch) -> None:
+    monkeypatch.setenv(FAKE_GPUS_ENV, '[{"index": 0}]')
+    assert main(["devices"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"paretolab: error: {FAKE_GPUS_ENV}: cannot read it")
+    assert "give a JSON list such as" in err and err.count("\n") == 1
+
+
+def test_train_refuses_a_run_that_cannot_fit_the_gpus_free_memory(
+    home, capsys, monkeypatch
+) -> None:
+    full = [{"index": 0, "name": H100, "memory_gb": 80, "used_gb": 79.9}]
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(full))
+    assert main(["train", str(TINY), *GPU_RUN, "--set", "data.batch_size=4096"]) == 2
+    err = capsys.readouterr().err
+    assert "training this model needs about 0.6 GB" in err
+    assert "more than the 0.1 GB of GPU 0's free memory (NVIDIA H100 80GB HBM3, 80.0 GB" in err
+    for fix in ("data.batch_size", "bf16-mixed", "LoRA", "FSDP"):
+        assert fix in err
+    assert RunStore().list_runs() == []
+
+
+def test_train_in_the_terminal_waits_in_the_queue_when_the_gpus_are_held(two_gpus, capsys) -> None:
+    store = RunStore()
+    assert store.claim_gpus_for_process([0, 1], os.getpid(), "sweep s worker 0")
+    assert main(["train", str(TINY), *GPU_RUN]) == 2
+    err = capsys.readouterr().err
+    run = store.list_runs()[0]
+    assert f"run {run.id} stays queued: it needs 1 GPU(s); 0 of 2 free" in err
+    assert run.status == "queued" and run.queue_reason == "needs 1 GPU(s); 0 of 2 free"
+    assert main(["runs", "list"]) == 0
+    assert "queued: needs 1 GPU(s); 0 of 2 free" in capsys.readouterr().out
+    assert main(["runs", "show", str(run.id)]) == 0
+    assert "  waiting   needs 1 GPU(s); 0 of 2 free" in capsys.readouterr().out
