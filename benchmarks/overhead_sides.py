@@ -147,7 +147,7 @@ def step_clock(warmup: int = 0, device: str = "cpu"):
 # (benchmarks/overhead_profile.py): logger or callback class names, or a config override.
 COMPONENTS = {
     "store": "StoreLogger",
-    "wandb": "WandbLogger",
+    "wandb": "ThrottledWandbLogger",
     "progress": "TQDMProgressBar",
     "cost": "CostTracker",
     "checkpoint": "ModelCheckpoint",
@@ -190,7 +190,7 @@ def paretolab_run(
     if profiler is not None:
         trainer.profiler = profiler
     trainer.fit(new_task(cfg, compile_model), train_dataloaders=token_loader(cfg, steps))
-    if "WandbLogger" not in dropped:
+    if COMPONENTS["wandb"] not in dropped:
         import wandb
 
         wandb.finish()  # one W&B run at a time, as `paretolab train` has

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
-from lightning.pytorch.loggers import Logger, WandbLogger
+from lightning.pytorch.loggers import Logger
 from torch import nn
 
 from lightning_modules.callbacks.artifacts import (
@@ -26,6 +26,7 @@ from lightning_modules.callbacks.cost_tracking import CostTracker
 from lightning_modules.callbacks.progress_bar import StoreProgressBar
 from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.callbacks.system_metrics import SystemMetrics
+from lightning_modules.callbacks.throttled_wandb import ThrottledWandbLogger
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
 from lightning_modules.run.lean_loop import NoProfiler, skip_unused_step_hooks
@@ -180,7 +181,8 @@ def make_loggers(
         os.environ.setdefault("WANDB_SILENT", "true")
         suffix = f"-fold{fold}" if fold is not None else ""
         loggers.append(
-            WandbLogger(
+            ThrottledWandbLogger(
+                min_interval_s=cfg.wandb.min_interval_s,
                 project=cfg.wandb.project,
                 name=cfg.display_name() + suffix,
                 id=f"paretolab-{run_id}{suffix}",

@@ -243,3 +243,9 @@ class WandbConfig(ConfigSection):
 
     project: str = Field("paretolab", min_length=1, max_length=128)
     """W&B project name used by `wandb sync`."""
+
+    min_interval_s: float = Field(1.0, ge=0.0, le=3600.0)
+    """Each metric goes to W&B at most once in this many seconds (the run store keeps every
+    point; the last held one is sent when the run ends). `0`: every point Lightning logs. A
+    W&B call costs ~6 ms of the training thread: at a small model's few-ms steps, logging
+    every 10 steps spent ~8% of the run on W&B."""
