@@ -1,7 +1,7 @@
 """Training overhead: steps/s of a paretolab run against a hand-written PyTorch loop.
 
     python benchmarks/overhead.py [--quick] [--rows demo,small,gpu] [--steps N] [--warmup N0]
-                                  [--reps R] [--compile] [--set KEY=VALUE ...]
+                                  [--reps R] [--compile] [--threads T] [--set KEY=VALUE ...]
 
 Both sides train the same DecoderLM on the same in-memory token batches (AdamW, foreach):
 
@@ -118,6 +118,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=None, help="untimed first steps")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--compile", action="store_true", help="torch.compile on both sides")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch's intra-op threads on both sides"
+    )
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     unknown = set(args.rows.split(",")) - set(ROWS)
@@ -129,6 +132,10 @@ def main() -> int:
     remember_commit()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("WANDB_SILENT", "true")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     rows = []
     with tempfile.TemporaryDirectory(prefix="paretolab-bench-") as tmp:
         os.environ["PARETOLAB_HOME"] = tmp
