@@ -59,6 +59,8 @@ def test_the_newcomer_flow_shows_every_result_at_once(
     # Look inside run 1.
     page.goto(f"{dashboard}/attention?run=1")
     page.get_by_role("heading", name="Look inside").wait_for(timeout=60_000)
+    # The maps of a test sample draw without a click: the page answers its question first.
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=120_000)
     settle(page)
     page.screenshot(path=shots / "flow-attention.png", full_page=True)
 
