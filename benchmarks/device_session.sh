@@ -98,9 +98,9 @@ if [ -n "$REHEARSE" ]; then
     --logs "$WORK/gpu_check-steps.log"
   finish $status
 fi
-step 280 gpu_check "$PY" benchmarks/gpu_check.py --budget 260 --step-timeout 100 \
+step 270 gpu_check "$PY" benchmarks/gpu_check.py --budget 240 --step-timeout 100 \
   --logs "$WORK/gpu_check-steps.log"
-step 165 gpu_train "$PY" benchmarks/gpu_train.py --quick
+step 180 gpu_train "$PY" benchmarks/gpu_train.py --quick
 # The overhead row's paretolab side logs to W&B offline; the image has no wandb (it is not
 # carried: 20+ MB with its dependencies), so there the row runs with W&B off, and says so.
 no_wandb=()
@@ -108,5 +108,5 @@ if ! $PY -c 'import wandb' 2>/dev/null; then
   echo "== overhead: no wandb here: the paretolab side runs with wandb.mode=disabled"
   no_wandb=(--set wandb.mode=disabled)
 fi
-step 85 overhead "$PY" benchmarks/overhead.py --rows gpu --reps 3 "${no_wandb[@]}"
+step 80 overhead "$PY" benchmarks/overhead.py --rows gpu --reps 3 "${no_wandb[@]}"
 finish $status

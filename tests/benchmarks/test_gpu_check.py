@@ -42,7 +42,7 @@ def test_the_rehearsal_passes_every_step_on_the_cpu(results: Path, tmp_path: Pat
     assert "ask for at most 1" in text and "workers pinned to GPUs 0" in text
     assert "2 of 2 trials finished" in text
     assert "tdp_estimate" in text or "rapl" in text  # a CPU's energy method, shown
-    assert "- commit: " in text and "- machine: " in text and "--rehearse" in text
+    assert "- commit: " in text and "- machine: " in text and "- command: " in text
     assert "===== queue =====" in logs.read_text()
 
 
