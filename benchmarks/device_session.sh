@@ -76,9 +76,11 @@ $PY benchmarks/device_entry_points.py "$WORK/ep" \
 export PYTHONPATH=$SITE:$WORK/ep:$REPO${PYTHONPATH:+:$PYTHONPATH}
 $PY -c '
 import paretolab.cli, sweeps.cli, lightning_modules.run.train, optuna, sqlalchemy, pydantic
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
 names = sorted(e.name for e in entry_points(group="paretolab.commands"))
-print("imports: ok; paretolab commands:", ", ".join(names))' \
+print("imports: ok; paretolab commands:", ", ".join(names))
+used = ("torch", "lightning", "transformers", "tokenizers", "peft", "optuna", "sqlalchemy")
+print("versions:", ", ".join(f"{name} {version(name)}" for name in used))' \
   || echo "== warning: an import failed (above); the checks below say where"
 
 status=0
