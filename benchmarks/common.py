@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+# Where results files go; PARETOLAB_BENCH_RESULTS moves them (tests, rehearsals).
+RESULTS = Path(os.environ.get("PARETOLAB_BENCH_RESULTS") or REPO / "benchmarks" / "results")
 
 
 def machine() -> str:

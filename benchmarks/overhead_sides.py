@@ -190,8 +190,8 @@ def paretolab_run(
     if profiler is not None:
         trainer.profiler = profiler
     trainer.fit(new_task(cfg, compile_model), train_dataloaders=token_loader(cfg, steps))
-    if COMPONENTS["wandb"] not in dropped:
-        import wandb
+    if COMPONENTS["wandb"] not in dropped and cfg.wandb.mode != "disabled":
+        import wandb  # not needed (nor installed, on a lent GPU machine) with W&B off
 
         wandb.finish()  # one W&B run at a time, as `paretolab train` has
     return steps_per_s(clock.stamps, warmup)

@@ -38,14 +38,22 @@ def base_maps(
     )
 
 
-def pad(sequences: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(B, T)`` ids padded with 0 ([PAD]) and the mask, True on real tokens."""
+def pad(
+    sequences: Sequence[torch.Tensor], device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(B, T)`` ids padded with 0 ([PAD]) and the mask, True on real tokens, on ``device``
+    (the model's: a run can be opened on a GPU)."""
     longest = max(len(s) for s in sequences)
     ids = torch.zeros(len(sequences), longest, dtype=torch.long)
     mask = torch.zeros(len(sequences), longest, dtype=torch.bool)
     for row, seq in enumerate(sequences):
         ids[row, : len(seq)], mask[row, : len(seq)] = seq, True
-    return ids, mask
+    return ids.to(device), mask.to(device)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Where the model's parameters are (its inputs go there too)."""
+    return next(model.parameters()).device
 
 
 def trim(stacked: torch.Tensor, b: int, n_q: int, n_k: int) -> np.ndarray:
@@ -58,7 +66,7 @@ def trim(stacked: torch.Tensor, b: int, n_q: int, n_k: int) -> np.ndarray:
     rows = stacked[:, b, :, :n_q]  # (L, H, n_q, T_k)
     if rows[..., n_k:].abs().sum() > 0:
         raise RuntimeError("padding received attention; the key padding mask is not applied")
-    return rows[..., :n_k].float().numpy()
+    return rows[..., :n_k].float().cpu().numpy()
 
 
 def score(outputs: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,10 @@ Encoder–decoder runs first generate the target greedily, then run one teacher-
 explicit pass over source and generated target for decoder self- and cross-attention.
 Pretrained (Hugging Face) runs take an eager-attention pass instead (``pretrained``;
 encoder–decoders: ``pretrained_seq2seq``).
+
+Our own text models (encoders, decoder LMs) are read where their weights are: move
+``run.task`` to a GPU and the pass runs there (``benchmarks/gpu_check.py`` does); the other
+families run on the CPU.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from lightning_modules.inspection.batching import (
     class_prediction,
     fast_outputs,
     max_diff,
+    model_device,
     pad,
     score,
     trim,
@@ -84,7 +89,7 @@ def extract_batch(
 def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[AttentionMaps]:
     """Encoder classifiers, regressors, masked LMs and decoder-only LMs."""
     model, task = run.model, run.task_name
-    ids, mask = pad([ex.ids for ex in examples])
+    ids, mask = pad([ex.ids for ex in examples], model_device(model))
     saliency = None
     if task in ("language_modeling", "masked_lm"):
         # Compared: the stack's hidden states at every position. The vocabulary head (the
@@ -109,7 +114,7 @@ def _text(run: LoadedRun, examples: Sequence[Example], check: bool) -> list[Atte
         maps = base_maps(run, ex, tokens, trim(stacked, b, n, n), diff)
         maps.prediction = _text_prediction(run, outputs[b], ex.ids, n)
         if saliency is not None:
-            maps.saliency, maps.saliency_signed = (s[b, :n].numpy() for s in saliency)
+            maps.saliency, maps.saliency_signed = (s[b, :n].cpu().numpy() for s in saliency)
         results.append(maps)
     return results
 

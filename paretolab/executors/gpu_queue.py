@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 
 from paretolab.errors import UserError
-from paretolab.gpu_inventory import Gpu
+from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu
 from paretolab.memory_fit import MEMORY_SUGGESTIONS
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
@@ -142,5 +142,13 @@ def gpus_wanted(config: dict, have_gpus: bool) -> int:
 
 
 def gpu_env(gpus: list[int]) -> dict[str, str]:
-    """The environment that shows a process exactly ``gpus`` (NVML's numbering)."""
-    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}
+    """The environment that shows a process exactly ``gpus`` (NVML's numbering).
+
+    A fake inventory (``PARETOLAB_FAKE_GPUS``) is the scheduler's alone: it is blanked for
+    the pinned process, which sees the machine as it is and so trains for real (on a
+    machine without a GPU, on the CPU: how ``benchmarks/gpu_check.py --rehearse`` runs).
+    """
+    env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}
+    if os.environ.get(FAKE_GPUS_ENV, "").strip():
+        env[FAKE_GPUS_ENV] = ""
+    return env
