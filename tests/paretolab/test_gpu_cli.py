@@ -83,3 +83,13 @@ def test_train_in_the_terminal_waits_in_the_queue_when_the_gpus_are_held(two_gpu
     assert "queued: needs 1 GPU(s); 0 of 2 free" in capsys.readouterr().out
     assert main(["runs", "show", str(run.id)]) == 0
     assert "  waiting   needs 1 GPU(s); 0 of 2 free" in capsys.readouterr().out
+
+
+def test_devices_on_a_cpu_machine_opens_no_store(home, capsys, monkeypatch) -> None:
+    """No GPUs: no holders to show, so no database is created or needed."""
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    monkeypatch.setenv("PARETOLAB_DB_URL", "postgresql+psycopg://u:p@127.0.0.1:1/none")
+    assert main(["devices"]) == 0
+    assert "GPU queue: no NVIDIA GPU found (NVML)" in capsys.readouterr().out
+    assert not list(home.rglob("*.db"))
