@@ -61,6 +61,7 @@ class LocalExecutor(Executor):
         self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
         self._sigterm_sent: dict[int, float] = {}  # run id → when we asked it to stop
         self._need_gb: dict[int, float | None] = {}  # run id → its memory estimate per GPU
+        self._backfill_for: float | None = None  # read from the environment once, if needed
 
     def tick(self) -> list[int]:
         """One round: settle ended children, act on cancels, reap, free the GPUs of runs
@@ -91,7 +92,7 @@ class LocalExecutor(Executor):
             held={h.gpu_index for h in holdings},
             cpu_slots=self.max_concurrent - sum(r.id not in gpu_runs for r in running),
             now=time.time(),
-            backfill_for=gpu_queue.backfill_seconds(),
+            backfill_for=self._backfill_seconds() if gpus else 0.0,
         )
         for run_id, reason in decided.refused.items():
             self.store.mark_failed(run_id, f"not started: {reason}")
@@ -101,6 +102,11 @@ class LocalExecutor(Executor):
                 self.store.set_queue_reason(run_id, reason)
         self._need_gb = {i: gb for i, gb in self._need_gb.items() if i in recorded}
         return [run_id for run_id, chosen in decided.starts if self._start(run_id, chosen)]
+
+    def _backfill_seconds(self) -> float:
+        if self._backfill_for is None:
+            self._backfill_for = gpu_queue.backfill_seconds()
+        return self._backfill_for
 
     def _queued_run(self, run: Run, have_gpus: bool) -> gpu_queue.QueuedRun:
         wanted = gpu_queue.gpus_wanted(run.config, have_gpus)

@@ -113,18 +113,31 @@ class GpuCalls:
 
     def release_ended_holdings(self, process_alive: Callable[[int], bool]) -> int:
         """Free every GPU whose run is no longer running (ended, failed, cancelled, reaped,
-        requeued) and, on this host, every GPU of a process that is gone. Returns how many."""
-        running = sa.select(runs.c.id).where(runs.c.status == RUNNING)
-        ended_runs = gpu_holdings.c.run_id.is_not(None) & gpu_holdings.c.run_id.not_in(running)
+        requeued) and, on this host, every GPU of a process that is gone. Returns how many.
+
+        Only reads unless something is to be freed: the executor calls it every second, and
+        a write there would compete for SQLite's lock with the training processes' metrics.
+        """
         here = socket.gethostname()
-        dead_pids = [
-            h.pid for h in self.gpu_holdings(here) if h.run_id is None and not process_alive(h.pid)
-        ]
-        where = ended_runs
-        if dead_pids:
-            where = where | (gpu_holdings.c.pid.in_(dead_pids) & (gpu_holdings.c.host == here))
+        query = sa.select(gpu_holdings, runs.c.status, runs.c.pid.label("run_pid")).outerjoin(
+            runs, runs.c.id == gpu_holdings.c.run_id
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        ended = [r for r in rows if _holding_ended(r, here, process_alive)]
+        if not ended:
+            return 0
+        freed = 0
         with self.engine.begin() as conn:
-            return conn.execute(gpu_holdings.delete().where(where)).rowcount
+            for r in ended:  # this very holding: not one claimed anew since we read it
+                same = (
+                    (gpu_holdings.c.host == r["host"])
+                    & (gpu_holdings.c.gpu_index == r["gpu_index"])
+                    & (gpu_holdings.c.holder == r["holder"])
+                    & (gpu_holdings.c.claimed_at == r["claimed_at"])
+                )
+                freed += conn.execute(gpu_holdings.delete().where(same)).rowcount
+        return freed
 
     def set_queue_reason(self, run_id: int, reason: str | None) -> None:
         """Record why a queued run waits (None: nothing holds it back)."""
@@ -135,3 +148,10 @@ class GpuCalls:
                 .where(runs.c.queue_reason.is_distinct_from(reason))
                 .values(queue_reason=reason)
             )
+
+
+def _holding_ended(row: sa.RowMapping, here: str, process_alive: Callable[[int], bool]) -> bool:
+    """Whether a holding (joined with its run's status and pid) is over."""
+    if row["run_id"] is None:  # a sweep worker's: over when its process is gone
+        return row["host"] == here and not process_alive(row["pid"])
+    return row["status"] != RUNNING

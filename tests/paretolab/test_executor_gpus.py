@@ -149,3 +149,27 @@ def test_without_an_inventory_the_queue_is_as_before(store, gpu_training, monkey
         assert store.get_run(second).queue_reason is None
     finally:
         stop_all(store)
+
+
+def test_without_gpus_a_tick_writes_nothing_and_reads_no_backfill(store, monkeypatch) -> None:
+    """A CPU host's executor ticks every second: it must not take SQLite's write lock (the
+    training processes write their metrics) nor parse the backfill variable."""
+    import sqlalchemy as sa
+
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    monkeypatch.setenv("PARETOLAB_GPU_BACKFILL_SECONDS", "not a number")
+    writes: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    ex = LocalExecutor(store)
+    assert ex.tick() == []
+    assert writes == []
+    cpu_run = queue_run(store, tiny_config())
+    monkeypatch.setattr(launcher, "spawn_detached", lambda s, run_id, gpus: None)
+    ex.tick()  # no UserError from the bad backfill value: no GPUs, no backfill
+    assert store.get_run(cpu_run).status == "queued"
