@@ -40,6 +40,7 @@ from sweeps.worker_gpus import hold_gpus
 
 log = logging.getLogger("paretolab.sweeps")
 BUDGET_STOP_ATTR = "paretolab:budget_stop"  # why the workers stopped starting trials
+PINNED_ENV = "PARETOLAB_WORKER_PINNED"  # set for a worker whose GPUs the store holds for it
 
 
 def run_worker(
@@ -157,7 +158,7 @@ def spawn_workers(
     procs = []
     for index in range(count):
         k = len(list(folder.glob("worker-*.log")))
-        pinned = gpu_env(gpus[index]) if gpus else {}
+        pinned = {**gpu_env(gpus[index]), PINNED_ENV: "1"} if gpus else {}
         with open(folder / f"worker-{k}.log", "ab") as out:
             procs.append(
                 subprocess.Popen(
@@ -200,10 +201,21 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
-    finally:  # the GPUs its launcher held for it, if any
-        RunStore().release_gpus(pid=os.getpid())
+    finally:
+        _release_own_gpus()
     log.info("worker done: ran %d trial(s) of %s", ran, args.study)
     return 0
+
+
+def _release_own_gpus() -> None:
+    """Free the GPUs the launcher held for this worker, if it was pinned. A failure here
+    must not hide how the worker ended: the next executor tick frees a dead pid's GPUs."""
+    if not os.environ.get(PINNED_ENV):
+        return
+    try:
+        RunStore().release_gpus(pid=os.getpid())
+    except Exception as exc:  # noqa: BLE001 (cleanup: any error is only logged)
+        log.warning("could not free this worker's GPUs (the executor will): %s", exc)
 
 
 if __name__ == "__main__":

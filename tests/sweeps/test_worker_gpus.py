@@ -99,3 +99,26 @@ def test_each_worker_sees_its_gpu_and_holds_it_until_it_exits(
     assert [(seen / f"worker-{k}").read_text() for k in range(3)] == ["0", "1", "2"]
     time.sleep(0.1)
     assert place_workers(AUTO, gpu_spec, store).count == 3  # the exited workers' GPUs: free
+
+
+def test_an_unpinned_worker_exits_without_opening_the_store(home, monkeypatch) -> None:
+    monkeypatch.delenv(worker.PINNED_ENV, raising=False)
+    monkeypatch.setattr(worker, "run_worker", lambda *a, **k: 0)
+    monkeypatch.setattr(worker, "RunStore", _no_store)
+    assert worker.main(["s"]) == 0
+
+
+def test_a_store_error_freeing_a_pinned_workers_gpus_keeps_its_exit(home, monkeypatch, caplog):
+    monkeypatch.setenv(worker.PINNED_ENV, "1")
+
+    def refused(*a, **k) -> int:
+        raise UserError("no such sweep")
+
+    monkeypatch.setattr(worker, "run_worker", refused)
+    monkeypatch.setattr(worker, "RunStore", _no_store)
+    assert worker.main(["s"]) == 2  # the worker's own exit, not the store's error
+    assert "could not free this worker's GPUs" in caplog.text
+
+
+def _no_store(*args, **kwargs) -> RunStore:
+    raise RuntimeError("database unreachable")
