@@ -210,7 +210,7 @@ def ensure_executor(store: RunStore, stop_when_idle: float = IDLE_EXIT_SECONDS) 
                 "--stop-when-idle",
                 str(stop_when_idle),
             ],
-            env=training_process.child_env(store),
+            env=training_process.executor_env(store),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -173,3 +173,27 @@ def test_without_gpus_a_tick_writes_nothing_and_reads_no_backfill(store, monkeyp
     monkeypatch.setattr(launcher, "spawn_detached", lambda s, run_id, gpus: None)
     ex.tick()  # no UserError from the bad backfill value: no GPUs, no backfill
     assert store.get_run(cpu_run).status == "queued"
+
+
+@pytest.mark.slow
+def test_training_processes_see_the_real_devices_the_executor_the_fake_ones(
+    store, two_gpus, monkeypatch
+) -> None:
+    """The fake inventory is for the queue: with it set, an `auto` run still trains on the
+    CPU of a machine without CUDA (it failed in Lightning when the variable reached it)."""
+    import subprocess
+
+    import torch
+
+    from paretolab.executors import local, training_process
+
+    env = training_process.child_env(store)
+    assert FAKE_GPUS_ENV not in env
+    code = "from paretolab import devices; print(devices.detect().resolve('auto'))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == ("gpu" if torch.cuda.is_available() else "cpu"), out.stderr
+    started: list[dict] = []
+    monkeypatch.setattr(local, "executor_running", lambda: False)
+    monkeypatch.setattr(local.subprocess, "Popen", lambda argv, env, **kw: started.append(env))
+    local.ensure_executor(store)
+    assert started[0][FAKE_GPUS_ENV] == fake_gpus(2)  # the executor plans on the fake GPUs
