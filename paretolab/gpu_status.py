@@ -40,7 +40,7 @@ def gpu_statuses(
     if not gpus:
         return []
     if free_stale:
-        store.release_ended_holdings(processes.alive)
+        store.release_ended_holdings(processes.group_alive)
     holdings = {h.gpu_index: h for h in store.gpu_holdings()}
     out = []
     for gpu in gpus:

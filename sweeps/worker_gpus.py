@@ -47,7 +47,7 @@ def place_workers(requested: int | str, spec: SweepSpec, store: RunStore) -> Wor
             why = "no GPU here" if not gpus else "the trials train without a GPU"
             return WorkerPlacement(1, note=f"--workers auto: {why}, so 1 worker")
         return WorkerPlacement(int(requested))
-    store.release_ended_holdings(processes.alive)
+    store.release_ended_holdings(processes.group_alive)
     held = {h.gpu_index for h in store.gpu_holdings()}
     free = [g.index for g in gpus if g.index not in held]
     most = len(free) // per_worker

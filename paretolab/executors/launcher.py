@@ -77,7 +77,7 @@ def gpus_for_now(store: RunStore, run: Run) -> list[int]:
     wanted = gpu_queue.gpus_wanted(run.config, bool(gpus))
     if not wanted:
         return []
-    store.release_ended_holdings(processes.alive)
+    store.release_ended_holdings(processes.group_alive)
     held = {h.gpu_index for h in store.gpu_holdings()}
     queued = gpu_queue.QueuedRun(run.id, run.created_at, wanted, estimate_gb(run.config))
     decided = gpu_queue.plan([queued], gpus, held, 0, time.time(), float("inf"))

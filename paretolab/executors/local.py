@@ -72,7 +72,7 @@ class LocalExecutor(Executor):
         self._settle_children()
         self._handle_cancels()
         launcher.reap_orphans(self.store)
-        self.store.release_ended_holdings(processes.alive)
+        self.store.release_ended_holdings(processes.group_alive)
         # A sweep trial is trained by its sweep worker, in that worker's process; a run
         # submitted to Slurm waits for its job.
         queued = [

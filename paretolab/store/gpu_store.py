@@ -113,7 +113,9 @@ class GpuCalls:
 
     def release_ended_holdings(self, process_alive: Callable[[int], bool]) -> int:
         """Free every GPU whose run is no longer running (ended, failed, cancelled, reaped,
-        requeued) and, on this host, every GPU of a process that is gone. Returns how many.
+        requeued) and, on this host, whose process is gone too (``process_alive(pid)``:
+        ``processes.group_alive``), and on this host every GPU of a sweep worker that is
+        gone. Returns how many.
 
         Only reads unless something is to be freed: the executor calls it every second, and
         a write there would compete for SQLite's lock with the training processes' metrics.
@@ -151,7 +153,15 @@ class GpuCalls:
 
 
 def _holding_ended(row: sa.RowMapping, here: str, process_alive: Callable[[int], bool]) -> bool:
-    """Whether a holding (joined with its run's status and pid) is over."""
+    """Whether a holding (joined with its run's status and pid) is over.
+
+    A run records its end from rank 0 while its processes (the other DDP ranks, its
+    DataLoader workers) may still hold the GPUs: on this host, its GPUs are free only once
+    its process is gone as well. On another host the status decides (its executor sees the
+    processes)."""
     if row["run_id"] is None:  # a sweep worker's: over when its process is gone
         return row["host"] == here and not process_alive(row["pid"])
-    return row["status"] != RUNNING
+    if row["status"] == RUNNING:
+        return False
+    local_pid = row["run_pid"] if row["host"] == here else None
+    return not (local_pid and process_alive(local_pid))
