@@ -36,7 +36,7 @@ from sweeps.budget_check import budget_stop
 from sweeps.objective import TrialFailed, run_trial
 from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
 from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, owner_of, progress
-from sweeps.worker_gpus import hold_gpus
+from sweeps.worker_gpus import claim_worker_gpus
 
 log = logging.getLogger("paretolab.sweeps")
 BUDGET_STOP_ATTR = "paretolab:budget_stop"  # why the workers stopped starting trials
@@ -151,17 +151,19 @@ def spawn_workers(
 ) -> list[subprocess.Popen]:
     """Start ``count`` worker processes in the background, each in its own process group,
     logging to ``sweeps/STUDY/worker-K.log`` under the paretolab home. With ``gpus`` (one
-    list per worker, ``worker_gpus.place_workers``) each sees only its own, and holds them
-    in the store."""
+    list per worker, ``worker_gpus.place_workers``) each sees only its own: they are held
+    in the store before the workers start, then handed to each worker's pid."""
     folder = workers_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
+    if gpus:
+        claim_worker_gpus(store, name, gpus)
     procs = []
     for index in range(count):
         k = len(list(folder.glob("worker-*.log")))
         pinned = {**gpu_env(gpus[index]), PINNED_ENV: "1"} if gpus else {}
-        with open(folder / f"worker-{k}.log", "ab") as out:
-            procs.append(
-                subprocess.Popen(
+        try:
+            with open(folder / f"worker-{k}.log", "ab") as out:
+                proc = subprocess.Popen(
                     worker_argv(name, index),
                     env={**worker_env(storage_url, store), **pinned},
                     stdout=out,
@@ -169,9 +171,13 @@ def spawn_workers(
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
-            )
-    if gpus:
-        hold_gpus(store, name, procs, gpus)
+        except OSError:
+            for unstarted in (gpus or [])[index:]:  # the started ones keep theirs
+                store.release_gpus(pid=os.getpid(), gpus=unstarted)
+            raise
+        if gpus:
+            store.hand_gpus_to_process(gpus[index], os.getpid(), proc.pid)
+        procs.append(proc)
     return procs
 
 

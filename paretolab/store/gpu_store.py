@@ -102,12 +102,32 @@ class GpuCalls:
                 for r in conn.execute(query).mappings()
             ]
 
-    def release_gpus(self, *, run_id: int | None = None, pid: int | None = None) -> int:
-        """Free the GPUs of a run, or of a process on this host; returns how many."""
+    def hand_gpus_to_process(self, gpus: Sequence[int], from_pid: int, to_pid: int) -> int:
+        """Move this host's ``gpus`` held for ``from_pid`` to ``to_pid`` in one UPDATE (a
+        launcher holds them before it starts the process); returns how many moved."""
+        where = (
+            (gpu_holdings.c.host == socket.gethostname())
+            & (gpu_holdings.c.pid == from_pid)
+            & gpu_holdings.c.gpu_index.in_(list(gpus))
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(gpu_holdings.update().where(where).values(pid=to_pid)).rowcount
+
+    def release_gpus(
+        self,
+        *,
+        run_id: int | None = None,
+        pid: int | None = None,
+        gpus: Sequence[int] | None = None,
+    ) -> int:
+        """Free the GPUs of a run, or of a process on this host (only ``gpus`` of them, when
+        given); returns how many."""
         if run_id is not None:
             where = gpu_holdings.c.run_id == run_id
         else:
             where = (gpu_holdings.c.pid == pid) & (gpu_holdings.c.host == socket.gethostname())
+        if gpus is not None:
+            where = where & gpu_holdings.c.gpu_index.in_(list(gpus))
         with self.engine.begin() as conn:
             return conn.execute(gpu_holdings.delete().where(where)).rowcount
 
