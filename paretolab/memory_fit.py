@@ -16,10 +16,13 @@ your own below the machine's).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from paretolab import gpu_inventory
 from paretolab.config import RunConfig
+from paretolab.costing.finetune import config_finetune, finetune_counts, trainable_only
 from paretolab.costing.memory import GB, TrainingMemory, training_memory
+from paretolab.costing.params import total_params
 from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import full_batch
 from paretolab.devices import Machine
@@ -77,12 +80,14 @@ def gpu_room() -> tuple[float, str] | None:
 
 
 def training_estimate(config: RunConfig) -> TrainingMemory:
-    """The config's training memory per process, by part in GB."""
+    """The config's training memory of one unsharded process, by part in GB: gradients and
+    optimiser states for the trainable parameters only (a LoRA or frozen-layers fine-tune).
+    """
     m = config.model
     image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
     shape = config_shape(config, num_classes=_CLASSES, image_shape=image)
     batch = full_batch(shape, config.data.batch_size)
-    return training_memory(
+    memory = training_memory(
         shape,
         config.data.batch_size,
         # Each stack at its own length: an encoder-decoder's source and target are equally
@@ -92,24 +97,53 @@ def training_estimate(config: RunConfig) -> TrainingMemory:
         config.optim.optimizer,
         config.optim.momentum,
     )
+    how = config_finetune(config)
+    if how is None or how.method == "full":
+        return memory
+    n = float(total_params(shape))
+    return trainable_only(memory, finetune_counts(shape, n, how).trainable / n)
+
+
+@dataclass(frozen=True)
+class PerGpu:
+    """What one training process (one GPU) holds, in GB."""
+
+    model_gb: float  # weights, gradients, optimiser states: its shard of them under FSDP
+    activations_gb: float
+    sharded: bool
+
+    @property
+    def total_gb(self) -> float:
+        """Everything the process holds."""
+        return self.model_gb + self.activations_gb
+
+
+def per_gpu(config: RunConfig, parts: TrainingMemory | None = None) -> PerGpu:
+    """The memory one process needs: the one estimate the launch check and the GPU queue
+    both use. Under FSDP each GPU holds its shard of the static parts (÷ world size) and,
+    with every Transformer block checkpointed, only the blocks' inputs ("full"); else a
+    full copy and "selective" activations.
+
+    Raises:
+        UserError: the cost model cannot estimate the model (``training_estimate``).
+    """
+    parts = parts or training_estimate(config)
+    sharded = config.hardware.strategy == "fsdp"
+    model = parts.static_gb / (config.hardware.world_size() if sharded else 1)
+    return PerGpu(model, parts.activations_gb["full" if sharded else "selective"], sharded)
 
 
 def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     """Why the config's training cannot fit in this machine's memory ([] if it may)."""
     limit, where = memory_limit(config, machine)
     try:
-        parts = training_estimate(config)
+        one = per_gpu(config)
     except UserError:
         if config.model.is_pretrained():
             return []  # an architecture the cost model doesn't know; nothing to check it by
         raise
-    sharded = config.hardware.strategy == "fsdp"
-    # FSDP checkpoints every Transformer block: only the blocks' inputs are kept ("full").
-    activations = parts.activations_gb["full" if sharded else "selective"]
-    model = parts.static_gb
-    if sharded:  # each GPU holds its shard of weights, gradients and optimiser states
-        model /= config.hardware.world_size()
-    need = (model + activations) * GB
+    sharded, model, activations = one.sharded, one.model_gb, one.activations_gb
+    need = one.total_gb * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
     need *= ranks
@@ -135,10 +169,10 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
 
 
 def estimate_gb(config: dict) -> float | None:
-    """A stored config's training memory per process in GB (None: the cost model cannot
-    estimate it, e.g. a pretrained architecture it does not know)."""
+    """A stored config's training memory per GPU in GB, as ``per_gpu`` (None: the cost model
+    cannot estimate it, e.g. a pretrained architecture it does not know)."""
     try:
-        return training_estimate(RunConfig.model_validate(config)).total_gb("selective")
+        return per_gpu(RunConfig.model_validate(config)).total_gb
     except (UserError, ValueError):  # pydantic's ValidationError is a ValueError
         return None
 
