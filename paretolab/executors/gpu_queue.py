@@ -141,6 +141,18 @@ def gpus_wanted(config: dict, have_gpus: bool) -> int:
     return 0
 
 
+def may_use_gpus(config: dict) -> bool:
+    """Whether a stored config trains on GPUs where there are some (``accelerator`` gpu or
+    auto): such a run must not start while the inventory cannot be read."""
+    return (config.get("hardware") or {}).get("accelerator", "auto") in ("gpu", "auto")
+
+
+BLIND_REASON = (
+    "the GPU inventory cannot be read now (NVML failed) while runs hold GPUs here; it starts "
+    "once NVML answers again"
+)
+
+
 def gpu_env(gpus: list[int]) -> dict[str, str]:
     """The environment that shows a process exactly ``gpus`` (NVML's numbering)."""
     return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}

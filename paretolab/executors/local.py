@@ -84,6 +84,8 @@ class LocalExecutor(Executor):
             return []
         gpus = gpu_inventory.inventory()
         holdings = self.store.gpu_holdings(self.host)
+        if not gpus and holdings:  # NVML failed on a host whose GPUs are in use: not a CPU host
+            queued = self._hold_back_gpu_runs(queued)
         gpu_runs = {h.run_id for h in holdings}
         running = [r for r in self.store.list_runs([RUNNING]) if r.host == self.host]
         decided = gpu_queue.plan(
@@ -102,6 +104,14 @@ class LocalExecutor(Executor):
                 self.store.set_queue_reason(run_id, reason)
         self._need_gb = {i: gb for i, gb in self._need_gb.items() if i in recorded}
         return [run_id for run_id, chosen in decided.starts if self._start(run_id, chosen)]
+
+    def _hold_back_gpu_runs(self, queued: list[Run]) -> list[Run]:
+        """The runs that may start without the inventory (``accelerator: cpu``); the others
+        wait with the reason, rather than start unpinned on GPUs that others hold."""
+        for run in queued:
+            if gpu_queue.may_use_gpus(run.config) and run.queue_reason != gpu_queue.BLIND_REASON:
+                self.store.set_queue_reason(run.id, gpu_queue.BLIND_REASON)
+        return [r for r in queued if not gpu_queue.may_use_gpus(r.config)]
 
     def _backfill_seconds(self) -> float:
         if self._backfill_for is None:

@@ -197,3 +197,21 @@ def test_training_processes_see_the_real_devices_the_executor_the_fake_ones(
     monkeypatch.setattr(local.subprocess, "Popen", lambda argv, env, **kw: started.append(env))
     local.ensure_executor(store)
     assert started[0][FAKE_GPUS_ENV] == fake_gpus(2)  # the executor plans on the fake GPUs
+
+
+def test_when_nvml_fails_with_gpus_held_no_gpu_run_starts_unpinned(store, monkeypatch) -> None:
+    """An empty inventory on a host whose GPUs runs hold is NVML failing, not a CPU host."""
+    from paretolab.executors.gpu_queue import BLIND_REASON
+
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    assert store.claim_gpus_for_process([0], os.getpid(), "sweep s worker 0")
+    auto, cpu = (
+        queue_run(store, tiny_config()),
+        queue_run(store, tiny_config("hardware.accelerator=cpu")),
+    )
+    started: list[int] = []
+    monkeypatch.setattr(launcher, "spawn_detached", lambda s, run_id, gpus: started.append(run_id))
+    LocalExecutor(store, max_concurrent=2).tick()
+    assert started == [cpu]
+    assert store.get_run(auto).queue_reason == BLIND_REASON
