@@ -17,11 +17,13 @@ Policy — backfill with a reservation:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from paretolab.errors import UserError
 from paretolab.gpu_inventory import Gpu
 from paretolab.memory_fit import MEMORY_SUGGESTIONS
+from paretolab.store import Run
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
 DEFAULT_BACKFILL_SECONDS = 1800.0
@@ -129,6 +131,18 @@ def _wait_reason(run: QueuedRun, gpus: list[Gpu], free: list[Gpu], fit: list[Gpu
     return f"{want}; {len(free)} of {len(gpus)} free"
 
 
+def as_queued(
+    runs: list[Run], have_gpus: bool, estimate: Callable[[Run], float | None]
+) -> list[QueuedRun]:
+    """What the plan needs of queued ``runs``; ``estimate`` gives a GPU run's memory per GPU
+    (``memory_fit.estimate_gb``, which the executor caches)."""
+    out = []
+    for run in runs:
+        wanted = gpus_wanted(run.config, have_gpus)
+        out.append(QueuedRun(run.id, run.created_at, wanted, estimate(run) if wanted else None))
+    return out
+
+
 def gpus_wanted(config: dict, have_gpus: bool) -> int:
     """GPUs a stored config asks for here: ``hardware.devices`` when it trains on GPUs
     (``accelerator: gpu``, or ``auto`` on a host with GPUs), else 0."""
@@ -147,10 +161,7 @@ def may_use_gpus(config: dict) -> bool:
     return (config.get("hardware") or {}).get("accelerator", "auto") in ("gpu", "auto")
 
 
-BLIND_REASON = (
-    "the GPU inventory cannot be read now (NVML failed) while runs hold GPUs here; it starts "
-    "once NVML answers again"
-)
+BLIND_REASON = "waits while the GPU inventory cannot be read (NVML failed) and runs hold GPUs here"
 
 
 def gpu_env(gpus: list[int]) -> dict[str, str]:

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from paretolab import gpu_inventory, memory_fit, processes, settings
 from paretolab.errors import RunNotFound
-from paretolab.executors import gpu_queue, launcher, slurm, training_process
+from paretolab.executors import gpu_queue, launcher, training_process
 from paretolab.executors.base import Executor
-from paretolab.store import QUEUED, RUNNING, Run, RunStore
+from paretolab.store import RUNNING, Run, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,7 @@ class LocalExecutor(Executor):
         self._handle_cancels()
         launcher.reap_orphans(self.store)
         self.store.release_ended_holdings(processes.group_alive)
-        # A sweep trial is trained by its sweep worker, in that worker's process; a run
-        # submitted to Slurm waits for its job.
-        queued = [
-            r
-            for r in self.store.list_runs([QUEUED])
-            if r.study is None and not slurm.submission_claimed(r.id)
-        ]
+        queued = launcher.local_queue(self.store)
         if not queued:
             return []
         gpus = gpu_inventory.inventory()
@@ -89,7 +83,7 @@ class LocalExecutor(Executor):
         gpu_runs = {h.run_id for h in holdings}
         running = [r for r in self.store.list_runs([RUNNING]) if r.host == self.host]
         decided = gpu_queue.plan(
-            [self._queued_run(r, bool(gpus)) for r in queued],
+            gpu_queue.as_queued(queued, bool(gpus), self._estimate),
             gpus,
             held={h.gpu_index for h in holdings},
             cpu_slots=self.max_concurrent - sum(r.id not in gpu_runs for r in running),
@@ -118,11 +112,10 @@ class LocalExecutor(Executor):
             self._backfill_for = gpu_queue.backfill_seconds()
         return self._backfill_for
 
-    def _queued_run(self, run: Run, have_gpus: bool) -> gpu_queue.QueuedRun:
-        wanted = gpu_queue.gpus_wanted(run.config, have_gpus)
-        if wanted and run.id not in self._need_gb:  # estimated once per run
+    def _estimate(self, run: Run) -> float | None:
+        if run.id not in self._need_gb:  # estimated once per run
             self._need_gb[run.id] = memory_fit.estimate_gb(run.config)
-        return gpu_queue.QueuedRun(run.id, run.created_at, wanted, self._need_gb.get(run.id))
+        return self._need_gb[run.id]
 
     def _start(self, run_id: int, gpus: list[int]) -> bool:
         try:

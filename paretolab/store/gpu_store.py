@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from paretolab import processes
 from paretolab.store.entities import QUEUED, RUNNING
 from paretolab.store.schema import gpu_holdings, runs
 
@@ -112,6 +113,12 @@ class GpuCalls:
         )
         with self.engine.begin() as conn:
             return conn.execute(gpu_holdings.update().where(where).values(pid=to_pid)).rowcount
+
+    def held_gpus(self, process_alive: Callable[[int], bool] | None = None) -> set[int]:
+        """This host's GPUs held now, after freeing those whose holder has ended
+        (``release_ended_holdings``; ``process_alive`` defaults to ``processes.group_alive``)."""
+        self.release_ended_holdings(process_alive or processes.group_alive)
+        return {h.gpu_index for h in self.gpu_holdings()}
 
     def release_gpus(
         self,

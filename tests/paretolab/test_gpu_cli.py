@@ -77,7 +77,7 @@ def test_train_in_the_terminal_waits_in_the_queue_when_the_gpus_are_held(two_gpu
     assert main(["train", str(TINY), *GPU_RUN]) == 2
     err = capsys.readouterr().err
     run = store.list_runs()[0]
-    assert f"run {run.id} stays queued: it needs 1 GPU(s); 0 of 2 free" in err
+    assert f"run {run.id} stays queued: needs 1 GPU(s); 0 of 2 free" in err
     assert run.status == "queued" and run.queue_reason == "needs 1 GPU(s); 0 of 2 free"
     assert main(["runs", "list"]) == 0
     assert "queued: needs 1 GPU(s); 0 of 2 free" in capsys.readouterr().out
@@ -93,3 +93,32 @@ def test_devices_on_a_cpu_machine_opens_no_store(home, capsys, monkeypatch) -> N
     assert main(["devices"]) == 0
     assert "GPU queue: no NVIDIA GPU found (NVML)" in capsys.readouterr().out
     assert not list(home.rglob("*.db"))
+
+
+def test_train_in_the_terminal_does_not_jump_the_queue(two_gpus, capsys, monkeypatch) -> None:
+    """An older run waits for both GPUs with a reservation: a new 1-GPU run started in the
+    terminal must not take the GPU that drains to it."""
+    from tests.conftest import queue_run, tiny_config
+
+    monkeypatch.setenv("PARETOLAB_GPU_BACKFILL_SECONDS", "0")
+    store = RunStore()
+    assert store.claim_gpus_for_process([0], os.getpid(), "sweep s worker 0")
+    older = queue_run(store, tiny_config("hardware.accelerator=gpu", "hardware.devices=2"))
+    assert main(["train", str(TINY), *GPU_RUN]) == 2
+    err = capsys.readouterr().err
+    newer = max(r.id for r in store.list_runs())
+    assert f"run {newer} stays queued: behind run {older}" in err
+    assert store.get_run(newer).status == "queued"
+    assert store.gpu_holdings()[0].gpu_index == 0 and len(store.gpu_holdings()) == 1
+
+
+def test_train_in_the_terminal_starts_only_a_queued_run(two_gpus) -> None:
+    from paretolab.errors import UserError
+    from paretolab.executors import launcher
+    from tests.conftest import queue_run, tiny_config
+
+    store = RunStore()
+    run_id = queue_run(store, tiny_config("hardware.accelerator=gpu"))
+    assert store.claim_with_gpus(run_id, [1])  # the executor was first
+    with pytest.raises(UserError, match=f"run {run_id} is running, not queued"):
+        launcher.gpus_for_now(store, store.get_run(run_id))
