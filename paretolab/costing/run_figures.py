@@ -76,7 +76,11 @@ def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
     parts = em.measured_parts(latest)
     if not parts:
         method = em.TDP_ESTIMATE if estimated is not None else None
-        return {"energy_method": method, "energy_source": em.ESTIMATE_LABEL if method else None}
+        return {
+            "energy_method": method,
+            "energy_source": em.ESTIMATE_LABEL if method else None,
+            "energy_kwh_measured": 0.0 if method else None,
+        }
     defaults = load_catalog().defaults
     intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
     measured = sum(parts.values())
@@ -90,6 +94,7 @@ def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "energy_kwh_tdp_estimate": estimated,
         "energy_kwh_measured_device": measured,
+        "energy_kwh_measured": measured * defaults.pue,  # the measured part of energy_kwh
         "energy_kwh": kwh,
         "energy_method": em.method_code(methods),
         "energy_source": label,
