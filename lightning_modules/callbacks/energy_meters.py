@@ -4,7 +4,11 @@
   difference is the energy), else, per GPU without the counter, its power samples
   integrated by the trapezoid rule (``EnergyMeter``). NVML power is an average the driver
   samples only part of the time on A100/H100, so the counter is preferred where it exists.
-- CPU package and DRAM: RAPL (``rapl.RaplMeter``), where readable.
+- CPU package and DRAM: RAPL (``rapl.RaplMeter``), where readable, for runs without GPUs
+  only. RAPL counts the whole machine's package and DRAM (every process; concurrent runs
+  each count all of it, which the label says). A GPU run's figure is its GPUs', as on
+  every GPU run, so GPU runs on one frontier share one basis: the host's share would be
+  there only where RAPL happens to be readable.
 
 Each sample gives metrics named by ``paretolab.costing.energy_methods`` (kWh at the device,
 cumulative since start): ``system/energy_gpu_nvml_energy_kwh`` …, their sum
@@ -27,12 +31,14 @@ class RunEnergy:
 
     Args:
         gpus: the run's GPUs NVML knows (None on a CPU run or without NVML).
-        rapl: the machine's RAPL zones (None where unreadable).
+        rapl: the machine's RAPL zones (None where unreadable); read for a CPU run only.
         gpu_count: how many GPUs the run uses, NVML's or not.
     """
 
     def __init__(self, gpus: GpuProbe | None, rapl: RaplMeter | None, gpu_count: int = 0):
-        self.gpus, self.rapl, self.gpu_count = gpus, rapl, gpu_count
+        self.gpus, self.gpu_count = gpus, gpu_count
+        # RAPL for CPU runs only (see the module docstring)
+        self.rapl = None if gpu_count or gpus is not None else rapl
         self._powered: set[int] = set()  # GPUs metered by their power samples
         self._base_mj: dict[int, float] = {}  # counter at start, by GPU
         self._counted_mj: dict[int, float] = {}  # counter − base at the last reading

@@ -31,7 +31,8 @@ PART_NAMES = {"gpu": "GPU", "cpu": "CPU package", "dram": "DRAM"}
 METHOD_NAMES = {
     NVML_ENERGY: "NVML energy counter",
     NVML_POWER: "NVML power samples",
-    RAPL: "RAPL",
+    # RAPL counts the whole package and DRAM: every process of the machine, every run at once.
+    RAPL: "RAPL, whole machine",
     TDP_ESTIMATE: "TDP × PUE",
 }
 ESTIMATE_LABEL = "estimate: TDP × PUE"
@@ -104,7 +105,7 @@ def method_code(methods: Iterable[str]) -> str:
 
 def describe_parts(parts: Iterable[tuple[str, str]], shared: int = 0) -> str:
     """The label of a measured figure, each method with the parts it measured:
-    "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM)"."""
+    "measured: NVML energy counter (GPU) + RAPL, whole machine (CPU package, DRAM)"."""
     by_method: dict[str, list[str]] = {}
     for part, method in sorted(parts, key=lambda p: (METHODS.index(p[1]), PARTS.index(p[0]))):
         by_method.setdefault(method, []).append(PART_NAMES[part])

@@ -52,7 +52,7 @@ SPEND_KEY = re.compile(
 def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
     """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
     with ``energy_method`` (a code: ``nvml_energy+rapl``, ``tdp_estimate`` …) and
-    ``energy_source`` (its label: "measured: RAPL (CPU package, DRAM)" …)."""
+    ``energy_source`` (its label: "measured: RAPL, whole machine (CPU package, DRAM)" …)."""
     values: dict[str, list[float]] = {}
     for key, metric in latest.items():
         match = _FOLD_KEY.match(key)
