@@ -44,7 +44,8 @@ class RunEnergy:
         self._counted_mj: dict[int, float] = {}  # counter − base at the last reading
         self._last_mj: dict[int, float] = {}
         self.power = EnergyMeter()  # GPUs without the counter
-        self.shared = 0
+        self.shared = 0  # the most other processes seen on its GPUs
+        self.sharing_unknown = False  # NVML once listed processes but none of the run's
 
     def start(self, t: float, powers: dict[int, float]) -> None:
         """Read the counters' starting values and the first power samples (time ``t``)."""
@@ -67,8 +68,11 @@ class RunEnergy:
             if metered < self.gpu_count:
                 out[em.UNMEASURED_GPU_KEY] = (self.gpu_count - metered) / self.gpu_count
         if self.gpus is not None:
-            self.shared = max(self.shared, self.gpus.other_processes())
-            out[em.SHARED_KEY] = float(self.shared)
+            seen = self.gpus.other_processes()
+            self.sharing_unknown |= seen == em.SHARING_UNKNOWN
+            self.shared = max(self.shared, seen)
+            unknown = self.sharing_unknown and not self.shared  # a count seen wins
+            out[em.SHARED_KEY] = float(em.SHARING_UNKNOWN if unknown else self.shared)
         return out
 
     def _without_counter(self, powers: dict[int, float]) -> dict[int, float]:

@@ -38,6 +38,9 @@ METHOD_NAMES = {
 ESTIMATE_LABEL = "estimate: TDP × PUE"
 TOTAL_KEY = "system/energy_kwh"  # also paretolab.monitoring.ENERGY_KWH
 SHARED_KEY = "system/gpu_other_processes"
+# SHARED_KEY's value when NVML lists processes on the run's GPUs but none of the run's own
+# (a container's PID namespace): whether others share the GPUs cannot be told.
+SHARING_UNKNOWN = -1
 # The share of the run's GPUs that no meter covered (NVML absent, or neither counter nor
 # power): logged only when some other part was measured; the estimate keeps that share.
 UNMEASURED_GPU_KEY = "system/energy_gpu_unmeasured_share"
@@ -85,7 +88,8 @@ def measured_parts(latest: Mapping[str, Any]) -> dict[tuple[str, str], float]:
 
 
 def other_processes(latest: Mapping[str, Any]) -> int:
-    """The most other processes seen on the run's GPUs while it ran (0 when none)."""
+    """The most other processes seen on the run's GPUs while it ran (0 when none;
+    ``SHARING_UNKNOWN`` when the run's own processes were not visible to NVML)."""
     values = _run_level(latest).get(SHARED_KEY, [])
     return int(max(values)) if values else 0
 
@@ -114,7 +118,9 @@ def describe_parts(parts: Iterable[tuple[str, str]], shared: int = 0) -> str:
     text = "measured: " + " + ".join(
         f"{METHOD_NAMES[method]} ({', '.join(names)})" for method, names in by_method.items()
     )
-    if shared:
+    if shared == SHARING_UNKNOWN:
+        text += "; whole GPU, sharing unknown (NVML does not show this run's processes)"
+    elif shared:
         text += f"; whole GPU, shared with {shared} other process{'es' if shared > 1 else ''}"
     return text
 

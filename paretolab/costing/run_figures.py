@@ -84,8 +84,11 @@ def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
     defaults = load_catalog().defaults
     intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
     measured = sum(parts.values())
-    unmeasured = em.unmeasured_gpu_share(latest) if estimated else 0.0
+    share = em.unmeasured_gpu_share(latest)
+    unmeasured = share if estimated else 0.0
     label = em.describe_parts(parts, em.other_processes(latest))
+    if share and not estimated:  # nothing to stand in for them: say they are missing
+        label += f"; {share:.0%} of the run's GPUs unmeasured and left out (no TDP estimate)"
     methods = [method for _, method in parts]
     if unmeasured:  # e.g. RAPL measured the CPU but nothing the GPUs: they stay estimated
         label += f" + {em.ESTIMATE_LABEL} (GPU)"

@@ -99,7 +99,27 @@ def test_other_processes_on_the_gpu_are_counted_and_ours_are_not(monkeypatch) ->
     assert energy.update(2.0, {})[em.SHARED_KEY] == 1.0  # the most seen so far is kept
     # NVML from another PID namespace lists none of ours: nothing can be told apart.
     nvml.pids = [2**22 + 1, 2**22 + 2]
-    assert nvml.probe().other_processes() == 0
+    assert nvml.probe().other_processes() == em.SHARING_UNKNOWN
+    hidden = RunEnergy(nvml.probe(), None)
+    hidden.start(0.0, {})
+    assert hidden.update(1.0, {})[em.SHARED_KEY] == em.SHARING_UNKNOWN
+    nvml.pids = []
+    assert nvml.probe().other_processes() == 0  # nobody on the GPUs: not shared
+
+
+def test_labels_say_when_sharing_is_unknown_and_when_gpus_are_left_out() -> None:
+    """A figure labelled measured must not hide GPUs nobody measured, nor claim exclusive
+    use when NVML could not tell."""
+    latest = {
+        em.part_key("gpu", em.NVML_ENERGY): SimpleNamespace(value=0.5),
+        em.UNMEASURED_GPU_KEY: SimpleNamespace(value=0.5),
+        em.SHARED_KEY: SimpleNamespace(value=float(em.SHARING_UNKNOWN)),
+    }
+    label = cost_figures(latest)["energy_source"]  # no cost/energy_kwh: no TDP estimate
+    assert label == (
+        "measured: NVML energy counter (GPU); whole GPU, sharing unknown (NVML does not show "
+        "this run's processes); 50% of the run's GPUs unmeasured and left out (no TDP estimate)"
+    )
 
 
 def test_a_gpu_run_counts_its_gpus_not_the_machines_rapl(monkeypatch, tmp_path: Path) -> None:
