@@ -27,12 +27,9 @@ from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import full_batch
 from paretolab.devices import Machine
 from paretolab.errors import UserError
+from paretolab.memory_fixes import memory_fixes
 
 MEMORY_ENV = "PARETOLAB_MEMORY_BYTES"
-MEMORY_SUGGESTIONS = (  # what makes a run fit a GPU, most often the first
-    "lower data.batch_size, train in trainer.precision=bf16-mixed, fine-tune a pretrained "
-    "model with LoRA (model.finetune=lora), or shard it over several GPUs with FSDP"
-)
 # Stand-ins where the data decides a size (not known before the data is read): the fewest
 # classes a classifier has, and a ViT image of one patch. Both make the estimate smaller.
 _CLASSES = 2
@@ -149,23 +146,23 @@ def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
     need *= ranks
     if need <= limit:
         return []
-    if acc == "gpu" and not sharded:
-        lower = MEMORY_SUGGESTIONS.removeprefix("lower ")
-    elif activations > model:
-        lower = "data.batch_size or data.max_length"
-    elif config.model.is_pretrained():
-        lower = (
-            "data.batch_size, or choose a smaller checkpoint, or shard it over several GPUs "
-            "(hardware.strategy=fsdp, hardware.devices)"
-        )
-    else:
-        lower = "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
+    fixes = memory_fixes(config, on_gpu=acc == "gpu", activations_heavy=activations > model)
     per = f" ({ranks} CPU processes of {need / GB / ranks:,.1f} GB)" if ranks > 1 else ""
     return [
         f"training this model needs about {need / GB:,.1f} GB{per} (weights, gradients and "
         f"optimizer {model:,.1f} GB{' per GPU, sharded' if sharded else ''}, activations {activations:,.1f} GB), more than the "
-        f"{limit / GB:,.1f} GB of {where}; lower {lower}"
+        f"{limit / GB:,.1f} GB of {where}; {fixes}"
     ]
+
+
+def queue_estimate(config: dict) -> tuple[float | None, str]:
+    """A stored config's memory per GPU in GB (``estimate_gb``), and what would make it fit
+    (``memory_fixes``), for the GPU queue's refusal of a run larger than any GPU."""
+    try:
+        cfg = RunConfig.model_validate(config)
+    except ValueError:  # pydantic's ValidationError
+        return None, "lower data.batch_size"
+    return estimate_gb(config), memory_fixes(cfg, on_gpu=True)
 
 
 def estimate_gb(config: dict) -> float | None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from paretolab.errors import UserError
 from paretolab.gpu_inventory import Gpu
-from paretolab.memory_fit import MEMORY_SUGGESTIONS
 from paretolab.store import Run
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
@@ -52,6 +51,7 @@ class QueuedRun:
     created_at: float
     gpus: int  # GPUs it asks for (0: it trains without one)
     need_gb: float | None = None  # the memory estimate per GPU (None: unknown, not checked)
+    fix: str = "lower data.batch_size"  # what would make it fit (``memory_fixes``)
 
 
 @dataclass
@@ -115,7 +115,7 @@ def _never_fits(run: QueuedRun, gpus: list[Gpu]) -> str | None:
     if run.need_gb is not None and run.need_gb > largest:
         return (
             f"training needs about {run.need_gb:,.1f} GB per GPU, more than the "
-            f"{largest:,.1f} GB of the largest GPU here; {MEMORY_SUGGESTIONS}"
+            f"{largest:,.1f} GB of the largest GPU here; {run.fix}"
         )
     return None
 
@@ -132,14 +132,18 @@ def _wait_reason(run: QueuedRun, gpus: list[Gpu], free: list[Gpu], fit: list[Gpu
 
 
 def as_queued(
-    runs: list[Run], have_gpus: bool, estimate: Callable[[Run], float | None]
+    runs: list[Run], have_gpus: bool, estimate: Callable[[Run], tuple[float | None, str]]
 ) -> list[QueuedRun]:
     """What the plan needs of queued ``runs``; ``estimate`` gives a GPU run's memory per GPU
-    (``memory_fit.estimate_gb``, which the executor caches)."""
+    and what would make it fit (``memory_fit.queue_estimate``, which the executor caches)."""
     out = []
     for run in runs:
         wanted = gpus_wanted(run.config, have_gpus)
-        out.append(QueuedRun(run.id, run.created_at, wanted, estimate(run) if wanted else None))
+        if not wanted:
+            out.append(QueuedRun(run.id, run.created_at, 0))
+            continue
+        need_gb, fix = estimate(run)
+        out.append(QueuedRun(run.id, run.created_at, wanted, need_gb, fix))
     return out
 
 

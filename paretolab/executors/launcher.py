@@ -21,7 +21,7 @@ from paretolab.errors import UserError
 from paretolab.executors import gpu_queue, slurm
 from paretolab.executors.gpu_queue import gpu_env
 from paretolab.executors.training_process import child_env, prepare_run_dir
-from paretolab.memory_fit import estimate_gb
+from paretolab.memory_fit import queue_estimate
 from paretolab.store import QUEUED, RUNNING, Run, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
@@ -94,7 +94,7 @@ def gpus_for_now(store: RunStore, run: Run) -> list[int]:
         _stay_queued(store, run, gpu_queue.BLIND_REASON)
     if not gpu_queue.gpus_wanted(run.config, bool(gpus)):
         return []
-    queue = gpu_queue.as_queued(local_queue(store), True, lambda r: estimate_gb(r.config))
+    queue = gpu_queue.as_queued(local_queue(store), True, lambda r: queue_estimate(r.config))
     decided = gpu_queue.plan(
         queue, gpus, held, 0, time.time(), backfill_for=gpu_queue.backfill_seconds()
     )

@@ -60,7 +60,8 @@ class LocalExecutor(Executor):
         self.host = socket.gethostname()
         self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
         self._sigterm_sent: dict[int, float] = {}  # run id → when we asked it to stop
-        self._need_gb: dict[int, float | None] = {}  # run id → its memory estimate per GPU
+        # run id → its memory estimate per GPU, and what would make it fit
+        self._need_gb: dict[int, tuple[float | None, str]] = {}
         self._backfill_for: float | None = None  # read from the environment once, if needed
 
     def tick(self) -> list[int]:
@@ -112,9 +113,9 @@ class LocalExecutor(Executor):
             self._backfill_for = gpu_queue.backfill_seconds()
         return self._backfill_for
 
-    def _estimate(self, run: Run) -> float | None:
+    def _estimate(self, run: Run) -> tuple[float | None, str]:
         if run.id not in self._need_gb:  # estimated once per run
-            self._need_gb[run.id] = memory_fit.estimate_gb(run.config)
+            self._need_gb[run.id] = memory_fit.queue_estimate(run.config)
         return self._need_gb[run.id]
 
     def _start(self, run_id: int, gpus: list[int]) -> bool:

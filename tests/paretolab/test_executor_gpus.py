@@ -135,7 +135,8 @@ def test_a_queued_run_too_big_for_any_gpu_is_refused_not_kept_waiting(
     run = store.get_run(run_id)
     assert run.status == "failed"
     assert run.error.startswith("not started: training needs about ")
-    assert "more than the 0.0 GB of the largest GPU here" in run.error and "FSDP" in run.error
+    assert "more than the 0.0 GB of the largest GPU here" in run.error
+    assert "make the model smaller (model.d_model" in run.error and "FSDP" not in run.error
 
 
 def test_without_an_inventory_the_queue_is_as_before(store, gpu_training, monkeypatch) -> None:

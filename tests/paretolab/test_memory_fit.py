@@ -56,3 +56,29 @@ def test_lora_counts_gradients_and_optimiser_states_of_the_adapters_only(gpt2) -
     assert estimate_gb(parse_config(lora_config).model_dump(mode="json")) < estimate_gb(
         parse_config(config(gpt2)).model_dump(mode="json")
     )
+
+
+def test_suggestions_are_only_those_that_apply(gpt2) -> None:
+    from paretolab.memory_fixes import memory_fixes
+
+    scratch = parse_config(
+        {
+            "task": "language_modeling",
+            "data": {"dataset": "shakespeare"},
+            "model": {"family": "decoder_lm"},
+        }
+    )
+    text = memory_fixes(scratch, on_gpu=True)
+    assert "model.d_model" in text and "LoRA" not in text and "FSDP" not in text
+    full = parse_config(config(gpt2))
+    assert memory_fixes(full, on_gpu=True) == (
+        "lower data.batch_size, train in trainer.precision=bf16-mixed, fine-tune with LoRA "
+        "(model.finetune=lora), shard it over several GPUs with FSDP (hardware.strategy=fsdp, "
+        "hardware.devices), or choose a smaller checkpoint (model.pretrained)"
+    )
+    lora = config(gpt2)
+    lora["model"]["finetune"] = "lora"
+    lora["trainer"] = {"precision": "bf16-mixed"}
+    assert memory_fixes(parse_config(lora), on_gpu=True) == (
+        "lower data.batch_size, or choose a smaller checkpoint (model.pretrained)"
+    )
