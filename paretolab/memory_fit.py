@@ -16,6 +16,7 @@ your own below the machine's).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from paretolab import gpu_inventory
@@ -35,8 +36,11 @@ MEMORY_ENV = "PARETOLAB_MEMORY_BYTES"
 _CLASSES = 2
 
 
-def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
-    """The bytes one training process may use, and what they are (for the message).
+def memory_limit(
+    config: RunConfig, machine: Machine, held_gpus: Callable[[], set[int]] = set
+) -> tuple[float, str]:
+    """The bytes one training process may use, and what they are (for the message);
+    ``held_gpus`` gives the GPUs runs hold here (asked only where there are GPUs).
 
     Raises:
         UserError: ``PARETOLAB_MEMORY_BYTES`` is not a positive whole number.
@@ -47,7 +51,8 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
             raise UserError(f"{MEMORY_ENV}={override!r}: give a positive number of bytes")
         return float(override), f"{MEMORY_ENV}"
     if machine.resolve(config.hardware.accelerator) == "gpu":
-        room = gpu_room()
+        gpus = gpu_inventory.inventory()
+        room = gpu_room(gpus, held_gpus()) if gpus else None
         if room is not None:
             return room
         gpus = [a.memory_gb for a in machine.accelerators if a.kind == "cuda" and a.memory_gb]
@@ -56,19 +61,13 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
     return machine.memory_gb * GB, "this machine's memory"
 
 
-def gpu_room() -> tuple[float, str] | None:
-    """The most memory a run can have on one GPU here, from the inventory (None: none).
+def gpu_room(gpus: list[gpu_inventory.Gpu], held: set[int]) -> tuple[float, str]:
+    """The most memory a run can have on one of ``gpus`` (``held``: those runs hold).
 
     A GPU a paretolab run holds counts whole (the run ends and frees it: the new run waits in
     the queue); an unheld one counts what is free on it (another user's processes may use
     the rest, and nothing here frees it).
     """
-    from paretolab.store import RunStore  # the store is opened only on a machine with GPUs
-
-    gpus = gpu_inventory.inventory()
-    if not gpus:
-        return None
-    held = {h.gpu_index for h in RunStore().gpu_holdings()}
     best = max(gpus, key=lambda g: g.memory_total_gb if g.index in held else g.memory_free_gb)
     if best.index in held:
         return best.memory_total_gb * GB, f"GPU {best.index} ({best.name}, once its run ends)"
@@ -130,9 +129,12 @@ def per_gpu(config: RunConfig, parts: TrainingMemory | None = None) -> PerGpu:
     return PerGpu(model, parts.activations_gb["full" if sharded else "selective"], sharded)
 
 
-def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
-    """Why the config's training cannot fit in this machine's memory ([] if it may)."""
-    limit, where = memory_limit(config, machine)
+def memory_problems(
+    config: RunConfig, machine: Machine, held_gpus: Callable[[], set[int]] = set
+) -> list[str]:
+    """Why the config's training cannot fit in this machine's memory ([] if it may);
+    ``held_gpus`` as in ``memory_limit``."""
+    limit, where = memory_limit(config, machine, held_gpus)
     try:
         one = per_gpu(config)
     except UserError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from paretolab import gpu_inventory, processes
+from paretolab import gpu_inventory
 from paretolab.errors import UserError
 from paretolab.executors import gpu_queue
 from paretolab.store import RunStore
@@ -47,8 +47,7 @@ def place_workers(requested: int | str, spec: SweepSpec, store: RunStore) -> Wor
             why = "no GPU here" if not gpus else "the trials train without a GPU"
             return WorkerPlacement(1, note=f"--workers auto: {why}, so 1 worker")
         return WorkerPlacement(int(requested))
-    store.release_ended_holdings(processes.group_alive)
-    held = {h.gpu_index for h in store.gpu_holdings()}
+    held = store.held_gpus()
     free = [g.index for g in gpus if g.index not in held]
     most = len(free) // per_worker
     need = f"each worker needs {per_worker} GPU(s) (hardware.devices)"

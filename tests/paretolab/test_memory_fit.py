@@ -82,3 +82,28 @@ def test_suggestions_are_only_those_that_apply(gpt2) -> None:
     assert memory_fixes(parse_config(lora), on_gpu=True) == (
         "lower data.batch_size, or choose a smaller checkpoint (model.pretrained)"
     )
+
+
+def test_the_gpu_room_comes_from_the_callers_held_set_not_a_store_of_its_own(
+    gpt2, monkeypatch
+) -> None:
+    import json
+
+    from paretolab import memory_fit
+    from paretolab.gpu_inventory import FAKE_GPUS_ENV
+
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    full = [{"index": 0, "name": "H100", "memory_gb": 80, "used_gb": 80}]
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(full))
+    monkeypatch.setattr("paretolab.store.RunStore", lambda *a: pytest.fail("opened a store"))
+    cfg = parse_config(config(gpt2))
+    machine = Machine("cpu", 2, 2, 8.0, accelerators=(GPU,))
+    assert memory_fit.memory_limit(cfg, machine, lambda: {0}) == (
+        80e9,
+        "GPU 0 (H100, once its run ends)",
+    )
+    assert memory_fit.memory_limit(cfg, machine)[1].startswith("GPU 0's free memory")
+    monkeypatch.delenv(FAKE_GPUS_ENV)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    no_gpus = memory_fit.memory_limit(cfg, machine, lambda: pytest.fail("asked for holdings"))
+    assert no_gpus == (80e9, "this machine's GPU")
