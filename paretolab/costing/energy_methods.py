@@ -62,8 +62,9 @@ def parse_part_key(key: str) -> tuple[str, str] | None:
     return (match.group("part"), match.group("method")) if match else None
 
 
-def _run_level(latest: Mapping[str, Any]) -> dict[str, list[float]]:
-    """Values by key without its fold prefix: a run-level key wins over its folds'."""
+def run_level_values(latest: Mapping[str, Any]) -> dict[str, list[float]]:
+    """A run's latest metric values by key without its fold prefix (``fold0/cost/usd`` →
+    ``cost/usd``), each fold's in a list; a run-level key wins over its folds'."""
     values: dict[str, list[float]] = {}
     for key, metric in latest.items():
         name = _FOLD.sub("", key)
@@ -76,7 +77,7 @@ def _run_level(latest: Mapping[str, Any]) -> dict[str, list[float]]:
 def measured_parts(latest: Mapping[str, Any]) -> dict[tuple[str, str], float]:
     """A run's measured device energy in kWh by ``(part, method)``, folds summed, from its
     latest metrics (``LatestMetric`` by key); {} when nothing was measured."""
-    values = _run_level(latest)
+    values = run_level_values(latest)
     parts = {
         parsed: sum(items)
         for name, items in values.items()
@@ -90,13 +91,13 @@ def measured_parts(latest: Mapping[str, Any]) -> dict[tuple[str, str], float]:
 def other_processes(latest: Mapping[str, Any]) -> int:
     """The most other processes seen on the run's GPUs while it ran (0 when none;
     ``SHARING_UNKNOWN`` when the run's own processes were not visible to NVML)."""
-    values = _run_level(latest).get(SHARED_KEY, [])
+    values = run_level_values(latest).get(SHARED_KEY, [])
     return int(max(values)) if values else 0
 
 
 def unmeasured_gpu_share(latest: Mapping[str, Any]) -> float:
     """The share of the run's GPUs no meter covered (0 when all were, or it had none)."""
-    values = _run_level(latest).get(UNMEASURED_GPU_KEY, [])
+    values = run_level_values(latest).get(UNMEASURED_GPU_KEY, [])
     return max(values) if values else 0.0
 
 

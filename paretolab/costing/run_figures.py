@@ -42,7 +42,6 @@ ADDITIVE = (
 )
 # paretolab.monitoring.ENERGY_KWH (not imported: monitoring imports the store, which reads this).
 MEASURED_ENERGY = em.TOTAL_KEY
-_FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
 # The metrics a run's spend is made of: when one of them is logged, its spend row changes.
 SPEND_KEY = re.compile(
     r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_(kwh|share))$"
@@ -53,15 +52,8 @@ def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
     """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
     with ``energy_method`` (a code: ``nvml_energy+rapl``, ``tdp_estimate`` …) and
     ``energy_source`` (its label: "measured: RAPL, whole machine (CPU package, DRAM)" …)."""
-    values: dict[str, list[float]] = {}
-    for key, metric in latest.items():
-        match = _FOLD_KEY.match(key)
-        name = match.group(1) if match else key
-        if match and key.removeprefix(key.split("/")[0] + "/") in latest:
-            continue  # a run-level figure exists: use it, not the folds'
-        values.setdefault(name, []).append(metric.value)
     out: dict[str, Any] = {}
-    for name, items in values.items():
+    for name, items in em.run_level_values(latest).items():
         if name.startswith("cost/"):
             short = name.removeprefix("cost/")
             out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
