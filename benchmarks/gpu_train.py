@@ -1,6 +1,6 @@
 """The product's own training path on a GPU, beside the standalone script, in one run.
 
-    python benchmarks/gpu_train.py [--quick] [--batch 32] [--steps 150] [--no-fsdp]
+    python benchmarks/gpu_train.py [--quick] [--batch 64] [--steps 300] [--no-fsdp]
 
 Rows, one process after the other on the same device:
 

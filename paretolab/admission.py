@@ -61,7 +61,10 @@ class Admission:
 
 
 def hardware_problems(
-    config: RunConfig, machine: Machine | None = None, on_slurm: bool | None = None
+    config: RunConfig,
+    machine: Machine | None = None,
+    on_slurm: bool | None = None,
+    held_gpus: Callable[[], set[int]] = set,
 ) -> list[str]:
     """Why a config cannot train here (or, sent to Slurm, as a Slurm job), one message per
     field ([] if it can).
@@ -70,6 +73,8 @@ def hardware_problems(
         config: the run's config.
         machine: where it trains (None: this machine, detected when needed).
         on_slurm: whether Slurm trains it (None: ``PARETOLAB_EXECUTOR`` says).
+        held_gpus: this host's GPUs runs hold (``RunStore.held_gpus``), asked only where
+            there are GPUs (default: none held).
     """
     if on_slurm is None:
         on_slurm = settings.executor() == "slurm"
@@ -84,7 +89,7 @@ def hardware_problems(
     problems = devices.hardware_problems(config.hardware, config.trainer.precision, machine)
     if not problems:  # the estimate needs the accelerator the config can have here
         try:
-            problems = memory_fit.memory_problems(config, machine)
+            problems = memory_fit.memory_problems(config, machine, held_gpus)
         except UserError as exc:  # PARETOLAB_MEMORY_BYTES is unreadable
             problems = [str(exc)]
     if config.hardware.num_nodes > 1:
@@ -120,7 +125,7 @@ def admission_problems(
     stages = (
         (MODEL, lambda: [refusal] if refusal else []),
         (PROFILE, lambda: _refusal(check_profile, config.hardware.profile)),
-        (HARDWARE, lambda: hardware_problems(config, machine, on_slurm)),
+        (HARDWARE, lambda: hardware_problems(config, machine, on_slurm, store.held_gpus)),
         (INIT_FROM, lambda: _refusal(check_init_from, config, store)),
         (PRETRAINED, lambda: _refusal(check_pretrained, config)),
     )

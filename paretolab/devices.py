@@ -199,6 +199,11 @@ def hardware_problems(hardware: HardwareConfig, precision: str, machine: Machine
             "use cpu or auto"
         ]
     problems = []
+    if hardware.strategy == "fsdp" and machine.resolve(acc) != "gpu":
+        problems.append(
+            f"hardware.strategy=fsdp needs NVIDIA GPUs, and this run would train on "
+            f"{machine.resolve(acc)} here (hardware.accelerator={acc}); use ddp here"
+        )
     most = machine.max_devices(acc)
     if hardware.devices > most:
         unit = {"cpu": "CPU core(s)", "gpu": "GPU(s)", "mps": "MPS device"}[machine.resolve(acc)]

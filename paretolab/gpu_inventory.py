@@ -12,10 +12,13 @@ Indices are NVML's, which are the ones ``CUDA_VISIBLE_DEVICES`` takes when
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 
 from paretolab.errors import UserError
+
+log = logging.getLogger(__name__)
 
 FAKE_GPUS_ENV = "PARETOLAB_FAKE_GPUS"
 GB = 1e9
@@ -86,9 +89,26 @@ def _nvml_gpus() -> list[Gpu]:
     except pynvml.NVMLError:  # no driver, no device: a CPU machine
         return []
     try:
-        return [_nvml_gpu(pynvml, i) for i in range(pynvml.nvmlDeviceGetCount())]
+        return _readable_gpus(pynvml)
     finally:
         pynvml.nvmlShutdown()
+
+
+def _readable_gpus(pynvml: object) -> list[Gpu]:
+    """Each GPU NVML can read now: one that fails ("GPU is lost") is left out, logged, so
+    the others are still scheduled (the executor asks every second)."""
+    try:
+        count = pynvml.nvmlDeviceGetCount()  # type: ignore[attr-defined]
+    except pynvml.NVMLError as exc:  # type: ignore[attr-defined]
+        log.warning("NVML cannot count the GPUs: %s", exc)
+        return []
+    gpus = []
+    for index in range(count):
+        try:
+            gpus.append(_nvml_gpu(pynvml, index))
+        except pynvml.NVMLError as exc:  # type: ignore[attr-defined]
+            log.warning("GPU %d left out of the inventory: NVML says %s", index, exc)
+    return gpus
 
 
 def _nvml_gpu(pynvml: object, index: int) -> Gpu:

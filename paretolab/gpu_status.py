@@ -25,17 +25,22 @@ class GpuStatus:
     run_id: int | None  # the holding run, for links
 
 
-def gpu_statuses(store: RunStore, free_stale: bool = True) -> list[GpuStatus]:
+def gpu_statuses(
+    store: RunStore, free_stale: bool = True, gpus: list[gpu_inventory.Gpu] | None = None
+) -> list[GpuStatus]:
     """This host's GPUs by index with their holders ([] on a host without GPUs).
 
     Args:
         store: the run store.
         free_stale: first free the GPUs of runs that ended and processes that died, so
             none is shown held by them (False: only read, e.g. a read-only demo).
+        gpus: the inventory, when the caller has read it already.
     """
-    gpus = gpu_inventory.inventory()
-    if gpus and free_stale:
-        store.release_ended_holdings(processes.alive)
+    gpus = gpu_inventory.inventory() if gpus is None else gpus
+    if not gpus:
+        return []
+    if free_stale:
+        store.release_ended_holdings(processes.group_alive)
     holdings = {h.gpu_index: h for h in store.gpu_holdings()}
     out = []
     for gpu in gpus:

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from paretolab import devices, gpu_status, settings
+from paretolab import devices, gpu_inventory, gpu_status, settings
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from paretolab.store import database as db
@@ -35,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _devices(args: argparse.Namespace) -> int:
     machine = devices.detect()
-    gpus = gpu_status.gpu_statuses(RunStore())
+    inventory = gpu_inventory.inventory()
+    # The store only for GPUs to show holders of: on a CPU machine `devices` neither
+    # creates a database nor needs one reachable.
+    gpus = gpu_status.gpu_statuses(RunStore(), gpus=inventory) if inventory else []
     if args.json:
         print(json.dumps({**machine.as_dict(), "gpu_queue": [asdict(g) for g in gpus]}, indent=2))
     else:

@@ -16,27 +16,31 @@ your own below the machine's).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from paretolab import gpu_inventory
 from paretolab.config import RunConfig
+from paretolab.costing.finetune import config_finetune, finetune_counts, trainable_only
 from paretolab.costing.memory import GB, TrainingMemory, training_memory
+from paretolab.costing.params import total_params
 from paretolab.costing.shape_sources import config_shape
 from paretolab.costing.shapes import full_batch
 from paretolab.devices import Machine
 from paretolab.errors import UserError
+from paretolab.memory_fixes import memory_fixes
 
 MEMORY_ENV = "PARETOLAB_MEMORY_BYTES"
-MEMORY_SUGGESTIONS = (  # what makes a run fit a GPU, most often the first
-    "lower data.batch_size, train in trainer.precision=bf16-mixed, fine-tune a pretrained "
-    "model with LoRA (model.finetune=lora), or shard it over several GPUs with FSDP"
-)
 # Stand-ins where the data decides a size (not known before the data is read): the fewest
 # classes a classifier has, and a ViT image of one patch. Both make the estimate smaller.
 _CLASSES = 2
 
 
-def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
-    """The bytes one training process may use, and what they are (for the message).
+def memory_limit(
+    config: RunConfig, machine: Machine, held_gpus: Callable[[], set[int]] = set
+) -> tuple[float, str]:
+    """The bytes one training process may use, and what they are (for the message);
+    ``held_gpus`` gives the GPUs runs hold here (asked only where there are GPUs).
 
     Raises:
         UserError: ``PARETOLAB_MEMORY_BYTES`` is not a positive whole number.
@@ -47,7 +51,8 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
             raise UserError(f"{MEMORY_ENV}={override!r}: give a positive number of bytes")
         return float(override), f"{MEMORY_ENV}"
     if machine.resolve(config.hardware.accelerator) == "gpu":
-        room = gpu_room()
+        gpus = gpu_inventory.inventory()
+        room = gpu_room(gpus, held_gpus()) if gpus else None
         if room is not None:
             return room
         gpus = [a.memory_gb for a in machine.accelerators if a.kind == "cuda" and a.memory_gb]
@@ -56,19 +61,13 @@ def memory_limit(config: RunConfig, machine: Machine) -> tuple[float, str]:
     return machine.memory_gb * GB, "this machine's memory"
 
 
-def gpu_room() -> tuple[float, str] | None:
-    """The most memory a run can have on one GPU here, from the inventory (None: none).
+def gpu_room(gpus: list[gpu_inventory.Gpu], held: set[int]) -> tuple[float, str]:
+    """The most memory a run can have on one of ``gpus`` (``held``: those runs hold).
 
     A GPU a paretolab run holds counts whole (the run ends and frees it: the new run waits in
     the queue); an unheld one counts what is free on it (another user's processes may use
     the rest, and nothing here frees it).
     """
-    from paretolab.store import RunStore  # the store is opened only on a machine with GPUs
-
-    gpus = gpu_inventory.inventory()
-    if not gpus:
-        return None
-    held = {h.gpu_index for h in RunStore().gpu_holdings()}
     best = max(gpus, key=lambda g: g.memory_total_gb if g.index in held else g.memory_free_gb)
     if best.index in held:
         return best.memory_total_gb * GB, f"GPU {best.index} ({best.name}, once its run ends)"
@@ -77,12 +76,14 @@ def gpu_room() -> tuple[float, str] | None:
 
 
 def training_estimate(config: RunConfig) -> TrainingMemory:
-    """The config's training memory per process, by part in GB."""
+    """The config's training memory of one unsharded process, by part in GB: gradients and
+    optimiser states for the trainable parameters only (a LoRA or frozen-layers fine-tune).
+    """
     m = config.model
     image = (1, m.patch_size, m.patch_size) if m.family == "vit" else None
     shape = config_shape(config, num_classes=_CLASSES, image_shape=image)
     batch = full_batch(shape, config.data.batch_size)
-    return training_memory(
+    memory = training_memory(
         shape,
         config.data.batch_size,
         # Each stack at its own length: an encoder-decoder's source and target are equally
@@ -92,53 +93,85 @@ def training_estimate(config: RunConfig) -> TrainingMemory:
         config.optim.optimizer,
         config.optim.momentum,
     )
+    how = config_finetune(config)
+    if how is None or how.method == "full":
+        return memory
+    n = float(total_params(shape))
+    return trainable_only(memory, finetune_counts(shape, n, how).trainable / n)
 
 
-def memory_problems(config: RunConfig, machine: Machine) -> list[str]:
-    """Why the config's training cannot fit in this machine's memory ([] if it may)."""
-    limit, where = memory_limit(config, machine)
+@dataclass(frozen=True)
+class PerGpu:
+    """What one training process (one GPU) holds, in GB."""
+
+    model_gb: float  # weights, gradients, optimiser states: its shard of them under FSDP
+    activations_gb: float
+    sharded: bool
+
+    @property
+    def total_gb(self) -> float:
+        """Everything the process holds."""
+        return self.model_gb + self.activations_gb
+
+
+def per_gpu(config: RunConfig, parts: TrainingMemory | None = None) -> PerGpu:
+    """The memory one process needs: the one estimate the launch check and the GPU queue
+    both use. Under FSDP each GPU holds its shard of the static parts (÷ world size) and,
+    with every Transformer block checkpointed, only the blocks' inputs ("full"); else a
+    full copy and "selective" activations.
+
+    Raises:
+        UserError: the cost model cannot estimate the model (``training_estimate``).
+    """
+    parts = parts or training_estimate(config)
+    sharded = config.hardware.strategy == "fsdp"
+    model = parts.static_gb / (config.hardware.world_size() if sharded else 1)
+    return PerGpu(model, parts.activations_gb["full" if sharded else "selective"], sharded)
+
+
+def memory_problems(
+    config: RunConfig, machine: Machine, held_gpus: Callable[[], set[int]] = set
+) -> list[str]:
+    """Why the config's training cannot fit in this machine's memory ([] if it may);
+    ``held_gpus`` as in ``memory_limit``."""
+    limit, where = memory_limit(config, machine, held_gpus)
     try:
-        parts = training_estimate(config)
+        one = per_gpu(config)
     except UserError:
         if config.model.is_pretrained():
             return []  # an architecture the cost model doesn't know; nothing to check it by
         raise
-    sharded = config.hardware.strategy == "fsdp"
-    # FSDP checkpoints every Transformer block: only the blocks' inputs are kept ("full").
-    activations = parts.activations_gb["full" if sharded else "selective"]
-    model = parts.static_gb
-    if sharded:  # each GPU holds its shard of weights, gradients and optimiser states
-        model /= config.hardware.world_size()
-    need = (model + activations) * GB
+    sharded, model, activations = one.sharded, one.model_gb, one.activations_gb
+    need = one.total_gb * GB
     acc = machine.resolve(config.hardware.accelerator)
     ranks = config.hardware.devices if acc == "cpu" else 1  # CPU ranks share the memory
     need *= ranks
     if need <= limit:
         return []
-    if acc == "gpu" and not sharded:
-        lower = MEMORY_SUGGESTIONS.removeprefix("lower ")
-    elif activations > model:
-        lower = "data.batch_size or data.max_length"
-    elif config.model.is_pretrained():
-        lower = (
-            "data.batch_size, or choose a smaller checkpoint, or shard it over several GPUs "
-            "(hardware.strategy=fsdp, hardware.devices)"
-        )
-    else:
-        lower = "model.d_model, model.n_layers, model.d_ff or tokenizer.vocab_size"
+    fixes = memory_fixes(config, on_gpu=acc == "gpu", activations_heavy=activations > model)
     per = f" ({ranks} CPU processes of {need / GB / ranks:,.1f} GB)" if ranks > 1 else ""
     return [
         f"training this model needs about {need / GB:,.1f} GB{per} (weights, gradients and "
         f"optimizer {model:,.1f} GB{' per GPU, sharded' if sharded else ''}, activations {activations:,.1f} GB), more than the "
-        f"{limit / GB:,.1f} GB of {where}; lower {lower}"
+        f"{limit / GB:,.1f} GB of {where}; {fixes}"
     ]
 
 
-def estimate_gb(config: dict) -> float | None:
-    """A stored config's training memory per process in GB (None: the cost model cannot
-    estimate it, e.g. a pretrained architecture it does not know)."""
+def queue_estimate(config: dict) -> tuple[float | None, str]:
+    """A stored config's memory per GPU in GB (``estimate_gb``), and what would make it fit
+    (``memory_fixes``), for the GPU queue's refusal of a run larger than any GPU."""
     try:
-        return training_estimate(RunConfig.model_validate(config)).total_gb("selective")
+        cfg = RunConfig.model_validate(config)
+    except ValueError:  # pydantic's ValidationError
+        return None, "lower data.batch_size"
+    return estimate_gb(config), memory_fixes(cfg, on_gpu=True)
+
+
+def estimate_gb(config: dict) -> float | None:
+    """A stored config's training memory per GPU in GB, as ``per_gpu`` (None: the cost model
+    cannot estimate it, e.g. a pretrained architecture it does not know)."""
+    try:
+        return per_gpu(RunConfig.model_validate(config)).total_gb
     except (UserError, ValueError):  # pydantic's ValidationError is a ValueError
         return None
 

@@ -26,6 +26,33 @@ def alive(pid: int) -> bool:
     return not _is_zombie(pid)
 
 
+def group_alive(pgid: int) -> bool:
+    """True while process ``pgid`` or any other process of its group lives (not a zombie).
+
+    A training process leads its own group (``start_new_session``): its DDP ranks and
+    DataLoader workers are members, and may outlive rank 0's final status by seconds.
+    """
+    if alive(pgid):
+        return True
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if not _PROC.is_dir():
+        return True  # no process table to look at: assume the worst
+    return any(_runs_in_group(entry, pgid) for entry in _PROC.iterdir() if entry.name.isdigit())
+
+
+def _runs_in_group(entry: Path, pgid: int) -> bool:
+    try:
+        state, _ppid, group = (entry / "stat").read_text("ascii").rsplit(")", 1)[1].split()[:3]
+    except (OSError, ValueError):
+        return False
+    return state != "Z" and int(group) == pgid
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         with open(_PROC / str(pid) / "stat", encoding="ascii") as fh:

@@ -36,10 +36,11 @@ from sweeps.budget_check import budget_stop
 from sweeps.objective import TrialFailed, run_trial
 from sweeps.storage import SWEEP_STORAGE_ENV, default_storage_url, is_journal, open_storage
 from sweeps.study import RetryStaleTrial, is_stopped, load_sweep, owner_of, progress
-from sweeps.worker_gpus import hold_gpus
+from sweeps.worker_gpus import claim_worker_gpus
 
 log = logging.getLogger("paretolab.sweeps")
 BUDGET_STOP_ATTR = "paretolab:budget_stop"  # why the workers stopped starting trials
+PINNED_ENV = "PARETOLAB_WORKER_PINNED"  # set for a worker whose GPUs the store holds for it
 
 
 def run_worker(
@@ -150,17 +151,19 @@ def spawn_workers(
 ) -> list[subprocess.Popen]:
     """Start ``count`` worker processes in the background, each in its own process group,
     logging to ``sweeps/STUDY/worker-K.log`` under the paretolab home. With ``gpus`` (one
-    list per worker, ``worker_gpus.place_workers``) each sees only its own, and holds them
-    in the store."""
+    list per worker, ``worker_gpus.place_workers``) each sees only its own: they are held
+    in the store before the workers start, then handed to each worker's pid."""
     folder = workers_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
+    if gpus:
+        claim_worker_gpus(store, name, gpus)
     procs = []
     for index in range(count):
         k = len(list(folder.glob("worker-*.log")))
-        pinned = gpu_env(gpus[index]) if gpus else {}
-        with open(folder / f"worker-{k}.log", "ab") as out:
-            procs.append(
-                subprocess.Popen(
+        pinned = {**gpu_env(gpus[index]), PINNED_ENV: "1"} if gpus else {}
+        try:
+            with open(folder / f"worker-{k}.log", "ab") as out:
+                proc = subprocess.Popen(
                     worker_argv(name, index),
                     env={**worker_env(storage_url, store), **pinned},
                     stdout=out,
@@ -168,9 +171,13 @@ def spawn_workers(
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
-            )
-    if gpus:
-        hold_gpus(store, name, procs, gpus)
+        except OSError:
+            for unstarted in (gpus or [])[index:]:  # the started ones keep theirs
+                store.release_gpus(pid=os.getpid(), gpus=unstarted)
+            raise
+        if gpus:
+            store.hand_gpus_to_process(gpus[index], os.getpid(), proc.pid)
+        procs.append(proc)
     return procs
 
 
@@ -200,10 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"paretolab: error: {exc}", file=sys.stderr)
         return 2
-    finally:  # the GPUs its launcher held for it, if any
-        RunStore().release_gpus(pid=os.getpid())
+    finally:
+        _release_own_gpus()
     log.info("worker done: ran %d trial(s) of %s", ran, args.study)
     return 0
+
+
+def _release_own_gpus() -> None:
+    """Free the GPUs the launcher held for this worker, if it was pinned. A failure here
+    must not hide how the worker ended: the next executor tick frees a dead pid's GPUs."""
+    if not os.environ.get(PINNED_ENV):
+        return
+    try:
+        RunStore().release_gpus(pid=os.getpid())
+    except Exception as exc:  # noqa: BLE001 (cleanup: any error is only logged)
+        log.warning("could not free this worker's GPUs (the executor will): %s", exc)
 
 
 if __name__ == "__main__":

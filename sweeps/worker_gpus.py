@@ -3,19 +3,19 @@
 On a host with GPUs (``paretolab.gpu_inventory``) and a sweep whose trials train on them,
 each worker is pinned to its own free GPUs (``hardware.devices`` of them, one for most
 sweeps) through ``CUDA_VISIBLE_DEVICES``, and the store records them as held by the
-worker's process: the executor starts no run on them, another sweep takes others, and they
-are freed when the worker exits (or, if it dies, by the next executor tick or
-``paretolab devices``). ``--workers auto`` starts one worker per free GPU (per
+worker's process (held before the worker starts, then handed to its pid): the executor
+starts no run on them, another sweep takes others, and they are freed when the worker exits
+(or, if it dies, by the next executor tick or ``paretolab devices``). ``--workers auto`` starts one worker per free GPU (per
 ``hardware.devices`` free GPUs). Asking for more workers than the free GPUs allow is refused
 with the figures, before the sweep is created: the workers would only fight over the GPUs.
 """
 
 from __future__ import annotations
 
-import subprocess
+import os
 from dataclasses import dataclass, field
 
-from paretolab import gpu_inventory, processes
+from paretolab import gpu_inventory
 from paretolab.errors import UserError
 from paretolab.executors import gpu_queue
 from paretolab.store import RunStore
@@ -47,8 +47,7 @@ def place_workers(requested: int | str, spec: SweepSpec, store: RunStore) -> Wor
             why = "no GPU here" if not gpus else "the trials train without a GPU"
             return WorkerPlacement(1, note=f"--workers auto: {why}, so 1 worker")
         return WorkerPlacement(int(requested))
-    store.release_ended_holdings(processes.alive)
-    held = {h.gpu_index for h in store.gpu_holdings()}
+    held = store.held_gpus()
     free = [g.index for g in gpus if g.index not in held]
     most = len(free) // per_worker
     need = f"each worker needs {per_worker} GPU(s) (hardware.devices)"
@@ -71,26 +70,23 @@ def place_workers(requested: int | str, spec: SweepSpec, store: RunStore) -> Wor
     return WorkerPlacement(requested, chunks, f"workers pinned to GPUs {_listed(chunks)}")
 
 
-def hold_gpus(
-    store: RunStore, name: str, procs: list[subprocess.Popen], gpus: list[list[int]]
-) -> None:
-    """Record each worker's GPUs as held by its process.
+def claim_worker_gpus(store: RunStore, name: str, gpus: list[list[int]]) -> None:
+    """Hold each worker's GPUs for this (the launching) process, before any worker starts:
+    the executor cannot take one between a worker's start and its holding. ``spawn_workers``
+    hands each to its worker's pid once started (``hand_gpus_to_process``).
 
     Raises:
-        UserError: another launcher took one of them since they were chosen (the workers
-            of this call are stopped; start again).
+        UserError: another launcher took one of them since they were chosen (none is held
+            and no worker started; start again).
     """
-    for index, (proc, chosen) in enumerate(zip(procs, gpus, strict=True)):
-        holder = f"sweep {name} worker {index}"
-        if not store.claim_gpus_for_process(chosen, proc.pid, holder):
-            for other in procs:
-                other.kill()
-            for other in procs:
-                other.wait()
-                store.release_gpus(pid=other.pid)
+    me = os.getpid()
+    for index, chosen in enumerate(gpus):
+        if not store.claim_gpus_for_process(chosen, me, f"sweep {name} worker {index}"):
+            for earlier in gpus[:index]:
+                store.release_gpus(pid=me, gpus=earlier)
             raise UserError(
-                f"GPU(s) {', '.join(map(str, chosen))} were taken while the workers started; "
-                f"no worker was left running: `paretolab sweep resume {name}` starts them again"
+                f"GPU(s) {', '.join(map(str, chosen))} were taken since they were chosen; no "
+                f"worker was started: `paretolab sweep resume {name}` starts them again"
             )
 
 

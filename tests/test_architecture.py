@@ -259,3 +259,25 @@ def test_every_library_the_product_imports_is_a_declared_dependency() -> None:
         if not names & declared:
             bad.add(f"{i.file}:{i.line} imports {top} ({', '.join(sorted(names))} not declared)")
     assert not bad, "\n".join(sorted(bad))
+
+
+def _subpackage(dotted: str) -> str | None:
+    """``lightning_modules.run`` for ``lightning_modules.run.sharding``: the folder below a
+    layer a module lives in (None for a module directly under the layer)."""
+    parts = dotted.split(".")
+    if len(parts) < 3 or not (REPO / parts[0] / parts[1]).is_dir():
+        return None
+    return ".".join(parts[:2])
+
+
+def test_no_two_lightning_subpackages_import_each_other() -> None:
+    """Importing ``pkg.a.x`` runs ``pkg/a/__init__``; sub-packages that import each other
+    (tasks ↔ run was one) are a cycle waiting for an ``__init__`` that imports its modules."""
+    edges = set()
+    for imp in (i for i in ALL_IMPORTS if i.file.startswith("lightning_modules/")):
+        source = _subpackage(imp.file.removesuffix(".py").replace("/", "."))
+        target = _subpackage(imp.module)
+        if source and target and source != target:
+            edges.add((source, target))
+    mutual = sorted(f"{a} ↔ {b}" for a, b in edges if (b, a) in edges and a < b)
+    assert not mutual, "sub-packages importing each other:\n" + "\n".join(mutual)

@@ -44,7 +44,15 @@ def hardware_problems(config: RunConfig) -> list[str]:
     """Why a config cannot train on this machine (or, sent to Slurm, as a Slurm job), one
     message per field (``paretolab.admission.hardware_problems``)."""
     on_slurm = settings.executor() == "slurm"
-    return admission.hardware_problems(config, None if on_slurm else machine(), on_slurm)
+    here = None if on_slurm else machine()
+    return admission.hardware_problems(config, here, on_slurm, _held_gpus)
+
+
+def _held_gpus() -> set[int]:
+    """The GPUs runs hold here (a read-only demo only reads: the executor frees them)."""
+    if settings.demo_mode():
+        return {h.gpu_index for h in store().gpu_holdings()}
+    return store().held_gpus()
 
 
 def gpu_queue() -> list[gpu_status.GpuStatus]:

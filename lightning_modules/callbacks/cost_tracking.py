@@ -35,7 +35,7 @@ from lightning_modules.callbacks.flop_count import (
     flop_model,
     real_token_count,
 )
-from lightning_modules.run.sharding import is_sharded
+from lightning_modules.sharded import is_sharded
 from paretolab.config import RunConfig
 from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
 from paretolab.costing.flops import flops_6nd

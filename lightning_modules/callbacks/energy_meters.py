@@ -4,7 +4,11 @@
   difference is the energy), else, per GPU without the counter, its power samples
   integrated by the trapezoid rule (``EnergyMeter``). NVML power is an average the driver
   samples only part of the time on A100/H100, so the counter is preferred where it exists.
-- CPU package and DRAM: RAPL (``rapl.RaplMeter``), where readable.
+- CPU package and DRAM: RAPL (``rapl.RaplMeter``), where readable, for runs without GPUs
+  only. RAPL counts the whole machine's package and DRAM (every process; concurrent runs
+  each count all of it, which the label says). A GPU run's figure is its GPUs', as on
+  every GPU run, so GPU runs on one frontier share one basis: the host's share would be
+  there only where RAPL happens to be readable.
 
 Each sample gives metrics named by ``paretolab.costing.energy_methods`` (kWh at the device,
 cumulative since start): ``system/energy_gpu_nvml_energy_kwh`` …, their sum
@@ -27,18 +31,21 @@ class RunEnergy:
 
     Args:
         gpus: the run's GPUs NVML knows (None on a CPU run or without NVML).
-        rapl: the machine's RAPL zones (None where unreadable).
+        rapl: the machine's RAPL zones (None where unreadable); read for a CPU run only.
         gpu_count: how many GPUs the run uses, NVML's or not.
     """
 
     def __init__(self, gpus: GpuProbe | None, rapl: RaplMeter | None, gpu_count: int = 0):
-        self.gpus, self.rapl, self.gpu_count = gpus, rapl, gpu_count
+        self.gpus, self.gpu_count = gpus, gpu_count
+        # RAPL for CPU runs only (see the module docstring)
+        self.rapl = None if gpu_count or gpus is not None else rapl
         self._powered: set[int] = set()  # GPUs metered by their power samples
         self._base_mj: dict[int, float] = {}  # counter at start, by GPU
         self._counted_mj: dict[int, float] = {}  # counter − base at the last reading
         self._last_mj: dict[int, float] = {}
         self.power = EnergyMeter()  # GPUs without the counter
-        self.shared = 0
+        self.shared = 0  # the most other processes seen on its GPUs
+        self.sharing_unknown = False  # NVML once listed processes but none of the run's
 
     def start(self, t: float, powers: dict[int, float]) -> None:
         """Read the counters' starting values and the first power samples (time ``t``)."""
@@ -61,8 +68,11 @@ class RunEnergy:
             if metered < self.gpu_count:
                 out[em.UNMEASURED_GPU_KEY] = (self.gpu_count - metered) / self.gpu_count
         if self.gpus is not None:
-            self.shared = max(self.shared, self.gpus.other_processes())
-            out[em.SHARED_KEY] = float(self.shared)
+            seen = self.gpus.other_processes()
+            self.sharing_unknown |= seen == em.SHARING_UNKNOWN
+            self.shared = max(self.shared, seen)
+            unknown = self.sharing_unknown and not self.shared  # a count seen wins
+            out[em.SHARED_KEY] = float(em.SHARING_UNKNOWN if unknown else self.shared)
         return out
 
     def _without_counter(self, powers: dict[int, float]) -> dict[int, float]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pynvml
 
 from paretolab import monitoring as m
+from paretolab.costing import energy_methods as em
 
 log = logging.getLogger(__name__)
 MB = 2**20
@@ -117,8 +118,9 @@ class GpuProbe:
         """How many processes outside this run use its GPUs now.
 
         The executor starts each run as its own process group, so this run's processes (its
-        DDP ranks included) share this process's group. When NVML lists none of them (a
-        container's PID namespace hides them), ours cannot be told from others': 0.
+        DDP ranks included) share this process's group. When NVML lists processes but none
+        of ours (a container's PID namespace hides them), ours cannot be told from others':
+        ``SHARING_UNKNOWN``.
         """
         pids: set[int] = set()
         for gpu in self.gpus:
@@ -134,7 +136,9 @@ class GpuProbe:
                 continue
             pids |= {int(p.pid) for p in listed}
         ours = {pid for pid in pids if _in_this_group(pid)}
-        return len(pids - ours) if ours else 0
+        if not ours:
+            return em.SHARING_UNKNOWN if pids else 0
+        return len(pids - ours)
 
     def close(self) -> None:
         """Release NVML (reference-counted by the driver library: other users keep theirs)."""

@@ -21,8 +21,6 @@ a CPU; so an FSDP run needs GPUs, and the config says so before a run is stored.
 
 from __future__ import annotations
 
-from typing import Any
-
 from lightning.pytorch.strategies import FSDPStrategy
 from torch import nn
 
@@ -60,17 +58,3 @@ def fsdp_strategy(model: nn.Module) -> FSDPStrategy:
         # mix frozen and trained parameters, and the optimiser sees the model's own ones.
         use_orig_params=True,
     )
-
-
-def is_sharded(module: Any) -> bool:
-    """Whether ``module`` (a trainer's model) is wrapped by FSDP."""
-    from torch.distributed.fsdp import FullyShardedDataParallel
-
-    return isinstance(module, FullyShardedDataParallel)
-
-
-def clip_sharded_gradients(module: Any, max_norm: float) -> None:
-    """Clip the gradient norm of an FSDP-wrapped model: FSDP's own ``clip_grad_norm_``
-    reduces the norm over every rank's shard (``torch.nn.utils.clip_grad_norm_`` would see
-    this rank's shard only, which is why Lightning's FSDP precision refuses it)."""
-    module.clip_grad_norm_(max_norm)

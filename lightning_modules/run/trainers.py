@@ -33,7 +33,6 @@ from lightning_modules.run.lean_loop import NoProfiler, skip_unused_step_hooks
 from lightning_modules.run.sharding import fsdp_strategy
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
-from paretolab.errors import UserError
 from paretolab.store import RunStore
 
 
@@ -43,15 +42,9 @@ def resolve_accelerator(cfg: RunConfig) -> str:
     Raises:
         UserError: the device does not exist here, there are fewer than
             ``hardware.devices``, it does not support the precision, or FSDP would run
-            on a CPU.
+            on a CPU (``devices.hardware_problems``, which admission checks as well).
     """
-    accelerator = check_hardware(cfg.hardware, cfg.trainer.precision)
-    if cfg.hardware.strategy == "fsdp" and accelerator != "gpu":
-        raise UserError(
-            f"hardware.strategy=fsdp needs NVIDIA GPUs, and this run would train on "
-            f"{accelerator} (hardware.accelerator={cfg.hardware.accelerator}); use ddp here"
-        )
-    return accelerator
+    return check_hardware(cfg.hardware, cfg.trainer.precision)
 
 
 def build_trainer(

@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 import torch
 
 from lightning_modules.optim import build_optimizer, build_scheduler
-from lightning_modules.run.sharding import clip_sharded_gradients, is_sharded
+from lightning_modules.sharded import clip_sharded_gradients, is_sharded
 
 
 class OptimizedTask(pl.LightningModule):

@@ -177,6 +177,14 @@ class RunConfig(ConfigSection):
                 "hardware.strategy=fsdp fine-tunes in full; a LoRA run trains adapters over "
                 "frozen weights that fit one GPU in bf16: use ddp, or model.finetune=full"
             )
+        if self.optim.optimizer == "muon":
+            # FSDP hands the optimiser flat 1-D shards: Muon would find no matrix to
+            # orthogonalise and skip them silently, without weight decay.
+            raise ValueError(
+                "optim.optimizer=muon is not supported with hardware.strategy=fsdp (FSDP "
+                "hands the optimiser 1-D shards, which Muon cannot orthogonalise); use adamw, "
+                "or ddp"
+            )
         if self.trainer.compile:
             raise ValueError(
                 "trainer.compile is not supported with hardware.strategy=fsdp (FSDP's hooks "

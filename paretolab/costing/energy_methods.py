@@ -31,12 +31,16 @@ PART_NAMES = {"gpu": "GPU", "cpu": "CPU package", "dram": "DRAM"}
 METHOD_NAMES = {
     NVML_ENERGY: "NVML energy counter",
     NVML_POWER: "NVML power samples",
-    RAPL: "RAPL",
+    # RAPL counts the whole package and DRAM: every process of the machine, every run at once.
+    RAPL: "RAPL, whole machine",
     TDP_ESTIMATE: "TDP × PUE",
 }
 ESTIMATE_LABEL = "estimate: TDP × PUE"
 TOTAL_KEY = "system/energy_kwh"  # also paretolab.monitoring.ENERGY_KWH
 SHARED_KEY = "system/gpu_other_processes"
+# SHARED_KEY's value when NVML lists processes on the run's GPUs but none of the run's own
+# (a container's PID namespace): whether others share the GPUs cannot be told.
+SHARING_UNKNOWN = -1
 # The share of the run's GPUs that no meter covered (NVML absent, or neither counter nor
 # power): logged only when some other part was measured; the estimate keeps that share.
 UNMEASURED_GPU_KEY = "system/energy_gpu_unmeasured_share"
@@ -58,8 +62,9 @@ def parse_part_key(key: str) -> tuple[str, str] | None:
     return (match.group("part"), match.group("method")) if match else None
 
 
-def _run_level(latest: Mapping[str, Any]) -> dict[str, list[float]]:
-    """Values by key without its fold prefix: a run-level key wins over its folds'."""
+def run_level_values(latest: Mapping[str, Any]) -> dict[str, list[float]]:
+    """A run's latest metric values by key without its fold prefix (``fold0/cost/usd`` →
+    ``cost/usd``), each fold's in a list; a run-level key wins over its folds'."""
     values: dict[str, list[float]] = {}
     for key, metric in latest.items():
         name = _FOLD.sub("", key)
@@ -72,7 +77,7 @@ def _run_level(latest: Mapping[str, Any]) -> dict[str, list[float]]:
 def measured_parts(latest: Mapping[str, Any]) -> dict[tuple[str, str], float]:
     """A run's measured device energy in kWh by ``(part, method)``, folds summed, from its
     latest metrics (``LatestMetric`` by key); {} when nothing was measured."""
-    values = _run_level(latest)
+    values = run_level_values(latest)
     parts = {
         parsed: sum(items)
         for name, items in values.items()
@@ -84,14 +89,15 @@ def measured_parts(latest: Mapping[str, Any]) -> dict[tuple[str, str], float]:
 
 
 def other_processes(latest: Mapping[str, Any]) -> int:
-    """The most other processes seen on the run's GPUs while it ran (0 when none)."""
-    values = _run_level(latest).get(SHARED_KEY, [])
+    """The most other processes seen on the run's GPUs while it ran (0 when none;
+    ``SHARING_UNKNOWN`` when the run's own processes were not visible to NVML)."""
+    values = run_level_values(latest).get(SHARED_KEY, [])
     return int(max(values)) if values else 0
 
 
 def unmeasured_gpu_share(latest: Mapping[str, Any]) -> float:
     """The share of the run's GPUs no meter covered (0 when all were, or it had none)."""
-    values = _run_level(latest).get(UNMEASURED_GPU_KEY, [])
+    values = run_level_values(latest).get(UNMEASURED_GPU_KEY, [])
     return max(values) if values else 0.0
 
 
@@ -104,7 +110,7 @@ def method_code(methods: Iterable[str]) -> str:
 
 def describe_parts(parts: Iterable[tuple[str, str]], shared: int = 0) -> str:
     """The label of a measured figure, each method with the parts it measured:
-    "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM)"."""
+    "measured: NVML energy counter (GPU) + RAPL, whole machine (CPU package, DRAM)"."""
     by_method: dict[str, list[str]] = {}
     for part, method in sorted(parts, key=lambda p: (METHODS.index(p[1]), PARTS.index(p[0]))):
         by_method.setdefault(method, []).append(PART_NAMES[part])
@@ -113,7 +119,9 @@ def describe_parts(parts: Iterable[tuple[str, str]], shared: int = 0) -> str:
     text = "measured: " + " + ".join(
         f"{METHOD_NAMES[method]} ({', '.join(names)})" for method, names in by_method.items()
     )
-    if shared:
+    if shared == SHARING_UNKNOWN:
+        text += "; whole GPU, sharing unknown (NVML does not show this run's processes)"
+    elif shared:
         text += f"; whole GPU, shared with {shared} other process{'es' if shared > 1 else ''}"
     return text
 

@@ -42,7 +42,6 @@ ADDITIVE = (
 )
 # paretolab.monitoring.ENERGY_KWH (not imported: monitoring imports the store, which reads this).
 MEASURED_ENERGY = em.TOTAL_KEY
-_FOLD_KEY = re.compile(r"^fold\d+/(.+)$")
 # The metrics a run's spend is made of: when one of them is logged, its spend row changes.
 SPEND_KEY = re.compile(
     r"^(fold\d+/)?(cost/(usd|device_hours|energy_kwh|co2_kg)|system/energy(_\w+)?_(kwh|share))$"
@@ -52,16 +51,9 @@ SPEND_KEY = re.compile(
 def cost_figures(latest: Mapping[str, Any]) -> dict[str, Any]:
     """A run's cost figures from its latest metrics (``LatestMetric`` by key; folds combined),
     with ``energy_method`` (a code: ``nvml_energy+rapl``, ``tdp_estimate`` …) and
-    ``energy_source`` (its label: "measured: RAPL (CPU package, DRAM)" …)."""
-    values: dict[str, list[float]] = {}
-    for key, metric in latest.items():
-        match = _FOLD_KEY.match(key)
-        name = match.group(1) if match else key
-        if match and key.removeprefix(key.split("/")[0] + "/") in latest:
-            continue  # a run-level figure exists: use it, not the folds'
-        values.setdefault(name, []).append(metric.value)
+    ``energy_source`` (its label: "measured: RAPL, whole machine (CPU package, DRAM)" …)."""
     out: dict[str, Any] = {}
-    for name, items in values.items():
+    for name, items in em.run_level_values(latest).items():
         if name.startswith("cost/"):
             short = name.removeprefix("cost/")
             out[short] = sum(items) if short in ADDITIVE else sum(items) / len(items)
@@ -76,12 +68,19 @@ def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
     parts = em.measured_parts(latest)
     if not parts:
         method = em.TDP_ESTIMATE if estimated is not None else None
-        return {"energy_method": method, "energy_source": em.ESTIMATE_LABEL if method else None}
+        return {
+            "energy_method": method,
+            "energy_source": em.ESTIMATE_LABEL if method else None,
+            "energy_kwh_measured": 0.0 if method else None,
+        }
     defaults = load_catalog().defaults
     intensity = out["co2_kg"] / estimated if estimated and "co2_kg" in out else None
     measured = sum(parts.values())
-    unmeasured = em.unmeasured_gpu_share(latest) if estimated else 0.0
+    share = em.unmeasured_gpu_share(latest)
+    unmeasured = share if estimated else 0.0
     label = em.describe_parts(parts, em.other_processes(latest))
+    if share and not estimated:  # nothing to stand in for them: say they are missing
+        label += f"; {share:.0%} of the run's GPUs unmeasured and left out (no TDP estimate)"
     methods = [method for _, method in parts]
     if unmeasured:  # e.g. RAPL measured the CPU but nothing the GPUs: they stay estimated
         label += f" + {em.ESTIMATE_LABEL} (GPU)"
@@ -90,6 +89,7 @@ def _energy(out: dict[str, Any], latest: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "energy_kwh_tdp_estimate": estimated,
         "energy_kwh_measured_device": measured,
+        "energy_kwh_measured": measured * defaults.pue,  # the measured part of energy_kwh
         "energy_kwh": kwh,
         "energy_method": em.method_code(methods),
         "energy_source": label,

@@ -17,11 +17,12 @@ Policy — backfill with a reservation:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from paretolab.errors import UserError
 from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu
-from paretolab.memory_fit import MEMORY_SUGGESTIONS
+from paretolab.store import Run
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
 DEFAULT_BACKFILL_SECONDS = 1800.0
@@ -50,6 +51,7 @@ class QueuedRun:
     created_at: float
     gpus: int  # GPUs it asks for (0: it trains without one)
     need_gb: float | None = None  # the memory estimate per GPU (None: unknown, not checked)
+    fix: str = "lower data.batch_size"  # what would make it fit (``memory_fixes``)
 
 
 @dataclass
@@ -113,7 +115,7 @@ def _never_fits(run: QueuedRun, gpus: list[Gpu]) -> str | None:
     if run.need_gb is not None and run.need_gb > largest:
         return (
             f"training needs about {run.need_gb:,.1f} GB per GPU, more than the "
-            f"{largest:,.1f} GB of the largest GPU here; {MEMORY_SUGGESTIONS}"
+            f"{largest:,.1f} GB of the largest GPU here; {run.fix}"
         )
     return None
 
@@ -129,6 +131,22 @@ def _wait_reason(run: QueuedRun, gpus: list[Gpu], free: list[Gpu], fit: list[Gpu
     return f"{want}; {len(free)} of {len(gpus)} free"
 
 
+def as_queued(
+    runs: list[Run], have_gpus: bool, estimate: Callable[[Run], tuple[float | None, str]]
+) -> list[QueuedRun]:
+    """What the plan needs of queued ``runs``; ``estimate`` gives a GPU run's memory per GPU
+    and what would make it fit (``memory_fit.queue_estimate``, which the executor caches)."""
+    out = []
+    for run in runs:
+        wanted = gpus_wanted(run.config, have_gpus)
+        if not wanted:
+            out.append(QueuedRun(run.id, run.created_at, 0))
+            continue
+        need_gb, fix = estimate(run)
+        out.append(QueuedRun(run.id, run.created_at, wanted, need_gb, fix))
+    return out
+
+
 def gpus_wanted(config: dict, have_gpus: bool) -> int:
     """GPUs a stored config asks for here: ``hardware.devices`` when it trains on GPUs
     (``accelerator: gpu``, or ``auto`` on a host with GPUs), else 0."""
@@ -139,6 +157,15 @@ def gpus_wanted(config: dict, have_gpus: bool) -> int:
     if accelerator == "gpu" or (accelerator == "auto" and have_gpus):
         return int(hardware.get("devices", 1))
     return 0
+
+
+def may_use_gpus(config: dict) -> bool:
+    """Whether a stored config trains on GPUs where there are some (``accelerator`` gpu or
+    auto): such a run must not start while the inventory cannot be read."""
+    return (config.get("hardware") or {}).get("accelerator", "auto") in ("gpu", "auto")
+
+
+BLIND_REASON = "waits while the GPU inventory cannot be read (NVML failed) and runs hold GPUs here"
 
 
 def gpu_env(gpus: list[int]) -> dict[str, str]:

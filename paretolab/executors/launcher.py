@@ -21,8 +21,8 @@ from paretolab.errors import UserError
 from paretolab.executors import gpu_queue, slurm
 from paretolab.executors.gpu_queue import gpu_env
 from paretolab.executors.training_process import child_env, prepare_run_dir
-from paretolab.memory_fit import estimate_gb
-from paretolab.store import RUNNING, Run, RunStore
+from paretolab.memory_fit import queue_estimate
+from paretolab.store import QUEUED, RUNNING, Run, RunStore
 
 STALE_HEARTBEAT_SECONDS = 120.0
 
@@ -65,32 +65,54 @@ def run_in_foreground(store: RunStore, run_id: int) -> int:
     return code
 
 
+def local_queue(store: RunStore) -> list[Run]:
+    """The queued runs this host's executor starts: not a sweep's trials (a sweep worker
+    trains them in its own process) nor runs submitted to Slurm (they wait for their job)."""
+    return [
+        r
+        for r in store.list_runs([QUEUED])
+        if r.study is None and not slurm.submission_claimed(r.id)
+    ]
+
+
 def gpus_for_now(store: RunStore, run: Run) -> list[int]:
     """The GPUs a queued run trained in this terminal takes now ([]: it trains without
     GPU assignment: it asks for none, or this host has no inventory).
 
+    The whole queue is planned, as the executor's tick does: the run starts only where the
+    executor would start it now, never ahead of older runs or a reservation.
+
     Raises:
-        UserError: it must wait for GPUs (it stays queued, with the reason, for the
-            executor), or can never fit here (it is marked failed).
+        UserError: it is no longer queued; it must wait for GPUs (it stays queued, with the
+            reason, for the executor); or it can never fit here (it is marked failed).
     """
+    if run.status != QUEUED:
+        raise UserError(f"run {run.id} is {run.status}, not queued: not starting it")
     gpus = gpu_inventory.inventory()
-    wanted = gpu_queue.gpus_wanted(run.config, bool(gpus))
-    if not wanted:
+    held = store.held_gpus()
+    if not gpus and held and gpu_queue.may_use_gpus(run.config):
+        _stay_queued(store, run, gpu_queue.BLIND_REASON)
+    if not gpu_queue.gpus_wanted(run.config, bool(gpus)):
         return []
-    store.release_ended_holdings(processes.alive)
-    held = {h.gpu_index for h in store.gpu_holdings()}
-    queued = gpu_queue.QueuedRun(run.id, run.created_at, wanted, estimate_gb(run.config))
-    decided = gpu_queue.plan([queued], gpus, held, 0, time.time(), float("inf"))
+    queue = gpu_queue.as_queued(local_queue(store), True, lambda r: queue_estimate(r.config))
+    decided = gpu_queue.plan(
+        queue, gpus, held, 0, time.time(), backfill_for=gpu_queue.backfill_seconds()
+    )
     if run.id in decided.refused:
         store.mark_failed(run.id, f"not started: {decided.refused[run.id]}")
         raise UserError(f"run {run.id} not started: {decided.refused[run.id]}")
-    if run.id in decided.waiting:
-        store.set_queue_reason(run.id, decided.waiting[run.id])
-        raise UserError(
-            f"run {run.id} stays queued: it {decided.waiting[run.id]}; start it in the "
-            "background when GPUs free up with `paretolab executor` (or train with --detach)"
-        )
-    return decided.starts[0][1]
+    chosen = dict(decided.starts)
+    if run.id not in chosen:
+        _stay_queued(store, run, decided.waiting.get(run.id) or "waits behind older runs")
+    return chosen[run.id]
+
+
+def _stay_queued(store: RunStore, run: Run, reason: str) -> None:
+    store.set_queue_reason(run.id, reason)
+    raise UserError(
+        f"run {run.id} stays queued: {reason}; start it in the background when GPUs free "
+        "up with `paretolab executor` (or train with --detach)"
+    )
 
 
 def spawn_detached(

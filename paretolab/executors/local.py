@@ -28,9 +28,9 @@ from pathlib import Path
 
 from paretolab import gpu_inventory, memory_fit, processes, settings
 from paretolab.errors import RunNotFound
-from paretolab.executors import gpu_queue, launcher, slurm, training_process
+from paretolab.executors import gpu_queue, launcher, training_process
 from paretolab.executors.base import Executor
-from paretolab.store import QUEUED, RUNNING, Run, RunStore
+from paretolab.store import RUNNING, Run, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ class LocalExecutor(Executor):
         self.host = socket.gethostname()
         self._children: dict[int, subprocess.Popen] = {}  # run id → process we started
         self._sigterm_sent: dict[int, float] = {}  # run id → when we asked it to stop
-        self._need_gb: dict[int, float | None] = {}  # run id → its memory estimate per GPU
+        # run id → its memory estimate per GPU, and what would make it fit
+        self._need_gb: dict[int, tuple[float | None, str]] = {}
+        self._backfill_for: float | None = None  # read from the environment once, if needed
 
     def tick(self) -> list[int]:
         """One round: settle ended children, act on cancels, reap, free the GPUs of runs
@@ -71,27 +73,23 @@ class LocalExecutor(Executor):
         self._settle_children()
         self._handle_cancels()
         launcher.reap_orphans(self.store)
-        self.store.release_ended_holdings(processes.alive)
-        # A sweep trial is trained by its sweep worker, in that worker's process; a run
-        # submitted to Slurm waits for its job.
-        queued = [
-            r
-            for r in self.store.list_runs([QUEUED])
-            if r.study is None and not slurm.submission_claimed(r.id)
-        ]
+        self.store.release_ended_holdings(processes.group_alive)
+        queued = launcher.local_queue(self.store)
         if not queued:
             return []
         gpus = gpu_inventory.inventory()
         holdings = self.store.gpu_holdings(self.host)
+        if not gpus and holdings:  # NVML failed on a host whose GPUs are in use: not a CPU host
+            queued = self._hold_back_gpu_runs(queued)
         gpu_runs = {h.run_id for h in holdings}
         running = [r for r in self.store.list_runs([RUNNING]) if r.host == self.host]
         decided = gpu_queue.plan(
-            [self._queued_run(r, bool(gpus)) for r in queued],
+            gpu_queue.as_queued(queued, bool(gpus), self._estimate),
             gpus,
             held={h.gpu_index for h in holdings},
             cpu_slots=self.max_concurrent - sum(r.id not in gpu_runs for r in running),
             now=time.time(),
-            backfill_for=gpu_queue.backfill_seconds(),
+            backfill_for=self._backfill_seconds() if gpus else 0.0,
         )
         for run_id, reason in decided.refused.items():
             self.store.mark_failed(run_id, f"not started: {reason}")
@@ -102,11 +100,23 @@ class LocalExecutor(Executor):
         self._need_gb = {i: gb for i, gb in self._need_gb.items() if i in recorded}
         return [run_id for run_id, chosen in decided.starts if self._start(run_id, chosen)]
 
-    def _queued_run(self, run: Run, have_gpus: bool) -> gpu_queue.QueuedRun:
-        wanted = gpu_queue.gpus_wanted(run.config, have_gpus)
-        if wanted and run.id not in self._need_gb:  # estimated once per run
-            self._need_gb[run.id] = memory_fit.estimate_gb(run.config)
-        return gpu_queue.QueuedRun(run.id, run.created_at, wanted, self._need_gb.get(run.id))
+    def _hold_back_gpu_runs(self, queued: list[Run]) -> list[Run]:
+        """The runs that may start without the inventory (``accelerator: cpu``); the others
+        wait with the reason, rather than start unpinned on GPUs that others hold."""
+        for run in queued:
+            if gpu_queue.may_use_gpus(run.config) and run.queue_reason != gpu_queue.BLIND_REASON:
+                self.store.set_queue_reason(run.id, gpu_queue.BLIND_REASON)
+        return [r for r in queued if not gpu_queue.may_use_gpus(r.config)]
+
+    def _backfill_seconds(self) -> float:
+        if self._backfill_for is None:
+            self._backfill_for = gpu_queue.backfill_seconds()
+        return self._backfill_for
+
+    def _estimate(self, run: Run) -> tuple[float | None, str]:
+        if run.id not in self._need_gb:  # estimated once per run
+            self._need_gb[run.id] = memory_fit.queue_estimate(run.config)
+        return self._need_gb[run.id]
 
     def _start(self, run_id: int, gpus: list[int]) -> bool:
         try:
@@ -204,7 +214,7 @@ def ensure_executor(store: RunStore, stop_when_idle: float = IDLE_EXIT_SECONDS) 
                 "--stop-when-idle",
                 str(stop_when_idle),
             ],
-            env=training_process.child_env(store),
+            env=training_process.executor_env(store),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

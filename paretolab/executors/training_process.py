@@ -10,11 +10,25 @@ import time
 from pathlib import Path
 
 from paretolab import settings
+from paretolab.gpu_inventory import FAKE_GPUS_ENV
 from paretolab.store import Run, RunStore
 
 
 def child_env(store: RunStore) -> dict[str, str]:
-    """The environment for a training process: the same store and home as ours."""
+    """The environment for a training process: the same store and home as ours.
+
+    Without ``PARETOLAB_FAKE_GPUS``: the fake inventory is for the queue (which GPUs a run
+    is given), while a training process must see the devices that are really there, so
+    that ``accelerator: auto`` still trains on the CPU of a machine without CUDA.
+    """
+    env = executor_env(store)
+    env.pop(FAKE_GPUS_ENV, None)
+    return env
+
+
+def executor_env(store: RunStore) -> dict[str, str]:
+    """The environment for the executor daemon: ours (fake inventory included), pointed at
+    the same store and home."""
     env = dict(os.environ)
     env[settings.HOME_ENV] = str(settings.home_dir())
     env[settings.DB_URL_ENV] = store.url

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from paretolab import processes
 from paretolab.store.entities import QUEUED, RUNNING
 from paretolab.store.schema import gpu_holdings, runs
 
@@ -102,29 +103,70 @@ class GpuCalls:
                 for r in conn.execute(query).mappings()
             ]
 
-    def release_gpus(self, *, run_id: int | None = None, pid: int | None = None) -> int:
-        """Free the GPUs of a run, or of a process on this host; returns how many."""
+    def hand_gpus_to_process(self, gpus: Sequence[int], from_pid: int, to_pid: int) -> int:
+        """Move this host's ``gpus`` held for ``from_pid`` to ``to_pid`` in one UPDATE (a
+        launcher holds them before it starts the process); returns how many moved."""
+        where = (
+            (gpu_holdings.c.host == socket.gethostname())
+            & (gpu_holdings.c.pid == from_pid)
+            & gpu_holdings.c.gpu_index.in_(list(gpus))
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(gpu_holdings.update().where(where).values(pid=to_pid)).rowcount
+
+    def held_gpus(self, process_alive: Callable[[int], bool] | None = None) -> set[int]:
+        """This host's GPUs held now, after freeing those whose holder has ended
+        (``release_ended_holdings``; ``process_alive`` defaults to ``processes.group_alive``)."""
+        self.release_ended_holdings(process_alive or processes.group_alive)
+        return {h.gpu_index for h in self.gpu_holdings()}
+
+    def release_gpus(
+        self,
+        *,
+        run_id: int | None = None,
+        pid: int | None = None,
+        gpus: Sequence[int] | None = None,
+    ) -> int:
+        """Free the GPUs of a run, or of a process on this host (only ``gpus`` of them, when
+        given); returns how many."""
         if run_id is not None:
             where = gpu_holdings.c.run_id == run_id
         else:
             where = (gpu_holdings.c.pid == pid) & (gpu_holdings.c.host == socket.gethostname())
+        if gpus is not None:
+            where = where & gpu_holdings.c.gpu_index.in_(list(gpus))
         with self.engine.begin() as conn:
             return conn.execute(gpu_holdings.delete().where(where)).rowcount
 
     def release_ended_holdings(self, process_alive: Callable[[int], bool]) -> int:
         """Free every GPU whose run is no longer running (ended, failed, cancelled, reaped,
-        requeued) and, on this host, every GPU of a process that is gone. Returns how many."""
-        running = sa.select(runs.c.id).where(runs.c.status == RUNNING)
-        ended_runs = gpu_holdings.c.run_id.is_not(None) & gpu_holdings.c.run_id.not_in(running)
+        requeued) and, on this host, whose process is gone too (``process_alive(pid)``:
+        ``processes.group_alive``), and on this host every GPU of a sweep worker that is
+        gone. Returns how many.
+
+        Only reads unless something is to be freed: the executor calls it every second, and
+        a write there would compete for SQLite's lock with the training processes' metrics.
+        """
         here = socket.gethostname()
-        dead_pids = [
-            h.pid for h in self.gpu_holdings(here) if h.run_id is None and not process_alive(h.pid)
-        ]
-        where = ended_runs
-        if dead_pids:
-            where = where | (gpu_holdings.c.pid.in_(dead_pids) & (gpu_holdings.c.host == here))
+        query = sa.select(gpu_holdings, runs.c.status, runs.c.pid.label("run_pid")).outerjoin(
+            runs, runs.c.id == gpu_holdings.c.run_id
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        ended = [r for r in rows if _holding_ended(r, here, process_alive)]
+        if not ended:
+            return 0
+        freed = 0
         with self.engine.begin() as conn:
-            return conn.execute(gpu_holdings.delete().where(where)).rowcount
+            for r in ended:  # this very holding: not one claimed anew since we read it
+                same = (
+                    (gpu_holdings.c.host == r["host"])
+                    & (gpu_holdings.c.gpu_index == r["gpu_index"])
+                    & (gpu_holdings.c.holder == r["holder"])
+                    & (gpu_holdings.c.claimed_at == r["claimed_at"])
+                )
+                freed += conn.execute(gpu_holdings.delete().where(same)).rowcount
+        return freed
 
     def set_queue_reason(self, run_id: int, reason: str | None) -> None:
         """Record why a queued run waits (None: nothing holds it back)."""
@@ -135,3 +177,18 @@ class GpuCalls:
                 .where(runs.c.queue_reason.is_distinct_from(reason))
                 .values(queue_reason=reason)
             )
+
+
+def _holding_ended(row: sa.RowMapping, here: str, process_alive: Callable[[int], bool]) -> bool:
+    """Whether a holding (joined with its run's status and pid) is over.
+
+    A run records its end from rank 0 while its processes (the other DDP ranks, its
+    DataLoader workers) may still hold the GPUs: on this host, its GPUs are free only once
+    its process is gone as well. On another host the status decides (its executor sees the
+    processes)."""
+    if row["run_id"] is None:  # a sweep worker's: over when its process is gone
+        return row["host"] == here and not process_alive(row["pid"])
+    if row["status"] == RUNNING:
+        return False
+    local_pid = row["run_pid"] if row["host"] == here else None
+    return not (local_pid and process_alive(local_pid))

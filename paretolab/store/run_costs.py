@@ -74,7 +74,8 @@ def logs_spend(keys: Any) -> bool:
 
 def refresh_recorded(conn: sa.Connection, run_id: int, with_method: bool = True) -> None:
     """Re-read the run's recorded bill from its latest spend metrics (``with_method``
-    False: leave out ``energy_method``, for a database before migration 0015)."""
+    False: leave out ``energy_method`` and ``energy_kwh_measured``, for a database before
+    migration 0015)."""
     query = sa.select(latest_metrics).where(
         latest_metrics.c.run_id == run_id,
         sa.or_(latest_metrics.c.key.like("%cost/%"), latest_metrics.c.key.like("%system/energy%")),
@@ -93,6 +94,7 @@ def refresh_recorded(conn: sa.Connection, run_id: int, with_method: bool = True)
     }
     if with_method:
         values["energy_method"] = figures.get("energy_method")
+        values["energy_kwh_measured"] = _finite(figures.get("energy_kwh_measured"))
     stmt = _insert(conn)(run_costs).values(run_id=run_id, hardware="auto", **values)
     conn.execute(
         stmt.on_conflict_do_update(

@@ -108,6 +108,9 @@ run_costs = sa.Table(
     # How energy_kwh was obtained (paretolab.costing.energy_methods): "nvml_energy+rapl",
     # "tdp_estimate" …; NULL with no figure.
     sa.Column("energy_method", sa.String(64)),
+    # The measured part of energy_kwh (measured device energy × PUE; 0 for an estimate): a
+    # figure that adds the estimate for GPUs no meter covered is only partly measured.
+    sa.Column("energy_kwh_measured", sa.Float),
     sa.Column("usd_per_hour", sa.Float),
     sa.Column("device_hours_per_hour", sa.Float),
     sa.Column("kw", sa.Float),

@@ -116,7 +116,7 @@ def spend_query(
         total(usd, wasted).label("usd_waste"),
         total(usd, runs.c.status == RUNNING).label("usd_running"),
         total(usd, ~run["recorded"]).label("usd_estimated"),
-        total(run_costs.c.energy_kwh, run_costs.c.energy_measured).label("energy_kwh_measured"),
+        total(run_costs.c.energy_kwh_measured).label("energy_kwh_measured"),
         sa.func.count().label("runs"),
         total(sa.literal(1), sa.and_(~run["recorded"], run["started"])).label("runs_estimated"),
         total(sa.literal(1), sa.and_(~run["priced"], run["started"])).label("runs_unpriced"),

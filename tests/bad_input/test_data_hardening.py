@@ -32,7 +32,7 @@ def test_a_model_too_big_for_memory_is_refused_with_the_figures(capsys, store) -
     argv = ["train", str(TINY)]
     for value in HUGE_MODEL:
         argv += ["--set", value]
-    assert_refused(argv, "lower model.d_model", capsys, store)
+    assert_refused(argv, "make the model smaller (model.d_model", capsys, store)
 
 
 def test_the_memory_override_refuses_even_the_tiny_model(monkeypatch, capsys, store) -> None:
@@ -207,7 +207,10 @@ def test_on_a_gpu_the_model_must_fit_the_gpus_memory() -> None:
     gpu = Accelerator("cuda", 0, "Small GPU", 1.0, "8.0", True, None)
     machine = Machine("cpu", 16, 8, memory_gb=512.0, accelerators=(gpu,))
     big = tiny_config("model.d_model=1024", "model.n_layers=12", "hardware.accelerator=gpu")
-    with pytest.raises(UserError, match="GB of this machine's GPU; lower model.d_model"):
+    with pytest.raises(
+        UserError,
+        match="GB of this machine's GPU; lower data.batch_size.*make the model smaller \\(model.d_model",
+    ):
         check_memory(big, machine)
     big.hardware.accelerator = "cpu"
     check_memory(big, machine)  # the machine's 512 GB hold it
@@ -257,6 +260,6 @@ def test_fsdp_shards_a_7b_full_fine_tune_that_one_80_gb_gpu_cannot_hold(tmp_path
     }
     one = parse_config({**raw, "hardware": {"accelerator": "gpu"}})
     [refusal] = memory_problems(one, machine)
-    assert "or shard it over several GPUs (hardware.strategy=fsdp" in refusal
+    assert "shard it over several GPUs with FSDP (hardware.strategy=fsdp" in refusal
     fsdp = {"accelerator": "gpu", "devices": 4, "strategy": "fsdp"}
     assert memory_problems(parse_config({**raw, "hardware": fsdp}), machine) == []

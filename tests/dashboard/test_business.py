@@ -166,7 +166,7 @@ def test_each_measured_part_names_its_method_in_store_tab_and_report(store, cost
     assert figures["energy_kwh"] == pytest.approx(0.55)  # the parts' sum × PUE 1.1
     assert figures["energy_method"] == "nvml_energy+rapl"
     assert figures["energy_source"] == (
-        "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM); "
+        "measured: NVML energy counter (GPU) + RAPL, whole machine (CPU package, DRAM); "
         "whole GPU, shared with 2 other processes"
     )
     row = {r["group"]: r for r in store.spend(by="task")}[store.get_run(run_id).task]
@@ -179,12 +179,14 @@ def test_each_measured_part_names_its_method_in_store_tab_and_report(store, cost
     at = open_page("views/run.py", run=str(run_id))
     energy = next(m for m in at.metric if m.label == "Energy (kWh)")
     assert energy.value == "0.55" and energy.proto.delta.startswith("measured: NVML energy")
-    assert any("CPU package 0.08 kWh (RAPL)" in c.value for c in at.caption)
+    assert any("CPU package 0.08 kWh (RAPL, whole machine)" in c.value for c in at.caption)
 
     at = open_page("views/business.py")
     at.button(key="biz_report").click().run()
     document = at.session_state["biz_report_html"]
-    assert "measured: NVML energy counter (GPU) + RAPL (CPU package, DRAM)" in document
+    assert (
+        "measured: NVML energy counter (GPU) + RAPL, whole machine (CPU package, DRAM)" in document
+    )
     assert "estimate: TDP × PUE" in document  # the runs that measured nothing
 
 

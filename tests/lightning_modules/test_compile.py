@@ -72,3 +72,19 @@ def test_without_compile_the_loss_runs_eagerly() -> None:
     tokens = torch.randint(0, 50, (2, 9))
     task.training_loss({"input_ids": tokens[:, :-1], "labels": tokens[:, 1:]})
     assert "_compiled_loss" not in task.__dict__
+
+
+def test_compiled_windows_fill_whole_batches_on_every_ddp_rank(tmp_path) -> None:
+    """Each rank's share of the epoch is whole batches: no smaller last batch, no second
+    graph mid-run."""
+    from lightning_modules.data.modules.language_modeling import LanguageModelingData
+
+    cfg = _lm(
+        "hardware.accelerator=cpu",
+        "hardware.devices=3",
+        "hardware.strategy=ddp",
+        "data.batch_size=7",
+    )
+    data = LanguageModelingData(cfg, tmp_path)
+    data.setup("fit")
+    assert len(data.splits["train"]) % (7 * 3) == 0  # validation runs eagerly

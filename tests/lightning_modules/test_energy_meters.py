@@ -99,10 +99,32 @@ def test_other_processes_on_the_gpu_are_counted_and_ours_are_not(monkeypatch) ->
     assert energy.update(2.0, {})[em.SHARED_KEY] == 1.0  # the most seen so far is kept
     # NVML from another PID namespace lists none of ours: nothing can be told apart.
     nvml.pids = [2**22 + 1, 2**22 + 2]
-    assert nvml.probe().other_processes() == 0
+    assert nvml.probe().other_processes() == em.SHARING_UNKNOWN
+    hidden = RunEnergy(nvml.probe(), None)
+    hidden.start(0.0, {})
+    assert hidden.update(1.0, {})[em.SHARED_KEY] == em.SHARING_UNKNOWN
+    nvml.pids = []
+    assert nvml.probe().other_processes() == 0  # nobody on the GPUs: not shared
 
 
-def test_the_sampler_logs_gpu_and_rapl_parts(monkeypatch, tmp_path: Path) -> None:
+def test_labels_say_when_sharing_is_unknown_and_when_gpus_are_left_out() -> None:
+    """A figure labelled measured must not hide GPUs nobody measured, nor claim exclusive
+    use when NVML could not tell."""
+    latest = {
+        em.part_key("gpu", em.NVML_ENERGY): SimpleNamespace(value=0.5),
+        em.UNMEASURED_GPU_KEY: SimpleNamespace(value=0.5),
+        em.SHARED_KEY: SimpleNamespace(value=float(em.SHARING_UNKNOWN)),
+    }
+    label = cost_figures(latest)["energy_source"]  # no cost/energy_kwh: no TDP estimate
+    assert label == (
+        "measured: NVML energy counter (GPU); whole GPU, sharing unknown (NVML does not show "
+        "this run's processes); 50% of the run's GPUs unmeasured and left out (no TDP estimate)"
+    )
+
+
+def test_a_gpu_run_counts_its_gpus_not_the_machines_rapl(monkeypatch, tmp_path: Path) -> None:
+    """RAPL covers the whole machine: GPU runs are costed by their GPUs only, one basis for
+    all of them, whether RAPL is readable or not."""
     nvml = CounterNvml(monkeypatch, both_count=True)
     monkeypatch.setattr(GpuProbe, "read", lambda self: {0: {}, 1: {}})
     pkg = zone(tmp_path / "intel-rapl:0", "package-0", 0)
@@ -116,9 +138,12 @@ def test_the_sampler_logs_gpu_and_rapl_parts(monkeypatch, tmp_path: Path) -> Non
     set_energy(dram, 36_000)
     out = sampler.sample()
     assert out[em.part_key("gpu", em.NVML_ENERGY)] == pytest.approx(7200 / KWH)
-    assert out[em.part_key("cpu", em.RAPL)] == pytest.approx(0.36 / KWH)
-    assert out[em.part_key("dram", em.RAPL)] == pytest.approx(0.036 / KWH)
-    assert out[em.TOTAL_KEY] == pytest.approx((7200 + 0.396) / KWH)
+    assert em.part_key("cpu", em.RAPL) not in out and em.part_key("dram", em.RAPL) not in out
+    assert out[em.TOTAL_KEY] == pytest.approx(7200 / KWH)
+    cpu_run = RunEnergy(None, RaplMeter.open(tmp_path), gpu_count=0)
+    cpu_run.start(0.0, {})
+    set_energy(pkg, 720_000)
+    assert cpu_run.update(1.0, {})[em.part_key("cpu", em.RAPL)] == pytest.approx(0.36 / KWH)
 
 
 def test_a_cpu_sampler_without_rapl_measures_nothing() -> None:
@@ -150,29 +175,29 @@ def test_a_cpu_run_with_readable_rapl_stores_and_shows_its_method(
     assert latest[em.part_key("cpu", em.RAPL)].value == pytest.approx(burn.uj / 1e6 / KWH)
     figures = cost_figures(latest)
     assert figures["energy_method"] == em.RAPL
-    assert figures["energy_source"] == "measured: RAPL (CPU package)"
+    assert figures["energy_source"] == "measured: RAPL, whole machine (CPU package)"
     with store.engine.connect() as conn:
         query = sa.select(run_costs.c.energy_method).where(run_costs.c.run_id == run_id)
         assert conn.execute(query).scalar_one() == em.RAPL
 
 
-def test_gpus_no_meter_covers_keep_their_share_of_the_estimate(tmp_path: Path) -> None:
-    # A GPU run where NVML is missing but RAPL is readable: the CPU is measured, the GPUs
-    # are not, and the views must not let the CPU's energy stand for the GPUs'.
-    pkg = zone(tmp_path / "intel-rapl:0", "package-0", 0)
-    energy = RunEnergy(None, RaplMeter.open(tmp_path), gpu_count=2)
-    energy.start(0.0, {})
-    set_energy(pkg, 3_600_000)
-    out = energy.update(1.0, {})
-    assert out[em.UNMEASURED_GPU_KEY] == 1.0 and out[em.TOTAL_KEY] == pytest.approx(3.6 / KWH)
+def test_gpus_no_meter_covers_keep_their_share_of_the_estimate(monkeypatch) -> None:
+    # A 2-GPU run where NVML knows one GPU only: that one is measured, the other keeps its
+    # share of the estimate, and the label says so.
+    nvml = CounterNvml(monkeypatch)
+    energy = RunEnergy(nvml.probe(), None, gpu_count=4)
+    energy.start(0.0, {0: 300.0, 1: 200.0})
+    out = energy.update(3600.0, {0: 300.0, 1: 200.0})
+    assert out[em.UNMEASURED_GPU_KEY] == 0.5
     latest = {
         k: SimpleNamespace(value=v)
         for k, v in {**out, "cost/energy_kwh": 2.0, "cost/co2_kg": 1.0}.items()
     }
     figures = cost_figures(latest)
-    assert figures["energy_method"] == "rapl+tdp_estimate"
-    assert figures["energy_source"] == ("measured: RAPL (CPU package) + estimate: TDP × PUE (GPU)")
-    assert figures["energy_kwh"] == pytest.approx(3.6 / KWH * 1.1 + 2.0)
+    assert figures["energy_method"] == "nvml_energy+nvml_power+tdp_estimate"
+    assert figures["energy_source"].endswith(" + estimate: TDP × PUE (GPU)")
+    measured = out[em.TOTAL_KEY]
+    assert figures["energy_kwh"] == pytest.approx(measured * 1.1 + 2.0 * 0.5)
     assert figures["co2_kg"] == pytest.approx(figures["energy_kwh"] * 0.5)
 
 

@@ -23,13 +23,9 @@ from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 from torch.distributed.fsdp import StateDictType
 
 from lightning_modules.pretrained.loading import build_model
-from lightning_modules.run.sharding import (
-    block_classes,
-    clip_sharded_gradients,
-    fsdp_strategy,
-    is_sharded,
-)
+from lightning_modules.run.sharding import block_classes, fsdp_strategy
 from lightning_modules.run.trainers import build_trainer
+from lightning_modules.sharded import clip_sharded_gradients, is_sharded
 from lightning_modules.tasks.pretrained import PretrainedLanguageModelTask
 from paretolab.config.io import parse_config
 from paretolab.errors import UserError

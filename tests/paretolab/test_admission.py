@@ -148,3 +148,22 @@ def test_a_good_config_is_admitted_without_storing_when_only_checked(store: RunS
     found = admission.admission_problems(tiny_config(), store=store, machine=CPU_ONLY)
     assert (found.problems, found.stage, found.data_summary) == ([], None, None)
     assert store.list_runs() == []
+
+
+def test_fsdp_resolving_to_the_cpu_is_refused_at_admission() -> None:
+    """auto on a machine without CUDA: refused before the run is stored, not at train time."""
+    from paretolab.admission import hardware_problems as admission_problems
+    from paretolab.config.io import parse_config
+    from paretolab.devices import Machine
+
+    cfg = parse_config(
+        {
+            "task": "language_modeling",
+            "data": {"dataset": "shakespeare"},
+            "model": {"family": "pretrained", "pretrained": "gpt2"},
+            "hardware": {"strategy": "fsdp", "accelerator": "auto"},
+        }
+    )
+    [problem] = admission_problems(cfg, Machine("cpu", 4, 2, 16.0), on_slurm=False)
+    assert problem.startswith("hardware.strategy=fsdp needs NVIDIA GPUs, and this run would")
+    assert "train on cpu here (hardware.accelerator=auto); use ddp here" in problem

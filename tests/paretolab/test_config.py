@@ -173,6 +173,8 @@ def test_fsdp_shards_pretrained_models_on_gpus_without_compile() -> None:
     lora = {**PRETRAINED["model"], "finetune": "lora"}
     [msg] = problems({**PRETRAINED, "model": lora, "hardware": fsdp})
     assert "hardware.strategy=fsdp fine-tunes in full" in msg
+    [msg] = problems({**PRETRAINED, "hardware": fsdp, "optim": {"optimizer": "muon"}})
+    assert "optim.optimizer=muon is not supported with hardware.strategy=fsdp" in msg
     [msg] = problems({**PRETRAINED, "hardware": fsdp, "trainer": {"compile": True}})
     assert "trainer.compile is not supported with hardware.strategy=fsdp" in msg
 

@@ -135,7 +135,8 @@ def test_a_queued_run_too_big_for_any_gpu_is_refused_not_kept_waiting(
     run = store.get_run(run_id)
     assert run.status == "failed"
     assert run.error.startswith("not started: training needs about ")
-    assert "more than the 0.0 GB of the largest GPU here" in run.error and "FSDP" in run.error
+    assert "more than the 0.0 GB of the largest GPU here" in run.error
+    assert "make the model smaller (model.d_model" in run.error and "FSDP" not in run.error
 
 
 def test_without_an_inventory_the_queue_is_as_before(store, gpu_training, monkeypatch) -> None:
@@ -149,3 +150,69 @@ def test_without_an_inventory_the_queue_is_as_before(store, gpu_training, monkey
         assert store.get_run(second).queue_reason is None
     finally:
         stop_all(store)
+
+
+def test_without_gpus_a_tick_writes_nothing_and_reads_no_backfill(store, monkeypatch) -> None:
+    """A CPU host's executor ticks every second: it must not take SQLite's write lock (the
+    training processes write their metrics) nor parse the backfill variable."""
+    import sqlalchemy as sa
+
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    monkeypatch.setenv("PARETOLAB_GPU_BACKFILL_SECONDS", "not a number")
+    writes: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    ex = LocalExecutor(store)
+    assert ex.tick() == []
+    assert writes == []
+    cpu_run = queue_run(store, tiny_config())
+    monkeypatch.setattr(launcher, "spawn_detached", lambda s, run_id, gpus: None)
+    ex.tick()  # no UserError from the bad backfill value: no GPUs, no backfill
+    assert store.get_run(cpu_run).status == "queued"
+
+
+@pytest.mark.slow
+def test_training_processes_see_the_real_devices_the_executor_the_fake_ones(
+    store, two_gpus, monkeypatch
+) -> None:
+    """The fake inventory is for the queue: with it set, an `auto` run still trains on the
+    CPU of a machine without CUDA (it failed in Lightning when the variable reached it)."""
+    import subprocess
+
+    import torch
+
+    from paretolab.executors import local, training_process
+
+    env = training_process.child_env(store)
+    assert FAKE_GPUS_ENV not in env
+    code = "from paretolab import devices; print(devices.detect().resolve('auto'))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == ("gpu" if torch.cuda.is_available() else "cpu"), out.stderr
+    started: list[dict] = []
+    monkeypatch.setattr(local, "executor_running", lambda: False)
+    monkeypatch.setattr(local.subprocess, "Popen", lambda argv, env, **kw: started.append(env))
+    local.ensure_executor(store)
+    assert started[0][FAKE_GPUS_ENV] == fake_gpus(2)  # the executor plans on the fake GPUs
+
+
+def test_when_nvml_fails_with_gpus_held_no_gpu_run_starts_unpinned(store, monkeypatch) -> None:
+    """An empty inventory on a host whose GPUs runs hold is NVML failing, not a CPU host."""
+    from paretolab.executors.gpu_queue import BLIND_REASON
+
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])
+    assert store.claim_gpus_for_process([0], os.getpid(), "sweep s worker 0")
+    auto, cpu = (
+        queue_run(store, tiny_config()),
+        queue_run(store, tiny_config("hardware.accelerator=cpu")),
+    )
+    started: list[int] = []
+    monkeypatch.setattr(launcher, "spawn_detached", lambda s, run_id, gpus: started.append(run_id))
+    LocalExecutor(store, max_concurrent=2).tick()
+    assert started == [cpu]
+    assert store.get_run(auto).queue_reason == BLIND_REASON

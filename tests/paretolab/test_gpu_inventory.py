@@ -91,3 +91,19 @@ def test_a_bad_fake_inventory_says_what_to_write(monkeypatch, value: str, what: 
     with pytest.raises(UserError) as err:
         inventory()
     assert what in str(err.value) and "give a JSON list such as" in str(err.value)
+
+
+class LostGpuNvml(FakeNvml):
+    """GPU 0 has fallen off the bus: every call about it fails."""
+
+    def nvmlDeviceGetMemoryInfo(self, handle: int) -> SimpleNamespace:
+        if handle == 0:
+            raise self.NVMLError("GPU is lost")
+        return super().nvmlDeviceGetMemoryInfo(handle)
+
+
+def test_a_lost_gpu_is_left_out_and_the_others_are_still_read(monkeypatch, caplog) -> None:
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "pynvml", LostGpuNvml())
+    assert inventory() == [Gpu(1, "NVIDIA H100 80GB HBM3", 80.0, 0.0, None)]
+    assert "GPU 0 left out of the inventory: NVML says GPU is lost" in caplog.text

@@ -1,6 +1,8 @@
 """GPU holdings in the store: a claim is atomic, no GPU is ever held twice (even with
 claims racing), and GPUs are freed when their run ends or their process is gone."""
 
+import os
+import signal
 import threading
 
 from paretolab.store import RunStore
@@ -68,3 +70,53 @@ def test_the_queue_reason_is_stored_while_queued(any_store: RunStore) -> None:
     assert any_store.get_run(run_id).queue_reason == "needs 2 GPU(s); 1 of 8 free"
     assert any_store.claim_with_gpus(run_id, [0, 1])
     assert any_store.get_run(run_id).queue_reason is None
+
+
+def test_a_run_that_recorded_its_end_keeps_its_gpus_here_until_its_processes_exit(
+    any_store: RunStore,
+) -> None:
+    """Rank 0 marks the run finished while it (and the other ranks) still hold the GPUs."""
+    here, there = (queue_run(any_store, tiny_config()) for _ in range(2))
+    assert any_store.claim_with_gpus(here, [0])
+    assert any_store.claim_with_gpus(there, [0], host="another-host")
+    for run_id, pid in ((here, 4242), (there, 4242)):
+        any_store.set_pid(run_id, pid)
+        any_store.mark_finished(run_id)
+    living = {4242}
+    assert any_store.release_ended_holdings(lambda pid: pid in living) == 1  # the other host's
+    assert held(any_store) == {0: f"run {here}"}
+    living.clear()
+    assert any_store.release_ended_holdings(lambda pid: pid in living) == 1
+    assert held(any_store) == {}
+
+
+def test_a_process_group_lives_while_any_member_does() -> None:
+    """A training process leads its group; a rank it started outlives it here."""
+    import subprocess
+    import sys
+    import time
+
+    from paretolab import processes
+
+    leader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys; print(subprocess.Popen([sys.executable, '-c', "
+            "'import time; time.sleep(60)']).pid, flush=True)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    member = int(leader.stdout.readline())
+    leader.wait(timeout=30)
+    try:
+        assert not processes.alive(leader.pid)
+        assert processes.group_alive(leader.pid)
+    finally:
+        os.kill(member, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while processes.group_alive(leader.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not processes.group_alive(leader.pid)

@@ -42,7 +42,10 @@ def test_upgrade_names_the_method_of_every_recorded_energy(any_store: RunStore) 
     with any_store.engine.connect() as conn:
         query = sa.select(run_costs.c.run_id, run_costs.c.energy_method)
         methods = dict(conn.execute(query).all())
+        query = sa.select(run_costs.c.run_id, run_costs.c.energy_kwh_measured)
+        measured_kwh = dict(conn.execute(query).all())
     assert methods == {measured: "nvml_power", estimated: "tdp_estimate", none: None}
+    assert measured_kwh == {measured: 2.0, estimated: 0.0, none: None}
 
 
 def test_a_new_run_records_its_method_with_its_metrics(any_store: RunStore) -> None:
@@ -54,3 +57,30 @@ def test_a_new_run_records_its_method_with_its_metrics(any_store: RunStore) -> N
         row = conn.execute(sa.select(run_costs).where(run_costs.c.run_id == run.id)).one()
     assert row.energy_method == "rapl" and row.energy_measured
     assert row.energy_kwh > 0.1  # device energy × PUE
+
+
+def test_a_partly_estimated_figure_counts_only_its_measured_part(any_store: RunStore) -> None:
+    """RAPL measured the CPU, no meter the GPU (its estimate stays): Spend's "measured" is
+    the RAPL part × PUE, not the whole figure."""
+    import pytest
+
+    from paretolab.costing.catalog import load_catalog
+    from paretolab.store.spend import spend_rows
+
+    run = any_store.create_run({}, "r", "x", [])
+    any_store.log_metrics(
+        run.id,
+        [
+            ("cost/energy_kwh", 5, 1.0, 1.0),
+            ("system/energy_cpu_rapl_kwh", 5, 0.1, 1.0),
+            ("system/energy_gpu_unmeasured_share", 5, 1.0, 1.0),
+        ],
+    )
+    pue = load_catalog().defaults.pue
+    with any_store.engine.connect() as conn:
+        row = conn.execute(sa.select(run_costs).where(run_costs.c.run_id == run.id)).one()
+        [spent] = spend_rows(conn)
+    assert row.energy_method == "rapl+tdp_estimate"
+    assert row.energy_kwh == pytest.approx(0.1 * pue + 1.0)
+    assert row.energy_kwh_measured == pytest.approx(0.1 * pue)
+    assert spent["energy_kwh_measured"] == pytest.approx(0.1 * pue)

@@ -66,8 +66,13 @@ def test_runs_show_names_how_the_energy_was_measured(store: RunStore) -> None:
         ],
     )
     report = run_report(store, run_id)
-    assert "energy at the device 0.003 kWh (measured: RAPL (CPU package, DRAM))" in report
-    assert "  energy    3.3 Wh (measured: RAPL (CPU package, DRAM))" in report  # × PUE 1.1
+    assert (
+        "energy at the device 0.003 kWh (measured: RAPL, whole machine (CPU package, DRAM))"
+        in report
+    )
+    assert (
+        "  energy    3.3 Wh (measured: RAPL, whole machine (CPU package, DRAM))" in report
+    )  # × PUE 1.1
 
 
 def test_runs_show_labels_an_estimated_energy(store: RunStore) -> None:

@@ -99,3 +99,65 @@ def test_each_worker_sees_its_gpu_and_holds_it_until_it_exits(
     assert [(seen / f"worker-{k}").read_text() for k in range(3)] == ["0", "1", "2"]
     time.sleep(0.1)
     assert place_workers(AUTO, gpu_spec, store).count == 3  # the exited workers' GPUs: free
+
+
+def test_an_unpinned_worker_exits_without_opening_the_store(home, monkeypatch) -> None:
+    monkeypatch.delenv(worker.PINNED_ENV, raising=False)
+    monkeypatch.setattr(worker, "run_worker", lambda *a, **k: 0)
+    monkeypatch.setattr(worker, "RunStore", _no_store)
+    assert worker.main(["s"]) == 0
+
+
+def test_a_store_error_freeing_a_pinned_workers_gpus_keeps_its_exit(home, monkeypatch, caplog):
+    monkeypatch.setenv(worker.PINNED_ENV, "1")
+
+    def refused(*a, **k) -> int:
+        raise UserError("no such sweep")
+
+    monkeypatch.setattr(worker, "run_worker", refused)
+    monkeypatch.setattr(worker, "RunStore", _no_store)
+    assert worker.main(["s"]) == 2  # the worker's own exit, not the store's error
+    assert "could not free this worker's GPUs" in caplog.text
+
+
+def _no_store(*args, **kwargs) -> RunStore:
+    raise RuntimeError("database unreachable")
+
+
+def test_workers_gpus_are_held_before_any_worker_starts(gpu_spec, store, monkeypatch) -> None:
+    """No window for the executor: each GPU is booked before its worker's process exists."""
+    held_at_start: list[dict[int, int]] = []
+
+    class Started:
+        def __init__(self, argv, **kwargs) -> None:
+            held_at_start.append({h.gpu_index: h.pid for h in store.gpu_holdings()})
+            self.pid = 100000 + len(held_at_start)
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    procs = worker.spawn_workers("gpus", default_storage_url(), 2, store, [[0], [2]])
+    assert held_at_start[0] == {0: os.getpid(), 2: os.getpid()}
+    assert {h.gpu_index: h.pid for h in store.gpu_holdings()} == {0: procs[0].pid, 2: procs[1].pid}
+
+
+def test_a_gpu_taken_since_placement_starts_no_worker(gpu_spec, store, monkeypatch) -> None:
+    """The executor claimed GPU 2 between the placement and the start: nothing starts, and
+    the GPU the sweep had booked is free again."""
+    started: list[object] = []
+    monkeypatch.setattr(worker.subprocess, "Popen", lambda *a, **k: started.append(a))
+    placement = place_workers(2, gpu_spec, store)
+    run = store.create_run({}, "r", "classify", [], "")
+    assert store.claim_with_gpus(run.id, [placement.gpus[1][0]])
+    with pytest.raises(UserError, match="were taken since they were chosen; no worker"):
+        worker.spawn_workers("gpus", default_storage_url(), 2, store, placement.gpus)
+    assert started == []
+    assert {h.gpu_index: h.run_id for h in store.gpu_holdings()} == {1: run.id}
+
+
+def test_a_worker_that_cannot_start_leaves_its_gpus_free(gpu_spec, store, monkeypatch) -> None:
+    def cannot(*args, **kwargs):
+        raise OSError("no python")
+
+    monkeypatch.setattr(worker.subprocess, "Popen", cannot)
+    with pytest.raises(OSError):
+        worker.spawn_workers("gpus", default_storage_url(), 2, store, [[0], [1]])
+    assert store.gpu_holdings() == []

@@ -85,10 +85,12 @@ class LanguageModelingData(SplitDataModule):
                 )
             per_epoch = max(1, len(tokens) // length)
             if self.config.trainer.compile:
-                # Whole batches only: a smaller last batch would compile a second graph
-                # (the training step is specialised to one shape). Windows are drawn at
-                # random, so a few more per epoch change nothing else.
-                per_epoch = -(-per_epoch // data.batch_size) * data.batch_size
+                # Whole batches on every rank: a smaller last batch would compile a second
+                # graph (the training step is specialised to one shape), and DDP's sampler
+                # deals the windows out across the ranks. Windows are drawn at random, so
+                # a few more per epoch change nothing else.
+                whole = data.batch_size * self.config.hardware.world_size()
+                per_epoch = -(-per_epoch // whole) * whole
             self.splits[name] = TokenWindows(
                 tokens, length, random=name == "train", windows_per_epoch=per_epoch
             )
