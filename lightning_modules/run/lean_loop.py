@@ -9,6 +9,9 @@ paretolab's callbacks (``benchmarks/overhead_calls.py`` counts Python calls per 
   three of them. Lightning skips a hook whose attribute is not callable
   (``trainer/call.py``: ``if callable(fn)``), so ``skip_unused_step_hooks`` sets the
   per-batch hooks a callback does not override to ``None`` on that instance.
+- The LightningModule's per-batch hooks are dispatched the same way (``callable(fn)`` too),
+  each also setting ``_current_fx_name`` twice through ``nn.Module.__setattr__``:
+  ``SkipModuleNoOpHooks`` does the same for the module being fitted, at ``setup``.
 - The default ``PassThroughProfiler`` records nothing, but its ``profile`` is a
   ``@contextmanager`` generator calling ``start`` and ``stop``: about seven Python calls a
   hook. ``NoProfiler`` returns one shared ``nullcontext``: the same nothing in three.
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 
+import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.profilers import PassThroughProfiler
 
@@ -51,6 +55,18 @@ class NoProfiler(PassThroughProfiler):
 def skip_unused_step_hooks(callbacks: Iterable[Callback]) -> None:
     """Make Lightning skip each callback's per-batch hooks that are ``Callback``'s no-ops."""
     for callback in callbacks:
-        for hook in STEP_HOOKS:
-            if getattr(type(callback), hook) is getattr(Callback, hook):
-                setattr(callback, hook, None)
+        _skip_no_ops(callback, Callback)
+
+
+class SkipModuleNoOpHooks(Callback):
+    """At ``setup``, makes Lightning skip the fitted module's per-batch hooks that are
+    ``LightningModule``'s no-ops (the module is not known when the Trainer is built)."""
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        _skip_no_ops(pl_module, pl.LightningModule)
+
+
+def _skip_no_ops(obj: object, base: type) -> None:
+    for hook in STEP_HOOKS:
+        if getattr(type(obj), hook, None) is getattr(base, hook, None) is not None:
+            setattr(obj, hook, None)

@@ -29,7 +29,7 @@ from lightning_modules.callbacks.system_metrics import SystemMetrics
 from lightning_modules.callbacks.throttled_wandb import ThrottledWandbLogger
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
-from lightning_modules.run.lean_loop import NoProfiler, skip_unused_step_hooks
+from lightning_modules.run.lean_loop import NoProfiler, SkipModuleNoOpHooks, skip_unused_step_hooks
 from lightning_modules.run.sharding import fsdp_strategy
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
@@ -78,6 +78,7 @@ def build_trainer(
         ConfusionMatrixArtifact(run_dir / "confusion_matrix.json"),
         PredictionsArtifact(run_dir / "predictions.csv"),
         CostTracker(cfg, run_dir),
+        SkipModuleNoOpHooks(),
         *(extra_callbacks or []),
     ]
     if cfg.monitoring.enabled:

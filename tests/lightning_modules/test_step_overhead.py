@@ -95,3 +95,9 @@ def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Pa
     hooks = {n for n in entered if n.startswith("[Callback]CountsBatchEnds.")}
     assert "[Callback]CountsBatchEnds.on_train_batch_end" in hooks
     assert not hooks & {f"[Callback]CountsBatchEnds.{h}" for h in STEP_HOOKS[2:6]}
+    # The same for the module's own no-op hooks; the class keeps them.
+    assert task.on_before_backward is None and callable(LanguageModelTask.on_before_backward)
+    module_hooks = {n.removeprefix("[LightningModule]LanguageModelTask.") for n in entered}
+    assert not module_hooks & set(STEP_HOOKS)
+    assert "on_before_batch_transfer" in module_hooks  # not a no-op: it is left alone
+    assert "[LightningModule]LanguageModelTask.optimizer_step" in entered  # a real hook stays
