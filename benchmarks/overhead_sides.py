@@ -198,14 +198,15 @@ def paretolab_run(
 
 
 def restore_lightning_dispatch(trainer) -> None:
-    """Undo lightning_modules/run/lean_loop.py on a built Trainer: every callback's no-op
-    per-batch hooks called again, through Lightning's default profiler (for before/after
-    rows in one run)."""
+    """Undo lightning_modules/run/lean_loop.py on a built Trainer: every callback's and the
+    module's no-op per-batch hooks called again, through Lightning's default profiler (for
+    before/after rows in one run)."""
     from lightning.pytorch.profilers import PassThroughProfiler
 
-    from lightning_modules.run.lean_loop import STEP_HOOKS
+    from lightning_modules.run.lean_loop import STEP_HOOKS, SkipModuleNoOpHooks
 
     trainer.profiler = PassThroughProfiler()
+    trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, SkipModuleNoOpHooks)]
     for callback in trainer.callbacks:
         for hook in STEP_HOOKS:
             vars(callback).pop(hook, None)
