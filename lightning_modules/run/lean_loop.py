@@ -11,7 +11,8 @@ paretolab's callbacks (``benchmarks/overhead_calls.py`` counts Python calls per 
   per-batch hooks a callback does not override to ``None`` on that instance.
 - The LightningModule's per-batch hooks are dispatched the same way (``callable(fn)`` too),
   each also setting ``_current_fx_name`` twice through ``nn.Module.__setattr__``:
-  ``SkipModuleNoOpHooks`` does the same for the module being fitted, at ``setup``.
+  ``SkipModuleNoOpHooks`` does the same for the training hooks of the module being fitted,
+  at ``setup`` (its validation and test batch hooks stay: Lightning reads their signatures).
 - The default ``PassThroughProfiler`` records nothing, but its ``profile`` is a
   ``@contextmanager`` generator calling ``start`` and ``stop``: about seven Python calls a
   hook. ``NoProfiler`` returns one shared ``nullcontext``: the same nothing in three.
@@ -28,13 +29,16 @@ from lightning.pytorch.profilers import PassThroughProfiler
 
 # The hooks Lightning calls on every batch. Only these are skipped: Lightning calls some
 # other hooks directly (e.g. on_save_checkpoint), which needs them callable.
-STEP_HOOKS = (
+TRAIN_STEP_HOOKS = (
     "on_train_batch_start",
     "on_train_batch_end",
     "on_before_backward",
     "on_after_backward",
     "on_before_optimizer_step",
     "on_before_zero_grad",
+)
+STEP_HOOKS = (
+    *TRAIN_STEP_HOOKS,
     "on_validation_batch_start",
     "on_validation_batch_end",
     "on_test_batch_start",
@@ -63,10 +67,12 @@ class SkipModuleNoOpHooks(Callback):
     ``LightningModule``'s no-ops (the module is not known when the Trainer is built)."""
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
-        _skip_no_ops(pl_module, pl.LightningModule)
+        # Training hooks only: the evaluation loops read the signatures of the module's
+        # validation and test batch hooks (``_verify_dataloader_idx_requirement``).
+        _skip_no_ops(pl_module, pl.LightningModule, TRAIN_STEP_HOOKS)
 
 
-def _skip_no_ops(obj: object, base: type) -> None:
-    for hook in STEP_HOOKS:
+def _skip_no_ops(obj: object, base: type, hooks: tuple[str, ...] = STEP_HOOKS) -> None:
+    for hook in hooks:
         if getattr(type(obj), hook, None) is getattr(base, hook, None) is not None:
             setattr(obj, hook, None)

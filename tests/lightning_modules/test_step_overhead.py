@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader
 
 from lightning_modules.callbacks import progress_bar
 from lightning_modules.callbacks.progress_bar import PROGRESS_REFRESH_STEPS, StoreProgressBar
-from lightning_modules.run.lean_loop import STEP_HOOKS, NoProfiler
+from lightning_modules.run.lean_loop import STEP_HOOKS, TRAIN_STEP_HOOKS, NoProfiler
 from lightning_modules.run.trainers import build_trainer
 from lightning_modules.tasks import LanguageModelTask
 from paretolab.config.io import load_config
@@ -71,7 +71,7 @@ class CountsBatchEnds(pl.Callback):
 
 def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Path) -> None:
     counting = CountsBatchEnds()
-    cfg = tiny_config("trainer.max_steps=3")
+    cfg = tiny_config("trainer.max_steps=3", "trainer.monitor=val_loss", "trainer.monitor_mode=min")
     trainer = build_trainer(cfg, tmp_path, [], [counting], progress_bar=False)
     assert isinstance(trainer.profiler, NoProfiler)
     # Its own hook stays; the per-batch hooks it does not override are gone from the instance.
@@ -89,7 +89,10 @@ def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Pa
     task = LanguageModelTask(cfg.model_dump(mode="json"), vocab_size=11)
     tokens = torch.randint(0, 11, (6, 9))
     rows = [{"input_ids": t[:-1], "labels": t[1:]} for t in tokens]
-    trainer.fit(task, train_dataloaders=DataLoader(rows, batch_size=2))
+    loader = DataLoader(rows, batch_size=2)
+    # With validation and a test: their loops read the module's batch hooks' signatures.
+    trainer.fit(task, train_dataloaders=loader, val_dataloaders=loader)
+    trainer.test(task, dataloaders=loader, verbose=False)
     assert counting.batch_ends == 3
     # Lightning entered no callback's skipped hook: no "[Callback]CountsBatchEnds.on_before_backward".
     hooks = {n for n in entered if n.startswith("[Callback]CountsBatchEnds.")}
@@ -98,6 +101,7 @@ def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Pa
     # The same for the module's own no-op hooks; the class keeps them.
     assert task.on_before_backward is None and callable(LanguageModelTask.on_before_backward)
     module_hooks = {n.removeprefix("[LightningModule]LanguageModelTask.") for n in entered}
-    assert not module_hooks & set(STEP_HOOKS)
+    assert not module_hooks & set(TRAIN_STEP_HOOKS)
+    assert callable(task.on_validation_batch_end)  # kept: Lightning inspects it
     assert "on_before_batch_transfer" in module_hooks  # not a no-op: it is left alone
     assert "[LightningModule]LanguageModelTask.optimizer_step" in entered  # a real hook stays
