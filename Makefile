@@ -46,10 +46,12 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 # Debian packages the suite needs: Chromium for the browser test, PostgreSQL for the
 # store tests that also run against a real server, Slurm and MUNGE for the Slurm executor's
 # tests on a one-node cluster (servers started by the tests, on loopback).
-DEBIAN_PACKAGES = chromium fonts-dejavu-core postgresql slurm-wlm munge
+# g++: torch.compile on the CPU (trainer.compile's tests, the device-check rehearsal).
+DEBIAN_PACKAGES = chromium fonts-dejavu-core postgresql slurm-wlm munge g++
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	    || ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then \
+	    || ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1 \
+	    || ! command -v g++ >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
