@@ -198,13 +198,18 @@ def paretolab_run(
 
 
 def restore_lightning_dispatch(trainer) -> None:
-    """Undo lightning_modules/run/lean_loop.py on a built Trainer: every callback's and the
-    module's no-op per-batch hooks called again, through Lightning's default profiler (for
-    before/after rows in one run)."""
+    """Undo lightning_modules/run/lean_loop.py and lean_step.py on a built Trainer: every
+    callback's and the module's no-op per-batch hooks called again, through Lightning's
+    default profiler, and Lightning's own closure-driven step (for before/after rows in one
+    run). The task's cheap ``_current_fx_name`` assignment (tasks/base.py) stays."""
+    from lightning.pytorch.loops.optimization.automatic import _AutomaticOptimization
     from lightning.pytorch.profilers import PassThroughProfiler
 
     from lightning_modules.run.lean_loop import STEP_HOOKS, SkipModuleNoOpHooks
 
+    epoch_loop = trainer.fit_loop.epoch_loop
+    epoch_loop.automatic_optimization = _AutomaticOptimization(trainer)
+    vars(epoch_loop).pop("_build_kwargs", None)
     trainer.profiler = PassThroughProfiler()
     trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, SkipModuleNoOpHooks)]
     for callback in trainer.callbacks:

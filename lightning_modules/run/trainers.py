@@ -27,6 +27,7 @@ from lightning_modules.callbacks.progress_bar import StoreProgressBar
 from lightning_modules.callbacks.store_logger import StoreLogger
 from lightning_modules.callbacks.system_metrics import SystemMetrics
 from lightning_modules.callbacks.throttled_wandb import ThrottledWandbLogger
+from lightning_modules.run import lean_step
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
 from lightning_modules.run.lean_loop import NoProfiler, SkipModuleNoOpHooks, skip_unused_step_hooks
@@ -124,6 +125,7 @@ def build_trainer(
         profiler=NoProfiler(),  # Lightning's default, minus its per-hook generator
     )
     skip_unused_step_hooks(trainer.callbacks)  # with Lightning's own, added by the Trainer
+    lean_step.install(trainer)
     return trainer
 
 

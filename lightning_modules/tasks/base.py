@@ -21,6 +21,16 @@ class OptimizedTask(pl.LightningModule):
     # length-generic graph at the first change instead of one graph per length.
     fixed_shapes = False
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning sets ``_current_fx_name`` before and after every hook it calls, ~34 times
+        # a training step; ``nn.Module.__setattr__`` first checks each value against the
+        # parameters, buffers and submodules (three isinstance checks through torch's
+        # metaclasses). A hook's name is none of them.
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     def loss_of(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The training loss of a batch, from the batch to the scalar (what is compiled)."""
         raise NotImplementedError
