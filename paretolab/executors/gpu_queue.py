@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from paretolab.errors import UserError
-from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu
+from paretolab.gpu_inventory import Gpu
 from paretolab.store import Run
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
@@ -171,11 +171,7 @@ BLIND_REASON = "waits while the GPU inventory cannot be read (NVML failed) and r
 def gpu_env(gpus: list[int]) -> dict[str, str]:
     """The environment that shows a process exactly ``gpus`` (NVML's numbering).
 
-    A fake inventory (``PARETOLAB_FAKE_GPUS``) is the scheduler's alone: it is blanked for
-    the pinned process, which sees the machine as it is and so trains for real (on a
-    machine without a GPU, on the CPU: how ``benchmarks/gpu_check.py --rehearse`` runs).
+    Merged over ``training_process.child_env``, which already leaves out a fake inventory
+    (``PARETOLAB_FAKE_GPUS``): the pinned process sees the machine as it is.
     """
-    env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}
-    if os.environ.get(FAKE_GPUS_ENV, "").strip():
-        env[FAKE_GPUS_ENV] = ""
-    return env
+    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}

@@ -12,7 +12,7 @@ from paretolab.executors.gpu_queue import (
     gpus_wanted,
     plan,
 )
-from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu, inventory
+from paretolab.gpu_inventory import Gpu
 
 NOW = 10_000.0
 HOUR = 3600.0
@@ -89,19 +89,8 @@ def test_gpus_wanted_follows_the_accelerator_and_the_inventory() -> None:
     assert gpus_wanted(gpu2, have_gpus=False) == 0  # no inventory: the queue as before
 
 
-def test_gpu_env_names_nvml_order(monkeypatch) -> None:
-    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+def test_gpu_env_names_nvml_order() -> None:
     assert gpu_env([3, 5]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "3,5"}
-
-
-def test_a_fake_inventory_is_hidden_from_the_pinned_process(monkeypatch) -> None:
-    """The fake GPUs are the scheduler's: the run it pins trains on what the machine has."""
-    monkeypatch.setenv(FAKE_GPUS_ENV, '[{"index": 0, "name": "NVIDIA H100", "memory_gb": 80}]')
-    env = gpu_env([0])
-    assert env[FAKE_GPUS_ENV] == "" and env["CUDA_VISIBLE_DEVICES"] == "0"
-    monkeypatch.setenv(FAKE_GPUS_ENV, env[FAKE_GPUS_ENV])
-    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])  # a CPU machine
-    assert inventory() == []
 
 
 def test_the_backfill_limit_comes_from_the_environment(monkeypatch) -> None:

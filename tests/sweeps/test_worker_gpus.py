@@ -139,6 +139,25 @@ def test_workers_gpus_are_held_before_any_worker_starts(gpu_spec, store, monkeyp
     assert {h.gpu_index: h.pid for h in store.gpu_holdings()} == {0: procs[0].pid, 2: procs[1].pid}
 
 
+def test_a_pinned_worker_sees_its_gpu_and_not_the_fake_inventory(
+    gpu_spec, store, monkeypatch
+) -> None:
+    """The fake GPUs are the scheduler's: a worker (and the trials it trains) reads the
+    machine's real devices, shown only the GPU it holds."""
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424243
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    worker.spawn_workers("gpus", default_storage_url(), 1, store, [[2]])
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "2"
+    assert FAKE_GPUS_ENV not in envs[0]
+
+
 def test_a_gpu_taken_since_placement_starts_no_worker(gpu_spec, store, monkeypatch) -> None:
     """The executor claimed GPU 2 between the placement and the start: nothing starts, and
     the GPU the sweep had booked is free again."""
