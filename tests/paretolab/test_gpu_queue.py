@@ -90,7 +90,26 @@ def test_gpus_wanted_follows_the_accelerator_and_the_inventory() -> None:
 
 
 def test_gpu_env_names_nvml_order() -> None:
-    assert gpu_env([3, 5]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "3,5"}
+    assert gpu_env([3, 5], known=[]) == {
+        "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+        "CUDA_VISIBLE_DEVICES": "3,5",
+    }
+
+
+def test_a_mig_instance_is_pinned_by_its_uuid() -> None:
+    known = [*gpus(1), Gpu(100, "H100 MIG 1g.10gb", 10.0, 0.0, None, uuid="MIG-a")]
+    assert gpu_env([100], known)["CUDA_VISIBLE_DEVICES"] == "MIG-a"
+    assert gpu_env([0], known)["CUDA_VISIBLE_DEVICES"] == "0"
+
+
+def test_a_run_of_several_devices_gets_no_mig_instances() -> None:
+    """A process sees one MIG instance: two of them are not two devices to DDP."""
+    migs = [Gpu(100 + i, "H100 MIG 1g.10gb", 10.0, 0.0, None, uuid=f"MIG-{i}") for i in range(3)]
+    out = plan([run(1, 2), run(2, 1)], [*gpus(2), *migs], {0}, 0, NOW, HOUR)
+    assert out.waiting == {1: "needs 2 GPU(s); 1 of 2 free"}  # of the GPUs outside MIG
+    assert out.starts == [(2, [1])]
+    out = plan([run(1, 2)], migs, set(), 0, NOW, HOUR)
+    assert "0 GPU(s) outside MIG and a process sees only one MIG instance" in out.refused[1]
 
 
 def test_the_backfill_limit_comes_from_the_environment(monkeypatch) -> None:
