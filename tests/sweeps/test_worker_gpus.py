@@ -62,6 +62,30 @@ def test_without_gpus_auto_is_one_worker_with_a_note(home, tmp_path, monkeypatch
     assert place_workers(3, spec, RunStore()).count == 3  # CPU workers: as many as asked
 
 
+def test_a_worker_pinned_to_a_mig_instance_sees_its_uuid(
+    home, tmp_path, monkeypatch, store: RunStore
+) -> None:
+    """MIG instances count one worker each (a trial trains on one device)."""
+    mig = {"name": "NVIDIA A100 MIG 1g.5gb", "memory_gb": 5}
+    inventory = [{"index": 0, "name": "NVIDIA A100", "memory_gb": 40}]
+    inventory += [{"index": 200 + i, **mig, "uuid": f"MIG-{i}"} for i in range(3)]
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(inventory))
+    spec = load_spec(write_spec(tmp_path, study="gpus", fixed=GPU_FIXED))
+    placement = place_workers(AUTO, spec, store)
+    assert placement.gpus == [[0], [200], [201], [202]]
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424245
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    worker.spawn_workers("gpus", default_storage_url(), 1, store, [[201]])
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "MIG-1"
+
+
 def test_sweep_run_asking_for_too_many_workers_creates_no_sweep(
     home, tmp_path, monkeypatch, capsys
 ) -> None:
