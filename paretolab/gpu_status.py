@@ -1,7 +1,8 @@
 """Each GPU of this host with its holder: what ``paretolab devices`` and the Launch page show.
 
 The inventory (``gpu_inventory``: memory, utilisation) joined with the store's holdings
-(which run or sweep worker holds each GPU)."""
+(which run or sweep worker holds each GPU) and, for a sweep worker, the trial run it trains
+now."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from paretolab import gpu_inventory, processes
 from paretolab.store import RunStore
+from paretolab.store.gpu_store import GpuHolding, WorkerTrial
 from paretolab.terminal import printable, text_table
 
 
@@ -21,8 +23,9 @@ class GpuStatus:
     memory_used_gb: float
     memory_total_gb: float
     utilization_pct: float | None
-    holder: str | None  # "run 12", "sweep s worker 0"; None: free
-    run_id: int | None  # the holding run, for links
+    holder: str | None  # "run 12", "sweep s worker 0 (pid 4242): run 13, trial 2"; None: free
+    run_id: int | None  # the run training on it (a worker's current trial), for links
+    sweep: str | None = None  # the sweep of that trial
 
 
 def gpu_statuses(
@@ -42,21 +45,25 @@ def gpu_statuses(
     if free_stale:
         store.release_ended_holdings(processes.group_alive)
     holdings = {h.gpu_index: h for h in store.gpu_holdings()}
-    out = []
-    for gpu in gpus:
-        held = holdings.get(gpu.index)
-        out.append(
-            GpuStatus(
-                gpu.index,
-                gpu.name,
-                gpu.memory_used_gb,
-                gpu.memory_total_gb,
-                gpu.utilization_pct,
-                held.holder if held else None,
-                held.run_id if held else None,
-            )
-        )
-    return out
+    trials = store.worker_trials() if any(h.pid for h in holdings.values()) else {}
+    return [_status(gpu, holdings.get(gpu.index), trials) for gpu in gpus]
+
+
+def _status(
+    gpu: gpu_inventory.Gpu, held: GpuHolding | None, trials: dict[int, WorkerTrial]
+) -> GpuStatus:
+    """One GPU with its holder: a run, or a sweep worker with the trial it trains now."""
+    figures = (gpu.index, gpu.name, gpu.memory_used_gb, gpu.memory_total_gb, gpu.utilization_pct)
+    if held is None:
+        return GpuStatus(*figures, None, None)
+    if held.run_id is not None or held.pid is None:
+        return GpuStatus(*figures, held.holder, held.run_id)
+    worker = f"{held.holder} (pid {held.pid})"
+    trial = trials.get(held.pid)
+    if trial is None:
+        return GpuStatus(*figures, f"{worker}: between trials", None)
+    number = "" if trial.trial_number is None else f", trial {trial.trial_number}"
+    return GpuStatus(*figures, f"{worker}: run {trial.run_id}{number}", trial.run_id, trial.study)
 
 
 def memory_text(gpu: GpuStatus) -> str:

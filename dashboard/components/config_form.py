@@ -6,20 +6,16 @@ docstring), so a new config field appears in the form with no page change.
 
 from __future__ import annotations
 
-import math
 import re
-import types
-from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-import annotated_types
 import streamlit as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from dashboard.components import form_rules, pretrained_form
+from dashboard.components.config_widgets import FormState, field_widget, strip_optional
 from paretolab.config import ModelConfig, RunConfig
-from paretolab.config.base import choices_of
 from paretolab.config.pretrained import PRETRAINED_FAMILY, PretrainedFields
 
 # Sections shown as tabs, in this order; top-level scalars go under "run".
@@ -64,7 +60,7 @@ def render_config_form(
     by_path: dict[str, list[str]] = {}
     for problem in problems:
         by_path.setdefault(problem_path(problem), []).append(problem)
-    form = _Form(key, by_path, limits or {}, _flattened(base))
+    form = FormState(key, by_path, limits or {}, _flattened(base))
     values: dict[str, Any] = {}
     pretrained = pretrained_form.is_pretrained(base, key)
     tabs = st.tabs(list(SECTIONS))
@@ -97,16 +93,8 @@ def render_config_form(
     return values
 
 
-@dataclass(frozen=True)
-class _Form:
-    key: str  # widget-key prefix
-    by_path: dict[str, list[str]]  # validation messages by field path
-    limits: dict[str, Any]  # see render_config_form
-    context: dict[str, Any]  # field path → value chosen so far (form_rules' predicates)
-
-
 def _render_section(
-    path: str, cls: type[BaseModel], base: dict[str, Any], form: _Form
+    path: str, cls: type[BaseModel], base: dict[str, Any], form: FormState
 ) -> dict[str, Any]:
     out = _fields_in_order(path, cls.model_fields, base, form)
     for message in form.by_path.get(path, []):
@@ -115,7 +103,7 @@ def _render_section(
 
 
 def _fields_in_order(
-    path: str, fields: dict[str, FieldInfo], base: dict[str, Any], form: _Form
+    path: str, fields: dict[str, FieldInfo], base: dict[str, Any], form: FormState
 ) -> dict[str, Any]:
     """The section's fields that apply (``form_rules``): its common ones, then the rest under
     *Advanced*. A field that does not apply keeps its value, undrawn."""
@@ -142,13 +130,13 @@ def _fields_in_order(
     return out
 
 
-def _field(path: str, name: str, field: FieldInfo, base: dict[str, Any], form: _Form) -> Any:
+def _field(path: str, name: str, field: FieldInfo, base: dict[str, Any], form: FormState) -> Any:
     sub = f"{path}.{name}" if path else name
     inner = _section_class(field.annotation)
     if inner is None:
         value = base.get(name, field.get_default(call_default_factory=True))
-        return _widget(sub, field, value, form)
-    if not _strip_optional(field.annotation)[1]:  # a sub-section that is always there
+        return field_widget(sub, field, value, form)
+    if not strip_optional(field.annotation)[1]:  # a sub-section that is always there
         return _render_section(sub, inner, base.get(name) or {}, form)
     # an optional sub-section, e.g. trainer.early_stopping
     enabled = st.checkbox(
@@ -163,13 +151,13 @@ def _field(path: str, name: str, field: FieldInfo, base: dict[str, Any], form: _
         return _render_section(sub, inner, base.get(name) or {}, form)
 
 
-def _render_model(base: dict[str, Any], form: _Form) -> dict[str, Any]:
+def _render_model(base: dict[str, Any], form: FormState) -> dict[str, Any]:
     """The model tab: a from-scratch family's shape, or a pretrained checkpoint's picker
     (fields the family does not read are left out, so they keep their defaults)."""
     fields = ModelConfig.model_fields
 
     def widget(name: str, value: Any) -> Any:
-        return _widget(f"model.{name}", fields[name], value, form)
+        return field_widget(f"model.{name}", fields[name], value, form)
 
     def section(name: str, sub: dict[str, Any]) -> dict[str, Any]:
         return _render_section(f"model.{name}", _section_class(fields[name].annotation), sub, form)
@@ -190,81 +178,6 @@ def _render_model(base: dict[str, Any], form: _Form) -> dict[str, Any]:
     return out
 
 
-def _widget(path: str, field: FieldInfo, value: Any, form: _Form) -> Any:
-    label, wkey = form_rules.label(path), f"{form.key}.{path}"
-    help_text = f"`{path}` — {field.description}" if field.description else f"`{path}`"
-    annotation, optional = _strip_optional(field.annotation)
-    lo, hi = _bounds(field)
-    limit = form.limits.get(path)
-    if isinstance(limit, int) and limit >= (lo or 0):
-        hi = limit if hi is None else min(hi, limit)
-        if value is not None and value > hi:
-            st.caption(f"{value} is more than this machine has; showing {hi}.")
-            value = hi
-    choices = choices_of(field)  # a registry's names (task, data.dataset), or a Literal's
-    if choices is not None or get_origin(annotation) is Literal:
-        options = list(choices if choices is not None else get_args(annotation))
-        if isinstance(limit, list):
-            options = [o for o in options if o in limit]
-            if value not in options:
-                st.caption(f"`{value}` cannot be used on this machine; showing `{options[0]}`.")
-        labels = pretrained_form.FAMILY_LABELS if path == "model.family" else {}
-        result = st.selectbox(
-            label,
-            options,
-            index=options.index(value) if value in options else 0,
-            format_func=lambda o: labels.get(o, o),
-            key=wkey,
-            help=help_text,
-        )
-    elif annotation is bool:
-        result = st.checkbox(label, value=bool(value), key=wkey, help=help_text)
-    elif annotation in (int, float) and not optional:
-        fmt = "%d" if annotation is int else "%g"
-        step = 1 if annotation is int else _float_step(value)
-        result = st.number_input(
-            label,
-            min_value=lo,
-            max_value=hi,
-            value=annotation(value),
-            step=step,
-            format=fmt,
-            key=wkey,
-            help=help_text,
-        )
-    elif annotation in (int, float):  # optional number: blank means "not set"
-        text = st.text_input(
-            label,
-            value="" if value is None else str(value),
-            key=wkey,
-            help=help_text,
-            placeholder="not set",
-        )
-        result = _parse_number(text, annotation)
-    elif get_origin(annotation) in (list, tuple):
-        text = st.text_input(
-            label,
-            value=", ".join(str(v) for v in value or ()),
-            key=wkey,
-            help=f"{help_text} (comma-separated)",
-        )
-        items = [t.strip() for t in text.split(",") if t.strip()]
-        result = (
-            items if get_origin(annotation) is list else [_parse_number(t, float) for t in items]
-        )
-    elif path == "notes":
-        result = st.text_area(label, value=value or "", key=wkey, help=help_text)
-    else:
-        text = st.text_input(
-            label, value="" if value is None else str(value), key=wkey, help=help_text
-        )
-        result = text if text or not optional else None
-    for message in form.by_path.get(path, []):
-        st.error(message)
-    form.context[path] = result
-    return result
-
-
 def _flattened(base: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"data": {"dataset": "x"}}`` → ``{"data.dataset": "x"}`` (the form's context)."""
     out: dict[str, Any] = {}
@@ -276,41 +189,6 @@ def _flattened(base: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _parse_number(text: str, kind: type) -> Any:
-    """A number, None for blank, or the text itself (validation then names the field)."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
-    except ValueError:
-        return text
-
-
-def _float_step(value: Any) -> float:
-    """A tenth of the value's order of magnitude: +/- moves lr 0.001 by 0.0001."""
-    magnitude = abs(float(value or 0.0))
-    return 10.0 ** (math.floor(math.log10(magnitude)) - 1) if magnitude else 0.01
-
-
-def _bounds(field: FieldInfo) -> tuple[Any, Any]:
-    lo = hi = None
-    for meta in field.metadata:
-        if isinstance(meta, annotated_types.Ge):
-            lo = meta.ge
-        elif isinstance(meta, annotated_types.Le):
-            hi = meta.le
-    return lo, hi
-
-
-def _strip_optional(annotation: Any) -> tuple[Any, bool]:
-    if get_origin(annotation) in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0], True
-    return annotation, False
-
-
 def _section_class(annotation: Any) -> type[BaseModel] | None:
-    inner, _ = _strip_optional(annotation)
+    inner, _ = strip_optional(annotation)
     return inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None

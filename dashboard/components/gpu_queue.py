@@ -1,5 +1,5 @@
 """The GPU queue on this server, drawn (the Launch page): each GPU's memory, utilisation and
-holder, and a link to each run that holds one."""
+holder, and a link to each run that trains on one (a sweep worker's: the trial it trains now)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,12 @@ def show_gpu_queue(gpus: Sequence[GpuStatus]) -> None:
     )
     st.dataframe(frame, hide_index=True, width="stretch", key="launch_gpu_queue")
     for run_id in dict.fromkeys(g.run_id for g in gpus if g.run_id is not None):
-        held = ", ".join(str(g.index) for g in gpus if g.run_id == run_id)
+        on = [g for g in gpus if g.run_id == run_id]
+        held = ", ".join(str(g.index) for g in on)
+        trial = f", a trial of sweep {on[0].sweep}" if on[0].sweep else ""
         st.page_link(
             "views/run.py",
-            label=f"Open run {run_id} (GPU {held})",
+            label=f"Open run {run_id}{trial} (GPU {held})",
             icon=":material/open_in_new:",
             query_params={"run": str(run_id)},
         )

@@ -29,20 +29,20 @@ import lightning.pytorch as pl
 import torch
 from lightning.fabric.utilities.throughput import Throughput
 
+from lightning_modules.callbacks.compile_warmup import CompileWarmup
 from lightning_modules.callbacks.flop_count import (
     FlopModel,
     count_training_flops,
     flop_model,
     real_token_count,
 )
+from lightning_modules.callbacks.process_peak import process_peak
 from lightning_modules.sharded import is_sharded
 from paretolab.config import RunConfig
-from paretolab.costing.catalog import PRECISION_DTYPES, Catalog, load_catalog
+from paretolab.costing.catalog import PRECISION_DTYPES, load_catalog
 from paretolab.costing.flops import flops_6nd
-from paretolab.costing.peaks import peak_flops
 from paretolab.costing.pricing import spend
 from paretolab.costing.run_figures import burn_rate
-from paretolab.errors import UserError
 
 log = logging.getLogger(__name__)
 COST_FILE = "cost.json"
@@ -51,17 +51,6 @@ ENERGY_NOTE = (
     "energy (system/energy_*_kwh: nvml_energy, nvml_power, rapl), the views use that × PUE "
     "instead and name its method"
 )
-
-
-def resolve_profile(config: RunConfig, catalog: Catalog, trainer: pl.Trainer) -> str | None:
-    """The catalog entry a run is costed on: the configured one, else the one matching the
-    GPU's name, else ``cpu`` on a CPU; None for a device the catalog does not know."""
-    if config.hardware.profile != "auto":
-        return config.hardware.profile
-    device = trainer.strategy.root_device
-    if device.type == "cuda":
-        return catalog.match(torch.cuda.get_device_name(device))
-    return "cpu" if device.type == "cpu" else None
 
 
 class CostTracker(pl.Callback):
@@ -86,10 +75,7 @@ class CostTracker(pl.Callback):
         self.measured: dict[str, float] = {}
         self._fit_start = self._val_start = 0.0
         self.val_seconds = self.measure_seconds = 0.0
-        # trainer.compile: the first step compiles; its time and counts stay out of the
-        # throughput and MFU figures (the bill keeps its time), as the benchmarks do.
-        self.compile_seconds, self._step_start = 0.0, 0.0
-        self._warmup_counts = (0.0, 0.0, 0.0)  # flops, tokens, samples of that step
+        self.warmup = CompileWarmup(config.trainer.compile)
         self.throughput: Throughput | None = None
         self._stored = False
 
@@ -102,7 +88,7 @@ class CostTracker(pl.Callback):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.counting = self._model_counts or flop_model(self.config, pl_module)
-        self.peak, self.peak_source, self.profile = self._peak(trainer)
+        self.peak, self.peak_source, self.profile = process_peak(self.config, trainer)
         self.throughput = Throughput(self.peak, world_size=trainer.world_size, window_size=5)
         self._fit_start = time.perf_counter()
         self._record_burn_rate(trainer)
@@ -129,7 +115,7 @@ class CostTracker(pl.Callback):
         if not self.measured and trainer.global_step == 0 and not is_sharded(trainer.model):
             self._measure_flops(trainer, pl_module, batch)
         if self.batches == 0:  # also the first step of a resumed run, which compiles too
-            self._step_start = time.perf_counter()
+            self.warmup.first_step_starts()
 
     def _measure_flops(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any
@@ -160,9 +146,8 @@ class CostTracker(pl.Callback):
         self.flops += self._flops_cache[key]
         self.tokens += b.tokens
         self.samples += b.sequences
-        if self.batches == 0 and self.config.trainer.compile:
-            self.compile_seconds = time.perf_counter() - self._step_start
-            self._warmup_counts = (self.flops, self.tokens, self.samples)
+        if self.batches == 0:
+            self.warmup.first_step_ended(self.flops, self.tokens, self.samples)
         self.batches += 1
         self._count_real_tokens(real_token_count(batch))
         if int(self.batches) % self.config.trainer.log_every_n_steps == 0:
@@ -196,7 +181,7 @@ class CostTracker(pl.Callback):
     def train_seconds(self) -> float:
         """Fit time spent training: no validation, no FLOP measurement, no compilation."""
         fit = time.perf_counter() - self._fit_start
-        return max(fit - self.val_seconds - self.measure_seconds - self.compile_seconds, 1e-9)
+        return max(fit - self.val_seconds - self.measure_seconds - self.warmup.seconds, 1e-9)
 
     def _log_throughput(self, trainer: pl.Trainer) -> None:
         self.throughput.update(
@@ -221,27 +206,6 @@ class CostTracker(pl.Callback):
                 logger.log_metrics(metrics, step=trainer.global_step)
 
     # ------------------------------------------------------------------ the bill
-
-    def _peak(self, trainer: pl.Trainer) -> tuple[float | None, str, str | None]:
-        try:
-            catalog = load_catalog()
-            profile = resolve_profile(self.config, catalog, trainer)
-            if profile is None:
-                return None, "this device is not in the hardware catalog", None
-            device = catalog.device(profile)
-            value, source = peak_flops(device, self.config.trainer.precision)
-            cores = os.cpu_count() or 1
-            # This process's cores: its threads, at most its share of the machine's cores.
-            per_process = cores / (trainer.world_size // trainer.num_nodes)
-            used = min(torch.get_num_threads(), per_process)
-            if device.kind == "cpu" and value and used < cores:
-                # A process held to some of the cores can reach only their share of the peak.
-                value *= used / cores
-                source += f", × {used:g}/{cores} cores per process"
-            return value, source, profile
-        except UserError as exc:  # a catalog entry removed since launch: cost what we can
-            log.warning("hardware catalog: %s", exc)
-            return None, str(exc), None
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._store(trainer)
@@ -279,7 +243,7 @@ class CostTracker(pl.Callback):
             else None
         )
         # Rates over the steps that train_seconds times (the compiling step is left out).
-        warm_flops, warm_tokens, warm_samples = self._warmup_counts
+        warm_flops, warm_tokens, warm_samples = self.warmup.counts
         achieved = (self.flops - warm_flops) * world_size / train_seconds
         real = self.real_token_total()
         figures: dict[str, float | None] = {
@@ -291,7 +255,7 @@ class CostTracker(pl.Callback):
             "train_seconds": train_seconds,
             "tokens_per_sec": (self.tokens - warm_tokens) * world_size / train_seconds,
             "samples_per_sec": (self.samples - warm_samples) * world_size / train_seconds,
-            "compile_seconds": self.compile_seconds,
+            "compile_seconds": self.warmup.seconds,
             "flops_estimated": flops,
             "flops_measured": flops * ratio if ratio else None,
             "flops_ratio": ratio,

@@ -20,8 +20,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from paretolab import gpu_inventory
 from paretolab.errors import UserError
-from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu
+from paretolab.gpu_inventory import Gpu
 from paretolab.store import Run
 
 BACKFILL_ENV = "PARETOLAB_GPU_BACKFILL_SECONDS"
@@ -92,20 +93,34 @@ def plan(
                 f"min for {reserved_for.gpus} GPU(s): no run passes it until it starts"
             )
             continue
-        fit = [g for g in free if run.need_gb is None or g.memory_free_gb >= run.need_gb]
+        usable = _usable(run, free)
+        fit = [g for g in usable if run.need_gb is None or g.memory_free_gb >= run.need_gb]
         if len(fit) >= run.gpus:
             chosen = fit[: run.gpus]
             out.starts.append((run.id, [g.index for g in chosen]))
             free = [g for g in free if g not in chosen]
             continue
-        out.waiting[run.id] = _wait_reason(run, gpus, free, fit)
+        out.waiting[run.id] = _wait_reason(run, _usable(run, gpus), usable, fit)
         if now - run.created_at > backfill_for:
             reserved_for = run
     return out
 
 
+def _usable(run: QueuedRun, gpus: list[Gpu]) -> list[Gpu]:
+    """The GPUs a run may get: a run of several devices no MIG instance (CUDA shows a
+    process only one of them)."""
+    return gpus if run.gpus == 1 else [g for g in gpus if not g.is_mig]
+
+
 def _never_fits(run: QueuedRun, gpus: list[Gpu]) -> str | None:
     """Why the run cannot start on this host however long it waits (None if it can)."""
+    whole = _usable(run, gpus)
+    if run.gpus > len(whole) and len(whole) < len(gpus):
+        return (
+            f"hardware.devices={run.gpus}: this host has {len(whole)} GPU(s) outside MIG and "
+            f"a process sees only one MIG instance; ask for 1, or train it where there are "
+            "more GPUs (Slurm)"
+        )
     if run.gpus > len(gpus):
         return (
             f"hardware.devices={run.gpus}: this host has {len(gpus)} GPU(s); ask for at most "
@@ -168,14 +183,15 @@ def may_use_gpus(config: dict) -> bool:
 BLIND_REASON = "waits while the GPU inventory cannot be read (NVML failed) and runs hold GPUs here"
 
 
-def gpu_env(gpus: list[int]) -> dict[str, str]:
+def gpu_env(gpus: list[int], known: list[Gpu] | None = None) -> dict[str, str]:
     """The environment that shows a process exactly ``gpus`` (NVML's numbering).
 
-    A fake inventory (``PARETOLAB_FAKE_GPUS``) is the scheduler's alone: it is blanked for
-    the pinned process, which sees the machine as it is and so trains for real (on a
-    machine without a GPU, on the CPU: how ``benchmarks/gpu_check.py --rehearse`` runs).
+    One the inventory (``known``; read now when not given) lists with a UUID, a MIG
+    instance, is named by its UUID. Merged over ``training_process.child_env``, which
+    already leaves out a fake inventory (``PARETOLAB_FAKE_GPUS``): the pinned process sees
+    the machine as it is.
     """
-    env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(map(str, gpus))}
-    if os.environ.get(FAKE_GPUS_ENV, "").strip():
-        env[FAKE_GPUS_ENV] = ""
-    return env
+    known = gpu_inventory.inventory() if known is None else known
+    names = {g.index: g.visible_as for g in known}
+    visible = ",".join(names.get(i, str(i)) for i in gpus)
+    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": visible}

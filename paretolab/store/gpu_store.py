@@ -32,6 +32,15 @@ class GpuHolding:
     claimed_at: float
 
 
+@dataclass(frozen=True)
+class WorkerTrial:
+    """The trial a sweep worker trains now: its run, sweep and trial number."""
+
+    run_id: int
+    study: str
+    trial_number: int | None
+
+
 class GpuCalls:
     """GPU-holding calls of ``RunStore`` (which provides ``engine``)."""
 
@@ -102,6 +111,25 @@ class GpuCalls:
                 )
                 for r in conn.execute(query).mappings()
             ]
+
+    def worker_trials(self, host: str | None = None) -> dict[int, WorkerTrial]:
+        """The trial each GPU-holding sweep worker on ``host`` (default this one) trains
+        now, by the worker's pid: the running run of a sweep that records that pid (a trial
+        trains in its worker's process). A worker between trials has none."""
+        host = host or socket.gethostname()
+        trains_here = (runs.c.host == gpu_holdings.c.host) & (runs.c.pid == gpu_holdings.c.pid)
+        query = (
+            sa.select(gpu_holdings.c.pid, runs.c.id, runs.c.study, runs.c.trial_number)
+            .join(runs, trains_here)
+            .where(gpu_holdings.c.host == host, gpu_holdings.c.run_id.is_(None))
+            .where(runs.c.status == RUNNING, runs.c.study.is_not(None))
+            .order_by(runs.c.id)  # a stale row of a reused pid is overridden by the newest
+        )
+        with self.engine.connect() as conn:
+            return {
+                r["pid"]: WorkerTrial(r["id"], r["study"], r["trial_number"])
+                for r in conn.execute(query).mappings()
+            }
 
     def hand_gpus_to_process(self, gpus: Sequence[int], from_pid: int, to_pid: int) -> int:
         """Move this host's ``gpus`` held for ``from_pid`` to ``to_pid`` in one UPDATE (a

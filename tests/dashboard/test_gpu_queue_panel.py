@@ -21,12 +21,14 @@ def two_gpus(monkeypatch):
 
 
 @pytest.mark.slow
-def test_launch_page_shows_each_gpu_its_holder_and_a_link_to_the_run(
+def test_launch_page_shows_each_gpu_its_holder_and_a_link_to_the_run_on_it(
     store: RunStore, two_gpus
 ) -> None:
     run_id = queue_run(store, tiny_config())
     assert store.claim_with_gpus(run_id, [0])
     assert store.claim_gpus_for_process([1], os.getpid(), "sweep s worker 0")
+    trial = store.create_run({}, "s#3", "classify", study="s", trial_number=3)
+    assert store.mark_running(trial.id, os.getpid())  # a trial trains in its worker's process
     at = open_page("views/launch.py")
     frame = next(d.value for d in at.dataframe if "held by" in d.value.columns)
     assert frame.to_dict("records") == [
@@ -42,7 +44,7 @@ def test_launch_page_shows_each_gpu_its_holder_and_a_link_to_the_run(
             "name": "NVIDIA H100 80GB HBM3",
             "memory used": "0.0 / 80.0 GB",
             "utilisation": "-",
-            "held by": "sweep s worker 0",
+            "held by": f"sweep s worker 0 (pid {os.getpid()}): run {trial.id}, trial 3",
         },
     ]
     assert any("0 of 2 GPU(s) free" in c.value for c in at.caption)
@@ -51,6 +53,11 @@ def test_launch_page_shows_each_gpu_its_holder_and_a_link_to_the_run(
         f"Open run {run_id} (GPU 0)",
         "run",
         f"run={run_id}",
+    )
+    link = next(x.proto for x in at.get("page_link") if "(GPU 1)" in x.proto.label)
+    assert (link.label, link.query_string) == (
+        f"Open run {trial.id}, a trial of sweep s (GPU 1)",
+        f"run={trial.id}",
     )
 
 

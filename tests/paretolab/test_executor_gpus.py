@@ -200,6 +200,48 @@ def test_training_processes_see_the_real_devices_the_executor_the_fake_ones(
     assert started[0][FAKE_GPUS_ENV] == fake_gpus(2)  # the executor plans on the fake GPUs
 
 
+def test_a_pinned_training_process_sees_its_gpus_and_not_the_fake_inventory(
+    store, two_gpus, monkeypatch
+) -> None:
+    """The fake GPUs are the scheduler's: the process the executor spawns for a run is shown
+    the GPU it holds, and reads the machine's real devices (no PARETOLAB_FAKE_GPUS)."""
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424242
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", Started)
+    run_id = gpu_run(store)
+    assert launcher.spawn_detached(store, run_id, [1]) is not None
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "1"
+    assert envs[0]["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+    assert FAKE_GPUS_ENV not in envs[0]
+
+
+def test_a_run_given_a_mig_instance_is_pinned_by_its_uuid(store, monkeypatch) -> None:
+    """A GPU in MIG mode is scheduled as its instances; CUDA is shown an instance's UUID."""
+    mig = {"name": "NVIDIA A100-SXM4-40GB MIG 3g.20gb", "memory_gb": 20}
+    instances = [{"index": 100, **mig, "uuid": "MIG-a"}, {"index": 101, **mig, "uuid": "MIG-b"}]
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(instances))
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424244
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", Started)
+    run_id = gpu_run(store)
+    assert launcher.spawn_detached(store, run_id, [101]) is not None
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "MIG-b"
+    assert FAKE_GPUS_ENV not in envs[0]
+    assert {h.gpu_index: h.run_id for h in store.gpu_holdings()} == {101: run_id}
+
+
 def test_when_nvml_fails_with_gpus_held_no_gpu_run_starts_unpinned(store, monkeypatch) -> None:
     """An empty inventory on a host whose GPUs runs hold is NVML failing, not a CPU host."""
     from paretolab.executors.gpu_queue import BLIND_REASON

@@ -42,6 +42,26 @@ def test_devices_shows_each_gpu_with_memory_utilisation_and_holder(two_gpus, cap
     ]
 
 
+def test_devices_names_the_trial_a_sweep_worker_trains_on_its_gpu(two_gpus, capsys) -> None:
+    """A worker holds its GPU for the whole sweep; `devices` names the trial run on it."""
+    store, pid = RunStore(), os.getpid()
+    assert store.claim_gpus_for_process([1], pid, "sweep s worker 0")
+    assert main(["devices"]) == 0
+    assert f"sweep s worker 0 (pid {pid}): between trials" in capsys.readouterr().out
+    plain = store.create_run({}, "r", "classify", [], "")
+    assert store.mark_running(plain.id, pid)  # not a trial: not the worker's
+    trial = store.create_run({}, "s#2", "classify", study="s", trial_number=2)
+    assert store.mark_running(trial.id, pid)
+    assert main(["devices"]) == 0
+    assert f"sweep s worker 0 (pid {pid}): run {trial.id}, trial 2" in capsys.readouterr().out
+    assert main(["devices", "--json"]) == 0
+    worker_gpu = json.loads(capsys.readouterr().out)["gpu_queue"][1]
+    assert (worker_gpu["run_id"], worker_gpu["sweep"]) == (trial.id, "s")
+    store.mark_finished(trial.id)
+    assert main(["devices"]) == 0
+    assert f"sweep s worker 0 (pid {pid}): between trials" in capsys.readouterr().out
+
+
 def test_devices_without_gpus_says_the_queue_assigns_none(home, capsys, monkeypatch) -> None:
     monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
     monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])

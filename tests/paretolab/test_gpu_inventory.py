@@ -45,6 +45,43 @@ class FakeNvml:
     def nvmlDeviceGetName(self, handle: int) -> bytes | str:
         return b"NVIDIA H100 80GB HBM3" if handle == 0 else "NVIDIA H100 80GB HBM3"
 
+    def nvmlDeviceGetMigMode(self, handle: int) -> list[int]:
+        return [0, 0]  # current, pending: MIG off
+
+
+class FakeMigNvml(FakeNvml):
+    """GPU 1 in MIG mode with instances in slots 0 and 2 of 7 (a MIG device's handle is
+    (GPU, slot)); NVML answers NOT_FOUND for an empty slot, NOT_SUPPORTED for utilisation."""
+
+    NVML_DEVICE_MIG_ENABLE = 1
+
+    def nvmlDeviceGetMigMode(self, handle: int) -> list[int]:
+        return [1, 1] if handle == 1 else [0, 0]
+
+    def nvmlDeviceGetMaxMigDeviceCount(self, handle: int) -> int:
+        return 7
+
+    def nvmlDeviceGetMigDeviceHandleByIndex(self, handle: int, slot: int) -> tuple[int, int]:
+        if slot not in (0, 2):
+            raise self.NVMLError("Not Found")
+        return (handle, slot)
+
+    def nvmlDeviceGetUUID(self, handle: tuple[int, int]) -> str:
+        return f"MIG-{handle[0]}-{handle[1]}"
+
+    def nvmlDeviceGetMemoryInfo(self, handle) -> SimpleNamespace:
+        if isinstance(handle, tuple):
+            return SimpleNamespace(total=10e9, used=[1e9, 0.0, 3e9][handle[1]])
+        return super().nvmlDeviceGetMemoryInfo(handle)
+
+    def nvmlDeviceGetUtilizationRates(self, handle) -> SimpleNamespace:
+        if isinstance(handle, tuple):
+            raise self.NVMLError("Not Supported")
+        return super().nvmlDeviceGetUtilizationRates(handle)
+
+    def nvmlDeviceGetName(self, handle) -> bytes | str:
+        return "NVIDIA H100 80GB HBM3 MIG 1g.10gb" if isinstance(handle, tuple) else "NVIDIA H100"
+
 
 def test_nvml_gpus_are_read_with_memory_and_utilisation(monkeypatch) -> None:
     monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
@@ -56,6 +93,29 @@ def test_nvml_gpus_are_read_with_memory_and_utilisation(monkeypatch) -> None:
     ]
     assert nvml.shut  # NVML is let go after each reading
     assert inventory()[0].memory_free_gb == 68.0
+
+
+def test_a_gpu_in_mig_mode_is_listed_as_its_mig_instances(monkeypatch) -> None:
+    """CUDA cannot use a GPU in MIG mode itself: its instances are listed, by UUID."""
+    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "pynvml", FakeMigNvml())
+    mig = "NVIDIA H100 80GB HBM3 MIG 1g.10gb"
+    assert inventory() == [
+        Gpu(0, "NVIDIA H100", 80.0, 12.0, 87.0),
+        Gpu(200, mig, 10.0, 1.0, None, uuid="MIG-1-0"),
+        Gpu(202, mig, 10.0, 3.0, None, uuid="MIG-1-2"),
+    ]
+    assert [g.visible_as for g in inventory()] == ["0", "MIG-1-0", "MIG-1-2"]
+    assert [g.is_mig for g in inventory()] == [False, True, True]
+
+
+def test_a_fake_gpu_may_carry_a_uuid(monkeypatch) -> None:
+    monkeypatch.setenv(
+        FAKE_GPUS_ENV,
+        '[{"index": 100, "name": "A100 MIG 3g.20gb", "memory_gb": 20, "uuid": "MIG-a"}]',
+    )
+    (gpu,) = inventory()
+    assert (gpu.index, gpu.uuid, gpu.is_mig, gpu.visible_as) == (100, "MIG-a", True, "MIG-a")
 
 
 def test_no_driver_means_no_gpus(monkeypatch) -> None:

@@ -12,7 +12,7 @@ from paretolab.executors.gpu_queue import (
     gpus_wanted,
     plan,
 )
-from paretolab.gpu_inventory import FAKE_GPUS_ENV, Gpu, inventory
+from paretolab.gpu_inventory import Gpu
 
 NOW = 10_000.0
 HOUR = 3600.0
@@ -89,19 +89,27 @@ def test_gpus_wanted_follows_the_accelerator_and_the_inventory() -> None:
     assert gpus_wanted(gpu2, have_gpus=False) == 0  # no inventory: the queue as before
 
 
-def test_gpu_env_names_nvml_order(monkeypatch) -> None:
-    monkeypatch.delenv(FAKE_GPUS_ENV, raising=False)
-    assert gpu_env([3, 5]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "3,5"}
+def test_gpu_env_names_nvml_order() -> None:
+    assert gpu_env([3, 5], known=[]) == {
+        "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+        "CUDA_VISIBLE_DEVICES": "3,5",
+    }
 
 
-def test_a_fake_inventory_is_hidden_from_the_pinned_process(monkeypatch) -> None:
-    """The fake GPUs are the scheduler's: the run it pins trains on what the machine has."""
-    monkeypatch.setenv(FAKE_GPUS_ENV, '[{"index": 0, "name": "NVIDIA H100", "memory_gb": 80}]')
-    env = gpu_env([0])
-    assert env[FAKE_GPUS_ENV] == "" and env["CUDA_VISIBLE_DEVICES"] == "0"
-    monkeypatch.setenv(FAKE_GPUS_ENV, env[FAKE_GPUS_ENV])
-    monkeypatch.setattr("paretolab.gpu_inventory._nvml_gpus", lambda: [])  # a CPU machine
-    assert inventory() == []
+def test_a_mig_instance_is_pinned_by_its_uuid() -> None:
+    known = [*gpus(1), Gpu(100, "H100 MIG 1g.10gb", 10.0, 0.0, None, uuid="MIG-a")]
+    assert gpu_env([100], known)["CUDA_VISIBLE_DEVICES"] == "MIG-a"
+    assert gpu_env([0], known)["CUDA_VISIBLE_DEVICES"] == "0"
+
+
+def test_a_run_of_several_devices_gets_no_mig_instances() -> None:
+    """A process sees one MIG instance: two of them are not two devices to DDP."""
+    migs = [Gpu(100 + i, "H100 MIG 1g.10gb", 10.0, 0.0, None, uuid=f"MIG-{i}") for i in range(3)]
+    out = plan([run(1, 2), run(2, 1)], [*gpus(2), *migs], {0}, 0, NOW, HOUR)
+    assert out.waiting == {1: "needs 2 GPU(s); 1 of 2 free"}  # of the GPUs outside MIG
+    assert out.starts == [(2, [1])]
+    out = plan([run(1, 2)], migs, set(), 0, NOW, HOUR)
+    assert "0 GPU(s) outside MIG and a process sees only one MIG instance" in out.refused[1]
 
 
 def test_the_backfill_limit_comes_from_the_environment(monkeypatch) -> None:

@@ -6,6 +6,7 @@ import signal
 import threading
 
 from paretolab.store import RunStore
+from paretolab.store.gpu_store import WorkerTrial
 from tests.conftest import queue_run, tiny_config
 
 
@@ -54,6 +55,23 @@ def test_gpus_are_freed_when_their_run_ends_or_their_process_dies(any_store: Run
     assert any_store.release_ended_holdings(process_alive=lambda pid: pid == 4343) == 2
     assert held(any_store) == {1: f"run {alive}", 3: "sweep s worker 1"}
     assert any_store.release_gpus(pid=4343) == 1
+
+
+def test_a_sweep_workers_trial_is_the_running_trial_run_of_its_pid(any_store: RunStore) -> None:
+    """A trial trains in its worker's process: its run records the worker's pid."""
+    assert any_store.claim_gpus_for_process([0, 1], pid=4242, holder="sweep s worker 0")
+    assert any_store.claim_gpus_for_process([2], pid=4343, holder="sweep s worker 1")
+    assert any_store.worker_trials() == {}
+    plain = any_store.create_run({}, "r", "classify")
+    assert any_store.mark_running(plain.id, 4242)  # a run, not a trial: not the worker's
+    ended = any_store.create_run({}, "s#0", "classify", study="s", trial_number=0)
+    assert any_store.mark_running(ended.id, 4242) and any_store.mark_finished(ended.id)
+    now = any_store.create_run({}, "s#1", "classify", study="s", trial_number=1)
+    assert any_store.mark_running(now.id, 4242)
+    elsewhere = any_store.create_run({}, "s#2", "classify", study="s", trial_number=2)
+    assert any_store.mark_running(elsewhere.id, 4343, host="another-host")
+    (trial,) = any_store.worker_trials().items()
+    assert trial == (4242, WorkerTrial(now.id, "s", 1))
 
 
 def test_a_deleted_run_leaves_no_holding(any_store: RunStore) -> None:

@@ -62,6 +62,30 @@ def test_without_gpus_auto_is_one_worker_with_a_note(home, tmp_path, monkeypatch
     assert place_workers(3, spec, RunStore()).count == 3  # CPU workers: as many as asked
 
 
+def test_a_worker_pinned_to_a_mig_instance_sees_its_uuid(
+    home, tmp_path, monkeypatch, store: RunStore
+) -> None:
+    """MIG instances count one worker each (a trial trains on one device)."""
+    mig = {"name": "NVIDIA A100 MIG 1g.5gb", "memory_gb": 5}
+    inventory = [{"index": 0, "name": "NVIDIA A100", "memory_gb": 40}]
+    inventory += [{"index": 200 + i, **mig, "uuid": f"MIG-{i}"} for i in range(3)]
+    monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(inventory))
+    spec = load_spec(write_spec(tmp_path, study="gpus", fixed=GPU_FIXED))
+    placement = place_workers(AUTO, spec, store)
+    assert placement.gpus == [[0], [200], [201], [202]]
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424245
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    worker.spawn_workers("gpus", default_storage_url(), 1, store, [[201]])
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "MIG-1"
+
+
 def test_sweep_run_asking_for_too_many_workers_creates_no_sweep(
     home, tmp_path, monkeypatch, capsys
 ) -> None:
@@ -137,6 +161,25 @@ def test_workers_gpus_are_held_before_any_worker_starts(gpu_spec, store, monkeyp
     procs = worker.spawn_workers("gpus", default_storage_url(), 2, store, [[0], [2]])
     assert held_at_start[0] == {0: os.getpid(), 2: os.getpid()}
     assert {h.gpu_index: h.pid for h in store.gpu_holdings()} == {0: procs[0].pid, 2: procs[1].pid}
+
+
+def test_a_pinned_worker_sees_its_gpu_and_not_the_fake_inventory(
+    gpu_spec, store, monkeypatch
+) -> None:
+    """The fake GPUs are the scheduler's: a worker (and the trials it trains) reads the
+    machine's real devices, shown only the GPU it holds."""
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        pid = 424243
+
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    worker.spawn_workers("gpus", default_storage_url(), 1, store, [[2]])
+    assert envs[0]["CUDA_VISIBLE_DEVICES"] == "2"
+    assert FAKE_GPUS_ENV not in envs[0]
 
 
 def test_a_gpu_taken_since_placement_starts_no_worker(gpu_spec, store, monkeypatch) -> None:
