@@ -1,13 +1,17 @@
 """Training overhead: steps/s of a paretolab run against a hand-written PyTorch loop.
 
     python benchmarks/overhead.py [--quick] [--rows demo,small,gpu] [--steps N] [--warmup N0]
-                                  [--reps R] [--compile] [--threads T] [--set KEY=VALUE ...]
+                                  [--reps R] [--compile] [--threads T] [--before]
+                                  [--set KEY=VALUE ...]
 
 Both sides train the same DecoderLM on the same in-memory token batches (AdamW, foreach):
 
 (a) a plain loop: forward, cross-entropy, backward, clip, optimiser and scheduler step;
 (b) the Trainer `paretolab train` builds (lightning_modules.run.trainers.build_trainer) with its
-    callbacks, the store logger, W&B offline and the progress bar on.
+    callbacks, the store logger, W&B offline and the progress bar on;
+(c) with ``--before``: (b) with Lightning's own hook dispatch, profiler and closure-driven
+    step restored (what lightning_modules/run/lean_loop.py and lean_step.py replace), so the
+    table shows what they gain in the same run.
 
 Rows (each its own model size and goal for (b)/(a)):
 
@@ -67,8 +71,9 @@ ROWS = {
 }
 
 
-def measure_row(row: Row, args, home: Path) -> tuple[list[float], list[float]] | None:
-    """Steps/s of both sides, ``args.reps`` alternating pairs; None without the row's device."""
+def measure_row(row: Row, args, home: Path) -> dict[str, list[float]] | None:
+    """Steps/s of each side (``plain``, ``lit``, with ``--before`` also ``before``), ``args.reps``
+    alternating rounds; None without the row's device."""
     import torch
 
     if row.device == "cuda" and not torch.cuda.is_available():
@@ -76,34 +81,53 @@ def measure_row(row: Row, args, home: Path) -> tuple[list[float], list[float]] |
         return None
     steps, warmup = args.steps or row.steps, args.warmup or row.warmup
     cfg = bench_config([*row.overrides, *args.overrides], steps, row.device)
-    plain, lit = [], []
+    sides = ("plain", "lit", "before") if args.before else ("plain", "lit")
+    measured: dict[str, list[float]] = {side: [] for side in sides}
     for rep in range(args.reps):
-        # Alternate which side goes first, so neither always runs on a warmer machine.
-        order = ("plain", "lit") if rep % 2 == 0 else ("lit", "plain")
-        for side in order:
+        # Alternate the order, so no side always runs on a warmer machine.
+        for side in sides if rep % 2 == 0 else sides[::-1]:
             if side == "plain":
-                plain.append(plain_loop(cfg, steps, warmup, args.compile))
+                speed = plain_loop(cfg, steps, warmup, args.compile)
             else:
-                lit.append(paretolab_run(cfg, steps, warmup, home, args.compile))
-        print(f"{row.label}, rep {rep + 1}: plain {plain[-1]:.1f} steps/s, paretolab {lit[-1]:.1f}")
-    return plain, lit
+                lean = side == "lit"
+                speed = paretolab_run(cfg, steps, warmup, home, args.compile, lean=lean)
+            measured[side].append(speed)
+        print(
+            f"{row.label}, rep {rep + 1}: "
+            + ", ".join(f"{side} {measured[side][-1]:.1f} steps/s" for side in sides)
+        )
+    return measured
 
 
-def table_row(row: Row, measured: tuple[list[float], list[float]] | None) -> list[str]:
+def table_row(row: Row, measured: dict[str, list[float]] | None, before: bool) -> list[str]:
     if measured is None:
-        return [row.label, "no GPU: CUDA is not available here", "", "", f"≥ {row.goal}", ""]
-    plain, lit = measured
-    ratios = [b / a for a, b in zip(plain, lit, strict=True)]
+        blank = ["", ""] if before else []
+        return [
+            row.label,
+            "no GPU: CUDA is not available here",
+            "",
+            "",
+            *blank,
+            f"≥ {row.goal}",
+            "",
+        ]
+    ratio, cells = ratio_cells(measured["plain"], measured["lit"])
+    if before:
+        cells += ratio_cells(measured["plain"], measured["before"])[1][1:]
+    return [row.label, *cells, f"≥ {row.goal}", "yes" if ratio >= row.goal else "NO"]
+
+
+def ratio_cells(plain: list[float], other: list[float]) -> tuple[float, list[str]]:
+    """The median ratio of ``other``'s speed to the plain loop's over the pairs, and the
+    cells: (a) ms/step, the other side's ms/step, the ratio with each pair's."""
+    ratios = [b / a for a, b in zip(plain, other, strict=True)]
     ratio = statistics.median(ratios)
-    p, q = statistics.median(plain), statistics.median(lit)
-    return [
-        row.label,
-        f"{1000 / p:.2f}",
-        f"{1000 / q:.2f}",
+    cells = [
+        f"{1000 / statistics.median(plain):.2f}",
+        f"{1000 / statistics.median(other):.2f}",
         f"{ratio:.3f} (pairs: {', '.join(f'{r:.3f}' for r in ratios)})",
-        f"≥ {row.goal}",
-        "yes" if ratio >= row.goal else "NO",
     ]
+    return ratio, cells
 
 
 def main() -> int:
@@ -120,6 +144,11 @@ def main() -> int:
     parser.add_argument("--compile", action="store_true", help="torch.compile on both sides")
     parser.add_argument(
         "--threads", type=int, default=None, help="torch's intra-op threads on both sides"
+    )
+    parser.add_argument(
+        "--before",
+        action="store_true",
+        help="also (c): paretolab with Lightning's own dispatch and step, in the same rounds",
     )
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
@@ -141,15 +170,12 @@ def main() -> int:
         os.environ["PARETOLAB_HOME"] = tmp
         os.environ.pop("PARETOLAB_DB_URL", None)
         for name in args.rows.split(","):
-            rows.append(table_row(ROWS[name], measure_row(ROWS[name], args, Path(tmp))))
-    header = [
-        "model, device",
-        "(a) plain ms/step",
-        "(b) paretolab ms/step",
-        "(b)/(a)",
-        "goal",
-        "met",
-    ]
+            measured = measure_row(ROWS[name], args, Path(tmp))
+            rows.append(table_row(ROWS[name], measured, args.before))
+    header = ["model, device", "(a) plain ms/step", "(b) paretolab ms/step", "(b)/(a)"]
+    if args.before:
+        header += ["(c) with Lightning's dispatch and step, ms/step", "(c)/(a)"]
+    header += ["goal", "met"]
     table = markdown_table(header, rows)
     notes = (
         f"(a) a hand-written torch loop; (b) the paretolab Trainer + store + W&B offline + "
