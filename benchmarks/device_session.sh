@@ -18,8 +18,9 @@
 #
 # DEVICE_SESSION_REHEARSE=1 rehearses the plumbing on a CPU machine
 # (tests/benchmarks/test_device_session.py): no CUDA needed, no wheels installed (the
-# environment has them), then the entry points, the imports and `gpu_check.py --rehearse
-# --only sweep` (a `paretolab sweep` sub-command: entry points) instead of the benchmarks.
+# environment has them), then the entry points, the imports and every step of
+# `gpu_check.py --rehearse` (its sweep is a `paretolab sweep` sub-command: entry points)
+# instead of the benchmarks; the tests share that one run (tests/benchmarks/conftest.py).
 set -u
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -96,8 +97,7 @@ step() {  # step SECONDS NAME COMMAND…: run it under a timeout; note a failure
 }
 
 if [ -n "$REHEARSE" ]; then
-  step 400 gpu_check "$PY" benchmarks/gpu_check.py --rehearse --only sweep \
-    --logs "$WORK/gpu_check-steps.log"
+  step 400 gpu_check "$PY" benchmarks/gpu_check.py --rehearse --logs "$WORK/gpu_check-steps.log"
   finish $status
 fi
 step 270 gpu_check "$PY" benchmarks/gpu_check.py --budget 240 --step-timeout 100 \

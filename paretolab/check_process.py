@@ -20,6 +20,10 @@ from paretolab.errors import UserError
 _ERROR_PREFIX = "paretolab: error: "
 
 
+class CheckRefusal(UserError):
+    """The child's own verdict on what it checked (not a timeout or a crash of the check)."""
+
+
 def run_check(module: str, config: RunConfig, timeout: float, what: str, too_slow: str) -> str:
     """Run ``python -m module`` on ``config``; its one-line summary ('' if none).
 
@@ -31,7 +35,8 @@ def run_check(module: str, config: RunConfig, timeout: float, what: str, too_slo
         too_slow: the advice when it times out.
 
     Raises:
-        UserError: the child's own one-line error, or why the check could not run.
+        CheckRefusal: the child's own one-line error.
+        UserError: why the check could not run (it timed out or crashed).
     """
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -48,7 +53,7 @@ def run_check(module: str, config: RunConfig, timeout: float, what: str, too_slo
         raise UserError(f"checking {what} took over {timeout:.0f} s; {too_slow}") from None
     lines = done.stderr.strip().splitlines()
     if done.returncode == 2 and lines and lines[-1].startswith(_ERROR_PREFIX):
-        raise UserError(lines[-1].removeprefix(_ERROR_PREFIX))
+        raise CheckRefusal(lines[-1].removeprefix(_ERROR_PREFIX))
     if done.returncode != 0:
         last = lines[-1] if lines else "no output"
         raise UserError(f"could not check {what} (exit code {done.returncode}): {last}")

@@ -30,11 +30,18 @@ def written(folder: Path, name: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_rehearsal_passes_every_step_on_the_cpu(results: Path, tmp_path: Path) -> None:
-    logs = tmp_path / "steps.log"
-    code = gpu_check.main(["--rehearse", "--logs", str(logs)])
-    text = written(results, "gpu_check-rehearsal")
-    assert code == 0, text + logs.read_text()
+def test_the_rehearsal_passes_every_step_on_the_cpu(
+    rehearsed_session: tuple[subprocess.CompletedProcess, Path],
+) -> None:
+    """Every step, as the lent session runs them (``device_session.sh``, rehearsed: the same
+    run that ``test_device_session`` checks the script's plumbing on)."""
+    done, out = rehearsed_session
+    steps_log = out / "gpu_check-steps.log"
+    logs = steps_log.read_text(encoding="utf-8") if steps_log.exists() else ""
+    assert done.returncode == 0, done.stdout[-3000:] + logs
+    (result,) = out.glob("gpu_check-rehearsal-*.md")
+    text = result.read_text(encoding="utf-8")
+    assert "gpu_check.py --rehearse --logs" in text  # all steps: no --only
     for label, _ in gpu_check.STEPS.values():
         assert f"| {label} |" in text
     assert text.count("| pass (") == len(gpu_check.STEPS)
@@ -43,7 +50,7 @@ def test_the_rehearsal_passes_every_step_on_the_cpu(results: Path, tmp_path: Pat
     assert "2 of 2 trials finished" in text
     assert "tdp_estimate" in text or "rapl" in text  # a CPU's energy method, shown
     assert "- commit: " in text and "- machine: " in text and "- command: " in text
-    assert "===== queue =====" in logs.read_text()
+    assert "===== queue =====" in logs
 
 
 @pytest.mark.slow
