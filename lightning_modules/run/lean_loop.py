@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 
 import lightning.pytorch as pl
-from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.profilers import PassThroughProfiler
 
 # The hooks Lightning calls on every batch. Only these are skipped: Lightning calls some
@@ -60,6 +60,14 @@ def skip_unused_step_hooks(callbacks: Iterable[Callback]) -> None:
     """Make Lightning skip each callback's per-batch hooks that are ``Callback``'s no-ops."""
     for callback in callbacks:
         _skip_no_ops(callback, Callback)
+
+
+def skip_idle_checkpoint_check(checkpoint: ModelCheckpoint) -> None:
+    """Skip ``ModelCheckpoint.on_train_batch_end`` where it can only return: it saves every N
+    training steps or every T seconds, and with neither set (paretolab's checkpoints are
+    saved after validation and at the end) it still reads the trainer's state every step."""
+    if checkpoint._every_n_train_steps < 1 and checkpoint._train_time_interval is None:
+        checkpoint.on_train_batch_end = None
 
 
 class SkipModuleNoOpHooks(Callback):

@@ -31,13 +31,47 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.loops.optimization.automatic import _AutomaticOptimization
 from lightning.pytorch.plugins.precision import HalfPrecision, MixedPrecision, Precision
+from lightning.pytorch.profilers import PassThroughProfiler
 from lightning.pytorch.strategies import SingleDeviceStrategy
 from lightning.pytorch.utilities.signature_utils import is_param_in_hook_signature
 
 log = logging.getLogger(__name__)
 
-# Precision plugins whose optimizer_step is Precision's (MixedPrecision: without a scaler).
+# Precision plugins whose optimizer_step, pre_backward, backward and post_backward are
+# Precision's (MixedPrecision: without a scaler, which is checked too).
 _PLAIN_PRECISIONS = (Precision, MixedPrecision, HalfPrecision)
+# The callback hooks among the step's; the others are the module's alone.
+_CALLBACK_HOOKS = frozenset(
+    ("on_before_zero_grad", "on_before_backward", "on_after_backward", "on_before_optimizer_step")
+)
+
+
+class _StepHooks:
+    """The callbacks' and the module's step hooks that do something, found once per fit.
+
+    Lightning's ``_call_callback_hooks`` looks up every hook on every callback at every call,
+    and formats a profiler label for each; the skipped no-ops (``lean_loop``) are ``None``
+    and stay out of these lists. Each call still names the hook in the module's
+    ``_current_fx_name``, as Lightning does (``self.log`` checks it).
+    """
+
+    def __init__(self, trainer: pl.Trainer) -> None:
+        self.trainer, self.module = trainer, trainer.lightning_module
+        self._callbacks = {
+            hook: [fn for cb in trainer.callbacks if callable(fn := getattr(cb, hook, None))]
+            for hook in _CALLBACK_HOOKS
+        }
+
+    def call(self, hook: str, *args: Any, **kwargs: Any) -> None:
+        module = self.module
+        previous = module._current_fx_name
+        module._current_fx_name = hook
+        for fn in self._callbacks.get(hook, ()):
+            fn(self.trainer, module, *args, **kwargs)
+        fn = getattr(module, hook)
+        if callable(fn):
+            fn(*args, **kwargs)
+        module._current_fx_name = previous
 
 
 class LeanOptimization(_AutomaticOptimization):
@@ -48,32 +82,47 @@ class LeanOptimization(_AutomaticOptimization):
         trainer = self.trainer
         if not self._is_plain_step(trainer, optimizer):
             return super().run(optimizer, batch_idx, kwargs)
-        module = trainer.lightning_module
-        step_progress = self.optim_progress.optimizer.step
-        step_progress.increment_ready()
+        hooks = self._step_hooks(trainer)
+        progress = self.optim_progress.optimizer
+        progress.step.increment_ready()
         with torch.enable_grad():  # as Lightning's Closure: the loop may run under no_grad
             result = self._training_step(kwargs)
             if result.closure_loss is None:
                 log.warning("`training_step` returned `None`: this batch trains nothing")
-            self._on_before_zero_grad(optimizer)
-            self._optimizer_zero_grad(batch_idx, optimizer)
+            progress.zero_grad.increment_ready()
+            hooks.call("on_before_zero_grad", optimizer)
+            progress.zero_grad.increment_started()
+            hooks.call("optimizer_zero_grad", trainer.current_epoch, batch_idx, optimizer)
+            progress.zero_grad.increment_completed()
             if result.closure_loss is not None:
-                previous = module._current_fx_name
-                module._current_fx_name = "backward"
-                trainer.strategy.backward(result.closure_loss, optimizer)
-                module._current_fx_name = previous
-        # What Lightning's precision plugin runs between the closure and the update:
-        # on_before_optimizer_step hooks, then gradient clipping.
-        trainer.strategy.precision_plugin._after_closure(module, optimizer)
+                # Strategy.backward on one device, with Precision's (no scaler) pre and post.
+                hooks.call("on_before_backward", result.closure_loss)
+                hooks.call("backward", result.closure_loss)
+                hooks.call("on_after_backward")
+        # Precision._after_closure: on_before_optimizer_step, then gradient clipping.
+        hooks.call("on_before_optimizer_step", optimizer)
+        hooks.call(
+            "configure_gradient_clipping",
+            optimizer,
+            gradient_clip_val=trainer.gradient_clip_val,
+            gradient_clip_algorithm=trainer.gradient_clip_algorithm,
+        )
         optimizer.step()
-        step_progress.increment_completed()
+        progress.step.increment_completed()
         return {} if result.loss is None else result.asdict()
+
+    def _step_hooks(self, trainer: pl.Trainer) -> _StepHooks:
+        key = (trainer.lightning_module, id(trainer.callbacks), len(trainer.callbacks))
+        if getattr(self, "_hooks_key", None) != key:
+            self._hooks, self._hooks_key = _StepHooks(trainer), key
+        return self._hooks
 
     def _is_plain_step(self, trainer: pl.Trainer, optimizer: torch.optim.Optimizer) -> bool:
         strategy = trainer.strategy
         precision = strategy.precision_plugin
         return (
             type(strategy) is SingleDeviceStrategy
+            and isinstance(trainer.profiler, PassThroughProfiler)  # a real one sees every hook
             and type(precision) in _PLAIN_PRECISIONS
             and getattr(precision, "scaler", None) is None
             and trainer.accumulate_grad_batches == 1

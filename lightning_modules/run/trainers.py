@@ -30,7 +30,12 @@ from lightning_modules.callbacks.throttled_wandb import ThrottledWandbLogger
 from lightning_modules.run import lean_step
 from lightning_modules.run.cross_validation import fold_prefix
 from lightning_modules.run.distributed import parallel_kwargs
-from lightning_modules.run.lean_loop import NoProfiler, SkipModuleNoOpHooks, skip_unused_step_hooks
+from lightning_modules.run.lean_loop import (
+    NoProfiler,
+    SkipModuleNoOpHooks,
+    skip_idle_checkpoint_check,
+    skip_unused_step_hooks,
+)
 from lightning_modules.run.sharding import fsdp_strategy
 from paretolab.config import RunConfig
 from paretolab.devices import check_hardware
@@ -125,6 +130,7 @@ def build_trainer(
         profiler=NoProfiler(),  # Lightning's default, minus its per-hook generator
     )
     skip_unused_step_hooks(trainer.callbacks)  # with Lightning's own, added by the Trainer
+    skip_idle_checkpoint_check(callbacks[0])
     lean_step.install(trainer)
     return trainer
 

@@ -4,17 +4,23 @@ bar, no dispatch of hooks nothing implements."""
 from __future__ import annotations
 
 from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import TQDMProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from torch.utils.data import DataLoader
 
 from lightning_modules.callbacks import progress_bar
 from lightning_modules.callbacks.progress_bar import PROGRESS_REFRESH_STEPS, StoreProgressBar
-from lightning_modules.run.lean_loop import STEP_HOOKS, TRAIN_STEP_HOOKS, NoProfiler
+from lightning_modules.run.lean_loop import (
+    STEP_HOOKS,
+    TRAIN_STEP_HOOKS,
+    NoProfiler,
+    skip_idle_checkpoint_check,
+)
 from lightning_modules.run.trainers import build_trainer
 from lightning_modules.tasks import LanguageModelTask
 from paretolab.config.io import load_config
@@ -82,6 +88,8 @@ def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Pa
     for callback in trainer.callbacks:
         for hook in STEP_HOOKS:
             implemented = getattr(type(callback), hook) is not getattr(pl.Callback, hook)
+            if isinstance(callback, ModelCheckpoint) and hook == "on_train_batch_end":
+                implemented = False  # idle: see the test below
             assert callable(getattr(callback, hook)) == implemented, (callback, hook)
 
     entered: list[str] = []
@@ -104,5 +112,27 @@ def test_lightning_skips_the_step_hooks_a_callback_leaves_as_no_ops(tmp_path: Pa
     assert not module_hooks & set(TRAIN_STEP_HOOKS)
     assert callable(task.on_validation_batch_end)  # kept: Lightning inspects it
     assert "on_before_batch_transfer" in module_hooks  # not a no-op: it is left alone
-    # A hook with work to do stays (optimizer_step itself is gone: lean_step steps directly).
-    assert "[LightningModule]LanguageModelTask.optimizer_zero_grad" in entered
+    # The optimiser step's hooks are the lean step's to call (test_lean_step.py).
+
+
+def test_a_checkpoint_callback_skips_its_batch_check_only_when_it_saves_on_no_step_count(
+    tmp_path: Path,
+) -> None:
+    idle = ModelCheckpoint(dirpath=tmp_path)  # saves after validation and at the end
+    every_two = ModelCheckpoint(dirpath=tmp_path, every_n_train_steps=2)
+    hourly = ModelCheckpoint(dirpath=tmp_path, train_time_interval=timedelta(hours=1))
+    for checkpoint in (idle, every_two, hourly):
+        skip_idle_checkpoint_check(checkpoint)
+    assert idle.on_train_batch_end is None
+    assert callable(every_two.on_train_batch_end) and callable(hourly.on_train_batch_end)
+    # The run's own still saves its best and last checkpoints (validation at every epoch).
+    cfg = tiny_config(
+        "trainer.max_epochs=1", "trainer.monitor=val_loss", "trainer.monitor_mode=min"
+    )
+    trainer = build_trainer(cfg, tmp_path / "run", [], progress_bar=False)
+    task = LanguageModelTask(cfg.model_dump(mode="json"), vocab_size=11)
+    tokens = torch.randint(0, 11, (6, 9))
+    loader = DataLoader([{"input_ids": t[:-1], "labels": t[1:]} for t in tokens], batch_size=2)
+    trainer.fit(task, train_dataloaders=loader, val_dataloaders=loader)
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    assert saved == ["best.ckpt", "last.ckpt"]
