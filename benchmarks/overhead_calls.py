@@ -37,7 +37,7 @@ from benchmarks.overhead_sides import (  # noqa: E402
     step_clock,
 )
 
-BEFORE = "paretolab, full, with Lightning's hook dispatch (before the lean loop)"
+BEFORE = "paretolab, full, with Lightning's hook dispatch and step (before lean_loop and lean_step)"
 # Where a call's code lives, by the first of these its file path contains.
 PACKAGES = (
     "lightning_modules",
@@ -93,7 +93,7 @@ def count(
     cfg, steps: int, args, home: Path, without: frozenset[str] | None, lean: bool = True
 ) -> dict[str, float]:
     """Calls per step of the plain loop (``without`` None) or of a paretolab run less
-    ``without`` (``lean=False``: with Lightning's own hook dispatch)."""
+    ``without`` (``lean=False``: with Lightning's own hook dispatch and step)."""
     counter = CallCounter(args.first, args.last)
     if without is None:
         plain_loop(cfg, steps, 1, False, clock=counter.clock)
