@@ -1,6 +1,6 @@
 """Tiny pretrained (Hugging Face) runs for the attention tests, trained once per test process
-through the real training path: a tiny BERT fine-tuned in full and with LoRA on BBC News,
-and a tiny Llama language model."""
+through the real training path: a tiny BERT fine-tuned in full (mean-pooled head, and
+transformers' own [CLS] head) and with LoRA on BBC News, and a tiny Llama language model."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tests.tiny_hf import save_tiny_model
 BBC = {"dataset": "bbc_news", "limit_samples": 120, "max_length": 32, "batch_size": 16}
 SHAKESPEARE = {"dataset": "shakespeare", "limit_samples": 100, "max_length": 32, "batch_size": 16}
 RUNS = {  # name → (tiny model, task, data, model fields)
-    "bert": ("bert", "classification", BBC, {}),
+    "bert": ("bert", "classification", BBC, {}),  # pooling: mean, the default
+    "bert_cls": ("bert", "classification", BBC, {"pooling": "cls"}),
     "bert_lora": ("bert", "classification", BBC, {"finetune": "lora"}),
     "llama": ("llama", "language_modeling", SHAKESPEARE, {}),
 }
