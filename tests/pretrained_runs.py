@@ -4,10 +4,13 @@ transformers' own [CLS] head) and with LoRA on BBC News, and a tiny Llama langua
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from lightning_modules.pretrained.mean_pooling import LOADER_FILE
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config
 from paretolab.store import RunStore
@@ -77,3 +80,12 @@ def _train_all(root: Path) -> TrainedRuns:
             ids[name] = queue_run(store, config)
             assert run_training(store, ids[name]) == "finished", store.get_run(ids[name]).error
     return TrainedRuns(home, ids)
+
+
+def exported_loader(folder: Path) -> ModuleType:
+    """The ``mean_pooling.py`` an export of a mean-pooled run wrote, imported from the
+    folder itself (as a user without paretolab would)."""
+    spec = importlib.util.spec_from_file_location("exported_mean_pooling", folder / LOADER_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

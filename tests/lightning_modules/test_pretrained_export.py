@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from importlib.metadata import EntryPoint
@@ -14,13 +13,14 @@ import torch
 from lightning_modules.inspection.loading import load_run
 from lightning_modules.pretrained import mean_pooling
 from lightning_modules.pretrained.export import EXPORT_FILE
-from lightning_modules.pretrained.mean_pooling import HEAD_FILE, LOADER_FILE
+from lightning_modules.pretrained.mean_pooling import HEAD_FILE
 from lightning_modules.run.train import run_training
 from paretolab import cli
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config
 from paretolab.store import RunStore
 from tests.conftest import REPO, queue_run
+from tests.pretrained_runs import exported_loader
 from tests.tiny_hf import save_tiny_model
 
 TEXTS = ["the bank raised interest rates", "the team won the football match again"]
@@ -88,14 +88,6 @@ def test_an_exported_classifier_loads_without_paretolab_and_gives_the_same_logit
             expected = restored.task(batch)
             got = exported(**encoded).logits
         torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
-
-
-def exported_loader(folder: Path):
-    """The ``mean_pooling.py`` an export wrote, imported from the folder itself."""
-    spec = importlib.util.spec_from_file_location("exported_mean_pooling", folder / LOADER_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
