@@ -82,6 +82,7 @@ def test_a_text_classifiers_maps_are_its_own_eager_attention(
     maps = extract(run, example)
     assert maps.tokens[0] == "[CLS]" and maps.tokens[-1] == "[SEP]"
     assert maps.tokens.count("[CLS]") == 1
+    assert maps.pooling == ("cls" if name == "bert_cls" else "mean")  # what the head reads
     assert maps.special.tolist() == [True] + [False] * (len(maps.tokens) - 2) + [True]
     logits = assert_maps_are_the_models(run, maps, {"input_ids": example.ids[None]})
     names = run.task.hparams.class_names
