@@ -1,5 +1,6 @@
 """The mean-pooled head on a pretrained encoder (``model.pooling: mean``) and the new head's
-own learning rate (``optim.head_lr``), on a tiny random BERT."""
+own learning rate (``optim.head_lr``), on a tiny random BERT: its groups, and a LoRA run
+with both cancelled and resumed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ import torch
 
 from lightning_modules.optim import build_optimizer
 from lightning_modules.pretrained.mean_pooling import MeanPooledClassifier, masked_mean
+from lightning_modules.run.train import run_training
 from lightning_modules.tasks.pretrained import PretrainedClassificationTask
+from paretolab import settings
 from paretolab.config.io import parse_config
+from paretolab.executors import launcher
+from paretolab.store import RunStore
+from tests.conftest import queue_run
+from tests.lightning_modules.test_resume import SigtermAtStep, StartProbe
 from tests.tiny_hf import save_tiny_model
 
 
@@ -91,3 +98,33 @@ def test_head_lr_trains_exactly_the_new_head_faster(
     decayed = {names[id(p)] for g in opt.param_groups if g["weight_decay"] for p in g["params"]}
     assert {n for n in head if n.endswith("weight")} <= decayed
     assert not any(n.endswith("bias") for n in decayed)
+
+
+@pytest.mark.slow
+def test_a_cancelled_lora_run_with_a_head_rate_resumes_its_four_groups(
+    store: RunStore, bert: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config = parse_config(
+        {
+            "data": {"dataset": "bbc_news", "limit_samples": 90, "max_length": 24},
+            "model": {"pretrained": str(bert), "finetune": "lora", "lora": {"r": 4}},
+            "optim": {"lr": 1e-3, "head_lr": 1e-2, "warmup_steps": 0, "scheduler": "constant"},
+            "trainer": {"max_epochs": 1000, "max_steps": 8, "log_every_n_steps": 1},
+            "hardware": {"num_threads": 1},
+            "wandb": {"mode": "disabled"},
+        }
+    )
+    run_id = queue_run(store, config)
+    assert run_training(store, run_id, [SigtermAtStep(3)]) == "cancelled"
+    saved = torch.load(settings.run_dir(run_id) / "checkpoints" / "last.ckpt", weights_only=True)
+    assert [g["lr"] for g in saved["optimizer_states"][0]["param_groups"]] == [
+        1e-3,
+        1e-3,
+        1e-2,
+        1e-2,
+    ]
+    launcher.requeue_for_resume(store, run_id)
+    probe = StartProbe()
+    assert run_training(store, run_id, [probe]) == "finished"
+    assert probe.global_step == 3 and probe.optimizer_steps == {3}
