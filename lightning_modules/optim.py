@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -16,6 +17,7 @@ def build_optimizer(
     cfg: OptimConfig,
     fused: bool = False,
     matrices: set[str] | None = None,
+    is_head: Callable[[str], bool] | None = None,
 ) -> torch.optim.Optimizer:
     """The configured optimiser; weight decay only on matrices (not biases, norms).
 
@@ -25,6 +27,9 @@ def build_optimizer(
         matrices: the names of the weights that are matrices, when the parameters' shapes
             no longer tell (FSDP turns them into 1-D shards); names are compared without
             FSDP's wrapper prefixes. None: by each parameter's own shape.
+        is_head: tells a freshly initialised head's parameters by name; with
+            ``cfg.head_lr`` set they learn at that rate (in their own decay and no-decay
+            groups), the rest at ``cfg.lr``.
     """
     if cfg.optimizer == "muon":
         return MuonWithAdamW(model, cfg)
@@ -33,12 +38,20 @@ def build_optimizer(
         is_matrix = [p.dim() >= 2 for _, p in trained]
     else:
         is_matrix = [unwrapped_name(name) in matrices for name, _ in trained]
-    decay = [p for (_, p), m in zip(trained, is_matrix, strict=True) if m]
-    no_decay = [p for (_, p), m in zip(trained, is_matrix, strict=True) if not m]
-    groups = [
-        {"params": decay, "weight_decay": cfg.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
+    in_head = [False] * len(trained)
+    if cfg.head_lr is not None and is_head is not None:
+        in_head = [is_head(unwrapped_name(name)) for name, _ in trained]
+    groups = []
+    for head, lr in ((False, cfg.lr), (True, cfg.head_lr)):
+        if head and not any(in_head):
+            continue  # no head group: the groups (and resumable states) are as they were
+        chosen = [
+            (p, m) for (_, p), m, h in zip(trained, is_matrix, in_head, strict=True) if h == head
+        ]
+        groups += [
+            {"params": [p for p, m in chosen if m], "weight_decay": cfg.weight_decay, "lr": lr},
+            {"params": [p for p, m in chosen if not m], "weight_decay": 0.0, "lr": lr},
+        ]
     # torch takes one of the two: fused=True with foreach=True is an error.
     kernels = {"fused": True} if fused else {"foreach": True}
     if cfg.optimizer == "adamw":

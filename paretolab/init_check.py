@@ -13,6 +13,7 @@ from pathlib import Path
 from paretolab import settings
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config
+from paretolab.config.pretrained import POOLED_TASKS
 from paretolab.errors import RunNotFound, UserError
 from paretolab.store import FINISHED, RunStore
 
@@ -85,6 +86,14 @@ def _check_pretrained_source(config: RunConfig, theirs: RunConfig, field: str) -
             f"{field}: that run fine-tuned {theirs.model.pretrained or 'a model of its own'}, "
             f"this one {ours.pretrained or 'a model of its own'}; start from a run of the same "
             "model.pretrained"
+        )
+    pooled = config.task in POOLED_TASKS and theirs.task in POOLED_TASKS
+    if pooled and ours.pooling != theirs.model.pooling:
+        raise UserError(
+            f"{field}: that run's model.pooling is {theirs.model.pooling}, this one's "
+            f"{ours.pooling}; the heads (and BERT's pooler) differ: use model.pooling="
+            f"{theirs.model.pooling}, or export it (`paretolab export-model`) and set "
+            "model.pretrained to the folder"
         )
     if (ours.finetune == "lora") != (theirs.model.finetune == "lora"):
         raise UserError(

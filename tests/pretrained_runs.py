@@ -1,13 +1,16 @@
 """Tiny pretrained (Hugging Face) runs for the attention tests, trained once per test process
-through the real training path: a tiny BERT fine-tuned in full and with LoRA on BBC News,
-and a tiny Llama language model."""
+through the real training path: a tiny BERT fine-tuned in full (mean-pooled head, and
+transformers' own [CLS] head) and with LoRA on BBC News, and a tiny Llama language model."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from lightning_modules.pretrained.mean_pooling import LOADER_FILE
 from paretolab.config import RunConfig
 from paretolab.config.io import parse_config
 from paretolab.store import RunStore
@@ -17,7 +20,8 @@ from tests.tiny_hf import save_tiny_model
 BBC = {"dataset": "bbc_news", "limit_samples": 120, "max_length": 32, "batch_size": 16}
 SHAKESPEARE = {"dataset": "shakespeare", "limit_samples": 100, "max_length": 32, "batch_size": 16}
 RUNS = {  # name → (tiny model, task, data, model fields)
-    "bert": ("bert", "classification", BBC, {}),
+    "bert": ("bert", "classification", BBC, {}),  # pooling: mean, the default
+    "bert_cls": ("bert", "classification", BBC, {"pooling": "cls"}),
     "bert_lora": ("bert", "classification", BBC, {"finetune": "lora"}),
     "llama": ("llama", "language_modeling", SHAKESPEARE, {}),
 }
@@ -76,3 +80,12 @@ def _train_all(root: Path) -> TrainedRuns:
             ids[name] = queue_run(store, config)
             assert run_training(store, ids[name]) == "finished", store.get_run(ids[name]).error
     return TrainedRuns(home, ids)
+
+
+def exported_loader(folder: Path) -> ModuleType:
+    """The ``mean_pooling.py`` an export of a mean-pooled run wrote, imported from the
+    folder itself (as a user without paretolab would)."""
+    spec = importlib.util.spec_from_file_location("exported_mean_pooling", folder / LOADER_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

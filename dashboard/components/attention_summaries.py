@@ -21,6 +21,8 @@ def _rollout_source(maps) -> int | None:
     """Whose rollout to show first: what the model reads its answer from."""
     tokens = list(maps.tokens)
     if maps.task in ("classification", "regression", "image_classification"):
+        if maps.pooling == "mean":  # a pretrained run's tokens start with [CLS] too
+            return None
         return 0 if tokens[0] == "[CLS]" else None  # [CLS] pooling; else the mean
     if maps.task == "language_modeling":
         return len(tokens) - 1  # the position that predicts the next token

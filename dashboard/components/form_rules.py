@@ -55,7 +55,14 @@ APPLIES: dict[str, Callable[[Context], bool]] = {
     "model.patch_size": _is("model.family", "vit"),
     "model.n_decoder_layers": _is("model.family", "encoder_decoder"),
     "model.tie_weights": _is("model.family", "decoder_lm", "encoder_decoder"),
-    "model.pooling": _is("model.family", "encoder_classifier", "vit"),
+    "model.pooling": lambda c: (
+        _is("model.family", "encoder_classifier", "vit")(c)
+        or (
+            c.get("model.family") == "pretrained"
+            and c.get("task") in ("classification", "regression")
+        )
+    ),
+    "optim.head_lr": _is("model.family", "pretrained"),
     "model.init_checkpoint": lambda c: c.get("model.init_from") is not None,
     # Costing terms: what `paretolab cost estimate` prices; the models here train none.
     **dict.fromkeys((f"model.{n}" for n in _COSTING_TERMS), lambda c: False),

@@ -22,6 +22,9 @@ array                 shape, dtype      meaning
 ``run``               () str            run, fold, checkpoint and step
 ``family``, ``task``  () str            model family and task of the run
 ``notes``             (k,) str          what changed on the way in (truncation, resizing)
+``pooling``           () str            a pretrained text classifier's head reads the
+                                        ``mean`` of the positions or the ``cls`` token
+                                        (absent: the tokens say, [CLS] first or not)
 ``fast_path_max_diff`` () f32           largest difference between the explicit path's
                                         outputs and the fast path's (training's): logits,
                                         or a language model's final hidden states (NaN:
@@ -80,6 +83,7 @@ class AttentionMaps:
     fast_path_max_diff: float
     reference: str = ""
     notes: list[str] = field(default_factory=list)
+    pooling: str = ""
     saliency: np.ndarray | None = None
     saliency_signed: np.ndarray | None = None
     target_tokens: list[str] | None = None

@@ -30,6 +30,7 @@ from lightning_modules.inspection.inputs import Example
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.inspection.maps import AttentionMaps
 from lightning_modules.inspection.saliency import input_x_gradient
+from paretolab.config.pretrained import POOLED_TASKS
 
 EXPLAINED_TASKS = ("classification", "regression", "image_classification")  # saliency
 
@@ -99,6 +100,8 @@ def _texts(
         maps = batching.base_maps(run, ex, tokens, batching.trim(weights, b, n, n), diff)
         maps.special = np.isin(ex.ids.numpy(), list(specials))
         maps.prediction = _prediction(run, logits[b], n)
+        if run.task_name in POOLED_TASKS:  # what the head reads (model.pooling)
+            maps.pooling = run.config.model.pooling
         if saliency is not None:
             maps.saliency, maps.saliency_signed = (s[b, :n].numpy() for s in saliency)
         results.append(maps)

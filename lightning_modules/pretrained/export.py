@@ -4,7 +4,9 @@ The run's checkpoint is restored (a LoRA run's adapters onto the checkpoint's fr
 the adapters are merged into the weights they adapt (``merge_and_unload``), and the result is
 saved with ``save_pretrained`` beside the run's tokenizer (or the checkpoint's image
 processor) and ``paretolab_export.json``. The folder loads with the task's ``transformers``
-Auto class; no paretolab code is needed to use it.
+Auto class; no paretolab code is needed to use it. A mean-pooled classifier's folder holds
+the base model (``AutoModel``), ``mean_pooling_head.safetensors`` and ``mean_pooling.py``,
+whose ``load_exported(folder)`` builds it with torch and transformers alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from typing import Any
 from torch import nn
 
 from lightning_modules.inspection.loading import LoadedRun, load_run
-from lightning_modules.pretrained.loading import PROVENANCE_FILE, locate_files
+from lightning_modules.pretrained.loading import PROVENANCE_FILE, locate_files, mean_pooled
+from lightning_modules.pretrained.mean_pooling import (
+    HEAD_FILE,
+    LOADER_FILE,
+    MeanPooledClassifier,
+    save_exported,
+)
 from paretolab import settings
 from paretolab.config.io import parse_config
 from paretolab.errors import UserError
@@ -67,8 +75,14 @@ def export_model(
 
 def save_hf_folder(loaded: LoadedRun, folder: Path) -> None:
     """The run's model (LoRA merged) with ``save_pretrained`` (safetensors), and its
-    tokenizer or image processor: a folder ``transformers``' Auto classes load."""
-    merged_model(loaded.task.model).save_pretrained(folder)
+    tokenizer or image processor: a folder ``transformers``' Auto classes load. A
+    mean-pooled head (``model.pooling: mean``) is no transformers class: its folder holds
+    the base model, the head and the loader (``mean_pooling.save_exported``)."""
+    model = merged_model(loaded.task.model)
+    if isinstance(model, MeanPooledClassifier):
+        save_exported(model, folder)
+    else:
+        model.save_pretrained(folder)
     _save_preprocessing(loaded, folder)
 
 
@@ -161,4 +175,16 @@ def _record(loaded: LoadedRun, store: RunStore) -> dict[str, Any]:
         "finetune": m.finetune,
         "lora_merged": m.finetune == "lora",
         "metrics": metrics,
+        **_loading(loaded),
+    }
+
+
+def _loading(loaded: LoadedRun) -> dict[str, Any]:
+    """How the folder loads: the task's Auto class, or (mean pooling) the loader file."""
+    if not mean_pooled(loaded.config):
+        return {"pooling": "model's own head"}
+    return {
+        "pooling": "mean",
+        "head_file": HEAD_FILE,
+        "loader": f"{LOADER_FILE}: load_exported(folder) (the base model loads with AutoModel)",
     }

@@ -12,14 +12,19 @@ from collections.abc import Sequence
 from torch import nn
 
 from lightning_modules.pretrained.kinds import HFKind
+from lightning_modules.pretrained.mean_pooling import MeanPooledClassifier
 from paretolab.config import ModelConfig
 from paretolab.errors import UserError
 
 # Attention projections by their usual names, for architectures peft has no default for (or
 # whose layers a newer transformers renamed): the first pair the model has is used.
 _ATTENTION_PAIRS = (("query", "value"), ("q_proj", "v_proj"), ("q_lin", "v_lin"), ("q", "v"))
-# The head a freshly added image classifier gets (peft has no task type that keeps it).
+# The head a freshly added image classifier or our mean-pooled head gets (peft has no task
+# type that keeps it).
 _IMAGE_HEADS = ("classifier", "head", "fc")
+# The modules of the task heads transformers adds on a checkpoint (BERT, RoBERTa, ViT and our
+# mean-pooled head: classifier; DistilBERT: pre_classifier too; GPT-2, Llama: score).
+_NEW_HEADS = frozenset({"classifier", "pre_classifier", "score"})
 
 
 def lora_targets(model: nn.Module, cfg: ModelConfig) -> list[str]:
@@ -65,15 +70,24 @@ def apply_finetune(model: nn.Module, cfg: ModelConfig, kind: HFKind) -> nn.Modul
         return model
     from peft import LoraConfig, get_peft_model
 
+    # peft's task types wrap transformers' own heads; our mean-pooled head is named instead.
+    ours = isinstance(model, MeanPooledClassifier)
+    peft_task = None if ours else kind.peft_task
     lora = LoraConfig(
         r=cfg.lora.r,
         lora_alpha=cfg.lora.alpha,
         lora_dropout=cfg.lora.dropout,
         target_modules=lora_targets(model, cfg),
-        task_type=kind.peft_task,
-        modules_to_save=None if kind.peft_task else _head_names(model),
+        task_type=peft_task,
+        modules_to_save=None if peft_task else _head_names(model),
     )
     return get_peft_model(model, lora)
+
+
+def is_new_head(name: str) -> bool:
+    """Whether the parameter ``name`` (any wrapper prefixes included) is in the task head
+    added on a pretrained body, not in the body."""
+    return not _NEW_HEADS.isdisjoint(name.split("."))
 
 
 def freeze_lowest(model: nn.Module, layers: int, name: str) -> None:

@@ -19,8 +19,10 @@ from torch import nn
 
 from lightning_modules.pretrained.finetune import apply_finetune, parameter_counts
 from lightning_modules.pretrained.kinds import check_fits, check_remote_code, kind_for
+from lightning_modules.pretrained.mean_pooling import build_mean_pooled
 from paretolab import model_sources
 from paretolab.config import ModelConfig, RunConfig
+from paretolab.config.pretrained import POOLED_TASKS
 from paretolab.errors import UserError
 from paretolab.files import write_atomically
 
@@ -80,7 +82,9 @@ def build_model(
     auto = getattr(transformers, kind.auto_class)
     trust = config.model.trust_remote_code
     head = _head_arguments(config.task, class_names)
-    if weights:
+    if mean_pooled(config):
+        model = build_mean_pooled(folder, head, trust, weights)
+    elif weights:
         model = auto.from_pretrained(folder, trust_remote_code=trust, **head)
     else:
         hf_config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=trust, **head)
@@ -89,6 +93,13 @@ def build_model(
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = 0  # batches are padded with 0 (their masks say where)
     return apply_finetune(model, config.model, kind)
+
+
+def mean_pooled(config: RunConfig) -> bool:
+    """Whether the run's model is our mean-pooled head on the checkpoint's base model
+    (``model.pooling: mean`` for text classification or regression), not the task's Auto
+    class."""
+    return config.task in POOLED_TASKS and config.model.pooling == "mean"
 
 
 def _head_arguments(task: str, class_names: Sequence[str] | None) -> dict[str, Any]:

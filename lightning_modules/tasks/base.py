@@ -58,6 +58,11 @@ class OptimizedTask(pl.LightningModule):
         parameter into a 1-D shard."""
         self._matrix_names = {n for n, p in self.model.named_parameters() if p.dim() >= 2}
 
+    def new_head_parameter(self, name: str) -> bool:
+        """Whether the model's parameter ``name`` belongs to a freshly initialised head that
+        ``optim.head_lr`` trains (none in a model trained from scratch)."""
+        return False
+
     def configure_optimizers(self) -> dict[str, Any]:
         trained = [p for p in self.model.parameters() if p.requires_grad]
         on_cuda = bool(trained) and all(p.is_cuda for p in trained)
@@ -65,7 +70,9 @@ class OptimizedTask(pl.LightningModule):
         # GradScaler path then refuses to clip them (gradient_clip_val is on by default).
         fused = on_cuda and self.config.trainer.precision != "16-mixed"
         matrices = getattr(self, "_matrix_names", None)  # None: configured without setup
-        optimizer = build_optimizer(self.model, self.config.optim, fused, matrices)
+        optimizer = build_optimizer(
+            self.model, self.config.optim, fused, matrices, self.new_head_parameter
+        )
         total = int(self.trainer.estimated_stepping_batches)
         minutes = self.config.trainer.max_time_minutes
         by_time = self.config.optim.decay_by_time and minutes

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lightning_modules.pretrained.finetune import is_new_head
 from lightning_modules.pretrained.loading import build_model, locate_files
 from lightning_modules.tasks.classification import ClassificationTask
 from lightning_modules.tasks.language_modeling import LanguageModelTask
@@ -54,6 +55,10 @@ class PretrainedWeights:
                 f"unexpected {result.unexpected_keys[:3]}"
             )
         return result
+
+    def new_head_parameter(self, name: str) -> bool:
+        """Parameters of the head the run adds on the checkpoint (``optim.head_lr``)."""
+        return is_new_head(name)
 
     def _trained_keys(self) -> set[str]:
         return {name for name, p in self.named_parameters() if p.requires_grad}

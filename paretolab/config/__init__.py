@@ -20,6 +20,7 @@ from paretolab import limits, tasks
 from paretolab.config.base import ConfigSection, TaskName
 from paretolab.config.data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
 from paretolab.config.model import ModelConfig
+from paretolab.config.pretrained import POOLED_TASKS
 from paretolab.config.training import (
     UNSUPPORTED_STRATEGIES,
     EarlyStoppingConfig,
@@ -148,6 +149,7 @@ class RunConfig(ConfigSection):
             )
         if self.hardware.strategy == "fsdp":
             self._check_fsdp()
+        self._check_pretrained_head()
         window_tasks = [n for n, spec in tasks.TASKS.items() if spec.text_windows]
         if self.data.eval_windows > 1 and self.task not in window_tasks:
             raise ValueError(
@@ -161,6 +163,27 @@ class RunConfig(ConfigSection):
                 "remove data.cv_folds"
             )
         return self
+
+    def _check_pretrained_head(self) -> None:
+        m = self.model
+        if m.is_pretrained() and m.pooling == "cls" and self.task not in POOLED_TASKS:
+            raise ValueError(
+                f"model.pooling=cls applies to pretrained {' and '.join(POOLED_TASKS)}; "
+                f"task {self.task!r} uses its model's own head: remove model.pooling"
+            )
+        if self.optim.head_lr is None:
+            return
+        if not m.is_pretrained():
+            raise ValueError(
+                "optim.head_lr is the learning rate of the head added on a pretrained model "
+                "(model.pretrained); a model trained from scratch learns at optim.lr: remove "
+                "optim.head_lr"
+            )
+        if self.optim.optimizer == "muon":
+            raise ValueError(
+                "optim.head_lr applies to adamw, adam, rmsprop and sgd, not muon; remove "
+                "optim.head_lr or choose another optimizer"
+            )
 
     def _check_fsdp(self) -> None:
         # FSDP wraps each block class a Hugging Face model names (_no_split_modules); our

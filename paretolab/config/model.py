@@ -65,7 +65,11 @@ class ModelConfig(PretrainedFields):
 
     pooling: Literal["mean", "cls"] = "mean"
     """How the sequence becomes one vector for the head: mean over tokens, or a [CLS] token.
-    A `vit` pools its [CLS] token unless `pooling: mean` is written (then: mean over patches)."""
+    A `vit` pools its [CLS] token unless `pooling: mean` is written (then: mean over patches).
+    A `pretrained` text classifier or regressor: `mean` is the checkpoint's base model, the
+    mean of its last hidden states over the attention mask, dropout and a new linear head;
+    `cls` is transformers' own head (`AutoModelForSequenceClassification`: BERT's [CLS] +
+    pooler). Other pretrained tasks use their model's own head."""
 
     def ff_dim(self) -> int:
         """The feed-forward hidden width actually used."""

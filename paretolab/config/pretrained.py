@@ -17,7 +17,10 @@ from paretolab.config.base import ConfigSection
 PRETRAINED_FAMILY = "pretrained"
 # The from-scratch shape fields: a pretrained model's shape is its checkpoint's.
 SHAPE_FIELDS = ("d_model", "n_layers", "n_heads", "d_ff", "n_decoder_layers", "patch_size")
-SHAPE_FIELDS += ("positional", "pooling", "tie_weights")
+SHAPE_FIELDS += ("positional", "tie_weights")
+# ``model.pooling`` applies to a pretrained text classifier or regressor too: ``mean`` is
+# our head on the checkpoint's mean-pooled states, ``cls`` transformers' own head.
+POOLED_TASKS = ("classification", "regression")
 
 
 class LoraConfig(ConfigSection):

@@ -32,6 +32,10 @@ class OptimConfig(ConfigSection):
     lr: float = Field(1e-3, gt=0.0, le=10.0)
     """Peak learning rate (reached after warm-up)."""
 
+    head_lr: float | None = Field(None, gt=0.0, le=10.0)
+    """Pretrained models: peak learning rate of the freshly initialised task head (a new
+    head on a trained body learns faster at a larger rate). Empty: `lr`."""
+
     weight_decay: float = Field(0.01, ge=0.0, le=1.0)
     """Weight decay (decoupled for AdamW); applied to weight matrices, not to biases and norms."""
 

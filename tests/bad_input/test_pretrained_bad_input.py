@@ -112,3 +112,27 @@ def test_the_tokenizer_section_with_a_pretrained_model(
 ) -> None:
     path = config_file(tmp_path, {"pretrained": str(bert)}, tokenizer={"vocab_size": 300})
     assert_refused(["train", str(path)], "brings its own tokenizer", capsys, store)
+
+
+@pytest.mark.parametrize(
+    "model, sections, message",
+    [
+        (
+            {"pooling": "cls"},
+            {"task": "language_modeling", "data": {"dataset": "shakespeare"}},
+            "model.pooling=cls applies to",
+        ),
+        ({}, {"optim": {"head_lr": 0.01, "optimizer": "muon"}}, "not muon; remove optim.head_lr"),
+    ],
+    ids=["cls-pooling-for-a-language-model", "head-lr-with-muon"],
+)
+def test_a_pooling_or_head_rate_that_does_not_apply(
+    tmp_path, bert: Path, capsys, store: RunStore, model: dict, sections: dict, message: str
+) -> None:
+    path = config_file(tmp_path, {"pretrained": str(bert), **model}, **sections)
+    assert_refused(["train", str(path)], message, capsys, store)
+
+
+def test_a_head_rate_for_a_model_trained_from_scratch(tmp_path, capsys, store: RunStore) -> None:
+    path = config_file(tmp_path, {"family": "encoder_classifier"}, optim={"head_lr": 0.01})
+    assert_refused(["train", str(path)], "a model trained from scratch learns at", capsys, store)

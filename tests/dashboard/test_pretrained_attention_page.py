@@ -31,6 +31,8 @@ def test_a_lora_classifier_shows_every_view_of_its_eager_attention(
     assert "val sample 0" in at.markdown[0].value and "reference" in at.markdown[0].value
     shown = titles(at)
     assert any("input × gradient" in t for t in shown), shown
+    rollout = next(s for s in at.selectbox if s.label == "Rollout of")
+    assert rollout.value is None  # its head reads the mean of the positions, not [CLS]
     at.radio(key="attn_input").set_value("typed text").run()
     at.text_area(key="attn_text").input("the team won the match").run()
     assert not at.exception

@@ -142,3 +142,14 @@ def test_cloning_a_pretrained_run_opens_the_picker_on_its_model(store: RunStore)
     assert at.selectbox(key="cfg1.model.pretrained.pick").value == MINILM
     assert at.selectbox(key="cfg1.model.finetune").value == "lora"
     assert "cfg1.model.d_model" not in keys(at.number_input)
+
+
+def test_pooling_and_the_head_rate_appear_for_a_pretrained_classifier(store: RunStore) -> None:
+    at = pretrained_form()
+    pooling = at.selectbox(key="cfg0.model.pooling")
+    assert pooling.value == "mean" and "AutoModelForSequenceClassification" in pooling.help
+    pooling.set_value("cls").run()
+    kinds = (at.number_input, at.text_input)
+    assert "cfg0.optim.head_lr" in {w.key for kind in kinds for w in kind}
+    config = launch(at, store)
+    assert config["model"]["pooling"] == "cls" and config["optim"]["head_lr"] is None

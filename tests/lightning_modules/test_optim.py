@@ -162,3 +162,27 @@ def test_muon_learns_follows_the_schedule_and_resumes_exactly() -> None:
     resumed = build_optimizer(resumed_model, cfg)
     resumed.load_state_dict(saved)
     assert train(resumed_model, resumed, 3) == pytest.approx(train(model, opt, 3), abs=1e-6)
+
+
+def test_a_new_head_learns_at_head_lr_and_keeps_the_decay_split() -> None:
+    model = torch.nn.ModuleDict(
+        {"body": torch.nn.Linear(4, 4), "classifier": torch.nn.Linear(4, 2)}
+    )
+    is_head = lambda name: name.startswith("classifier.")  # noqa: E731
+    cfg = OptimConfig(lr=0.01, head_lr=0.1, weight_decay=0.5, warmup_steps=2)
+    opt = build_optimizer(model, cfg, is_head=is_head)
+    groups = [(g["lr"], g["weight_decay"], g["params"]) for g in opt.param_groups]
+    assert groups == [
+        (0.01, 0.5, [model["body"].weight]),
+        (0.01, 0.0, [model["body"].bias]),
+        (0.1, 0.5, [model["classifier"].weight]),
+        (0.1, 0.0, [model["classifier"].bias]),
+    ]
+    sched = build_scheduler(opt, 10, cfg)  # warm-up and decay scale both rates alike
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.005, 0.005, 0.05, 0.05])
+    opt.step()
+    sched.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.01, 0.01, 0.1, 0.1])
+    # Without head_lr the head is one of the two usual groups (as resumable as before).
+    plain = build_optimizer(model, OptimConfig(lr=0.01), is_head=is_head)
+    assert [len(g["params"]) for g in plain.param_groups] == [2, 2]

@@ -21,6 +21,8 @@ from lightning_modules.inspection import (
 from lightning_modules.inspection.loading import LoadedRun
 from lightning_modules.pretrained.finetune import apply_finetune
 from lightning_modules.pretrained.kinds import kind_for
+from lightning_modules.pretrained.loading import mean_pooled
+from lightning_modules.pretrained.mean_pooling import MeanPooledClassifier
 from lightning_modules.registry import build_data_module, build_task
 from paretolab.cli import main
 from paretolab.errors import UserError
@@ -41,8 +43,12 @@ def independent_eager(run: LoadedRun) -> torch.nn.Module:
         extra = {"num_labels": len(names), "ignore_mismatched_sizes": True}
     elif config.task == "regression":
         extra = {"num_labels": 1, "ignore_mismatched_sizes": True}
-    auto = getattr(transformers, kind.auto_class)
-    model = auto.from_pretrained(folder, attn_implementation="eager", **extra)
+    if mean_pooled(config):  # our head on the base model, built here on its own
+        body = transformers.AutoModel.from_pretrained(folder, attn_implementation="eager")
+        model = MeanPooledClassifier(body, extra["num_labels"])
+    else:
+        auto = getattr(transformers, kind.auto_class)
+        model = auto.from_pretrained(folder, attn_implementation="eager", **extra)
     model = apply_finetune(model, config.model, kind)
     state = {k.removeprefix("model."): v for k, v in run.task.state_dict().items()}
     model.load_state_dict(state)
@@ -64,7 +70,7 @@ def assert_maps_are_the_models(run: LoadedRun, maps, inputs: dict) -> torch.Tens
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["bert", "bert_lora"])
+@pytest.mark.parametrize("name", ["bert", "bert_cls", "bert_lora"])
 def test_a_text_classifiers_maps_are_its_own_eager_attention(
     pretrained_runs: TrainedRuns, name: str
 ) -> None:
@@ -76,6 +82,7 @@ def test_a_text_classifiers_maps_are_its_own_eager_attention(
     maps = extract(run, example)
     assert maps.tokens[0] == "[CLS]" and maps.tokens[-1] == "[SEP]"
     assert maps.tokens.count("[CLS]") == 1
+    assert maps.pooling == ("cls" if name == "bert_cls" else "mean")  # what the head reads
     assert maps.special.tolist() == [True] + [False] * (len(maps.tokens) - 2) + [True]
     logits = assert_maps_are_the_models(run, maps, {"input_ids": example.ids[None]})
     names = run.task.hparams.class_names

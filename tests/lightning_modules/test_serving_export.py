@@ -21,6 +21,7 @@ from paretolab.cli import main
 from paretolab.errors import UserError
 from paretolab.store import RunStore
 from tests.conftest import TrainedRuns
+from tests.pretrained_runs import exported_loader
 
 FAMILIES = ("encoder_classifier", "decoder_lm", "vit", "encoder_decoder")
 
@@ -79,16 +80,20 @@ def test_onnx_export_matches_pytorch_on_real_samples(
 
 
 @pytest.mark.slow
-def test_a_pretrained_lora_version_exports_a_folder_transformers_loads(
-    pretrained_runs: TrainedRuns, tmp_path: Path
+@pytest.mark.parametrize("name", ["bert_lora", "bert_cls"])
+def test_a_pretrained_version_exports_a_folder_transformers_loads(
+    pretrained_runs: TrainedRuns, tmp_path: Path, name: str
 ) -> None:
     from transformers import AutoModelForSequenceClassification
 
-    model_registry.register_run(pretrained_runs.ids["bert_lora"], "bert-lora")
+    model_registry.register_run(pretrained_runs.ids[name], "bert-hf")
     out = tmp_path / "hf"
-    export_version("bert-lora", "safetensors", out)
-    exported = AutoModelForSequenceClassification.from_pretrained(out).eval()
-    run = load_run(pretrained_runs.ids["bert_lora"], "best")
+    export_version("bert-hf", "safetensors", out)
+    if name == "bert_lora":  # mean-pooled: the base model, the head and their loader
+        exported = exported_loader(out).load_exported(out)
+    else:
+        exported = AutoModelForSequenceClassification.from_pretrained(out).eval()
+    run = load_run(pretrained_runs.ids[name], "best")
     ids = torch.tensor([run.tokenizer.encode("the bank raised rates").ids])
     batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
     with torch.no_grad():
