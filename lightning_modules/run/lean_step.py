@@ -87,8 +87,9 @@ class LeanOptimization(_AutomaticOptimization):
         progress.step.increment_ready()
         with torch.enable_grad():  # as Lightning's Closure: the loop may run under no_grad
             result = self._training_step(kwargs)
-            if result.closure_loss is None:
-                log.warning("`training_step` returned `None`: this batch trains nothing")
+            if result.closure_loss is None and not getattr(self, "_warned_none", False):
+                self._warned_none = True  # once, as Lightning's own warning cache does
+                log.warning("`training_step` returned `None`: such a batch trains nothing")
             progress.zero_grad.increment_ready()
             hooks.call("on_before_zero_grad", optimizer)
             progress.zero_grad.increment_started()
