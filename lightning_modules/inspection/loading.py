@@ -106,7 +106,7 @@ def load_run(
     work_dir = folder if fold is None else fold_dir(folder, fold)
     path = find_checkpoint(work_dir, run_id, checkpoint, "", "--checkpoint")
     saved = _read_safely(path)
-    task = _restored(saved, path)
+    task = _restored(_with_migrated_fields(saved, run.config), path)
     loaded = LoadedRun(
         run_id=run_id,
         checkpoint=checkpoint,
@@ -176,6 +176,27 @@ def _unpickling_reason(exc: pickle.UnpicklingError) -> str:
     lines = [line.strip() for line in str(exc).splitlines()]
     found = [line for line in lines if line and not line.startswith(boilerplate)]
     return clip(found[0].rstrip("."), 200) if found else "it holds more than tensors"
+
+
+# Config fields a store migration may rewrite after the checkpoint was saved: the store's
+# value is how the run really trained (0017: pretrained classifiers stored before
+# ``model.pooling`` applied to them say ``cls``, while their checkpoints say the old default).
+MIGRATED_FIELDS = (("model", "pooling"),)
+
+
+def _with_migrated_fields(saved: object, stored: dict) -> object:
+    """``saved`` with the store's value of each ``MIGRATED_FIELDS`` in its config."""
+    try:
+        config = saved["hyper_parameters"]["config"]  # type: ignore[index]
+    except (TypeError, KeyError):
+        return saved  # not a paretolab checkpoint: _restored says so
+    fixed = dict(config)
+    for section, key in MIGRATED_FIELDS:
+        value = stored.get(section, {}).get(key)
+        if value is not None and fixed.get(section, {}).get(key) != value:
+            fixed[section] = {**fixed[section], key: value}
+    hparams = {**saved["hyper_parameters"], "config": fixed}  # type: ignore[index]
+    return {**saved, "hyper_parameters": hparams}  # type: ignore[dict-item]
 
 
 def _restored(saved: object, path: Path) -> OptimizedTask:

@@ -68,6 +68,7 @@ class OptimizedTask(pl.LightningModule):
         on_cuda = bool(trained) and all(p.is_cuda for p in trained)
         # Not under 16-mixed: a fused step unscales fp16 gradients itself, and Lightning's
         # GradScaler path then refuses to clip them (gradient_clip_val is on by default).
+        # Under bf16-mixed it refuses too, without a reason: configure_gradient_clipping.
         fused = on_cuda and self.config.trainer.precision != "16-mixed"
         matrices = getattr(self, "_matrix_names", None)  # None: configured without setup
         optimizer = build_optimizer(
@@ -91,9 +92,22 @@ class OptimizedTask(pl.LightningModule):
         gradient_clip_algorithm: str | None = None,
     ) -> None:
         """Lightning's clipping, except under FSDP, whose precision plugin refuses to clip
-        by norm: the wrapped model clips its shards itself."""
+        by norm: the wrapped model clips its shards itself; and for a fused optimiser under
+        ``bf16-mixed``, which Lightning's mixed-precision plugin refuses to clip (a fused step
+        may unscale fp16 gradients itself), though bf16 has no scaler: its gradients are
+        the true ones, clipped here as Lightning would."""
         if gradient_clip_val and is_sharded(self.trainer.model):
             clip_sharded_gradients(self.trainer.model, gradient_clip_val)
+            return
+        fused_bf16 = self.config.trainer.precision == "bf16-mixed" and getattr(
+            optimizer, "_step_supports_amp_scaling", False
+        )
+        if gradient_clip_val and fused_bf16:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            if gradient_clip_algorithm == "value":
+                torch.nn.utils.clip_grad_value_(params, gradient_clip_val)
+            else:
+                torch.nn.utils.clip_grad_norm_(params, gradient_clip_val)
             return
         super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
 

@@ -20,7 +20,7 @@ from paretolab import limits, tasks
 from paretolab.config.base import ConfigSection, TaskName
 from paretolab.config.data import AugmentConfig, CleanConfig, DataConfig, TokenizerConfig
 from paretolab.config.model import ModelConfig
-from paretolab.config.pretrained import POOLED_TASKS
+from paretolab.config.pretrained import HEADED_TASKS, POOLED_TASKS
 from paretolab.config.training import (
     UNSUPPORTED_STRATEGIES,
     EarlyStoppingConfig,
@@ -178,6 +178,12 @@ class RunConfig(ConfigSection):
                 "optim.head_lr is the learning rate of the head added on a pretrained model "
                 "(model.pretrained); a model trained from scratch learns at optim.lr: remove "
                 "optim.head_lr"
+            )
+        if self.task not in HEADED_TASKS:
+            raise ValueError(
+                f"optim.head_lr is the learning rate of the head added for "
+                f"{', '.join(HEADED_TASKS)}; task {self.task!r} trains the model's own "
+                "output layer: remove optim.head_lr"
             )
         if self.optim.optimizer == "muon":
             raise ValueError(

@@ -21,6 +21,8 @@ SHAPE_FIELDS += ("positional", "tie_weights")
 # ``model.pooling`` applies to a pretrained text classifier or regressor too: ``mean`` is
 # our head on the checkpoint's mean-pooled states, ``cls`` transformers' own head.
 POOLED_TASKS = ("classification", "regression")
+# Tasks whose pretrained model gets a new, randomly initialised head (``optim.head_lr``).
+HEADED_TASKS = (*POOLED_TASKS, "image_classification")
 
 
 class LoraConfig(ConfigSection):

@@ -123,8 +123,17 @@ def test_the_tokenizer_section_with_a_pretrained_model(
             "model.pooling=cls applies to",
         ),
         ({}, {"optim": {"head_lr": 0.01, "optimizer": "muon"}}, "not muon; remove optim.head_lr"),
+        (
+            {},
+            {
+                "task": "language_modeling",
+                "data": {"dataset": "shakespeare"},
+                "optim": {"head_lr": 0.01},
+            },
+            "trains the model's own output layer",
+        ),
     ],
-    ids=["cls-pooling-for-a-language-model", "head-lr-with-muon"],
+    ids=["cls-pooling-for-a-language-model", "head-lr-with-muon", "head-lr-for-a-language-model"],
 )
 def test_a_pooling_or_head_rate_that_does_not_apply(
     tmp_path, bert: Path, capsys, store: RunStore, model: dict, sections: dict, message: str

@@ -146,3 +146,38 @@ def test_an_unknown_lightning_loop_is_left_as_it_is(tmp_path: Path, caplog) -> N
     other.fit_loop.epoch_loop.automatic_optimization = object()
     assert lean_step.install(other) is False
     assert "left as is" in caplog.text
+
+
+class GradNorms(pl.Callback):
+    """The gradients' total norm after each step (zero_grad comes before the next backward)."""
+
+    def __init__(self) -> None:
+        self.norms: list[float] = []
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        self.norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+
+
+def test_a_fused_optimizer_under_bf16_mixed_is_clipped_not_refused(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """On a GPU the task builds a fused AdamW; Lightning's mixed-precision plugin refuses to
+    clip for one (RuntimeError at the first step), though bf16 has no gradient scaler."""
+    from lightning_modules.tasks import base
+
+    built = base.build_optimizer
+
+    def always_fused(model, optim, fused=False, *rest):
+        return built(model, optim, True, *rest)
+
+    monkeypatch.setattr(base, "build_optimizer", always_fused)
+    cfg = tiny_config(
+        "trainer.max_steps=4", "trainer.gradient_clip_val=0.05", "trainer.precision=bf16-mixed"
+    )
+    norms = GradNorms()
+    trainer = build_trainer(cfg, tmp_path, [], [norms], progress_bar=False)
+    task = LanguageModelTask(cfg.model_dump(mode="json"), vocab_size=11)
+    trainer.fit(task, train_dataloaders=loader())
+    assert trainer.optimizers[0].defaults["fused"] and trainer.global_step == 4
+    assert len(norms.norms) == 4 and max(norms.norms) <= 0.05 + 1e-4  # clipped at 0.05

@@ -222,3 +222,30 @@ def test_an_image_for_a_text_run_is_one_line_and_exit_code_2(
     err = capsys.readouterr().err
     assert err.startswith("paretolab: error:") and "reads text, not images" in err
     assert err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.slow
+def test_a_classifier_stored_before_pooling_applied_loads_with_its_cls_head(
+    pretrained_runs: TrainedRuns,
+) -> None:
+    """Checkpoints saved before ``model.pooling`` applied to pretrained runs say the old
+    default (``mean``) though they trained the [CLS] head; migration 0017 rewrote only the
+    store's copy, so the run loads by the store's value."""
+    from lightning_modules.inspection import loading
+
+    run = load_run(pretrained_runs.ids["bert_cls"], "best")
+    saved = loading._read_safely(run.checkpoint_path)
+    config = saved["hyper_parameters"]["config"]
+    saved["hyper_parameters"]["config"] = {
+        **config,
+        "model": {**config["model"], "pooling": "mean"},
+    }
+    # Read as the checkpoint says, it would be rebuilt mean-pooled around the [CLS] head's
+    # weights (their names match): a wrong model, silently.
+    assert isinstance(loading._restored(saved, run.checkpoint_path).model, MeanPooledClassifier)
+    stored = run.config.model_dump(mode="json")
+    task = loading._restored(loading._with_migrated_fields(saved, stored), run.checkpoint_path)
+    assert not isinstance(task.model, MeanPooledClassifier)
+    ids = torch.tensor([run.tokenizer.encode("the bank raised interest rates").ids])
+    with torch.no_grad():
+        assert torch.equal(task.model(input_ids=ids).logits, run.task.model(input_ids=ids).logits)
