@@ -66,6 +66,20 @@ def tiny_config(*overrides: str) -> RunConfig:
     return load_config(TINY, ["wandb.mode=disabled", *overrides])
 
 
+def capture_spawns(monkeypatch: pytest.MonkeyPatch, module, pid: int) -> list[dict[str, str]]:
+    """Replace ``module.subprocess.Popen`` with a stand-in that starts nothing: it records the
+    environment of each process it is asked for and answers as process ``pid``."""
+    envs: list[dict[str, str]] = []
+
+    class Started:
+        def __init__(self, argv, env, **kwargs) -> None:
+            envs.append(env)
+            self.pid = pid
+
+    monkeypatch.setattr(module.subprocess, "Popen", Started)
+    return envs
+
+
 def queue_run(store: RunStore, config: RunConfig) -> int:
     """Record a queued run for ``config`` and return its id."""
     return store.create_run(

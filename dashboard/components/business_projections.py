@@ -26,14 +26,7 @@ def scaling_section(runs: pd.DataFrame, metrics: list[str], report: Report) -> N
     fit_metric = s1.selectbox(
         "Fit", fit_metrics, index=fit_metrics.index(default), key="biz_fit_metric"
     )
-    hw = frontier_services.hardware_choices()
-    hardware = s2.selectbox(
-        "On",
-        list(hw),
-        index=list(hw).index("h100-sxm") if "h100-sxm" in hw else 0,
-        format_func=hw.get,
-        key="biz_fit_hw",
-    )
+    hardware = _hardware_pick(s2, "On", "h100-sxm", "biz_fit_hw")
     devices = s3.number_input("Devices", 1, 4096, 8, key="biz_fit_devices")
     mfu = s4.slider("Assumed MFU", 0.05, 0.8, 0.4, 0.05, key="biz_fit_mfu")
     try:
@@ -53,7 +46,8 @@ def scaling_section(runs: pd.DataFrame, metrics: list[str], report: Report) -> N
     low, high = prediction_band(fitted["fit"], grid)
     fig = scaling_figure(fitted, grid, low, high, projection)
     st.plotly_chart(fig, key="biz_scaling", width="stretch")
-    setup = f"{devices} × {hw[hardware]} at {mfu:.0%} MFU"
+    hw_name = frontier_services.hardware_choices()[hardware]
+    setup = f"{devices} × {hw_name} at {mfu:.0%} MFU"
     lines = [
         projection_services.describe_fit(fitted),
         projection_services.describe_projection(projection, fit_metric, setup),
@@ -82,14 +76,7 @@ def serving_section(points: pd.DataFrame, report: Report) -> None:
     run_id = v1.selectbox(
         "Model of run", list(names), format_func=lambda i: f"{i} · {names[i]}", key="biz_serve_run"
     )
-    hw = frontier_services.hardware_choices()
-    hardware = v2.selectbox(
-        "Served on",
-        list(hw),
-        index=list(hw).index("l4") if "l4" in hw else 0,
-        format_func=hw.get,
-        key="biz_serve_hw",
-    )
+    hardware = _hardware_pick(v2, "Served on", "l4", "biz_serve_hw")
     utilisation = v3.slider("Utilisation", 0.05, 1.0, 0.3, 0.05, key="biz_serve_util")
     per_request = v4.number_input("Tokens per request", 1, 1_000_000, 500, key="biz_serve_tokens")
     try:
@@ -116,3 +103,10 @@ def serving_section(points: pd.DataFrame, report: Report) -> None:
     measured_note = projection_services.describe_measured(measured)
     st.caption(measured_note)
     report.sections.append(("Serving cost", ["Estimated from FLOPs: " + note, measured_note]))
+
+
+def _hardware_pick(column, label: str, default: str, key: str) -> str:
+    """A select box of the hardware catalogue in ``column``, on ``default`` where listed."""
+    hw = frontier_services.hardware_choices()
+    index = list(hw).index(default) if default in hw else 0
+    return column.selectbox(label, list(hw), index=index, format_func=hw.get, key=key)

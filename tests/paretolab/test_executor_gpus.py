@@ -15,7 +15,7 @@ from paretolab.executors import launcher
 from paretolab.executors.local import LocalExecutor
 from paretolab.gpu_inventory import FAKE_GPUS_ENV
 from paretolab.store import RunStore
-from tests.conftest import queue_run, tiny_config
+from tests.conftest import capture_spawns, queue_run, tiny_config
 from tests.paretolab.test_executor import stop_all, wait_until
 
 SEEN_FILE = "cuda_visible_devices.txt"
@@ -205,15 +205,7 @@ def test_a_pinned_training_process_sees_its_gpus_and_not_the_fake_inventory(
 ) -> None:
     """The fake GPUs are the scheduler's: the process the executor spawns for a run is shown
     the GPU it holds, and reads the machine's real devices (no PARETOLAB_FAKE_GPUS)."""
-    envs: list[dict[str, str]] = []
-
-    class Started:
-        pid = 424242
-
-        def __init__(self, argv, env, **kwargs) -> None:
-            envs.append(env)
-
-    monkeypatch.setattr(launcher.subprocess, "Popen", Started)
+    envs = capture_spawns(monkeypatch, launcher, 424242)
     run_id = gpu_run(store)
     assert launcher.spawn_detached(store, run_id, [1]) is not None
     assert envs[0]["CUDA_VISIBLE_DEVICES"] == "1"
@@ -226,15 +218,7 @@ def test_a_run_given_a_mig_instance_is_pinned_by_its_uuid(store, monkeypatch) ->
     mig = {"name": "NVIDIA A100-SXM4-40GB MIG 3g.20gb", "memory_gb": 20}
     instances = [{"index": 100, **mig, "uuid": "MIG-a"}, {"index": 101, **mig, "uuid": "MIG-b"}]
     monkeypatch.setenv(FAKE_GPUS_ENV, json.dumps(instances))
-    envs: list[dict[str, str]] = []
-
-    class Started:
-        pid = 424244
-
-        def __init__(self, argv, env, **kwargs) -> None:
-            envs.append(env)
-
-    monkeypatch.setattr(launcher.subprocess, "Popen", Started)
+    envs = capture_spawns(monkeypatch, launcher, 424244)
     run_id = gpu_run(store)
     assert launcher.spawn_detached(store, run_id, [101]) is not None
     assert envs[0]["CUDA_VISIBLE_DEVICES"] == "MIG-b"

@@ -19,6 +19,7 @@ from sweeps import worker
 from sweeps.spec import load_spec
 from sweeps.storage import default_storage_url
 from sweeps.worker_gpus import AUTO, place_workers
+from tests.conftest import capture_spawns
 from tests.sweeps.conftest import TINY_SPEC, write_spec
 
 GPU_FIXED = {"hardware.accelerator": "gpu", "wandb.mode": "disabled"}
@@ -73,15 +74,7 @@ def test_a_worker_pinned_to_a_mig_instance_sees_its_uuid(
     spec = load_spec(write_spec(tmp_path, study="gpus", fixed=GPU_FIXED))
     placement = place_workers(AUTO, spec, store)
     assert placement.gpus == [[0], [200], [201], [202]]
-    envs: list[dict[str, str]] = []
-
-    class Started:
-        pid = 424245
-
-        def __init__(self, argv, env, **kwargs) -> None:
-            envs.append(env)
-
-    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    envs = capture_spawns(monkeypatch, worker, 424245)
     worker.spawn_workers("gpus", default_storage_url(), 1, store, [[201]])
     assert envs[0]["CUDA_VISIBLE_DEVICES"] == "MIG-1"
 
@@ -168,15 +161,7 @@ def test_a_pinned_worker_sees_its_gpu_and_not_the_fake_inventory(
 ) -> None:
     """The fake GPUs are the scheduler's: a worker (and the trials it trains) reads the
     machine's real devices, shown only the GPU it holds."""
-    envs: list[dict[str, str]] = []
-
-    class Started:
-        pid = 424243
-
-        def __init__(self, argv, env, **kwargs) -> None:
-            envs.append(env)
-
-    monkeypatch.setattr(worker.subprocess, "Popen", Started)
+    envs = capture_spawns(monkeypatch, worker, 424243)
     worker.spawn_workers("gpus", default_storage_url(), 1, store, [[2]])
     assert envs[0]["CUDA_VISIBLE_DEVICES"] == "2"
     assert FAKE_GPUS_ENV not in envs[0]
