@@ -83,7 +83,7 @@ class AttentionMaps:
     fast_path_max_diff: float
     reference: str = ""
     notes: list[str] = field(default_factory=list)
-    pooling: str = ""
+    pooling: str | None = None  # set for pretrained text classifiers only (absent in the .npz)
     saliency: np.ndarray | None = None
     saliency_signed: np.ndarray | None = None
     target_tokens: list[str] | None = None
