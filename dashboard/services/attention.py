@@ -58,8 +58,15 @@ def _stamp(run_id: int, checkpoint: str) -> float:
     return 0.0
 
 
+def _samples(run_id: int, run: LoadedRun) -> DatasetSamples:
+    """The run's val and test examples, prepared once per run folder and checkpoint file (a
+    run id alone could name another run: another home, or an id reused after a delete)."""
+    folder = str(settings.run_dir(run_id))
+    return _prepared_samples(folder, _stamp(run_id, run.checkpoint), run)
+
+
 @st.cache_resource(max_entries=4, show_spinner="Preparing the run's val and test data…")
-def _samples(run_id: int, _run: LoadedRun) -> DatasetSamples:
+def _prepared_samples(folder: str, stamp: float, _run: LoadedRun) -> DatasetSamples:
     from lightning_modules.inspection import DatasetSamples
 
     return DatasetSamples(_run)
