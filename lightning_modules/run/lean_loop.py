@@ -57,9 +57,12 @@ class NoProfiler(PassThroughProfiler):
 
 
 def skip_unused_step_hooks(callbacks: Iterable[Callback]) -> None:
-    """Make Lightning skip each callback's per-batch hooks that are ``Callback``'s no-ops."""
+    """Make Lightning skip each callback's per-batch hooks that are ``Callback``'s no-ops,
+    and an idle ``ModelCheckpoint``'s per-batch check (``skip_idle_checkpoint_check``)."""
     for callback in callbacks:
         _skip_no_ops(callback, Callback)
+        if isinstance(callback, ModelCheckpoint):
+            skip_idle_checkpoint_check(callback)
 
 
 def skip_idle_checkpoint_check(checkpoint: ModelCheckpoint) -> None:

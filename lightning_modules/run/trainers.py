@@ -33,7 +33,6 @@ from lightning_modules.run.distributed import parallel_kwargs
 from lightning_modules.run.lean_loop import (
     NoProfiler,
     SkipModuleNoOpHooks,
-    skip_idle_checkpoint_check,
     skip_unused_step_hooks,
 )
 from lightning_modules.run.sharding import fsdp_strategy
@@ -130,7 +129,6 @@ def build_trainer(
         profiler=NoProfiler(),  # Lightning's default, minus its per-hook generator
     )
     skip_unused_step_hooks(trainer.callbacks)  # with Lightning's own, added by the Trainer
-    skip_idle_checkpoint_check(callbacks[0])
     lean_step.install(trainer)
     return trainer
 
