@@ -120,17 +120,20 @@ def save_exported(model: MeanPooledClassifier, folder: Path) -> None:
     shutil.copyfile(__file__, Path(folder) / LOADER_FILE)
 
 
-def load_exported(folder: str | Path) -> MeanPooledClassifier:
+def load_exported(folder: str | Path, trust_remote_code: bool = False) -> MeanPooledClassifier:
     """A folder ``save_exported`` wrote, as the model (eval mode). Without paretolab::
 
     import sys; sys.path.insert(0, folder)
     from mean_pooling import load_exported
     logits = load_exported(folder)(**tokenizer(text, return_tensors="pt")).logits
+
+    ``trust_remote_code``: True for a base model whose code ships with it (a run that set
+    ``model.trust_remote_code``); off by default, as in ``transformers``.
     """
     from safetensors.torch import load_file
     from transformers import AutoModel
 
-    body = AutoModel.from_pretrained(folder)
+    body = AutoModel.from_pretrained(folder, trust_remote_code=trust_remote_code)
     model = MeanPooledClassifier(body, body.config.num_labels)
     getattr(model, HEAD).load_state_dict(load_file(str(Path(folder) / HEAD_FILE)))
     return model.eval()

@@ -139,6 +139,46 @@ def test_where_the_lean_step_does_not_apply_lightning_steps(
     assert lean.global_step == stock.global_step
 
 
+class HooksOfItsOwn(LanguageModelTask):
+    """A module with its own step hooks, one of which logs: the lean step must call each, in
+    Lightning's order, and keep what it logs."""
+
+    seen: list[tuple] = []
+
+    def on_before_zero_grad(self, optimizer) -> None:
+        self.seen.append(("zero_grad", self.trainer.global_step))
+
+    def on_before_backward(self, loss) -> None:
+        self.seen.append(("before_backward", self.trainer.global_step, round(loss.item(), 5)))
+
+    def on_after_backward(self) -> None:
+        squares = sum(p.grad.pow(2).sum() for p in self.parameters() if p.grad is not None)
+        self.log("grad_sq", squares, on_step=True, on_epoch=False)
+        self.seen.append(("after_backward", self.trainer.global_step, round(squares.item(), 5)))
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        self.seen.append(("before_optimizer_step", self.trainer.global_step))
+
+
+def test_a_modules_own_step_hooks_run_in_order_and_what_they_log_is_kept(
+    tmp_path: Path,
+) -> None:
+    HooksOfItsOwn.seen = []
+    stock, stock_task, _ = train(tmp_path, False, task_class=HooksOfItsOwn)
+    stock_seen, HooksOfItsOwn.seen = HooksOfItsOwn.seen, []
+    lean, lean_task, _ = train(tmp_path, True, task_class=HooksOfItsOwn)
+    assert isinstance(lean.fit_loop.epoch_loop.automatic_optimization, LeanOptimization)
+    assert len(stock_seen) == 8 * 4 and HooksOfItsOwn.seen == stock_seen
+    assert [c[0] for c in stock_seen[:4]] == [
+        "zero_grad",
+        "before_backward",
+        "after_backward",
+        "before_optimizer_step",
+    ]
+    assert same_weights(stock_task, lean_task)
+    assert float(lean.logged_metrics["grad_sq"]) == float(stock.logged_metrics["grad_sq"]) > 0
+
+
 def test_an_unknown_lightning_loop_is_left_as_it_is(tmp_path: Path, caplog) -> None:
     trainer = build_trainer(tiny_config(), tmp_path, [], progress_bar=False)
     assert isinstance(trainer.fit_loop.epoch_loop.automatic_optimization, LeanOptimization)
