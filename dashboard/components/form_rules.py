@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from paretolab.config.pretrained import HEADED_TASKS, POOLED_TASKS, PRETRAINED_FAMILY
+
 Context = Mapping[str, Any]  # field path → the value chosen so far ("task", "data.dataset", …)
 
 _SYNTHETIC = ("copy", "reverse", "sort", "addition")
@@ -24,6 +26,10 @@ _COSTING_TERMS = (
 
 def _is(path: str, *values: Any) -> Callable[[Context], bool]:
     return lambda ctx: ctx.get(path) in values
+
+
+def _pretrained(ctx: Context) -> bool:
+    return ctx.get("model.family") == PRETRAINED_FAMILY
 
 
 def _file(ctx: Context) -> bool:
@@ -57,12 +63,12 @@ APPLIES: dict[str, Callable[[Context], bool]] = {
     "model.tie_weights": _is("model.family", "decoder_lm", "encoder_decoder"),
     "model.pooling": lambda c: (
         _is("model.family", "encoder_classifier", "vit")(c)
-        or (
-            c.get("model.family") == "pretrained"
-            and c.get("task") in ("classification", "regression")
-        )
+        or (_pretrained(c) and c.get("task") in POOLED_TASKS)
     ),
-    "optim.head_lr": _is("model.family", "pretrained"),
+    # Where the config accepts it: a head added on a pretrained body, any optimiser but muon.
+    "optim.head_lr": lambda c: (
+        _pretrained(c) and c.get("task") in HEADED_TASKS and c.get("optim.optimizer") != "muon"
+    ),
     "model.init_checkpoint": lambda c: c.get("model.init_from") is not None,
     # Costing terms: what `paretolab cost estimate` prices; the models here train none.
     **dict.fromkeys((f"model.{n}" for n in _COSTING_TERMS), lambda c: False),

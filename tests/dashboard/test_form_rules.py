@@ -50,3 +50,17 @@ def test_rules_in_words() -> None:
     assert form_rules.label("trainer.max_epochs") == "Epochs"
     assert form_rules.label("optim.warmup_steps") == "Warmup steps"
     assert form_rules.is_common("optim.lr") and not form_rules.is_common("optim.eps")
+
+
+def test_a_pretrained_models_head_fields_show_where_the_config_accepts_them() -> None:
+    text = {"task": "classification", "model.family": "pretrained", "optim.optimizer": "adamw"}
+    assert form_rules.applies("model.pooling", text) and form_rules.applies("optim.head_lr", text)
+    images = {**text, "task": "image_classification"}
+    assert form_rules.applies("optim.head_lr", images)  # a new head, but no pooling choice
+    assert not form_rules.applies("model.pooling", images)
+    lm = {**text, "task": "language_modeling"}  # trains the model's own output layer
+    assert not form_rules.applies("optim.head_lr", lm) and not form_rules.applies(
+        "model.pooling", lm
+    )
+    assert not form_rules.applies("optim.head_lr", {**text, "optim.optimizer": "muon"})
+    assert not form_rules.applies("optim.head_lr", {**text, "model.family": "encoder_classifier"})

@@ -93,7 +93,7 @@ def test_an_exported_classifier_loads_without_paretolab_and_gives_the_same_logit
 @pytest.mark.slow
 @pytest.mark.parametrize("finetune", ["lora", "full"])
 def test_a_mean_pooled_export_is_the_base_model_a_head_and_its_loader(
-    store: RunStore, bert: Path, tmp_path: Path, finetune: str
+    store: RunStore, bert: Path, tmp_path: Path, finetune: str, monkeypatch
 ) -> None:
     from transformers import AutoModel, AutoTokenizer
 
@@ -115,3 +115,14 @@ def test_a_mean_pooled_export_is_the_base_model_a_head_and_its_loader(
         expected = restored.task(dict(encoded))
         got = exported(**encoded).logits
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    trusted: list[bool] = []  # the loader passes trust_remote_code on to transformers
+    original = AutoModel.from_pretrained
+
+    def recorded(folder, **kwargs):
+        trusted.append(kwargs["trust_remote_code"])
+        return original(folder, **kwargs)
+
+    monkeypatch.setattr(AutoModel, "from_pretrained", recorded)
+    loader.load_exported(out)
+    loader.load_exported(out, trust_remote_code=True)
+    assert trusted == [False, True]

@@ -11,9 +11,9 @@ Revision ID: 0009
 Revises: 0008
 """
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
+from typing import Any
+
+from paretolab.store.config_migration import rewrite_stored_model_configs
 
 revision = "0009"
 down_revision = "0008"
@@ -23,18 +23,15 @@ depends_on = None
 _AS_TRAINED = {"pooling": "cls", "positional": "learned"}
 
 
+def _as_trained(config: dict[str, Any]) -> dict[str, Any] | None:
+    model = config["model"]
+    if model.get("family") != "vit" or all(model.get(k) == v for k, v in _AS_TRAINED.items()):
+        return None
+    return {**config, "model": {**model, **_AS_TRAINED}}
+
+
 def upgrade() -> None:
-    json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-    runs = sa.table("runs", sa.column("id", sa.Integer), sa.column("config", json))
-    conn = op.get_bind()
-    for run_id, config in conn.execute(sa.select(runs.c.id, runs.c.config)).all():
-        model = (config or {}).get("model")
-        if not isinstance(model, dict) or model.get("family") != "vit":
-            continue
-        if all(model.get(k) == v for k, v in _AS_TRAINED.items()):
-            continue
-        fixed = {**config, "model": {**model, **_AS_TRAINED}}
-        conn.execute(runs.update().where(runs.c.id == run_id).values(config=fixed))
+    rewrite_stored_model_configs(_as_trained)
 
 
 def downgrade() -> None:

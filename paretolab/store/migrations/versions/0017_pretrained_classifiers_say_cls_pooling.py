@@ -12,9 +12,9 @@ Revision ID: 0017
 Revises: 0015
 """
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
+from typing import Any
+
+from paretolab.store.config_migration import rewrite_stored_model_configs
 
 revision = "0017"
 down_revision = "0015"
@@ -24,20 +24,17 @@ depends_on = None
 _POOLED_TASKS = ("classification", "regression")  # the config's default task: classification
 
 
+def _says_cls(config: dict[str, Any]) -> dict[str, Any] | None:
+    model = config["model"]
+    if not model.get("pretrained") or model.get("pooling") == "cls":
+        return None
+    if config.get("task", "classification") not in _POOLED_TASKS:
+        return None
+    return {**config, "model": {**model, "pooling": "cls"}}
+
+
 def upgrade() -> None:
-    json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-    runs = sa.table("runs", sa.column("id", sa.Integer), sa.column("config", json))
-    conn = op.get_bind()
-    for run_id, config in conn.execute(sa.select(runs.c.id, runs.c.config)).all():
-        model = (config or {}).get("model")
-        if not isinstance(model, dict) or not model.get("pretrained"):
-            continue
-        if config.get("task", "classification") not in _POOLED_TASKS:
-            continue
-        if model.get("pooling") == "cls":
-            continue
-        fixed = {**config, "model": {**model, "pooling": "cls"}}
-        conn.execute(runs.update().where(runs.c.id == run_id).values(config=fixed))
+    rewrite_stored_model_configs(_says_cls)
 
 
 def downgrade() -> None:
